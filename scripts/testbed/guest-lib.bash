@@ -1,0 +1,147 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Helpers for real-kernel bats tests that run inside the vfiomig test VM
+# (scripts/testbed/run-vm.sh). They manage mtty mediated devices, the VFIO
+# sample driver with migration support, and read the kernel's own view of a
+# device's migration state from debugfs as an independent witness.
+#
+# Each function prints only what its comment says; on failure it returns
+# non-zero with a message on stderr.
+#
+# This file is sourced, so it deliberately leaves the caller's shell options
+# (set -e and friends) alone and checks every step itself instead.
+
+# The mtty sample registers its parent device as /sys/devices/virtual/mtty/mtty;
+# the mdev core links it here and names the types "<parent driver>-<type>".
+_gl_types=/sys/class/mdev_bus/mtty/mdev_supported_types
+_gl_mdevs=/sys/bus/mdev/devices
+# Written by guest-init.sh: the boot id of the VM.
+_gl_marker=/run/vfiomig-testbed
+
+_gl_err() {
+	echo "guest-lib: $*" >&2
+}
+
+_gl_dev() {
+	local uuid=${1-}
+	if [ -z "$uuid" ]; then
+		_gl_err "${FUNCNAME[1]}: no UUID given"
+		return 1
+	fi
+	if [ ! -d "$_gl_mdevs/$uuid" ]; then
+		_gl_err "${FUNCNAME[1]}: no mdev device $uuid"
+		return 1
+	fi
+	printf '%s\n' "$_gl_mdevs/$uuid"
+}
+
+# in_vm: status 0 inside the test VM, 1 elsewhere. The marker holds the
+# boot id, so a stale file on some host cannot pass for it.
+in_vm() {
+	local want have
+	[ -r "$_gl_marker" ] || return 1
+	read -r want <"$_gl_marker" || return 1
+	read -r have </proc/sys/kernel/random/boot_id || return 1
+	[ -n "$want" ] && [ "$want" = "$have" ]
+}
+
+# mtty_group UUID: print the device's IOMMU group number.
+mtty_group() {
+	local dev link
+	dev=$(_gl_dev "${1-}") || return 1
+	if ! link=$(readlink "$dev/iommu_group"); then
+		_gl_err "mtty_group: $1 has no IOMMU group"
+		return 1
+	fi
+	printf '%s\n' "${link##*/}"
+}
+
+# mtty_cdev UUID: print the device's VFIO cdev, /dev/vfio/devices/vfioN.
+mtty_cdev() {
+	local dev vfio
+	dev=$(_gl_dev "${1-}") || return 1
+	for vfio in "$dev"/vfio-dev/vfio*; do
+		if [ -d "$vfio" ]; then
+			printf '%s\n' "/dev/vfio/devices/${vfio##*/}"
+			return 0
+		fi
+	done
+	_gl_err "mtty_cdev: $1 has no vfio-dev entry"
+	return 1
+}
+
+# mtty_create TYPE: create an mtty device of TYPE (mtty-1: one port,
+# mtty-2: two ports), wait until its group and cdev nodes exist, and
+# print its UUID.
+mtty_create() {
+	local type=${1-} uuid group cdev tries=100
+	case $type in
+	mtty-1 | mtty-2) ;;
+	*)
+		_gl_err "mtty_create: TYPE must be mtty-1 or mtty-2, not '$type'"
+		return 1
+		;;
+	esac
+	if [ ! -w "$_gl_types/$type/create" ]; then
+		_gl_err "mtty_create: $_gl_types/$type/create missing (kernel without the mtty sample?)"
+		return 1
+	fi
+	read -r uuid </proc/sys/kernel/random/uuid || return 1
+	if ! echo "$uuid" >"$_gl_types/$type/create"; then
+		_gl_err "mtty_create: the kernel refused to create $type device $uuid"
+		return 1
+	fi
+	# Creation is synchronous today, but the device nodes come from
+	# devtmpfs: poll briefly rather than rely on that ordering.
+	while :; do
+		if group=$(mtty_group "$uuid" 2>/dev/null) &&
+			cdev=$(mtty_cdev "$uuid" 2>/dev/null) &&
+			[ -c "/dev/vfio/$group" ] && [ -c "$cdev" ]; then
+			printf '%s\n' "$uuid"
+			return 0
+		fi
+		tries=$((tries - 1))
+		if [ "$tries" -le 0 ]; then
+			_gl_err "mtty_create: $uuid did not get its /dev/vfio nodes within 10 s"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# mtty_remove UUID: remove the device. It must not be open: the kernel
+# waits for the last user before it lets go.
+mtty_remove() {
+	local dev
+	dev=$(_gl_dev "${1-}") || return 1
+	if ! echo 1 >"$dev/remove"; then
+		_gl_err "mtty_remove: the kernel refused to remove $1"
+		return 1
+	fi
+	if [ -e "$_gl_mdevs/$1" ]; then
+		_gl_err "mtty_remove: $1 still exists after removal"
+		return 1
+	fi
+}
+
+# mtty_debugfs_state UUID: print the migration state as the kernel's VFIO
+# debugfs reports it (drivers/vfio/debugfs.c): one of ERROR, STOP, RUNNING,
+# STOP_COPY, RESUMING, RUNNING_P2P, PRE_COPY, PRE_COPY_P2P (or Invalid).
+# The directory is named after the mdev device, i.e. its UUID.
+mtty_debugfs_state() {
+	local f state
+	_gl_dev "${1-}" >/dev/null || return 1
+	f=/sys/kernel/debug/vfio/$1/migration/state
+	if [ ! -e "$f" ]; then
+		_gl_err "mtty_debugfs_state: $f missing (debugfs not mounted or no CONFIG_VFIO_DEBUGFS?)"
+		return 1
+	fi
+	# The read takes the device's state lock; a known mtty bug (closing a
+	# device in RESUMING, then reopening it) leaves that lock held for
+	# good, so never let a read hang a whole test run.
+	if ! state=$(timeout 10 cat "$f"); then
+		_gl_err "mtty_debugfs_state: reading $f failed or hung"
+		return 1
+	fi
+	printf '%s\n' "$state"
+}

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <argp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "vfiomig.h"
+
+enum { OPT_OPEN = 0x100 };
+
+static const struct argp_option common_options[] = {
+	{ "json", 'j', NULL, 0, "Print one JSON document on stdout", -1 },
+	{ "pretty", 'p', NULL, 0, "Pretty-print JSON (implies --json)", -1 },
+	{ "verbose", 'v', NULL, 0, "Say more on stderr (repeatable)", -1 },
+	{ "quiet", 'q', NULL, 0, "Print errors only on stderr", -1 },
+	{ "open", OPT_OPEN, "MODE", 0,
+	  "How to open devices: auto (default: cdev when present), cdev, group", -1 },
+	{ 0 }
+};
+
+static error_t common_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'j':
+		opts.json = true;
+		break;
+	case 'p':
+		opts.json = opts.pretty = true;
+		break;
+	case 'v':
+		opts.verbose++;
+		break;
+	case 'q':
+		opts.quiet = true;
+		break;
+	case OPT_OPEN:
+		if (!strcmp(arg, "auto"))
+			opts.open = OPEN_AUTO;
+		else if (!strcmp(arg, "cdev"))
+			opts.open = OPEN_CDEV;
+		else if (!strcmp(arg, "group"))
+			opts.open = OPEN_GROUP;
+		else
+			argp_error(state, "--open: '%s' is not auto, cdev or group", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp common_argp = { common_options, common_parse, NULL, NULL,
+				  NULL, NULL, NULL };
+
+const struct argp_child common_children[] = {
+	{ &common_argp, 0, "Global options:", 0 },
+	{ 0 }
+};
+
+int cmd_parse(const struct argp *argp, int argc, char **argv, void *input)
+{
+	char name[64];
+	char *saved = argv[0];
+	error_t e;
+
+	/* "vfiomig state" in usage lines and --help. */
+	snprintf(name, sizeof(name), "vfiomig %s", argv[0]);
+	argv[0] = name;
+	e = argp_parse(argp, argc, argv, 0, NULL, input);
+	argv[0] = saved;
+	return e ? -VM_E_USAGE : 0;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Option parsing shared by the front door and every command. */
+#ifndef VFIOMIG_CLI_H
+#define VFIOMIG_CLI_H
+
+#include <argp.h>
+
+/* -j -p -v -q --open: accepted before the command and after it. */
+extern const struct argp common_argp;
+extern const struct argp_child common_children[];
+
+/*
+ * Run a command's argp over its slice of argv (argv[0] is the command
+ * name). argp itself exits 0 after --help and EXIT_USAGE on bad usage.
+ */
+int cmd_parse(const struct argp *argp, int argc, char **argv, void *input);
+
+#endif

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vfiomig info DEV: what the device can do and where it is now. */
+#include <errno.h>
+
+#include "cli.h"
+#include "device.h"
+#include "fsm.h"
+#include "log.h"
+#include "output.h"
+#include "report.h"
+#include "vfio.h"
+
+struct info_args {
+	const char *dev;
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct info_args *a = state->input;
+
+	switch (key) {
+	case ARGP_KEY_ARG:
+		if (a->dev)
+			argp_error(state, "extra argument '%s'", arg);
+		a->dev = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!a->dev)
+			argp_error(state, "missing device");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp info_argp = {
+	NULL, parse, "DEV",
+	"Show a VFIO device's driver, group, open path, migration flags, the "
+	"states they make reachable, the current state, the stop-copy size "
+	"estimate and optional features.\v"
+	"DEV is a PCI address (0000:3b:00.1 or 3b:00.1), an mdev UUID, a /sys "
+	"device path or /dev/vfio/devices/vfioN.",
+	common_children, NULL, NULL
+};
+
+/* A feature is supported when PROBE says so; EINVAL and ENOTTY mean no. */
+static void report_probe(struct vdev *d, const char *key, const char *label,
+			 uint32_t feat, uint32_t op)
+{
+	int r = vfio_feature_probe(d->fd, feat, op);
+
+	if (r && r != -EINVAL && r != -ENOTTY && r != -EOPNOTSUPP)
+		dbg("PROBE of feature %u on %s: %s", feat, d->info.name, errstr(r));
+	out_bool(key, label, r == 0);
+}
+
+static void report_migration(struct vdev *d)
+{
+	uint64_t size;
+	uint32_t st;
+	int r;
+
+	report_flags(d->flags);
+	r = vfio_get_state(d->fd, &st);
+	if (r)
+		err("%s GET on %s: %s", IOCTL_NAME_MIG_STATE, d->info.name, errstr(r));
+	report_state("state", "state", r ? -1 : (int)st);
+
+	r = vfio_data_size(d->fd, &size);
+	if (!r)
+		out_u64("stop_copy_bytes", "stop-copy estimate", size);
+	else
+		out_null("stop_copy_bytes", "stop-copy estimate",
+			 r == -ENOTTY || r == -EINVAL ? "unsupported" : errstr(r));
+	report_probe(d, "dirty_tracking", "dirty tracking",
+		     VFIO_DEVICE_FEATURE_DMA_LOGGING_START, VFIO_DEVICE_FEATURE_SET);
+	report_probe(d, "precopy_info_v2", "precopy info v2",
+		     VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2, VFIO_DEVICE_FEATURE_GET);
+}
+
+int cmd_info(int argc, char **argv)
+{
+	struct info_args a = { 0 };
+	struct vfio_device_info vi;
+	struct vdev d;
+	int r, mig;
+
+	cmd_parse(&info_argp, argc, argv, &a);
+	r = dev_open(a.dev, &d);
+	if (r)
+		return r;
+	mig = dev_need_mig(&d);
+
+	out_begin();
+	report_identity(&d.info, true);
+	out_str("open_path", "opened through", open_path_name(d.path));
+	out_bool("reset", "reset", !vfio_device_info(d.fd, &vi) &&
+				   (vi.flags & VFIO_DEVICE_FLAGS_RESET));
+	if (!mig) {
+		report_migration(&d);
+	} else {
+		out_null("migration_flags", NULL, NULL);
+		out_null("migration", "migration", "not supported");
+		out_null("state", NULL, NULL);
+	}
+	r = out_end();
+	dev_close(&d);
+	return mig ? mig : r;
+}

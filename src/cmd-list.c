@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfiomig list: every VFIO-bound PCI device and mdev. Each free device is
+ * opened briefly to read its flags and state; a device another process
+ * owns is reported busy with its owner.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "device.h"
+#include "fsm.h"
+#include "log.h"
+#include "output.h"
+#include "owner.h"
+#include "report.h"
+#include "vfio.h"
+
+static const char *const buses[] = { "/sys/bus/pci/devices", "/sys/bus/mdev/devices" };
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	(void)arg;
+	if (key == ARGP_KEY_ARG)
+		argp_error(state, "list takes no arguments");
+	return key == ARGP_KEY_ARG ? 0 : ARGP_ERR_UNKNOWN;
+}
+
+static const struct argp list_argp = {
+	NULL, parse, "",
+	"List every PCI device and mdev bound to a VFIO driver: name, driver, "
+	"IOMMU group, cdev, migration flags and state. A device that another "
+	"process holds is shown as busy with the owner's pid and command. Each "
+	"free device is opened and closed to read its flags: drivers that reset "
+	"on open (mlx5) are then running, as they were after their last close.",
+	common_children, NULL, NULL
+};
+
+static void text_row(const char *name, const char *drv, const char *grp,
+		     const char *cdev, const char *mig, const char *state)
+{
+	out_text("%-38s %-16s %-6s %-8s %-22s %s\n", name, drv, grp, cdev, mig,
+		 state);
+}
+
+/* Why a device could not be opened: busy with an owner, or an errno. */
+static void report_unavailable(const struct devinfo *di, int r, char *state,
+			       size_t len)
+{
+	char gnode[64], cnode[64];
+	const char *nodes[2] = { gnode, cnode };
+	const char *name = strerrorname_np(-r);
+	struct owner o;
+
+	snprintf(gnode, sizeof(gnode), "/dev/vfio/%d", di->group);
+	snprintf(cnode, sizeof(cnode), "/dev/vfio/devices/%s", di->cdev);
+	out_null("migration_flags", NULL, NULL);
+	out_null("state", NULL, NULL);
+	out_str("status", NULL, r == -EBUSY ? "busy" : "error");
+	if (r == -EBUSY && find_owner(nodes, 2, &o)) {
+		out_int("owner_pid", NULL, o.pid);
+		out_str("owner_command", NULL, o.comm);
+		snprintf(state, len, "busy (pid %d %s)", (int)o.pid, o.comm);
+		return;
+	}
+	if (r == -EBUSY) {
+		snprintf(state, len, "busy");
+		return;
+	}
+	out_str("error", NULL, r < 0 && name ? name : "unavailable");
+	snprintf(state, len, "error (%s)", r < 0 && name ? name : "unavailable");
+}
+
+/* Open quietly and report flags and state, or why it could not. */
+static void list_one(const struct devinfo *di)
+{
+	char grp[16], mig[64] = "?", state[96];
+	struct vdev d;
+	uint32_t st;
+	int r = dev_open_info(di, opts.open, true, &d);
+
+	snprintf(grp, sizeof(grp), "%d", di->group);
+	out_obj_open(NULL);
+	report_identity(di, false);
+	if (r) {
+		report_unavailable(di, r, state, sizeof(state));
+	} else if (dev_probe_mig(&d)) {
+		out_hex("migration_flags", NULL, d.flags);
+		flag_names(d.flags, mig, sizeof(mig));
+		r = vfio_get_state(d.fd, &st);
+		snprintf(state, sizeof(state), "%s", r ? "?" : fsm_name(st));
+		report_state("state", NULL, r ? -1 : (int)st);
+		out_str("status", NULL, "free");
+	} else {
+		snprintf(mig, sizeof(mig), "none");
+		snprintf(state, sizeof(state), "-");
+		out_null("migration_flags", NULL, NULL);
+		out_null("state", NULL, NULL);
+		out_str("status", NULL, "free");
+	}
+	text_row(di->name, di->driver[0] ? di->driver : "-", grp,
+		 di->cdev[0] ? di->cdev : "-", mig, state);
+	out_obj_close();
+	dev_close(&d);
+}
+
+static int list_bus(const char *dir)
+{
+	char path[PATH_MAX + 300], real[PATH_MAX];
+	struct devinfo di;
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	if (!d)
+		return 0; /* no such bus on this host */
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (!realpath(path, real) || devinfo_from_path(real, &di) || !di.vfio)
+			continue;
+		list_one(&di);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	int n = 0;
+
+	cmd_parse(&list_argp, argc, argv, NULL);
+	out_begin();
+	text_row("DEVICE", "DRIVER", "GROUP", "CDEV", "MIGRATION", "STATE");
+	out_arr_open("devices", NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(buses); i++)
+		n += list_bus(buses[i]);
+	out_arr_close();
+	info("%d VFIO device%s", n, n == 1 ? "" : "s");
+	return out_end();
+}

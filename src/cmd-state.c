@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfiomig state DEV [STATE...]: print the state, or request each STATE in
+ * turn within one open of the device. Every request is planned with our
+ * copy of the kernel's table before any ioctl, so a blocked arc or an
+ * unsupported state changes nothing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "device.h"
+#include "fsm.h"
+#include "log.h"
+#include "output.h"
+#include "report.h"
+#include "vfio.h"
+
+#define MAX_TARGETS 16
+
+struct state_args {
+	const char *dev;
+	uint32_t target[MAX_TARGETS];
+	int n;
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct state_args *a = state->input;
+
+	switch (key) {
+	case ARGP_KEY_ARG:
+		if (!a->dev) {
+			a->dev = arg;
+		} else if (a->n == MAX_TARGETS) {
+			argp_error(state, "at most %d states", MAX_TARGETS);
+		} else if (fsm_parse(arg, &a->target[a->n])) {
+			argp_error(state, "'%s' is not a state (running, running_p2p, "
+				   "pre_copy, pre_copy_p2p, stop, stop_copy, resuming)", arg);
+		} else {
+			a->n++;
+		}
+		break;
+	case ARGP_KEY_END:
+		if (!a->dev)
+			argp_error(state, "missing device");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp state_argp = {
+	NULL, parse, "DEV [STATE...]",
+	"Without STATE, print the device's migration state (a GET that changes "
+	"nothing). With STATEs, request each in turn, the way the kernel walks "
+	"it (shortest path; -v prints the path), and print the state reached.\v"
+	"STATE is running, running_p2p, pre_copy, pre_copy_p2p, stop, stop_copy "
+	"or resuming (any case, '-' or '_'). The device is closed when the "
+	"command exits: what a device does then is its driver's choice (mtty "
+	"keeps its state, mlx5 returns to running). A command never leaves a "
+	"device in resuming: name a state after it.",
+	common_children, NULL, NULL
+};
+
+/* Checks that need no device: the last state and ERROR. */
+static int check_targets(const struct state_args *a)
+{
+	for (int i = 0; i < a->n; i++) {
+		if (a->target[i] == ST_ERROR) {
+			err("state error on %s: refused: error cannot be requested "
+			    "(the kernel answers EINVAL)", a->dev);
+			return -VM_E_REFUSED;
+		}
+	}
+	if (a->n && a->target[a->n - 1] == ST_RESUMING) {
+		err("state resuming on %s: refused: a command cannot leave a device "
+		    "in resuming (only a reset aborts it); use restore, or name the "
+		    "state to go to next", a->dev);
+		return -VM_E_REFUSED;
+	}
+	return 0;
+}
+
+/* Plan every request from the current state before touching the device. */
+static int plan_all(struct vdev *d, const struct state_args *a, uint32_t cur)
+{
+	uint32_t path[FSM_MAX_PATH];
+	char fl[64];
+	int n;
+
+	if (cur == ST_ERROR) {
+		err("state on %s: device is in error; only 'vfiomig reset %s' "
+		    "leaves it", d->info.name, a->dev);
+		return -VM_E_STATE;
+	}
+	for (int i = 0; i < a->n; i++) {
+		uint32_t t = a->target[i];
+
+		switch (fsm_plan(cur, t, d->flags, path, &n)) {
+		case PLAN_UNSUPPORTED:
+			err("state %s on %s: not supported by the device (migration: %s)",
+			    fsm_name(t), d->info.name, flag_names(d->flags, fl, sizeof(fl)));
+			return -VM_E_NOMIG;
+		case PLAN_BLOCKED:
+			err("state %s on %s: refused: the kernel blocks %s -> %s "
+			    "(kernels 6.2 to 7.1 hang on it); go through stop",
+			    fsm_name(t), d->info.name, fsm_name(cur), fsm_name(t));
+			return -VM_E_REFUSED;
+		case PLAN_OK:
+			break;
+		}
+		cur = t;
+	}
+	return 0;
+}
+
+static void print_path(const struct vdev *d, uint32_t cur, uint32_t t)
+{
+	uint32_t path[FSM_MAX_PATH];
+	char buf[256];
+	size_t used;
+	int n;
+
+	fsm_plan(cur, t, d->flags, path, &n);
+	used = snprintf(buf, sizeof(buf), "%s", fsm_name(cur));
+	for (int i = 0; i < n && used < sizeof(buf); i++)
+		used += snprintf(buf + used, sizeof(buf) - used, " -> %s",
+				 fsm_name(path[i]));
+	info("%s: %s", d->info.name, buf);
+	out_arr_open("path", NULL);
+	for (int i = 0; i < n; i++)
+		out_elem_str(fsm_name(path[i]));
+	out_arr_close();
+}
+
+/*
+ * A SET failed: read back where the device really is and say so. A
+ * device stranded in resuming is reset, since nothing else aborts it.
+ */
+static int set_failed(struct vdev *d, uint32_t t, int e)
+{
+	uint32_t st;
+	int r;
+
+	out_str("error", NULL, strerrorname_np(-e) ? strerrorname_np(-e) : "E?");
+	if (vfio_get_state(d->fd, &st)) {
+		err("state %s on %s: %s SET: %s; the state cannot be read back",
+		    fsm_name(t), d->info.name, IOCTL_NAME_MIG_STATE, errstr(e));
+		return -VM_E_STATE;
+	}
+	if (st == ST_RESUMING) {
+		r = vfio_reset(d->fd);
+		if (!r)
+			vfio_get_state(d->fd, &st);
+		err("state %s on %s: %s SET: %s; device was in resuming, reset to "
+		    "abort it: now %s", fsm_name(t), d->info.name,
+		    IOCTL_NAME_MIG_STATE, errstr(e), r ? "unknown" : fsm_name(st));
+	} else {
+		err("state %s on %s: %s SET: %s; device is in %s%s", fsm_name(t),
+		    d->info.name, IOCTL_NAME_MIG_STATE, errstr(e), fsm_name(st),
+		    st == ST_ERROR ? " (only reset leaves it)" : "");
+	}
+	return -VM_E_STATE;
+}
+
+/* One request; *cur follows the device. */
+static int step(struct vdev *d, uint32_t *cur, uint32_t t)
+{
+	int data_fd, r;
+	uint32_t st;
+
+	out_obj_open(NULL);
+	out_str("request", NULL, fsm_name(t));
+	print_path(d, *cur, t);
+	r = vfio_set_state(d->fd, t, &data_fd);
+	if (r) {
+		r = set_failed(d, t, r);
+		out_obj_close();
+		return r;
+	}
+	out_bool("data_session", NULL, data_fd >= 0);
+	if (data_fd >= 0) {
+		info("%s: %s opened a data session (closed on exit)",
+		     d->info.name, fsm_name(t));
+		close(data_fd);
+	}
+	out_obj_close();
+	if (dev_get_state(d, &st))
+		return -VM_E_STATE;
+	if (st != t) {
+		err("state %s on %s: the kernel reported success but the device "
+		    "is in %s", fsm_name(t), d->info.name, fsm_name(st));
+		return -VM_E_STATE;
+	}
+	*cur = st;
+	return 0;
+}
+
+int cmd_state(int argc, char **argv)
+{
+	struct state_args a = { 0 };
+	uint32_t cur;
+	struct vdev d;
+	int r, wr;
+
+	cmd_parse(&state_argp, argc, argv, &a);
+	r = check_targets(&a);
+	if (r)
+		return r;
+	r = dev_open(a.dev, &d);
+	if (r)
+		return r;
+	r = dev_need_mig(&d);
+	if (!r)
+		r = dev_get_state(&d, &cur);
+	if (!r)
+		r = plan_all(&d, &a, cur);
+	if (r) {
+		dev_close(&d);
+		return r;
+	}
+
+	out_begin();
+	out_str("device", NULL, d.info.name);
+	if (a.n) {
+		out_str("from", NULL, fsm_name(cur));
+		out_arr_open("steps", NULL);
+		for (int i = 0; i < a.n && !r; i++)
+			r = step(&d, &cur, a.target[i]);
+		out_arr_close();
+		if (r && vfio_get_state(d.fd, &cur))
+			cur = (uint32_t)-1;
+	}
+	report_state("state", "state", (int)cur);
+	wr = out_end();
+	dev_close(&d);
+	return r ? r : wr;
+}

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfiomig: step VFIO devices through the migration v2 state machine and
+ * move their state. The front door: global options, then a command from
+ * the table below, which parses the rest of argv itself.
+ */
+#include <argp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "device.h"
+#include "log.h"
+#include "vfiomig.h"
+
+#ifndef VFIOMIG_VERSION
+#define VFIOMIG_VERSION "0.1"
+#endif
+
+struct vm_opts opts;
+
+const char *argp_program_version = "vfiomig " VFIOMIG_VERSION;
+const char *argp_program_bug_address = NULL;
+
+static int cmd_help(int argc, char **argv);
+
+static const struct cmd commands[] = {
+	{ "info", cmd_info, "DEV", "show migration flags, state and size estimates" },
+	{ "state", cmd_state, "DEV [STATE...]", "print the state, or step the FSM to each STATE" },
+	{ "reset", cmd_reset, "DEV", "reset the device and report its state" },
+	{ "list", cmd_list, "", "list VFIO devices with their migration support" },
+	{ "help", cmd_help, "[COMMAND]", "list the commands, or show a command's help" },
+};
+
+static const struct cmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void print_commands(FILE *f)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-8s %-16s %s\n", commands[i].name,
+			commands[i].args, commands[i].summary);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct cmd *c;
+	char *hargv[] = { NULL, "--help", NULL };
+
+	if (argc < 2) {
+		printf("Usage: vfiomig [OPTION...] COMMAND [ARGS...]\n\nCommands:\n");
+		print_commands(stdout);
+		return 0;
+	}
+	c = find_cmd(argv[1]);
+	if (!c || c->func == cmd_help) {
+		err("help: unknown command '%s'", argv[1]);
+		return -VM_E_USAGE;
+	}
+	hargv[0] = argv[1];
+	return c->func(2, hargv);
+}
+
+/* Where the command starts in argv; 0 when none was given. */
+struct front {
+	int cmd_index;
+};
+
+static error_t front_parse(int key, char *arg, struct argp_state *state)
+{
+	struct front *f = state->input;
+
+	(void)arg;
+	switch (key) {
+	case ARGP_KEY_ARG:
+		/* Stop at the command: the rest of argv is the command's. */
+		f->cmd_index = state->next - 1;
+		state->next = state->argc;
+		break;
+	case ARGP_KEY_END:
+		if (!f->cmd_index)
+			argp_error(state, "no command given");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static char *front_help(int key, const char *text, void *input)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)input;
+	if (key != ARGP_KEY_HELP_POST_DOC)
+		return (char *)text;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return (char *)text;
+	fprintf(f, "Commands:\n");
+	print_commands(f);
+	fprintf(f, "\n'vfiomig COMMAND --help' shows a command's options. "
+		   "Exit codes are listed in vfiomig(8).");
+	fclose(f);
+	return buf;
+}
+
+static const struct argp front_argp = {
+	NULL, front_parse, "COMMAND [ARGS...]",
+	"Drive a VFIO device through the migration v2 state machine.\v",
+	common_children, front_help, NULL
+};
+
+int main(int argc, char **argv)
+{
+	struct front f = { 0 };
+	const struct cmd *c;
+	int ret;
+
+	argp_err_exit_status = EXIT_USAGE;
+	argp_parse(&front_argp, argc, argv, ARGP_IN_ORDER, NULL, &f);
+
+	c = find_cmd(argv[f.cmd_index]);
+	if (!c) {
+		err("'%s' is not a command; see 'vfiomig help'", argv[f.cmd_index]);
+		return EXIT_USAGE;
+	}
+	ret = c->func(argc - f.cmd_index, argv + f.cmd_index);
+	return exit_code(ret);
+}

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Text and JSON output. The JSON writer keeps a stack of "first element"
+ * flags to place commas; text mode prints "label  value" lines indented
+ * by nesting depth, and arrays of strings on one line.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "output.h"
+#include "vfiomig.h"
+
+#define MAX_DEPTH 16
+#define LABEL_WIDTH 22
+
+/* Writer state for the one document this run prints. */
+static struct {
+	int depth;
+	bool first[MAX_DEPTH];
+	bool in_text_array;   /* text mode: printing array items on a line */
+	bool text_array_empty;
+} w;
+
+static void json_indent(void)
+{
+	if (!opts.pretty)
+		return;
+	fputc('\n', stdout);
+	for (int i = 0; i < w.depth; i++)
+		fputs("  ", stdout);
+}
+
+static void json_escape(const char *s)
+{
+	fputc('"', stdout);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c == '\t')
+			fputs("\\t", stdout);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			fputc(c, stdout);
+	}
+	fputc('"', stdout);
+}
+
+/* Comma, indentation and "key": for the next value. */
+static void json_key(const char *key)
+{
+	if (!w.first[w.depth])
+		fputc(',', stdout);
+	w.first[w.depth] = false;
+	json_indent();
+	if (key) {
+		json_escape(key);
+		fputs(opts.pretty ? ": " : ":", stdout);
+	}
+}
+
+static void json_push(char c)
+{
+	fputc(c, stdout);
+	if (w.depth < MAX_DEPTH - 1)
+		w.depth++;
+	w.first[w.depth] = true;
+}
+
+static void json_pop(char c)
+{
+	bool empty = w.first[w.depth];
+
+	if (w.depth > 0)
+		w.depth--;
+	if (!empty)
+		json_indent();
+	fputc(c, stdout);
+}
+
+static void text_label(const char *label)
+{
+	int indent = w.depth > 1 ? (w.depth - 1) * 2 : 0;
+
+	printf("%*s%-*s ", indent, "", LABEL_WIDTH - indent, label);
+}
+
+void out_begin(void)
+{
+	memset(&w, 0, sizeof(w));
+	w.first[0] = true;
+	if (opts.json)
+		json_push('{');
+	else
+		w.depth = 1;
+}
+
+/* Returns -errno when stdout could not be written: that is a failure. */
+int out_end(void)
+{
+	if (opts.json) {
+		json_pop('}');
+		fputc('\n', stdout);
+	}
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		int e = errno ? errno : EIO;
+
+		err("writing output: %s", errstr(e));
+		return -e;
+	}
+	return 0;
+}
+
+void out_obj_open(const char *key)
+{
+	if (opts.json) {
+		json_key(key);
+		json_push('{');
+	} else {
+		w.depth++;
+	}
+}
+
+void out_obj_close(void)
+{
+	if (opts.json)
+		json_pop('}');
+	else
+		w.depth--;
+}
+
+void out_arr_open(const char *key, const char *label)
+{
+	if (opts.json) {
+		json_key(key);
+		json_push('[');
+		return;
+	}
+	w.in_text_array = label != NULL;
+	w.text_array_empty = true;
+	if (label)
+		text_label(label);
+}
+
+void out_arr_close(void)
+{
+	if (opts.json) {
+		json_pop(']');
+		return;
+	}
+	if (w.in_text_array)
+		printf("%s\n", w.text_array_empty ? "-" : "");
+	w.in_text_array = false;
+}
+
+void out_elem_str(const char *val)
+{
+	if (opts.json) {
+		json_key(NULL);
+		json_escape(val);
+	} else if (w.in_text_array) {
+		printf("%s%s", w.text_array_empty ? "" : " ", val);
+		w.text_array_empty = false;
+	}
+}
+
+void out_str(const char *key, const char *label, const char *val)
+{
+	if (opts.json) {
+		json_key(key);
+		json_escape(val);
+	} else if (label) {
+		text_label(label);
+		printf("%s\n", val);
+	}
+}
+
+void out_u64(const char *key, const char *label, uint64_t val)
+{
+	if (opts.json) {
+		json_key(key);
+		printf("%" PRIu64, val);
+	} else if (label) {
+		text_label(label);
+		printf("%" PRIu64 "\n", val);
+	}
+}
+
+void out_int(const char *key, const char *label, long long val)
+{
+	if (opts.json) {
+		json_key(key);
+		printf("%lld", val);
+	} else if (label) {
+		text_label(label);
+		printf("%lld\n", val);
+	}
+}
+
+void out_hex(const char *key, const char *label, uint64_t val)
+{
+	if (opts.json) {
+		json_key(key);
+		printf("%" PRIu64, val);
+	} else if (label) {
+		text_label(label);
+		printf("0x%" PRIx64 "\n", val);
+	}
+}
+
+void out_bool(const char *key, const char *label, bool val)
+{
+	if (opts.json) {
+		json_key(key);
+		fputs(val ? "true" : "false", stdout);
+	} else if (label) {
+		text_label(label);
+		printf("%s\n", val ? "yes" : "no");
+	}
+}
+
+void out_null(const char *key, const char *label, const char *text)
+{
+	if (opts.json) {
+		json_key(key);
+		fputs("null", stdout);
+	} else if (label) {
+		text_label(label);
+		printf("%s\n", text);
+	}
+}
+
+void out_text(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (opts.json)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}

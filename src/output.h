@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One printing path for human text and JSON. Each call names a JSON key
+ * and a text label; in JSON mode the label is ignored, in text mode the
+ * key is, and a NULL label prints nothing. JSON mode emits exactly one
+ * document per run: out_begin() opens it, out_end() closes it.
+ */
+#ifndef VFIOMIG_OUTPUT_H
+#define VFIOMIG_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+void out_begin(void);
+int out_end(void);
+
+void out_obj_open(const char *key);
+void out_obj_close(void);
+void out_arr_open(const char *key, const char *label);
+void out_arr_close(void);
+
+void out_str(const char *key, const char *label, const char *val);
+void out_u64(const char *key, const char *label, uint64_t val);
+void out_int(const char *key, const char *label, long long val);
+void out_bool(const char *key, const char *label, bool val);
+void out_null(const char *key, const char *label, const char *text);
+/* A number in JSON, "0x.." in text. */
+void out_hex(const char *key, const char *label, uint64_t val);
+/* An element of the enclosing array: a string. */
+void out_elem_str(const char *val);
+
+/* Plain text line, only in text mode. */
+void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

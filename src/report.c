@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdio.h>
+
+#include "fsm.h"
+#include "output.h"
+#include "report.h"
+
+static const struct {
+	uint64_t bit;
+	const char *name;
+} flag_table[] = {
+	{ MIG_STOP_COPY, "stop_copy" },
+	{ MIG_P2P, "p2p" },
+	{ MIG_PRE_COPY, "pre_copy" },
+};
+
+/* Requestable states in the order an operator thinks of them. */
+static const uint32_t state_order[] = {
+	ST_RUNNING, ST_RUNNING_P2P, ST_PRE_COPY, ST_PRE_COPY_P2P,
+	ST_STOP, ST_STOP_COPY, ST_RESUMING,
+};
+
+/* The text label, or NULL when only JSON should see the field. */
+#define L(text) (labels ? (text) : NULL)
+
+void report_identity(const struct devinfo *di, bool labels)
+{
+	char buf[64];
+
+	out_str("device", L("device"), di->name);
+	out_str("bus", L("bus"), di->bus[0] ? di->bus : "unknown");
+	if (di->driver[0])
+		out_str("driver", L("driver"), di->driver);
+	else
+		out_null("driver", L("driver"), "none");
+	if (di->group >= 0)
+		out_int("iommu_group", L("iommu group"), di->group);
+	else
+		out_null("iommu_group", L("iommu group"), "none");
+	if (di->cdev[0]) {
+		snprintf(buf, sizeof(buf), "/dev/vfio/devices/%s", di->cdev);
+		out_str("cdev", L("cdev"), buf);
+	} else {
+		out_null("cdev", L("cdev"), "none");
+	}
+	if (di->mdev_type[0])
+		out_str("mdev_type", L("mdev type"), di->mdev_type);
+	if (di->vendor || di->device) {
+		snprintf(buf, sizeof(buf), "%04x:%04x subsystem %04x:%04x",
+			 di->vendor, di->device, di->subvendor, di->subdevice);
+		if (labels)
+			out_text("%-22s %s\n", "pci id", buf);
+		out_int("vendor_id", NULL, di->vendor);
+		out_int("device_id", NULL, di->device);
+		out_int("subsystem_vendor_id", NULL, di->subvendor);
+		out_int("subsystem_device_id", NULL, di->subdevice);
+	}
+}
+
+const char *flag_names(uint64_t flags, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(flag_table) / sizeof(flag_table[0]); i++)
+		if (flags & flag_table[i].bit)
+			used += snprintf(buf + used, used < len ? len - used : 0,
+					 "%s%s", used ? "," : "", flag_table[i].name);
+	if (!used)
+		snprintf(buf, len, "none");
+	return buf;
+}
+
+void report_flags(uint64_t flags)
+{
+	out_hex("migration_flags", NULL, flags);
+	out_arr_open("migration", "migration");
+	for (size_t i = 0; i < sizeof(flag_table) / sizeof(flag_table[0]); i++)
+		if (flags & flag_table[i].bit)
+			out_elem_str(flag_table[i].name);
+	out_arr_close();
+	out_arr_open("states", "reachable states");
+	for (size_t i = 0; i < sizeof(state_order) / sizeof(state_order[0]); i++)
+		if (fsm_supported(state_order[i], flags))
+			out_elem_str(fsm_name(state_order[i]));
+	out_arr_close();
+}
+
+void report_state(const char *key, const char *label, int st)
+{
+	if (st < 0)
+		out_null(key, label, "unknown");
+	else
+		out_str(key, label, fsm_name((uint32_t)st));
+}

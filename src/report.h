@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Output pieces several commands print the same way. */
+#ifndef VFIOMIG_REPORT_H
+#define VFIOMIG_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "device.h"
+
+/* device, bus, driver, iommu_group, cdev and the identity fields. */
+void report_identity(const struct devinfo *di, bool labels);
+/* "flags": [names], "states": [reachable states]. */
+void report_flags(uint64_t flags);
+/* "state": name, or null when unknown (st < 0). */
+void report_state(const char *key, const char *label, int st);
+/* "stop_copy,p2p" for messages. */
+const char *flag_names(uint64_t flags, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Per-process table of the file descriptors that stand for VFIO objects.
+ *
+ * Every fake fd is a real fd on a plain file inside the fake root, so
+ * read(), write(), poll() and /proc/PID/fd behave without wrapping; only
+ * ioctl() and close() need to know what the fd means. dup() is not
+ * tracked: vfiomig has no reason to dup a VFIO fd.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fake.h"
+
+#define FDTAB_MAX 4096
+
+static struct fake_fd tab[FDTAB_MAX];
+static pthread_mutex_t tab_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+void fdtab_lock(void)
+{
+	pthread_mutex_lock(&tab_mutex);
+}
+
+void fdtab_unlock(void)
+{
+	pthread_mutex_unlock(&tab_mutex);
+}
+
+struct fake_fd *fdtab_get(int fd)
+{
+	if (fd < 0 || fd >= FDTAB_MAX || tab[fd].kind == FK_NONE)
+		return NULL;
+	return &tab[fd];
+}
+
+struct fake_fd *fdtab_add(int fd, enum fake_kind kind, const char *name)
+{
+	struct fake_fd *e;
+
+	if (fd < 0 || fd >= FDTAB_MAX)
+		return NULL;
+	e = &tab[fd];
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->lock_fd = -1;
+	e->lock_fd2 = -1;
+	e->container = -1;
+	snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
+	return e;
+}
+
+/* How many fds of this process have device @name open. */
+int fdtab_device_opens(const char *name)
+{
+	int fd, n = 0;
+
+	for (fd = 0; fd < FDTAB_MAX; fd++) {
+		struct fake_fd *e = &tab[fd];
+
+		if (!strcmp(e->name, name) &&
+		    (e->kind == FK_DEVICE || (e->kind == FK_CDEV && e->bound)))
+			n++;
+	}
+	return n;
+}
+
+static void release(struct fake_fd *e)
+{
+	bool was_open = e->kind == FK_DEVICE ||
+			(e->kind == FK_CDEV && e->bound);
+	char name[FAKE_NAME_MAX];
+
+	/* closing the lock fds is what ends group/cdev ownership */
+	if (e->lock_fd >= 0)
+		real.close(e->lock_fd);
+	if (e->lock_fd2 >= 0)
+		real.close(e->lock_fd2);
+	strcpy(name, e->name);
+	e->kind = FK_NONE;
+	e->name[0] = '\0';
+	if (was_open && fdtab_device_opens(name) == 0)
+		device_closed(name);
+}
+
+int close(int fd)
+{
+	struct fake_fd *e;
+	int ret;
+
+	fake_init();
+	fdtab_lock();
+	e = fdtab_get(fd);
+	ret = real.close(fd);
+	if (e)
+		release(e);
+	fdtab_unlock();
+	return ret;
+}

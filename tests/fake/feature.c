@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * VFIO_DEVICE_FEATURE, following vfio_main.c:vfio_ioctl_device_feature()
+ * and its per-feature helpers in Linux 6.12, error for error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake.h"
+
+#define FEAT_HDR	offsetof(struct vfio_device_feature, data)
+#define FEAT_GS		(VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET)
+
+/* include/linux/vfio.h:vfio_check_feature() */
+static int check_feature(uint32_t flags, size_t argsz, uint32_t ops,
+			 size_t minsz)
+{
+	if ((flags & FEAT_GS) & ~ops)
+		return -EINVAL;
+	if (flags & VFIO_DEVICE_FEATURE_PROBE)
+		return 0;
+	if (!(flags & FEAT_GS))
+		return -EINVAL;
+	if (argsz < minsz)
+		return -EINVAL;
+	return 1;
+}
+
+static int feat_migration(const struct fake_cfg *cfg, uint32_t flags,
+			  void *data, size_t argsz)
+{
+	struct vfio_device_feature_migration *mig = data;
+	int ret;
+
+	if (!cfg->migration)
+		return -ENOTTY;	/* !device->mig_ops */
+	ret = check_feature(flags, argsz, VFIO_DEVICE_FEATURE_GET,
+			    sizeof(*mig));
+	if (ret != 1)
+		return ret;
+	mig->flags = cfg->flags;
+	return 0;
+}
+
+static int mig_get(const char *name, struct vfio_device_feature_mig_state *mig)
+{
+	const char *env = getenv("VFIOMIG_FAKE_STATE_ERRNO");
+	int lk;
+
+	if (env && *env)
+		return -errno_parse(env, EIO);
+	lk = dev_lock(name);
+	mig->device_state = (uint32_t)state_get(name);
+	dev_unlock(lk);
+	mig->data_fd = -1;
+	return 0;
+}
+
+/*
+ * vfio_ioctl_device_feature_mig_device_state(): a failed or file-less
+ * SET still copies the struct back with data_fd = -1 before returning.
+ */
+static int feat_mig_state(const char *name, const struct fake_cfg *cfg,
+			  uint32_t flags, void *data, size_t argsz)
+{
+	struct vfio_device_feature_mig_state *mig = data;
+	int ret, lk;
+
+	if (!cfg->migration)
+		return -ENOTTY;
+	ret = check_feature(flags, argsz, FEAT_GS, sizeof(*mig));
+	if (ret != 1)
+		return ret;
+	if (flags & VFIO_DEVICE_FEATURE_GET)
+		return mig_get(name, mig);
+	lk = dev_lock(name);
+	ret = fsm_set_state(name, cfg, (int)mig->device_state);
+	dev_unlock(lk);
+	mig->data_fd = ret >= 0 ? ret : -1;
+	return ret < -1 ? ret : 0;
+}
+
+static int feat_data_size(const struct fake_cfg *cfg, uint32_t flags,
+			  void *data, size_t argsz)
+{
+	struct vfio_device_feature_mig_data_size *ds = data;
+	int ret;
+
+	if (!cfg->migration)
+		return -ENOTTY;
+	ret = check_feature(flags, argsz, VFIO_DEVICE_FEATURE_GET,
+			    sizeof(*ds));
+	if (ret != 1)
+		return ret;
+	ds->stop_copy_length = cfg->size;
+	return 0;
+}
+
+static int feat_log_start(const struct fake_cfg *cfg, uint32_t flags,
+			  void *data, size_t argsz)
+{
+	struct vfio_device_feature_dma_logging_control *ctl = data;
+	int ret;
+
+	if (!cfg->logging)
+		return -ENOTTY;	/* !device->log_ops */
+	ret = check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET,
+			    sizeof(*ctl));
+	if (ret != 1)
+		return ret;
+	if (!ctl->num_ranges)
+		return -EINVAL;
+	return 0;	/* like mtty_log_start(): nothing to track */
+}
+
+static int feat_log_stop(const struct fake_cfg *cfg, uint32_t flags,
+			 size_t argsz)
+{
+	if (!cfg->logging)
+		return -ENOTTY;
+	return check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, 0) == 1 ?
+	       0 : check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, 0);
+}
+
+/*
+ * Every 6.12 driver answers -ENOTTY for a feature it does not know
+ * (vfio_pci_core_ioctl_feature(), mtty has no device_feature op); the
+ * default of -EINVAL and the switch are the contract of the test suite.
+ */
+static int feat_unknown(void)
+{
+	const char *env = getenv("VFIOMIG_FAKE_UNKNOWN_FEATURE");
+
+	if (env && !strcasecmp(env, "enotty"))
+		return -ENOTTY;
+	return -EINVAL;
+}
+
+int device_feature(const char *name, void *arg)
+{
+	struct vfio_device_feature *f = arg;
+	struct fake_cfg cfg;
+	size_t argsz;
+
+	if (!f)
+		return -EFAULT;
+	if (f->argsz < FEAT_HDR)
+		return -EINVAL;
+	if (f->flags & ~(VFIO_DEVICE_FEATURE_MASK | FEAT_GS |
+			 VFIO_DEVICE_FEATURE_PROBE))
+		return -EINVAL;
+	if (!(f->flags & VFIO_DEVICE_FEATURE_PROBE) &&
+	    (f->flags & FEAT_GS) == FEAT_GS)
+		return -EINVAL;
+	if (cfg_load(name, &cfg))
+		return -ENODEV;
+	argsz = f->argsz - FEAT_HDR;
+
+	switch (f->flags & VFIO_DEVICE_FEATURE_MASK) {
+	case VFIO_DEVICE_FEATURE_MIGRATION:
+		return feat_migration(&cfg, f->flags, f->data, argsz);
+	case VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE:
+		return feat_mig_state(name, &cfg, f->flags, f->data, argsz);
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_START:
+		return feat_log_start(&cfg, f->flags, f->data, argsz);
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP:
+		return feat_log_stop(&cfg, f->flags, argsz);
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT:
+		if (!cfg.logging)
+			return -ENOTTY;
+		return check_feature(f->flags, argsz, VFIO_DEVICE_FEATURE_GET,
+				     sizeof(struct vfio_device_feature_dma_logging_report)) == 1 ?
+		       0 : check_feature(f->flags, argsz, VFIO_DEVICE_FEATURE_GET,
+					 sizeof(struct vfio_device_feature_dma_logging_report));
+	case VFIO_DEVICE_FEATURE_MIG_DATA_SIZE:
+		return feat_data_size(&cfg, f->flags, f->data, argsz);
+	default:
+		return feat_unknown();
+	}
+}

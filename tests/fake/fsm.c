@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The migration state machine.
+ *
+ * fsm_next_state() is drivers/vfio/vfio_main.c:vfio_mig_get_next_state()
+ * of Linux 6.12 (same table, same skipping of unsupported states, same
+ * -EINVAL cases). fsm_set_state() is the loop every driver wraps around
+ * it (samples/vfio-mdev/mtty.c:mtty_set_state()) and fsm_step() the arcs
+ * of mtty_step_state(), with fault injection added in front of each arc.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake.h"
+
+enum {
+	S_ERROR = VFIO_DEVICE_STATE_ERROR,
+	S_STOP = VFIO_DEVICE_STATE_STOP,
+	S_RUNNING = VFIO_DEVICE_STATE_RUNNING,
+	S_STOP_COPY = VFIO_DEVICE_STATE_STOP_COPY,
+	S_RESUMING = VFIO_DEVICE_STATE_RESUMING,
+	S_RUNNING_P2P = VFIO_DEVICE_STATE_RUNNING_P2P,
+	S_PRE_COPY = VFIOMIG_STATE_PRE_COPY,
+	S_PRE_COPY_P2P = VFIOMIG_STATE_PRE_COPY_P2P,
+};
+
+/* [cur][new] = next hop, copied from vfio_from_fsm_table */
+static const uint8_t from_fsm[FAKE_NSTATES][FAKE_NSTATES] = {
+	[S_STOP] = {
+		[S_STOP] = S_STOP, [S_RUNNING] = S_RUNNING_P2P,
+		[S_PRE_COPY] = S_RUNNING_P2P,
+		[S_PRE_COPY_P2P] = S_RUNNING_P2P,
+		[S_STOP_COPY] = S_STOP_COPY, [S_RESUMING] = S_RESUMING,
+		[S_RUNNING_P2P] = S_RUNNING_P2P, [S_ERROR] = S_ERROR,
+	},
+	[S_RUNNING] = {
+		[S_STOP] = S_RUNNING_P2P, [S_RUNNING] = S_RUNNING,
+		[S_PRE_COPY] = S_PRE_COPY, [S_PRE_COPY_P2P] = S_RUNNING_P2P,
+		[S_STOP_COPY] = S_RUNNING_P2P, [S_RESUMING] = S_RUNNING_P2P,
+		[S_RUNNING_P2P] = S_RUNNING_P2P, [S_ERROR] = S_ERROR,
+	},
+	[S_PRE_COPY] = {
+		[S_STOP] = S_RUNNING, [S_RUNNING] = S_RUNNING,
+		[S_PRE_COPY] = S_PRE_COPY, [S_PRE_COPY_P2P] = S_PRE_COPY_P2P,
+		[S_STOP_COPY] = S_PRE_COPY_P2P, [S_RESUMING] = S_RUNNING,
+		[S_RUNNING_P2P] = S_RUNNING, [S_ERROR] = S_ERROR,
+	},
+	[S_PRE_COPY_P2P] = {
+		[S_STOP] = S_RUNNING_P2P, [S_RUNNING] = S_RUNNING_P2P,
+		[S_PRE_COPY] = S_PRE_COPY, [S_PRE_COPY_P2P] = S_PRE_COPY_P2P,
+		[S_STOP_COPY] = S_STOP_COPY, [S_RESUMING] = S_RUNNING_P2P,
+		[S_RUNNING_P2P] = S_RUNNING_P2P, [S_ERROR] = S_ERROR,
+	},
+	[S_STOP_COPY] = {
+		[S_STOP] = S_STOP, [S_RUNNING] = S_STOP,
+		[S_PRE_COPY] = S_ERROR, [S_PRE_COPY_P2P] = S_ERROR,
+		[S_STOP_COPY] = S_STOP_COPY, [S_RESUMING] = S_STOP,
+		[S_RUNNING_P2P] = S_STOP, [S_ERROR] = S_ERROR,
+	},
+	[S_RESUMING] = {
+		[S_STOP] = S_STOP, [S_RUNNING] = S_STOP,
+		[S_PRE_COPY] = S_STOP, [S_PRE_COPY_P2P] = S_STOP,
+		[S_STOP_COPY] = S_STOP, [S_RESUMING] = S_RESUMING,
+		[S_RUNNING_P2P] = S_STOP, [S_ERROR] = S_ERROR,
+	},
+	[S_RUNNING_P2P] = {
+		[S_STOP] = S_STOP, [S_RUNNING] = S_RUNNING,
+		[S_PRE_COPY] = S_RUNNING, [S_PRE_COPY_P2P] = S_PRE_COPY_P2P,
+		[S_STOP_COPY] = S_STOP, [S_RESUMING] = S_STOP,
+		[S_RUNNING_P2P] = S_RUNNING_P2P, [S_ERROR] = S_ERROR,
+	},
+	[S_ERROR] = {
+		[S_STOP] = S_ERROR, [S_RUNNING] = S_ERROR,
+		[S_PRE_COPY] = S_ERROR, [S_PRE_COPY_P2P] = S_ERROR,
+		[S_STOP_COPY] = S_ERROR, [S_RESUMING] = S_ERROR,
+		[S_RUNNING_P2P] = S_ERROR, [S_ERROR] = S_ERROR,
+	},
+};
+
+#define MIG_SC	VFIO_MIGRATION_STOP_COPY
+#define MIG_P2P	VFIO_MIGRATION_P2P
+#define MIG_PRE	VFIO_MIGRATION_PRE_COPY
+
+/* Flags a state needs; ERROR needs all bits, so it is never a target. */
+static const uint32_t state_flags[FAKE_NSTATES] = {
+	[S_STOP] = MIG_SC, [S_RUNNING] = MIG_SC,
+	[S_PRE_COPY] = MIG_SC | MIG_PRE,
+	[S_PRE_COPY_P2P] = MIG_SC | MIG_P2P | MIG_PRE,
+	[S_STOP_COPY] = MIG_SC, [S_RESUMING] = MIG_SC,
+	[S_RUNNING_P2P] = MIG_SC | MIG_P2P,
+	[S_ERROR] = ~0U,
+};
+
+static bool supported(uint32_t flags, int s)
+{
+	return (state_flags[s] & flags) == state_flags[s];
+}
+
+int fsm_next_state(uint32_t flags, int cur, int new, int *next)
+{
+	if (cur < 0 || cur >= FAKE_NSTATES || !supported(flags, cur))
+		return -EINVAL;
+	if (new < 0 || new >= FAKE_NSTATES || !supported(flags, new))
+		return -EINVAL;
+	*next = from_fsm[cur][new];
+	while (*next != S_ERROR && !supported(flags, *next))
+		*next = from_fsm[*next][new];
+	return *next != S_ERROR ? 0 : -EINVAL;
+}
+
+/*
+ * VFIOMIG_FAKE_FAIL=FROM>TO[:ERRNO][:error],... Returns the errno for
+ * this arc or 0; *to_error says whether the device breaks.
+ */
+static int injected(int cur, int next, bool *to_error)
+{
+	const char *env = getenv("VFIOMIG_FAKE_FAIL");
+	char buf[512], *save = NULL, *item, *f[4];
+	int n, err;
+
+	*to_error = false;
+	if (!env || strlen(env) >= sizeof(buf))
+		return 0;
+	strcpy(buf, env);
+	for (item = strtok_r(buf, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *gt = strchr(item, '>');
+		char *rest;
+
+		if (!gt)
+			continue;
+		*gt = '\0';
+		f[0] = item;
+		f[1] = strtok_r(gt + 1, ":", &rest);
+		f[2] = f[1] ? strtok_r(NULL, ":", &rest) : NULL;
+		f[3] = f[2] ? strtok_r(NULL, ":", &rest) : NULL;
+		if (!f[1] || state_parse(f[0]) != cur ||
+		    state_parse(f[1]) != next)
+			continue;
+		err = EIO;
+		for (n = 2; n < 4 && f[n]; n++) {
+			if (!strcasecmp(f[n], "error"))
+				*to_error = true;
+			else
+				err = errno_parse(f[n], EIO);
+		}
+		return err;
+	}
+	return 0;
+}
+
+/* One driver arc; mirrors mtty_step_state(). Returns fd, -1 or -errno. */
+static int fsm_step(const char *name, const struct fake_cfg *cfg,
+		    int cur, int new)
+{
+	/* arcs with nothing to do for a device that does no DMA */
+	if ((cur == S_RUNNING && new == S_RUNNING_P2P) ||
+	    (cur == S_RUNNING_P2P && (new == S_RUNNING || new == S_STOP)) ||
+	    (cur == S_PRE_COPY && new == S_PRE_COPY_P2P) ||
+	    (cur == S_PRE_COPY_P2P && new == S_PRE_COPY) ||
+	    (cur == S_STOP && new == S_RUNNING_P2P) ||
+	    /* without P2P the core hands these to the driver directly */
+	    (cur == S_RUNNING && new == S_STOP) ||
+	    (cur == S_STOP && new == S_RUNNING))
+		return -1;
+
+	if (cur == S_RESUMING && new == S_STOP)
+		return data_resume_load(name, cfg);
+
+	if ((cur == S_PRE_COPY && new == S_RUNNING) ||
+	    (cur == S_PRE_COPY_P2P && new == S_RUNNING_P2P) ||
+	    (cur == S_STOP_COPY && new == S_STOP)) {
+		data_disable(name);
+		return -1;
+	}
+
+	if ((cur == S_RUNNING && new == S_PRE_COPY) ||
+	    (cur == S_RUNNING_P2P && new == S_PRE_COPY_P2P) ||
+	    (cur == S_STOP && new == S_STOP_COPY))
+		return data_save_open(name, cfg, new == S_STOP_COPY);
+
+	/* precopy -> stop-copy continues the session, if there is one */
+	if ((cur == S_PRE_COPY_P2P || cur == S_PRE_COPY) &&
+	    new == S_STOP_COPY) {
+		if (data_save_exists(name))
+			return data_save_finish(name, cfg);
+		return data_save_open(name, cfg, true);
+	}
+
+	if (cur == S_STOP && new == S_RESUMING)
+		return data_resume_open(name);
+
+	return -EINVAL;	/* the table never asks for anything else */
+}
+
+int fsm_set_state(const char *name, const struct fake_cfg *cfg, int new)
+{
+	int cur = state_get(name);
+	int ret = -1, next, rc;
+	bool to_error;
+
+	while (cur != new) {
+		rc = fsm_next_state(cfg->flags, cur, new, &next);
+		if (rc)
+			return rc;
+		rc = injected(cur, next, &to_error);
+		if (rc) {
+			if (to_error) {
+				data_disable(name);
+				state_put(name, S_ERROR);
+			}
+			return -rc;
+		}
+		ret = fsm_step(name, cfg, cur, next);
+		if (ret < -1)
+			return ret;
+		cur = next;
+		state_put(name, cur);
+		/* a file may only come from the final arc */
+		if (ret >= 0 && next != new) {
+			real.close(ret);
+			return -EINVAL;
+		}
+	}
+	return ret;
+}
+
+/* VFIO_DEVICE_RESET and close=reset: back to RUNNING, sessions gone. */
+void fsm_reset(const char *name)
+{
+	data_disable(name);
+	state_put(name, S_RUNNING);
+}
