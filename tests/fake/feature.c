@@ -115,13 +115,16 @@ static int feat_log_start(const struct fake_cfg *cfg, uint32_t flags,
 	return 0;	/* like mtty_log_start(): nothing to track */
 }
 
-static int feat_log_stop(const struct fake_cfg *cfg, uint32_t flags,
-			 size_t argsz)
+/* For features whose GET/SET has nothing to do once checked. */
+static int checked_noop(const struct fake_cfg *cfg, uint32_t flags,
+			size_t argsz, uint32_t ops, size_t minsz)
 {
+	int ret;
+
 	if (!cfg->logging)
-		return -ENOTTY;
-	return check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, 0) == 1 ?
-	       0 : check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, 0);
+		return -ENOTTY;	/* !device->log_ops */
+	ret = check_feature(flags, argsz, ops, minsz);
+	return ret == 1 ? 0 : ret;
 }
 
 /*
@@ -166,14 +169,13 @@ int device_feature(const char *name, void *arg)
 	case VFIO_DEVICE_FEATURE_DMA_LOGGING_START:
 		return feat_log_start(&cfg, f->flags, f->data, argsz);
 	case VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP:
-		return feat_log_stop(&cfg, f->flags, argsz);
+		return checked_noop(&cfg, f->flags, argsz,
+				    VFIO_DEVICE_FEATURE_SET, 0);
 	case VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT:
-		if (!cfg.logging)
-			return -ENOTTY;
-		return check_feature(f->flags, argsz, VFIO_DEVICE_FEATURE_GET,
-				     sizeof(struct vfio_device_feature_dma_logging_report)) == 1 ?
-		       0 : check_feature(f->flags, argsz, VFIO_DEVICE_FEATURE_GET,
-					 sizeof(struct vfio_device_feature_dma_logging_report));
+		/* mtty reports nothing dirty; the bitmap is left alone */
+		return checked_noop(&cfg, f->flags, argsz,
+				    VFIO_DEVICE_FEATURE_GET,
+				    sizeof(struct vfio_device_feature_dma_logging_report));
 	case VFIO_DEVICE_FEATURE_MIG_DATA_SIZE:
 		return feat_data_size(&cfg, f->flags, f->data, argsz);
 	default:

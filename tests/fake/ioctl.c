@@ -37,27 +37,40 @@ static int container_ioctl(struct fake_fd *e, unsigned long req,
 	return -EINVAL;	/* vfio_fops_unl_ioctl() without an iommu driver */
 }
 
-static bool vfio_driver(const char *devdir)
+/* Basename of the sysfs link @dev/@attr of a group member, or "". */
+static void member_link(const char *group, const char *dev, const char *attr,
+			char *out, size_t len)
 {
 	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t n;
+	ssize_t n = -1;
 
-	snprintf(path, sizeof(path), "%s/subsystem", devdir);
-	n = real.readlink(path, link, sizeof(link) - 1);
-	if (n > 0 && (link[n] = '\0', !strcmp(basename(link), "mdev")))
-		return true;
-	snprintf(path, sizeof(path), "%s/driver", devdir);
-	n = real.readlink(path, link, sizeof(link) - 1);
-	if (n <= 0)
-		return true;	/* an unbound device claims no DMA */
+	if (!fake_rootf(path, sizeof(path),
+			"sys/kernel/iommu_groups/%s/devices/%s/%s", group, dev,
+			attr))
+		n = real.readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		n = 0;
 	link[n] = '\0';
-	return strstr(basename(link), "vfio") != NULL;
+	snprintf(out, len, "%s", basename(link));
+}
+
+static bool vfio_driver(const char *group, const char *dev)
+{
+	char link[NAME_MAX + 1];
+
+	member_link(group, dev, "subsystem", link, sizeof(link));
+	if (!strcmp(link, "mdev"))
+		return true;	/* mdevs only ever bind to VFIO drivers */
+	member_link(group, dev, "driver", link, sizeof(link));
+	if (!link[0])
+		return true;	/* an unbound device claims no DMA */
+	return strstr(link, "vfio") != NULL;
 }
 
 /* A kernel driver bound to a group member claims DMA ownership. */
 static bool group_viable(const char *group)
 {
-	char dir[PATH_MAX], dev[PATH_MAX];
+	char dir[PATH_MAX];
 	struct dirent *d;
 	bool viable = true;
 	DIR *dp;
@@ -71,8 +84,7 @@ static bool group_viable(const char *group)
 	while ((d = readdir(dp))) {
 		if (d->d_name[0] == '.')
 			continue;
-		snprintf(dev, sizeof(dev), "%s/%s", dir, d->d_name);
-		if (!vfio_driver(dev))
+		if (!vfio_driver(group, d->d_name))
 			viable = false;
 	}
 	closedir(dp);

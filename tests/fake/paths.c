@@ -182,10 +182,16 @@ int __open64_2(const char *path, int flags)
 	return do_open(path, flags, 0);
 }
 
+/* *at() calls are only trapped when they do not depend on a dirfd. */
+static bool at_trappable(int dirfd, const char *path)
+{
+	return path && (dirfd == AT_FDCWD || path[0] == '/');
+}
+
 static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
 	fake_init();
-	if (path && (dirfd == AT_FDCWD || path[0] == '/'))
+	if (at_trappable(dirfd, path))
 		return do_open(path, flags, mode);
 	return real.openat(dirfd, path, flags, mode);
 }
@@ -245,7 +251,7 @@ int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 	char buf[PATH_MAX];
 
 	fake_init();
-	if (path && (dirfd == AT_FDCWD || path[0] == '/'))
+	if (at_trappable(dirfd, path))
 		path = fake_path(path, buf, sizeof(buf));
 	return real.fstatat(dirfd, path, st, flags);
 }

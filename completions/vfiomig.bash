@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bash completion for vfiomig(8)
+# shellcheck shell=bash
+
+# VFIO devices from sysfs: PCI addresses and mdev UUIDs with a vfio-dev
+# entry or a group node, plus the cdev nodes.
+_vfiomig_devices() {
+	local d
+	for d in /sys/bus/pci/devices/* /sys/bus/mdev/devices/*; do
+		[ -e "$d" ] || continue
+		if [ -d "$d/vfio-dev" ] || [[ "$(readlink "$d/driver" 2>/dev/null)" == *vfio* ]]; then
+			printf '%s\n' "${d##*/}"
+		elif [[ "$d" == /sys/bus/mdev/* ]]; then
+			printf '%s\n' "${d##*/}"
+		fi
+	done
+	for d in /dev/vfio/devices/vfio*; do
+		[ -e "$d" ] && printf '%s\n' "$d"
+	done
+}
+
+_vfiomig() {
+	local cur prev words cword
+	local commands="info state reset list help"
+	local states="running running_p2p pre_copy pre_copy_p2p stop stop_copy resuming"
+	local options="--json --pretty --verbose --quiet --open= --help --version"
+	local i cmd="" nargs=0
+
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD-1]}
+	COMPREPLY=()
+
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case "${COMP_WORDS[i]}" in
+		-*) ;;
+		*)
+			if [ -z "$cmd" ]; then
+				cmd=${COMP_WORDS[i]}
+			else
+				nargs=$((nargs + 1))
+			fi
+			;;
+		esac
+	done
+
+	case "$cur" in
+	--open=*)
+		mapfile -t COMPREPLY < <(compgen -W "auto cdev group" -- "${cur#--open=}")
+		return
+		;;
+	-*)
+		mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
+		return
+		;;
+	esac
+
+	if [ -z "$cmd" ]; then
+		mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
+		return
+	fi
+	case "$cmd" in
+	info | reset)
+		[ "$nargs" -eq 0 ] &&
+			mapfile -t COMPREPLY < <(compgen -W "$(_vfiomig_devices)" -- "$cur")
+		;;
+	state)
+		if [ "$nargs" -eq 0 ]; then
+			mapfile -t COMPREPLY < <(compgen -W "$(_vfiomig_devices)" -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -W "$states" -- "$cur")
+		fi
+		;;
+	help)
+		[ "$nargs" -eq 0 ] &&
+			mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
+		;;
+	esac
+	: "$prev"
+}
+
+complete -F _vfiomig vfiomig

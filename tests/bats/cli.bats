@@ -1,0 +1,170 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Command-line behaviour that needs no device: help, usage errors and
+# their exit codes, and agreement between help, man page and completions.
+
+load helpers
+
+commands() {
+	"$VFIOMIG" help | sed -n 's/^  \([a-z]\+\) .*/\1/p'
+}
+
+@test "--version prints the version" {
+	vm --version
+	assert_success
+	assert_output --regexp '^vfiomig [0-9]+\.[0-9]+'
+}
+
+@test "--help lists every command" {
+	vm --help
+	assert_success
+	for c in info state reset list help; do
+		assert_output --partial "  $c "
+	done
+}
+
+@test "every command answers --help and -? with its usage" {
+	for c in $(commands); do
+		vm "$c" --help
+		assert_success
+		assert_output --partial "Usage: vfiomig $c"
+		vm "$c" '-?'
+		assert_success
+		assert_output --partial "Usage: vfiomig $c"
+	done
+}
+
+@test "help COMMAND is COMMAND --help" {
+	vm help state
+	assert_success
+	assert_output --partial "Usage: vfiomig state"
+}
+
+@test "help for an unknown command is a usage error" {
+	vm help frobnicate
+	assert_failure $EX_USAGE
+	assert_one_error "^vfiomig: help: unknown command 'frobnicate'$"
+}
+
+@test "no command is a usage error" {
+	vm
+	assert_failure $EX_USAGE
+	assert [ -z "$output" ]
+	[[ "$stderr" == *"no command given"* ]]
+}
+
+@test "an unknown command is a usage error naming it" {
+	vm frobnicate
+	assert_failure $EX_USAGE
+	assert_one_error "^vfiomig: 'frobnicate' is not a command; see 'vfiomig help'$"
+}
+
+@test "an unknown option is a usage error" {
+	vm info --frobnicate 0000:00:00.0
+	assert_failure $EX_USAGE
+}
+
+@test "--open takes only auto, cdev or group" {
+	vm --open=magic list
+	assert_failure $EX_USAGE
+	[[ "$stderr" == *"--open: 'magic' is not auto, cdev or group"* ]]
+}
+
+@test "a device name that is no kind of name is a usage error" {
+	vm info not-a-device
+	assert_failure $EX_USAGE
+	assert_one_error '^vfiomig: not-a-device: not a device name \(use a PCI address'
+}
+
+@test "a well-formed name with no device behind it exits 66" {
+	vm info 0000:ff:1f.7
+	assert_failure $EX_NODEV
+	assert_one_error '^vfiomig: 0000:ff:1f.7: no such device: ENOENT'
+	vm state 7e:1f.7
+	assert_failure $EX_NODEV
+	vm info 01234567-89ab-cdef-0123-456789abcdef
+	assert_failure $EX_NODEV
+	vm reset /dev/vfio/devices/vfio999
+	assert_failure $EX_NODEV
+}
+
+@test "state names: unknown ones are a usage error listing the valid ones" {
+	vm state 0000:ff:1f.7 sleeping
+	assert_failure $EX_USAGE
+	[[ "$stderr" == *"'sleeping' is not a state (running, running_p2p, pre_copy"* ]]
+}
+
+@test "requesting error is refused before any device access" {
+	vm state 0000:ff:1f.7 ERROR
+	assert_failure $EX_REFUSED
+	assert_one_error 'refused: error cannot be requested'
+}
+
+@test "ending in resuming is refused before any device access" {
+	vm state 0000:ff:1f.7 stop Resuming
+	assert_failure $EX_REFUSED
+	assert_one_error 'refused: a command cannot leave a device in resuming'
+}
+
+@test "list -j prints one JSON document with a devices array" {
+	requires_cmd jq
+	vm -j list
+	assert_success
+	assert_json
+	run jq -e '.devices | type == "array"' <<<"$output"
+	assert_success
+}
+
+@test "-p pretty-prints the same document" {
+	requires_cmd jq
+	vm -j list
+	compact=$output
+	vm -p list
+	assert_success
+	assert [ "$(jq -cS . <<<"$output")" = "$(jq -cS . <<<"$compact")" ]
+	assert [ "$(wc -l <<<"$output")" -gt 1 ]
+}
+
+@test "global options also work after the command" {
+	requires_cmd jq
+	vm list -j
+	assert_success
+	assert_json
+}
+
+@test "the man page documents every command and exit code" {
+	man_cmds=$(awk '/^\.SH COMMANDS/ { f = 1; next } /^\.SH/ { f = 0 } f && /^\.SS/ { print $2 }' "$TOP/man/vfiomig.8" | sort)
+	assert_equal "$man_cmds" "$(commands | sort)"
+	for code in 0 1 2 3 4 5 6 7 64 65 66 69 70 74 77; do
+		grep -q "^\.B $code\$" "$TOP/man/vfiomig.8" || {
+			echo "exit code $code missing from the man page" >&2
+			return 1
+		}
+	done
+}
+
+@test "bash and zsh completions offer exactly the commands of 'vfiomig help'" {
+	bash_cmds=$(sed -n 's/^[[:space:]]*local commands="\(.*\)"/\1/p' "$TOP/completions/vfiomig.bash" | tr ' ' '\n' | sort)
+	zsh_cmds=$(sed -n "s/^[[:space:]]*'\([a-z]*\):.*/\1/p" "$TOP/completions/_vfiomig" | sort)
+	assert_equal "$bash_cmds" "$(commands | sort)"
+	assert_equal "$zsh_cmds" "$(commands | sort)"
+}
+
+@test "bash completion completes commands and state names" {
+	source "$TOP/completions/vfiomig.bash"
+	COMP_WORDS=(vfiomig st)
+	COMP_CWORD=1
+	_vfiomig
+	assert_equal "${COMPREPLY[*]}" "state"
+	COMP_WORDS=(vfiomig state 0000:3b:00.1 run)
+	COMP_CWORD=3
+	_vfiomig
+	assert_equal "${COMPREPLY[*]}" "running running_p2p"
+}
+
+@test "a failed write to stdout is an error" {
+	[ -w /dev/full ] || skip "needs /dev/full"
+	run --separate-stderr bash -c '"$0" -j list >/dev/full' "$VFIOMIG"
+	assert_failure
+	[[ "$stderr" == *"writing output: ENOSPC"* ]]
+}

@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared by every bats file: the binary under test, assertions, skips.
+# shellcheck shell=bash disable=SC2034
+
+bats_require_minimum_version 1.5.0
+
+load /usr/lib/bats/bats-support/load.bash
+load /usr/lib/bats/bats-assert/load.bash
+
+TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+# The sanitizer build by default; VFIOMIG overrides (the VM uses the plain one).
+VFIOMIG=${VFIOMIG:-$TOP/vfiomig-asan}
+FAKE_LIB=${FAKE_LIB:-$TOP/tests/fake/libvfiofake.so}
+
+# Any sanitizer report fails the run.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:halt_on_error=1:detect_leaks=1:exitcode=99}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=99}
+
+# Exit codes from vfiomig(8).
+EX_FAIL=1 EX_STATE=2 EX_NOMIG=3 EX_NOTVFIO=4 EX_NOTVIABLE=5 EX_OLDKERNEL=6
+EX_REFUSED=7 EX_USAGE=64 EX_DATAERR=65 EX_NODEV=66 EX_BUSY=69 EX_NOPERM=77
+
+# Run vfiomig, keeping stdout and stderr apart ($output / $stderr), and log
+# the command so a failing test shows what ran.
+vm() {
+	echo "# vfiomig $*"
+	run --separate-stderr "$VFIOMIG" "$@"
+	echo "# status $status"; [ -z "$stderr" ] || echo "# stderr: $stderr"
+}
+
+requires_root() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+}
+
+requires_cmd() {
+	command -v "$1" >/dev/null || skip "needs $1"
+}
+
+# stderr has exactly one line and it matches the regex.
+assert_one_error() {
+	local n
+	n=$(printf '%s\n' "$stderr" | grep -c . || true)
+	if [ "$n" -ne 1 ]; then
+		echo "expected one line on stderr, got $n:" >&2
+		printf '%s\n' "$stderr" >&2
+		return 1
+	fi
+	if ! [[ "$stderr" =~ $1 ]]; then
+		echo "stderr does not match /$1/: $stderr" >&2
+		return 1
+	fi
+}
+
+# stdout is one valid JSON document; then jq_is FILTER VALUE checks fields.
+assert_json() {
+	printf '%s' "$output" | jq -e . >/dev/null || {
+		echo "not JSON: $output" >&2
+		return 1
+	}
+}
+
+jq_is() {
+	local got
+	got=$(printf '%s' "$output" | jq -r "$1")
+	[ "$got" = "$2" ] || {
+		echo "jq '$1': expected '$2', got '$got'" >&2
+		return 1
+	}
+}

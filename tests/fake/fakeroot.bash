@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# Build a fake sysfs and /dev/vfio tree for libvfiofake.so. Source this
+# file (bats: `load ../fake/fakeroot`, or `source`) and run vfiomig with
+#   VFIOMIG_FAKE_ROOT=$ROOT LD_PRELOAD=.../tests/fake/libvfiofake.so
+#
+# The layout mirrors real sysfs, link for link, so the tool's own path
+# resolution runs unchanged:
+#   fake_init ROOT
+#   fake_pci_device ROOT BDF GROUP [key=value...]
+#   fake_mdev_device ROOT UUID TYPE GROUP [key=value...]
+#   fake_state ROOT NAME            print the migration state
+#   fake_set_state ROOT NAME STATE  force it (test setup)
+# Keys: driver= cdev=N flags=N|none close=keep|reset size=N precopy=N
+#       logging=0|1 vendor= device= subvendor= subdevice=
+
+_FAKE_STATES=(ERROR STOP RUNNING STOP_COPY RESUMING RUNNING_P2P PRE_COPY
+	      PRE_COPY_P2P)
+
+# Symlink LINK -> TARGET, both absolute, stored relative like sysfs does.
+_fake_ln() {
+	local target=$1 link=$2 rel
+
+	mkdir -p "$(dirname "$link")" || return
+	rel=$(realpath -ms --relative-to="$(dirname "$link")" "$target") ||
+		return
+	ln -sfn "$rel" "$link"
+}
+
+_fake_is_vfio_driver() {
+	[[ $1 == *vfio* ]]
+}
+
+fake_init() {
+	local root=${1:?fake_init ROOT}
+
+	mkdir -p "$root"/sys/bus/pci/devices "$root"/sys/bus/pci/drivers \
+		"$root"/sys/bus/mdev/devices "$root"/sys/bus/mdev/drivers \
+		"$root"/sys/kernel/iommu_groups "$root"/sys/class/vfio-dev \
+		"$root"/dev/vfio/devices "$root"/.fake || return
+	: >"$root"/dev/vfio/vfio
+	: >"$root"/dev/iommu
+}
+
+# Parse key=value arguments into the associative array named by $1.
+_fake_opts() {
+	local -n _o=$1
+	local kv
+	shift
+	for kv in "$@"; do
+		case ${kv%%=*} in
+		driver|cdev|flags|close|size|precopy|logging|vendor|device|\
+		subvendor|subdevice)
+			_o[${kv%%=*}]=${kv#*=} ;;
+		*)
+			echo "fakeroot: unknown key '$kv'" >&2
+			return 1 ;;
+		esac
+	done
+}
+
+# Group membership, device node, cdev and the fake's own state.
+# Args: ROOT NAME DEVDIR BUSDIR GROUP KIND OPTS-ARRAY-NAME
+_fake_common() {
+	local root=$1 name=$2 devdir=$3 bus=$4 group=$5 kind=$6
+	local -n _c=$7
+	local n dbg
+
+	_fake_ln "$devdir" "$root/sys/bus/$bus/devices/$name"
+	_fake_ln "$root/sys/kernel/iommu_groups/$group" "$devdir/iommu_group"
+	_fake_ln "$devdir" "$root/sys/kernel/iommu_groups/$group/devices/$name"
+	_fake_ln "$root/sys/bus/$bus" "$devdir/subsystem"
+	_fake_ln "$root/sys/bus/$bus/drivers/${_c[driver]}" "$devdir/driver"
+	_fake_ln "$devdir" "$root/sys/bus/$bus/drivers/${_c[driver]}/$name"
+	[[ $kind == mdev ]] || _fake_is_vfio_driver "${_c[driver]}" || return 0
+
+	: >"$root/dev/vfio/$group"
+	n=${_c[cdev]}
+	if [[ -n $n ]]; then
+		mkdir -p "$devdir/vfio-dev/vfio$n"
+		echo "511:$n" >"$devdir/vfio-dev/vfio$n/dev"
+		# the kernel's spelling of this child -> parent link
+		ln -sfn "../../../$name" "$devdir/vfio-dev/vfio$n/device"
+		_fake_ln "$devdir/vfio-dev/vfio$n" \
+			"$root/sys/class/vfio-dev/vfio$n"
+		: >"$root/dev/vfio/devices/vfio$n"
+	fi
+
+	mkdir -p "$root/.fake/$name"
+	cat >"$root/.fake/$name/config" <<-EOF
+		kind=$kind
+		group=$group
+		driver=${_c[driver]}
+		cdev=$n
+		flags=${_c[flags]}
+		close=${_c[close]}
+		size=${_c[size]}
+		precopy=${_c[precopy]}
+		logging=${_c[logging]}
+	EOF
+	echo 2 >"$root/.fake/$name/state"
+	# the kernel only creates the debugfs state file when mig_ops is set
+	[[ ${_c[flags]} == none ]] && return 0
+	dbg=$root/sys/kernel/debug/vfio/$name/migration
+	mkdir -p "$dbg" && echo RUNNING >"$dbg/state"
+}
+
+_fake_defaults() {
+	local -n _d=$1
+	_d=([driver]=vfio-pci [flags]=7 [close]=keep [size]=96 [precopy]=24
+	    [logging]=1 [vendor]=0x15b3 [device]=0x101e
+	    [subvendor]=0x15b3 [subdevice]=0x0068)
+}
+
+fake_pci_device() {
+	local root=${1:?} bdf=${2:?} group=${3:?} dev
+	local -A o
+	shift 3
+	_fake_defaults o
+	_fake_opts o "$@" || return
+
+	dev=$root/sys/devices/pci0000:00/$bdf
+	mkdir -p "$dev" "$root/sys/bus/pci/drivers/${o[driver]}" || return
+	echo "${o[vendor]}" >"$dev/vendor"
+	echo "${o[device]}" >"$dev/device"
+	echo "${o[subvendor]}" >"$dev/subsystem_vendor"
+	echo "${o[subdevice]}" >"$dev/subsystem_device"
+	_fake_common "$root" "$bdf" "$dev" pci "$group" pci o
+}
+
+fake_mdev_device() {
+	local root=${1:?} uuid=${2:?} type=${3:?} group=${4:?} parent dev
+	local -A o
+	shift 4
+	_fake_defaults o
+	o[driver]=mtty
+	_fake_opts o "$@" || return
+
+	parent=$root/sys/devices/virtual/mtty/mtty
+	dev=$parent/$uuid
+	mkdir -p "$dev" "$parent/mdev_supported_types/$type" \
+		"$root/sys/bus/mdev/drivers/${o[driver]}" || return
+	echo "$type" >"$parent/mdev_supported_types/$type/name"
+	echo vfio-pci >"$parent/mdev_supported_types/$type/device_api"
+	_fake_ln "$parent/mdev_supported_types/$type" "$dev/mdev_type"
+	_fake_common "$root" "$uuid" "$dev" mdev "$group" mdev o
+}
+
+fake_state() {
+	local root=${1:?} name=${2:?} s
+
+	s=$(<"$root/.fake/$name/state") || return
+	echo "${_FAKE_STATES[s]:-Invalid}"
+}
+
+fake_set_state() {
+	local root=${1:?} name=${2:?} want=${3:?} i dbg
+
+	for i in "${!_FAKE_STATES[@]}"; do
+		[[ ${_FAKE_STATES[i]} == "${want^^}" ]] || continue
+		dbg=$root/sys/kernel/debug/vfio/$name/migration
+		(
+			flock 9
+			echo "$i" >"$root/.fake/$name/state"
+			[[ -d $dbg ]] && echo "${_FAKE_STATES[i]}" >"$dbg/state"
+		) 9>"$root/.fake/$name/lock"
+		return
+	done
+	echo "fakeroot: unknown state '$want'" >&2
+	return 1
+}
