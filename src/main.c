@@ -29,6 +29,9 @@ static const struct cmd commands[] = {
 	{ "info", cmd_info, "DEV", "show migration flags, state and size estimates" },
 	{ "state", cmd_state, "DEV [STATE...]", "print the state, or step the FSM to each STATE" },
 	{ "reset", cmd_reset, "DEV", "reset the device and report its state" },
+	{ "save", cmd_save, "DEV", "save the device's state as a stream (stdout or -o FILE)" },
+	{ "restore", cmd_restore, "DEV", "restore a saved stream into a device (stdin or -i FILE)" },
+	{ "inspect", cmd_inspect, "[FILE]", "describe and verify a saved stream, no device needed" },
 	{ "list", cmd_list, "", "list VFIO devices with their migration support" },
 	{ "help", cmd_help, "[COMMAND]", "list the commands, or show a command's help" },
 };

@@ -33,6 +33,7 @@ enum {
 	EXIT_NOTVIABLE = 5,   /* IOMMU group not viable */
 	EXIT_OLDKERNEL = 6,   /* kernel lacks a needed interface */
 	EXIT_REFUSED = 7,     /* refused before touching the device */
+	EXIT_INTERRUPTED = 8, /* SIGINT or SIGTERM; device handled per policy */
 	EXIT_USAGE = 64,
 	EXIT_DATAERR = 65,
 	EXIT_NODEV = 66,
@@ -57,6 +58,7 @@ enum {
 	VM_E_OLDKERNEL,
 	VM_E_REFUSED,
 	VM_E_DATA,
+	VM_E_INTERRUPTED,
 };
 
 /* Command table entry: each command file exports one handler. */
@@ -71,6 +73,9 @@ int cmd_info(int argc, char **argv);
 int cmd_state(int argc, char **argv);
 int cmd_reset(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -6,6 +6,15 @@
  * $VFIOMIG_FAKE_ROOT, and ioctl()s on the fake nodes are answered the way
  * the Linux 6.12 VFIO core (drivers/vfio/vfio_main.c, group.c,
  * device_cdev.c) and the mtty sample driver answer them.
+ *
+ * Environment, read at each call:
+ *   VFIOMIG_FAKE_ROOT=/abs/dir       enables the fake (else pass-through)
+ *   VFIOMIG_FAKE_FAIL=FROM>TO[:ERRNO][:error],...  fail a driver arc
+ *   VFIOMIG_FAKE_EBUSY=1             group open and cdev bind are EBUSY
+ *   VFIOMIG_FAKE_EPERM=1             opening /dev/vfio/ nodes is EACCES
+ *   VFIOMIG_FAKE_STATE_ERRNO=ERRNO   MIG_DEVICE_STATE GET fails
+ *   VFIOMIG_FAKE_UNKNOWN_FEATURE=enotty|einval  unknown feature answer
+ *   VFIOMIG_FAKE_TRACE=FILE          append "NAME FROM>TO" per driver arc
  */
 #ifndef VFIOFAKE_H
 #define VFIOFAKE_H
@@ -18,6 +27,14 @@
 #include <dirent.h>
 
 #include "compat.h"
+
+/*
+ * Only the libc wrappers may be visible: the library is preloaded, so any
+ * other global of ours could bind to a same-named symbol of vfiomig (or
+ * capture its references), whichever way round the lookup goes.
+ */
+#pragma GCC visibility push(hidden)
+#define FAKE_EXPORT __attribute__((visibility("default")))
 
 #define FAKE_NAME_MAX	128
 #define FAKE_NSTATES	8	/* ERROR .. PRE_COPY_P2P */
@@ -74,6 +91,8 @@ struct fake_fd {
 	bool iommu_set;		/* container: SET_IOMMU done */
 	int groups;		/* container: attached groups */
 	bool bound;		/* cdev: BIND_IOMMUFD done */
+	dev_t st_dev;		/* identity of the file behind the fd, */
+	ino_t st_ino;		/* to notice a close we did not see */
 };
 
 struct fake_fd *fdtab_get(int fd);

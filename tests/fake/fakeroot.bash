@@ -76,7 +76,7 @@ _fake_common() {
 	[[ $kind == mdev ]] || _fake_is_vfio_driver "${_c[driver]}" || return 0
 
 	: >"$root/dev/vfio/$group"
-	n=${_c[cdev]}
+	n=${_c[cdev]-}
 	if [[ -n $n ]]; then
 		mkdir -p "$devdir/vfio-dev/vfio$n"
 		echo "511:$n" >"$devdir/vfio-dev/vfio$n/dev"

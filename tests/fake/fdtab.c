@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fake.h"
@@ -19,6 +20,8 @@
 #define FDTAB_MAX 4096
 
 static struct fake_fd tab[FDTAB_MAX];
+
+static void release(struct fake_fd *e);
 static pthread_mutex_t tab_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 
 void fdtab_lock(void)
@@ -31,18 +34,31 @@ void fdtab_unlock(void)
 	pthread_mutex_unlock(&tab_mutex);
 }
 
+/*
+ * close_range(), dup2() over the fd or fclose(fdopen()) bypass our
+ * close(): check that the fd still is the file we registered, so a
+ * reused fd number never has its ioctls answered by the fake.
+ */
 struct fake_fd *fdtab_get(int fd)
 {
+	struct stat st;
+
 	if (fd < 0 || fd >= FDTAB_MAX || tab[fd].kind == FK_NONE)
 		return NULL;
+	if (fstat(fd, &st) || st.st_dev != tab[fd].st_dev ||
+	    st.st_ino != tab[fd].st_ino) {
+		release(&tab[fd]);	/* late, but ownership must end */
+		return NULL;
+	}
 	return &tab[fd];
 }
 
 struct fake_fd *fdtab_add(int fd, enum fake_kind kind, const char *name)
 {
 	struct fake_fd *e;
+	struct stat st;
 
-	if (fd < 0 || fd >= FDTAB_MAX)
+	if (fd < 0 || fd >= FDTAB_MAX || fstat(fd, &st))
 		return NULL;
 	e = &tab[fd];
 	memset(e, 0, sizeof(*e));
@@ -50,6 +66,8 @@ struct fake_fd *fdtab_add(int fd, enum fake_kind kind, const char *name)
 	e->lock_fd = -1;
 	e->lock_fd2 = -1;
 	e->container = -1;
+	e->st_dev = st.st_dev;
+	e->st_ino = st.st_ino;
 	snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
 	return e;
 }
@@ -87,7 +105,7 @@ static void release(struct fake_fd *e)
 		device_closed(name);
 }
 
-int close(int fd)
+FAKE_EXPORT int close(int fd)
 {
 	struct fake_fd *e;
 	int ret;

@@ -10,7 +10,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #include "fake.h"
@@ -151,6 +153,24 @@ static int injected(int cur, int next, bool *to_error)
 	return 0;
 }
 
+/*
+ * VFIOMIG_FAKE_TRACE=FILE appends "NAME FROM>TO" for every arc the driver
+ * completed: the hop-by-hop walk is otherwise invisible from user space.
+ */
+static void trace(const char *name, int cur, int next)
+{
+	const char *path = getenv("VFIOMIG_FAKE_TRACE");
+	FILE *f;
+
+	if (!path || !*path)
+		return;
+	f = fopen(path, "ae");
+	if (!f)
+		return;
+	fprintf(f, "%s %s>%s\n", name, state_name(cur), state_name(next));
+	fclose(f);
+}
+
 /* One driver arc; mirrors mtty_step_state(). Returns fd, -1 or -errno. */
 static int fsm_step(const char *name, const struct fake_cfg *cfg,
 		    int cur, int new)
@@ -216,6 +236,7 @@ int fsm_set_state(const char *name, const struct fake_cfg *cfg, int new)
 		ret = fsm_step(name, cfg, cur, next);
 		if (ret < -1)
 			return ret;
+		trace(name, cur, next);
 		cur = next;
 		state_put(name, cur);
 		/* a file may only come from the final arc */

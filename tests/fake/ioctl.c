@@ -113,7 +113,7 @@ static bool in_group(const char *group, const char *name)
 			   name) && real.access(path, F_OK) == 0;
 }
 
-static int group_get_device_fd(struct fake_fd *g, int gfd, const char *name)
+static int group_get_device_fd(struct fake_fd *g, const char *name)
 {
 	char path[PATH_MAX], n[FAKE_NAME_MAX];
 	struct fake_fd *e;
@@ -139,13 +139,11 @@ static int group_get_device_fd(struct fake_fd *g, int gfd, const char *name)
 	/* the device file pins group->opened_file, so share its lock */
 	lk = fcntl(g->lock_fd, F_DUPFD_CLOEXEC, 0);
 	e->lock_fd = lk;
-	(void)gfd;
 	device_opened(n);
 	return fd;
 }
 
-static int group_ioctl(struct fake_fd *g, int fd, unsigned long req,
-		       void *arg)
+static int group_ioctl(struct fake_fd *g, unsigned long req, void *arg)
 {
 	struct vfio_group_status *st = arg;
 	struct fake_fd *c;
@@ -184,7 +182,7 @@ static int group_ioctl(struct fake_fd *g, int fd, unsigned long req,
 		g->container = -1;
 		return 0;
 	case VFIO_GROUP_GET_DEVICE_FD:
-		return group_get_device_fd(g, fd, arg);
+		return group_get_device_fd(g, arg);
 	}
 	return -ENOTTY;
 }
@@ -273,7 +271,7 @@ static int dispatch(struct fake_fd *e, int fd, unsigned long req, void *arg)
 	case FK_CONTAINER:
 		return container_ioctl(e, req, (unsigned long)arg);
 	case FK_GROUP:
-		return group_ioctl(e, fd, req, arg);
+		return group_ioctl(e, req, arg);
 	case FK_IOMMUFD:
 		return iommufd_ioctl(req, arg);
 	case FK_CDEV:
@@ -290,7 +288,7 @@ static int dispatch(struct fake_fd *e, int fd, unsigned long req, void *arg)
 	}
 }
 
-int ioctl(int fd, unsigned long req, ...)
+FAKE_EXPORT int ioctl(int fd, unsigned long req, ...)
 {
 	struct fake_fd *e;
 	va_list ap;

@@ -106,7 +106,10 @@ int fake_rootf(char *buf, size_t len, const char *fmt, ...)
 	return (m < 0 || (size_t)m >= len - n) ? -1 : 0;
 }
 
-/* Turn "$ROOT/sys/x" back into "/sys/x" in place. */
+/*
+ * Turn "$ROOT/sys/x" back into "/sys/x" in place. Only trapped names are
+ * given back: a data fd's file under $ROOT/.fake keeps its real path.
+ */
 static void strip_root(char *p)
 {
 	const char *roots[] = { root_buf, rootreal_buf };
@@ -116,7 +119,8 @@ static void strip_root(char *p)
 		return;
 	for (i = 0; i < 2; i++) {
 		n = strlen(roots[i]);
-		if (n > 1 && !strncmp(p, roots[i], n) && p[n] == '/') {
+		if (n > 1 && !strncmp(p, roots[i], n) && p[n] == '/' &&
+		    fake_trapped(p + n)) {
 			memmove(p, p + n, strlen(p + n) + 1);
 			return;
 		}
@@ -149,7 +153,7 @@ static mode_t want_mode(int flags, va_list ap)
 	return 0;
 }
 
-int open(const char *path, int flags, ...)
+FAKE_EXPORT int open(const char *path, int flags, ...)
 {
 	va_list ap;
 	mode_t mode;
@@ -160,7 +164,7 @@ int open(const char *path, int flags, ...)
 	return do_open(path, flags, mode);
 }
 
-int open64(const char *path, int flags, ...)
+FAKE_EXPORT int open64(const char *path, int flags, ...)
 {
 	va_list ap;
 	mode_t mode;
@@ -172,12 +176,12 @@ int open64(const char *path, int flags, ...)
 }
 
 /* _FORTIFY_SOURCE builds call these when flags are not constant. */
-int __open_2(const char *path, int flags)
+FAKE_EXPORT int __open_2(const char *path, int flags)
 {
 	return do_open(path, flags, 0);
 }
 
-int __open64_2(const char *path, int flags)
+FAKE_EXPORT int __open64_2(const char *path, int flags)
 {
 	return do_open(path, flags, 0);
 }
@@ -196,7 +200,7 @@ static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
 	return real.openat(dirfd, path, flags, mode);
 }
 
-int openat(int dirfd, const char *path, int flags, ...)
+FAKE_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
 	va_list ap;
 	mode_t mode;
@@ -207,7 +211,7 @@ int openat(int dirfd, const char *path, int flags, ...)
 	return do_openat(dirfd, path, flags, mode);
 }
 
-int openat64(int dirfd, const char *path, int flags, ...)
+FAKE_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 {
 	va_list ap;
 	mode_t mode;
@@ -218,19 +222,19 @@ int openat64(int dirfd, const char *path, int flags, ...)
 	return do_openat(dirfd, path, flags, mode);
 }
 
-int __openat_2(int dirfd, const char *path, int flags)
+FAKE_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
 	return do_openat(dirfd, path, flags, 0);
 }
 
-int __openat64_2(int dirfd, const char *path, int flags)
+FAKE_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
 	return do_openat(dirfd, path, flags, 0);
 }
 
 /* ---- stat family (real exported symbols since glibc 2.33) ---- */
 
-int stat(const char *path, struct stat *st)
+FAKE_EXPORT int stat(const char *path, struct stat *st)
 {
 	char buf[PATH_MAX];
 
@@ -238,7 +242,7 @@ int stat(const char *path, struct stat *st)
 	return real.stat(fake_path(path, buf, sizeof(buf)), st);
 }
 
-int lstat(const char *path, struct stat *st)
+FAKE_EXPORT int lstat(const char *path, struct stat *st)
 {
 	char buf[PATH_MAX];
 
@@ -246,7 +250,7 @@ int lstat(const char *path, struct stat *st)
 	return real.lstat(fake_path(path, buf, sizeof(buf)), st);
 }
 
-int fstatat(int dirfd, const char *path, struct stat *st, int flags)
+FAKE_EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
 	char buf[PATH_MAX];
 
@@ -257,22 +261,23 @@ int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 }
 
 /* On LP64 struct stat64 and struct stat have the same layout. */
-int stat64(const char *path, struct stat64 *st)
+FAKE_EXPORT int stat64(const char *path, struct stat64 *st)
 {
 	return stat(path, (struct stat *)st);
 }
 
-int lstat64(const char *path, struct stat64 *st)
+FAKE_EXPORT int lstat64(const char *path, struct stat64 *st)
 {
 	return lstat(path, (struct stat *)st);
 }
 
-int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
+FAKE_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st,
+			  int flags)
 {
 	return fstatat(dirfd, path, (struct stat *)st, flags);
 }
 
-int access(const char *path, int mode)
+FAKE_EXPORT int access(const char *path, int mode)
 {
 	char buf[PATH_MAX];
 
@@ -280,7 +285,7 @@ int access(const char *path, int mode)
 	return real.access(fake_path(path, buf, sizeof(buf)), mode);
 }
 
-DIR *opendir(const char *path)
+FAKE_EXPORT DIR *opendir(const char *path)
 {
 	char buf[PATH_MAX];
 
@@ -290,7 +295,7 @@ DIR *opendir(const char *path)
 
 /* ---- readlink / realpath: results must not reveal the fake root ---- */
 
-ssize_t readlink(const char *path, char *out, size_t len)
+FAKE_EXPORT ssize_t readlink(const char *path, char *out, size_t len)
 {
 	char buf[PATH_MAX], tmp[PATH_MAX];
 	ssize_t n;
@@ -312,14 +317,15 @@ ssize_t readlink(const char *path, char *out, size_t len)
 	return n;
 }
 
-ssize_t __readlink_chk(const char *path, char *out, size_t len, size_t outlen)
+FAKE_EXPORT ssize_t __readlink_chk(const char *path, char *out, size_t len,
+				   size_t outlen)
 {
 	if (len > outlen)
 		abort();	/* what glibc's __chk_fail amounts to */
 	return readlink(path, out, len);
 }
 
-char *realpath(const char *path, char *resolved)
+FAKE_EXPORT char *realpath(const char *path, char *resolved)
 {
 	char buf[PATH_MAX], *r;
 
@@ -337,7 +343,8 @@ char *realpath(const char *path, char *resolved)
 	return resolved;
 }
 
-char *__realpath_chk(const char *path, char *resolved, size_t reslen)
+FAKE_EXPORT char *__realpath_chk(const char *path, char *resolved,
+				 size_t reslen)
 {
 	if (resolved && reslen < PATH_MAX)
 		abort();

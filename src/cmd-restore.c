@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfiomig restore DEV: verify the stream's header against the device,
+ * take the device to resuming, hand it each record only after its
+ * checksum matched, verify the trailer, then resuming -> stop (where the
+ * driver validates) and --then STATE. Any defect or refusal resets the
+ * device, the only way to abort resuming.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "device.h"
+#include "endpoint.h"
+#include "fsm.h"
+#include "log.h"
+#include "output.h"
+#include "pump.h"
+#include "report.h"
+#include "save.h"
+#include "transition.h"
+#include "vfio.h"
+
+enum { OPT_THEN = 0x100, OPT_RAW, OPT_FORCE, OPT_PROGRESS, OPT_NO_PROGRESS };
+
+struct restore_args {
+	const char *dev, *in;
+	bool raw, force;
+	int progress;
+	uint32_t then;
+};
+
+struct restore_ctx {
+	const struct restore_args *a;
+	struct vdev d;
+	struct stream_reader r;
+	uint32_t orig, cur;
+	int in_fd, data_fd;
+	uint8_t *buf;
+	struct arc_log log;
+	struct progress prog;
+	uint64_t bytes, records;
+	double secs;
+	bool reset;          /* aborted by reset */
+};
+
+static const struct argp_option restore_options[] = {
+	{ "input", 'i', "FILE", 0, "Read the stream from FILE (default: stdin)", 0 },
+	{ "raw", OPT_RAW, NULL, 0, "Read bare device bytes, no stream framing", 0 },
+	{ "force", OPT_FORCE, NULL, 0, "Restore a stream from a different kind of device", 0 },
+	{ "then", OPT_THEN, "STATE", 0, "State to leave the device in (default: running)", 0 },
+	{ "progress", OPT_PROGRESS, NULL, 0, "Show progress on stderr", 0 },
+	{ "no-progress", OPT_NO_PROGRESS, NULL, 0, "Never show progress", 0 },
+	{ 0 }
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct restore_args *a = state->input;
+
+	switch (key) {
+	case 'i':
+		a->in = arg;
+		break;
+	case OPT_RAW:
+		a->raw = true;
+		break;
+	case OPT_FORCE:
+		a->force = true;
+		break;
+	case OPT_THEN:
+		if (parse_then(arg, &a->then))
+			argp_error(state, "--then: '%s' is not a state a command can end in", arg);
+		break;
+	case OPT_PROGRESS:
+	case OPT_NO_PROGRESS:
+		a->progress = key == OPT_PROGRESS;
+		break;
+	case ARGP_KEY_ARG:
+		if (a->dev)
+			argp_error(state, "extra argument '%s'", arg);
+		a->dev = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!a->dev)
+			argp_error(state, "missing device");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp restore_argp = {
+	restore_options, parse, "DEV",
+	"Restore a device's migration state from a vfiomig stream: check that "
+	"the stream comes from the same kind of device, enter resuming, write "
+	"each record after its checksum matched, verify the trailer, then "
+	"resuming -> stop (the driver validates the data here) and --then "
+	"STATE.\vOn any defect (corrupt or truncated stream, wrong device, the "
+	"driver refusing the data) the device is reset to abort resuming and "
+	"the state it is in is reported.",
+	common_children, NULL, NULL
+};
+
+static const char *in_name(const struct restore_ctx *c)
+{
+	return endpoint_is_stdio(c->a->in) ? "stdin" : c->a->in;
+}
+
+/* The stream must come from the same kind of device. */
+static int check_ident(struct restore_ctx *c)
+{
+	const struct stream_ident *s = &c->r.ident;
+	const struct devinfo *di = &c->d.info;
+	bool same;
+
+	if (s->bus == BUS_MDEV)
+		same = !strcmp(di->bus, "mdev") && !strcmp(s->mdev_type, di->mdev_type) &&
+		       !strcmp(s->driver, di->driver);
+	else
+		same = s->bus == BUS_PCI && !strcmp(di->bus, "pci") &&
+		       s->vendor == di->vendor && s->device == di->device &&
+		       s->subvendor == di->subvendor && s->subdevice == di->subdevice;
+	if (same)
+		return 0;
+	if (c->a->force) {
+		warn("restore %s: stream is from a different kind of device; "
+		     "--force: restoring anyway", di->name);
+		return 0;
+	}
+	if (s->bus == BUS_MDEV)
+		err("restore %s: stream is from a %s/%s device, this is %s/%s; "
+		    "--force to try anyway", di->name, s->driver, s->mdev_type,
+		    di->driver[0] ? di->driver : "-", di->mdev_type[0] ? di->mdev_type : di->bus);
+	else
+		err("restore %s: stream is from PCI device %04x:%04x (%04x:%04x), "
+		    "this is %04x:%04x (%04x:%04x); --force to try anyway", di->name,
+		    s->vendor, s->device, s->subvendor, s->subdevice, di->vendor,
+		    di->device, di->subvendor, di->subdevice);
+	return -VM_E_DATA;
+}
+
+static int feed(struct restore_ctx *c, const uint8_t *buf, size_t len)
+{
+	int r = write_full(c->data_fd, buf, len);
+
+	if (r == -EINTR && vm_signal) {
+		err("restore %s: interrupted by %s", c->d.info.name, sigabbrev_np(vm_signal));
+		return -VM_E_INTERRUPTED;
+	}
+	if (r) {
+		err("restore %s: the driver refused the data at byte %llu: %s",
+		    c->d.info.name, (unsigned long long)c->bytes, errstr(r));
+		return -VM_E_DATA;
+	}
+	c->bytes += len;
+	progress_add(&c->prog, len);
+	return 0;
+}
+
+static int stream_failed(struct restore_ctx *c, int r)
+{
+	if (r == -EINTR && vm_signal) {
+		err("restore %s: interrupted by %s", c->d.info.name, sigabbrev_np(vm_signal));
+		return -VM_E_INTERRUPTED;
+	}
+	if (r == -VM_E_DATA)
+		err("restore %s: %s: %s", c->d.info.name, in_name(c), c->r.why);
+	else
+		err("restore %s: reading %s: %s", c->d.info.name, in_name(c), errstr(r));
+	return r == -VM_E_DATA ? r : -EIO;
+}
+
+static int feed_stream(struct restore_ctx *c)
+{
+	struct record rec;
+	int r;
+
+	while ((r = sr_next(&c->r, &rec, c->buf, STREAM_MAX_RECORD)) == 1) {
+		r = feed(c, c->buf, rec.len);
+		if (r)
+			return r;
+		c->records++;
+	}
+	return r ? stream_failed(c, r) : 0;
+}
+
+static int feed_raw(struct restore_ctx *c)
+{
+	for (;;) {
+		ssize_t n = read(c->in_fd, c->buf, STREAM_MAX_RECORD);
+		int r;
+
+		if (n == 0)
+			return 0;
+		if (n < 0 && errno == EINTR && !vm_signal)
+			continue;
+		if (n < 0)
+			return stream_failed(c, -errno);
+		r = feed(c, c->buf, n);
+		if (r)
+			return r;
+		c->records++;
+	}
+}
+
+static int do_restore(struct restore_ctx *c)
+{
+	int r;
+
+	if (c->cur == ST_ERROR) {
+		err("restore %s: device is in error; reset it first", c->d.info.name);
+		return -VM_E_STATE;
+	}
+	r = dev_goto(&c->d, &c->cur, ST_RESUMING, &c->data_fd, &c->log);
+	if (!r && c->data_fd < 0) {
+		err("restore %s: resuming opened no data session", c->d.info.name);
+		r = -VM_E_STATE;
+	}
+	if (r)
+		return r;
+	r = c->a->raw ? feed_raw(c) : feed_stream(c);
+	progress_end(&c->prog);
+	if (r)
+		return r;
+	/* resuming -> stop: the driver loads and validates the state here. */
+	r = dev_goto(&c->d, &c->cur, ST_STOP, NULL, &c->log);
+	if (r) {
+		err("restore %s: the driver did not accept the state", c->d.info.name);
+		return -VM_E_DATA;
+	}
+	return dev_goto(&c->d, &c->cur, c->a->then, NULL, &c->log);
+}
+
+/* Abort: only a reset leaves resuming. Say where the device is. */
+static void abort_restore(struct restore_ctx *c)
+{
+	int st = dev_settle(&c->d);
+
+	if (st >= 0)
+		c->cur = (uint32_t)st;
+	if (c->cur == ST_RESUMING || c->cur == ST_ERROR) {
+		if (!vfio_reset(c->d.fd) && (st = dev_settle(&c->d)) >= 0) {
+			c->cur = (uint32_t)st;
+			c->reset = true;
+		}
+	}
+	if (st < 0)
+		err("restore %s: the device state cannot be read back", c->d.info.name);
+	else
+		err("restore %s: device %s: now %s", c->d.info.name,
+		    c->reset ? "reset to abort resuming" : "left", fsm_name(c->cur));
+}
+
+static int restore_report(const struct restore_ctx *c, int result)
+{
+	if (!opts.json) {
+		if (!result && !opts.quiet)
+			printf("restored %llu bytes in %llu records into %s in %.3f s; "
+			       "device is %s\n", (unsigned long long)c->bytes,
+			       (unsigned long long)c->records, c->d.info.name, c->secs,
+			       fsm_name(c->cur));
+		if (opts.verbose)
+			report_arcs(&c->log);
+		return 0;
+	}
+	out_begin();
+	out_str("device", NULL, c->d.info.name);
+	out_bool("ok", NULL, result == 0);
+	out_str("from", NULL, fsm_name(c->orig));
+	report_state("state", NULL, (int)c->cur);
+	out_bool("reset", NULL, c->reset);
+	out_bool("raw", NULL, c->a->raw);
+	out_u64("bytes", NULL, c->bytes);
+	out_u64("records", NULL, c->records);
+	out_u64("usecs", NULL, (uint64_t)(c->secs * 1e6));
+	report_arcs(&c->log);
+	return out_end();
+}
+
+static int prepare(struct restore_ctx *c)
+{
+	int r = dev_open(c->a->dev, &c->d);
+
+	if (!r)
+		r = dev_need_mig(&c->d);
+	if (!r)
+		r = dev_get_state(&c->d, &c->orig);
+	if (r)
+		return r;
+	c->cur = c->orig;
+	c->buf = malloc(STREAM_MAX_RECORD);
+	if (!c->buf || sr_init(&c->r, c->in_fd)) {
+		err("restore: out of memory");
+		return -ENOMEM;
+	}
+	if (c->a->raw)
+		return 0;
+	r = sr_header(&c->r);
+	if (r)
+		return stream_failed(c, r);
+	return check_ident(c);
+}
+
+int cmd_restore(int argc, char **argv)
+{
+	struct restore_args a = { .then = ST_RUNNING, .progress = -1 };
+	struct restore_ctx c = { .a = &a, .data_fd = -1 };
+	double t0;
+	int r, wr;
+
+	cmd_parse(&restore_argp, argc, argv, &a);
+	c.in_fd = endpoint_open_in(a.in, "restore");
+	if (c.in_fd < 0)
+		return c.in_fd;
+	catch_signals();
+	t0 = monotonic_secs();
+	r = prepare(&c);
+	if (!r) {
+		progress_init(&c.prog, a.progress > 0 || (a.progress < 0 &&
+				isatty(STDERR_FILENO) && !opts.quiet), c.r.ident.size_estimate);
+		r = do_restore(&c);
+	} else if (c.d.fd >= 0) {
+		err("restore %s: device untouched: %s", c.d.info.name, fsm_name(c.cur));
+	}
+	c.secs = monotonic_secs() - t0;
+	if (c.data_fd >= 0)
+		close(c.data_fd);
+	if (r && c.d.fd >= 0 && c.cur != c.orig)
+		abort_restore(&c);
+	wr = c.d.fd >= 0 ? restore_report(&c, r) : 0;
+	sr_free(&c.r);
+	free(c.buf);
+	dev_close(&c.d);
+	if (c.in_fd != STDIN_FILENO)
+		close(c.in_fd);
+	return r ? r : wr;
+}

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfiomig save DEV: take the device to stop_copy (optionally through
+ * pre_copy while it runs), read its data_fd to the end into a vfiomig
+ * stream, then leave it in --then STATE. On any failure the device is
+ * put back as --on-error says and the output gets no trailer, so no
+ * restore will accept it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "device.h"
+#include "endpoint.h"
+#include "fsm.h"
+#include "log.h"
+#include "output.h"
+#include "pump.h"
+#include "report.h"
+#include "save.h"
+#include "transition.h"
+#include "vfio.h"
+
+#define SAVE_BUF (1u << 20)
+
+enum { OPT_THEN = 0x100, OPT_ON_ERROR, OPT_PROGRESS, OPT_NO_PROGRESS,
+       OPT_RAW, OPT_PRECOPY };
+
+static const struct argp_option save_options[] = {
+	{ "output", 'o', "FILE", 0, "Write the stream to FILE (default: stdout)", 0 },
+	{ "raw", OPT_RAW, NULL, 0, "Write the bare device bytes, no stream framing", 0 },
+	{ "precopy", OPT_PRECOPY, NULL, 0,
+	  "Drain the pre-copy data while the device runs, then stop it", 0 },
+	{ "then", OPT_THEN, "STATE", 0, "State to leave the device in (default: stop)", 0 },
+	{ "on-error", OPT_ON_ERROR, "POLICY", 0,
+	  "On failure: unwind (default: back to the state before save), reset, leave", 0 },
+	{ "progress", OPT_PROGRESS, NULL, 0, "Show progress on stderr", 0 },
+	{ "no-progress", OPT_NO_PROGRESS, NULL, 0, "Never show progress", 0 },
+	{ 0 }
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct save_args *a = state->input;
+
+	switch (key) {
+	case 'o':
+		a->out = arg;
+		break;
+	case OPT_RAW:
+		a->raw = true;
+		break;
+	case OPT_PRECOPY:
+		a->precopy = true;
+		break;
+	case OPT_THEN:
+		if (parse_then(arg, &a->then))
+			argp_error(state, "--then: '%s' is not a state a command can end in", arg);
+		break;
+	case OPT_ON_ERROR:
+		if (parse_policy(arg, &a->policy))
+			argp_error(state, "--on-error: '%s' is not unwind, reset or leave", arg);
+		break;
+	case OPT_PROGRESS:
+	case OPT_NO_PROGRESS:
+		a->progress = key == OPT_PROGRESS;
+		break;
+	case ARGP_KEY_ARG:
+		if (a->dev)
+			argp_error(state, "extra argument '%s'", arg);
+		a->dev = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!a->dev)
+			argp_error(state, "missing device");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp save_argp = {
+	save_options, parse, "DEV",
+	"Save the device's migration state: take it to stop_copy by the "
+	"shortest legal path, read its data to the end into a checksummed "
+	"vfiomig stream (see vfiomig-stream(5)), then leave it in --then STATE.\v"
+	"On failure or SIGINT/SIGTERM the device goes back to the state it was "
+	"in (--on-error=unwind), is reset, or is left where it failed; the "
+	"output then has no trailer and no restore accepts it.",
+	common_children, NULL, NULL
+};
+
+static void fill_ident(const struct vdev *d, struct stream_ident *id)
+{
+	const struct devinfo *di = &d->info;
+
+	memset(id, 0, sizeof(*id));
+	id->bus = !strcmp(di->bus, "pci") ? BUS_PCI :
+		  !strcmp(di->bus, "mdev") ? BUS_MDEV : BUS_UNKNOWN;
+	id->vendor = di->vendor;
+	id->device = di->device;
+	id->subvendor = di->subvendor;
+	id->subdevice = di->subdevice;
+	id->mig_flags = d->flags;
+	id->created = (uint64_t)time(NULL);
+	snprintf(id->driver, sizeof(id->driver), "%s", di->driver);
+	snprintf(id->mdev_type, sizeof(id->mdev_type), "%s", di->mdev_type);
+	snprintf(id->tool, sizeof(id->tool), "vfiomig %s", VFIOMIG_VERSION);
+	if (vfio_data_size(d->fd, &id->size_estimate))
+		id->size_estimate = 0;
+}
+
+/*
+ * A saving state left by an earlier command has lost its data_fd: leave
+ * it so that entering it again opens a fresh session.
+ */
+static int restart_session(struct save_ctx *c)
+{
+	uint32_t to;
+
+	if (c->cur == ST_ERROR || c->cur == ST_RESUMING) {
+		err("save %s: device is in %s; reset it first", c->d.info.name,
+		    fsm_name(c->cur));
+		return -VM_E_STATE;
+	}
+	if (!fsm_is_saving(c->cur))
+		return 0;
+	to = c->cur == ST_STOP_COPY ? ST_STOP :
+	     c->cur == ST_PRE_COPY ? ST_RUNNING : ST_RUNNING_P2P;
+	info("%s: restarting the %s session left by an earlier command",
+	     c->d.info.name, fsm_name(c->cur));
+	return dev_goto(&c->d, &c->cur, to, NULL, &c->log);
+}
+
+static int pump_failed(struct save_ctx *c, int r, const char *where)
+{
+	if (r == -EINTR && vm_signal) {
+		err("save %s: interrupted by %s", c->d.info.name, sigabbrev_np(vm_signal));
+		return -VM_E_INTERRUPTED;
+	}
+	if (!strcmp(where, "read"))
+		err("save %s: reading the device's data_fd: %s", c->d.info.name, errstr(r));
+	else
+		err("save %s: writing %s: %s", c->d.info.name,
+		    c->a->out ? c->a->out : "stdout", errstr(r));
+	return r == -EPIPE || r == -ENOSPC ? -EIO : r;
+}
+
+/* Pre-copy: while the device runs, drain what it has now. */
+static int precopy_phase(struct save_ctx *c)
+{
+	uint32_t target = c->cur == ST_RUNNING_P2P ? ST_PRE_COPY_P2P : ST_PRE_COPY;
+	const char *where;
+	uint64_t before;
+	int r;
+
+	if (!(c->d.flags & MIG_PRE_COPY)) {
+		err("save %s: --precopy: the device has no pre_copy support",
+		    c->d.info.name);
+		return -VM_E_NOMIG;
+	}
+	if (c->cur != ST_RUNNING && c->cur != ST_RUNNING_P2P) {
+		warn("save %s: --precopy: the device is in %s, not running: "
+		     "no pre-copy phase", c->d.info.name, fsm_name(c->cur));
+		return 0;
+	}
+	r = dev_goto(&c->d, &c->cur, target, &c->data_fd, &c->log);
+	if (r)
+		return r;
+	before = c->w.data_bytes;
+	r = pump_save(c->data_fd, &c->w, PHASE_PRECOPY, true, c->buf, SAVE_BUF,
+		      &c->prog, &c->pre_end, &where);
+	c->pre_bytes = c->w.data_bytes - before;
+	return r ? pump_failed(c, r, where) : 0;
+}
+
+static int stopcopy_phase(struct save_ctx *c)
+{
+	const char *where;
+	enum pump_end end;
+	uint64_t before;
+	int fd, r;
+
+	r = dev_goto(&c->d, &c->cur, ST_STOP_COPY, &fd, &c->log);
+	if (r)
+		return r;
+	/* From pre_copy the session continues; a driver may hand it again. */
+	if (fd >= 0) {
+		if (c->data_fd >= 0)
+			close(c->data_fd);
+		c->data_fd = fd;
+	}
+	if (c->data_fd < 0) {
+		err("save %s: stop_copy opened no data session", c->d.info.name);
+		return -VM_E_STATE;
+	}
+	before = c->w.data_bytes;
+	r = pump_save(c->data_fd, &c->w, PHASE_STOPCOPY, false, c->buf, SAVE_BUF,
+		      &c->prog, &end, &where);
+	c->stop_bytes = c->w.data_bytes - before;
+	return r ? pump_failed(c, r, where) : 0;
+}
+
+static int finish_output(struct save_ctx *c)
+{
+	int r = sw_trailer(&c->w);
+
+	if (!r)
+		r = endpoint_sync(c->out_fd);
+	if (r) {
+		err("save %s: writing %s: %s", c->d.info.name,
+		    c->a->out ? c->a->out : "stdout", errstr(r));
+		return -EIO;
+	}
+	return 0;
+}
+
+static int do_save(struct save_ctx *c)
+{
+	struct stream_ident id;
+	int r;
+
+	fill_ident(&c->d, &id);
+	progress_init(&c->prog, c->a->progress > 0 ||
+			     (c->a->progress < 0 && isatty(STDERR_FILENO) && !opts.quiet),
+		      id.size_estimate);
+	r = restart_session(c);
+	if (!r) {
+		r = sw_header(&c->w, &id);
+		if (r)
+			r = pump_failed(c, r, "write");
+	}
+	if (!r && c->a->precopy)
+		r = precopy_phase(c);
+	if (!r && vm_signal)
+		r = pump_failed(c, -EINTR, "read");
+	if (!r)
+		r = stopcopy_phase(c);
+	if (!r)
+		r = finish_output(c);
+	progress_end(&c->prog);
+	if (!r && c->a->then != ST_STOP_COPY)
+		r = dev_goto(&c->d, &c->cur, c->a->then, NULL, &c->log);
+	return r;
+}
+
+int cmd_save(int argc, char **argv)
+{
+	struct save_args a = { .then = ST_STOP, .policy = POLICY_UNWIND, .progress = -1 };
+	struct save_ctx c = { .a = &a, .data_fd = -1 };
+	int r, wr;
+
+	cmd_parse(&save_argp, argc, argv, &a);
+	if (opts.json && endpoint_is_stdio(a.out)) {
+		err("save: --json needs -o FILE: stdout carries the stream");
+		return -VM_E_USAGE;
+	}
+	c.out_fd = endpoint_open_out(a.out, "save");
+	if (c.out_fd < 0)
+		return c.out_fd;
+	catch_signals();
+	r = dev_open(a.dev, &c.d);
+	if (!r)
+		r = dev_need_mig(&c.d);
+	if (!r)
+		r = dev_get_state(&c.d, &c.orig);
+	if (r) {
+		dev_close(&c.d);
+		return r;
+	}
+	c.cur = c.orig;
+	c.buf = malloc(SAVE_BUF);
+	if (!c.buf || sw_init(&c.w, c.out_fd, a.raw)) {
+		err("save: out of memory");
+		r = -ENOMEM;
+	} else {
+		c.t0 = monotonic_secs();
+		r = do_save(&c);
+		c.secs = monotonic_secs() - c.t0;
+	}
+	if (c.data_fd >= 0)
+		close(c.data_fd);
+	if (r)
+		on_failure(&c);
+	wr = save_report(&c, r);
+	sw_free(&c.w);
+	free(c.buf);
+	dev_close(&c.d);
+	if (c.out_fd != STDOUT_FILENO)
+		close(c.out_fd);
+	return r ? r : wr;
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pump.h"
+#include "vfiomig.h"
+
+volatile sig_atomic_t vm_signal;
+
+static void on_signal(int sig)
+{
+	vm_signal = sig;
+}
+
+void catch_signals(void)
+{
+	/* No SA_RESTART: a blocking read or write returns EINTR at once. */
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* A closed output is an error we report, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void progress_print(struct progress *p, double t)
+{
+	double secs = t - p->start;
+	double rate = secs > 0 ? p->done / secs : 0;
+
+	fprintf(stderr, "\r%.1f MiB  %.1f MiB/s", p->done / 1048576.0,
+		rate / 1048576.0);
+	if (p->expected)
+		fprintf(stderr, "  %.0f%%", 100.0 * p->done / p->expected);
+	fputs("   ", stderr);
+}
+
+void progress_init(struct progress *p, bool on, uint64_t expected)
+{
+	memset(p, 0, sizeof(*p));
+	p->on = on;
+	p->expected = expected;
+	p->start = p->last = now();
+}
+
+void progress_add(struct progress *p, uint64_t n)
+{
+	double t;
+
+	p->done += n;
+	if (!p->on)
+		return;
+	t = now();
+	if (t - p->last >= 0.2) {
+		p->last = t;
+		progress_print(p, t);
+	}
+}
+
+void progress_end(struct progress *p)
+{
+	if (!p->on)
+		return;
+	progress_print(p, now());
+	fputc('\n', stderr);
+}
+
+const char *pump_end_name(enum pump_end e)
+{
+	return e == END_ENOMSG ? "ENOMSG" : e == END_EAGAIN ? "EAGAIN" : "eof";
+}
+
+/*
+ * Fill buf from data_fd. Returns bytes read (0 at an end, with *end set)
+ * or -errno. Stops early at an end so that pre-copy data is not held
+ * back waiting for more.
+ */
+static ssize_t fill(int fd, uint8_t *buf, size_t cap, bool precopy,
+		    enum pump_end *end)
+{
+	size_t got = 0;
+
+	while (got < cap) {
+		ssize_t n = read(fd, buf + got, cap - got);
+
+		if (n > 0) {
+			got += n;
+			continue;
+		}
+		if (n == 0) {
+			*end = END_EOF;
+			break;
+		}
+		if (errno == EINTR && !vm_signal)
+			continue;
+		if (precopy && (errno == ENOMSG || errno == EAGAIN)) {
+			*end = errno == ENOMSG ? END_ENOMSG : END_EAGAIN;
+			break;
+		}
+		return -errno;
+	}
+	return got;
+}
+
+int pump_save(int data_fd, struct stream_writer *w, uint32_t phase, bool precopy,
+	      uint8_t *buf, size_t cap, struct progress *p, enum pump_end *end,
+	      const char **where)
+{
+	for (;;) {
+		ssize_t n;
+		int r;
+
+		*end = (enum pump_end)-1;
+		if (vm_signal) {
+			*where = "read";
+			return -EINTR;
+		}
+		n = fill(data_fd, buf, cap, precopy, end);
+		if (n < 0) {
+			*where = "read";
+			return (int)n;
+		}
+		if (n > 0) {
+			r = sw_record(w, phase, buf, n);
+			if (r) {
+				*where = "write";
+				return r;
+			}
+			progress_add(p, n);
+		}
+		if (*end != (enum pump_end)-1)
+			return 0;
+	}
+}

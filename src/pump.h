@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Moving device data: from a data_fd into stream records (save), and
+ * from stream records into a data_fd (restore), with progress, byte
+ * counts and the interruption flag checked between transfers.
+ */
+#ifndef VFIOMIG_PUMP_H
+#define VFIOMIG_PUMP_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "stream.h"
+
+/* Set by SIGINT/SIGTERM handlers; the only state a signal may touch. */
+extern volatile sig_atomic_t vm_signal;
+/* SIGINT and SIGTERM set vm_signal and interrupt blocking calls. */
+void catch_signals(void);
+
+struct progress {
+	bool on;
+	uint64_t expected; /* 0 when unknown */
+	uint64_t done;
+	double start, last;
+};
+
+void progress_init(struct progress *p, bool on, uint64_t expected);
+void progress_add(struct progress *p, uint64_t n);
+void progress_end(struct progress *p);
+
+/* How a read of the data_fd ended. */
+enum pump_end {
+	END_EOF,       /* read() == 0: the end (stop-copy) or a pause (pre-copy) */
+	END_ENOMSG,    /* pre-copy: no data for now (mlx5, virtio) */
+	END_EAGAIN,    /* pre-copy with O_NONBLOCK */
+};
+
+const char *pump_end_name(enum pump_end e);
+
+/*
+ * Read data_fd until it ends (precopy: also on ENOMSG/EAGAIN), writing
+ * records of up to cap bytes through w. Returns 0, or -errno with *where
+ * "read" or "write" saying which side failed.
+ */
+int pump_save(int data_fd, struct stream_writer *w, uint32_t phase, bool precopy,
+	      uint8_t *buf, size_t cap, struct progress *p, enum pump_end *end,
+	      const char **where);
+
+#endif

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "endpoint.h"
+#include "fsm.h"
+#include "log.h"
+#include "output.h"
+#include "report.h"
+#include "save.h"
+#include "vfio.h"
+
+int parse_then(const char *s, uint32_t *state)
+{
+	if (fsm_parse(s, state))
+		return -1;
+	return *state == ST_ERROR || *state == ST_RESUMING ? -1 : 0;
+}
+
+int parse_policy(const char *s, enum policy *p)
+{
+	if (!strcmp(s, "unwind"))
+		*p = POLICY_UNWIND;
+	else if (!strcmp(s, "reset"))
+		*p = POLICY_RESET;
+	else if (!strcmp(s, "leave"))
+		*p = POLICY_LEAVE;
+	else
+		return -1;
+	return 0;
+}
+
+double monotonic_secs(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void on_failure(struct save_ctx *c)
+{
+	const char *name = c->d.info.name;
+	int st;
+
+	if (c->d.fd < 0)
+		return;
+	st = dev_settle(&c->d);
+	if (st >= 0)
+		c->cur = (uint32_t)st;
+	if (c->a->policy == POLICY_RESET) {
+		if (vfio_reset(c->d.fd) || (st = dev_settle(&c->d)) < 0) {
+			err("save %s: reset failed; the device state is unknown", name);
+			return;
+		}
+		c->cur = (uint32_t)st;
+		err("save %s: device reset: now %s", name, fsm_name(c->cur));
+		return;
+	}
+	if (st < 0) {
+		err("save %s: the device state cannot be read back", name);
+		return;
+	}
+	if (c->a->policy == POLICY_UNWIND && c->cur != c->orig && c->cur != ST_ERROR &&
+	    dev_goto(&c->d, &c->cur, c->orig, NULL, NULL) == 0) {
+		err("save %s: device returned to %s", name, fsm_name(c->cur));
+		return;
+	}
+	err("save %s: device left in %s%s", name, fsm_name(c->cur),
+	    c->cur == ST_ERROR ? " (only reset leaves it)" : "");
+}
+
+static void report_text(const struct save_ctx *c, int result)
+{
+	FILE *f = endpoint_is_stdio(c->a->out) ? stderr : stdout;
+	double mib = c->w.data_bytes / 1048576.0;
+
+	if (opts.quiet || result)
+		return;
+	fprintf(f, "saved %llu bytes in %llu records from %s (pre_copy %llu, "
+		   "stop_copy %llu) in %.3f s, %.1f MiB/s; device is %s\n",
+		(unsigned long long)c->w.data_bytes,
+		(unsigned long long)c->w.records, c->d.info.name,
+		(unsigned long long)c->pre_bytes,
+		(unsigned long long)c->stop_bytes, c->secs,
+		c->secs > 0 ? mib / c->secs : 0.0, fsm_name(c->cur));
+}
+
+int save_report(const struct save_ctx *c, int result)
+{
+	if (!opts.json) {
+		report_text(c, result);
+		if (opts.verbose)
+			report_arcs(&c->log);
+		return 0;
+	}
+	out_begin();
+	out_str("device", NULL, c->d.info.name);
+	out_bool("ok", NULL, result == 0);
+	out_str("from", NULL, fsm_name(c->orig));
+	report_state("state", NULL, c->d.fd >= 0 ? (int)c->cur : -1);
+	out_bool("raw", NULL, c->a->raw);
+	out_u64("bytes", NULL, c->w.data_bytes);
+	out_u64("precopy_bytes", NULL, c->pre_bytes);
+	out_u64("stop_copy_bytes", NULL, c->stop_bytes);
+	out_u64("records", NULL, c->w.records);
+	out_u64("stream_bytes", NULL, c->w.offset);
+	if (c->a->precopy && c->pre_bytes)
+		out_str("precopy_end", NULL, pump_end_name(c->pre_end));
+	out_u64("usecs", NULL, (uint64_t)(c->secs * 1e6));
+	out_u64("bytes_per_sec", NULL,
+		c->secs > 0 ? (uint64_t)(c->w.data_bytes / c->secs) : 0);
+	report_arcs(&c->log);
+	return out_end();
+}

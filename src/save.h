@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What save and restore share: options, the run's context, reports. */
+#ifndef VFIOMIG_SAVE_H
+#define VFIOMIG_SAVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "device.h"
+#include "pump.h"
+#include "stream.h"
+#include "transition.h"
+
+enum policy { POLICY_UNWIND, POLICY_RESET, POLICY_LEAVE };
+
+struct save_args {
+	const char *dev;
+	const char *out;
+	bool raw, precopy;
+	int progress;       /* -1: when stderr is a terminal */
+	uint32_t then;
+	enum policy policy;
+};
+
+struct save_ctx {
+	const struct save_args *a;
+	struct vdev d;
+	uint32_t orig, cur;
+	int data_fd, out_fd;
+	struct stream_writer w;
+	struct arc_log log;
+	struct progress prog;
+	uint8_t *buf;
+	uint64_t pre_bytes, stop_bytes;
+	enum pump_end pre_end;
+	double t0, secs;
+};
+
+/* --then: any requestable state a command may end in. */
+int parse_then(const char *s, uint32_t *state);
+int parse_policy(const char *s, enum policy *p);
+double monotonic_secs(void);
+
+/* Put the device where --on-error says and print where it ended up. */
+void on_failure(struct save_ctx *c);
+/* The summary: text on stdout (stderr when stdout is the stream), or JSON. */
+int save_report(const struct save_ctx *c, int result);
+
+#endif

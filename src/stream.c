@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <endian.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "stream.h"
+#include "vfiomig.h"
+
+/* Little-endian field access at fixed offsets. */
+static void put16(uint8_t *p, uint16_t v) { v = htole16(v); memcpy(p, &v, 2); }
+static void put32(uint8_t *p, uint32_t v) { v = htole32(v); memcpy(p, &v, 4); }
+static void put64(uint8_t *p, uint64_t v) { v = htole64(v); memcpy(p, &v, 8); }
+static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return le16toh(v); }
+static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return le32toh(v); }
+static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return le64toh(v); }
+
+const char *phase_name(uint32_t phase)
+{
+	return phase == PHASE_PRECOPY ? "pre_copy" :
+	       phase == PHASE_STOPCOPY ? "stop_copy" : "none";
+}
+
+ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (uint8_t *)buf + got, len - got);
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		got += n;
+	}
+	return got;
+}
+
+int write_full(int fd, const void *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf = (const uint8_t *)buf + n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* writev until everything is out; iov is consumed. */
+static int writev_full(int fd, struct iovec *iov, int cnt)
+{
+	while (cnt) {
+		ssize_t n = writev(fd, iov, cnt);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		while (cnt && (size_t)n >= iov->iov_len) {
+			n -= iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt) {
+			iov->iov_base = (uint8_t *)iov->iov_base + n;
+			iov->iov_len -= n;
+		}
+	}
+	return 0;
+}
+
+/* --- header ----------------------------------------------------------- */
+
+enum {
+	H_MAGIC = 0, H_VERSION = 8, H_SIZE = 10, H_FLAGS = 12, H_MIGFLAGS = 16,
+	H_BUS = 24, H_VENDOR = 28, H_DEVICE = 32, H_SUBVENDOR = 36,
+	H_SUBDEVICE = 40, H_DRIVER = 48, H_MDEVTYPE = 112, H_TOOL = 176,
+	H_ESTIMATE = 208, H_CREATED = 216, H_HASH = 248,
+};
+
+/* NUL-padded; the last byte of the field always stays NUL. */
+static void put_str(uint8_t *p, const char *s, size_t len)
+{
+	memcpy(p, s, strnlen(s, len - 1));
+}
+
+static void get_str(char *dst, const uint8_t *p, size_t len)
+{
+	memcpy(dst, p, len - 1);
+	dst[len - 1] = '\0';
+}
+
+static void encode_header(uint8_t *h, const struct stream_ident *id)
+{
+	memset(h, 0, STREAM_HEADER_SIZE);
+	memcpy(h + H_MAGIC, STREAM_MAGIC, 8);
+	put16(h + H_VERSION, STREAM_VERSION);
+	put16(h + H_SIZE, STREAM_HEADER_SIZE);
+	put64(h + H_MIGFLAGS, id->mig_flags);
+	put32(h + H_BUS, id->bus);
+	put32(h + H_VENDOR, id->vendor);
+	put32(h + H_DEVICE, id->device);
+	put32(h + H_SUBVENDOR, id->subvendor);
+	put32(h + H_SUBDEVICE, id->subdevice);
+	put_str(h + H_DRIVER, id->driver, sizeof(id->driver));
+	put_str(h + H_MDEVTYPE, id->mdev_type, sizeof(id->mdev_type));
+	put_str(h + H_TOOL, id->tool, sizeof(id->tool));
+	put64(h + H_ESTIMATE, id->size_estimate);
+	put64(h + H_CREATED, id->created);
+	put64(h + H_HASH, XXH3_64bits(h, H_HASH));
+}
+
+static void decode_header(const uint8_t *h, struct stream_ident *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->mig_flags = get64(h + H_MIGFLAGS);
+	id->bus = get32(h + H_BUS);
+	id->vendor = get32(h + H_VENDOR);
+	id->device = get32(h + H_DEVICE);
+	id->subvendor = get32(h + H_SUBVENDOR);
+	id->subdevice = get32(h + H_SUBDEVICE);
+	get_str(id->driver, h + H_DRIVER, sizeof(id->driver));
+	get_str(id->mdev_type, h + H_MDEVTYPE, sizeof(id->mdev_type));
+	get_str(id->tool, h + H_TOOL, sizeof(id->tool));
+	id->size_estimate = get64(h + H_ESTIMATE);
+	id->created = get64(h + H_CREATED);
+}
+
+/* --- records ----------------------------------------------------------- */
+
+enum {
+	R_MAGIC = 0, R_TYPE = 4, R_PHASE = 6, R_DEVICE = 8, R_LEN = 16,
+	R_PHASH = 24, R_HHASH = 32,
+};
+#define RECORD_MAGIC "VREC"
+
+static void encode_record(uint8_t *h, uint32_t type, uint32_t phase,
+			  const void *payload, uint64_t len)
+{
+	memset(h, 0, RECORD_HEADER_SIZE);
+	memcpy(h + R_MAGIC, RECORD_MAGIC, 4);
+	put16(h + R_TYPE, type);
+	h[R_PHASE] = phase;
+	put32(h + R_DEVICE, 0);
+	put64(h + R_LEN, len);
+	put64(h + R_PHASH, XXH3_64bits(payload, len));
+	put64(h + R_HHASH, XXH3_64bits(h, R_HHASH));
+}
+
+/* --- writer -------------------------------------------------------------- */
+
+int sw_init(struct stream_writer *w, int fd, bool raw)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = fd;
+	w->raw = raw;
+	w->hash = XXH3_createState();
+	if (!w->hash)
+		return -ENOMEM;
+	XXH3_64bits_reset(w->hash);
+	return 0;
+}
+
+void sw_free(struct stream_writer *w)
+{
+	XXH3_freeState(w->hash);
+	w->hash = NULL;
+}
+
+int sw_header(struct stream_writer *w, const struct stream_ident *id)
+{
+	uint8_t h[STREAM_HEADER_SIZE];
+
+	if (w->raw)
+		return 0;
+	encode_header(h, id);
+	XXH3_64bits_update(w->hash, h, sizeof(h));
+	w->offset += sizeof(h);
+	return write_full(w->fd, h, sizeof(h));
+}
+
+static int put_record(struct stream_writer *w, uint32_t type, uint32_t phase,
+		      const void *buf, size_t len)
+{
+	uint8_t h[RECORD_HEADER_SIZE];
+	struct iovec iov[2] = {
+		{ h, sizeof(h) },
+		{ (void *)buf, len },
+	};
+
+	encode_record(h, type, phase, buf, len);
+	XXH3_64bits_update(w->hash, h, sizeof(h));
+	XXH3_64bits_update(w->hash, buf, len);
+	w->offset += sizeof(h) + len;
+	return writev_full(w->fd, iov, len ? 2 : 1);
+}
+
+int sw_record(struct stream_writer *w, uint32_t phase, const void *buf,
+	      size_t len)
+{
+	if (!len || len > STREAM_MAX_RECORD)
+		return -EINVAL;
+	w->data_bytes += len;
+	w->records++;
+	if (w->raw)
+		return write_full(w->fd, buf, len);
+	return put_record(w, REC_DATA, phase, buf, len);
+}
+
+int sw_trailer(struct stream_writer *w)
+{
+	uint8_t t[TRAILER_SIZE];
+
+	if (w->raw)
+		return 0;
+	put64(t, w->data_bytes);
+	put64(t + 8, w->records);
+	put64(t + 16, XXH3_64bits_digest(w->hash));
+	return put_record(w, REC_TRAILER, PHASE_NONE, t, sizeof(t));
+}
+
+/* --- reader -------------------------------------------------------------- */
+
+int sr_init(struct stream_reader *r, int fd)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	r->hash = XXH3_createState();
+	if (!r->hash)
+		return -ENOMEM;
+	XXH3_64bits_reset(r->hash);
+	return 0;
+}
+
+void sr_free(struct stream_reader *r)
+{
+	XXH3_freeState(r->hash);
+	r->hash = NULL;
+}
+
+static int defect(struct stream_reader *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int defect(struct stream_reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->why, sizeof(r->why), fmt, ap);
+	va_end(ap);
+	return -VM_E_DATA;
+}
+
+/* Read exactly len bytes or report where the stream ended. */
+static int take(struct stream_reader *r, void *buf, size_t len, const char *what)
+{
+	ssize_t n = read_full(r->fd, buf, len);
+
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n < len)
+		return defect(r, "truncated at byte %llu (in %s)",
+			      (unsigned long long)(r->offset + n), what);
+	r->offset += len;
+	return 0;
+}
+
+int sr_header(struct stream_reader *r)
+{
+	uint8_t h[STREAM_HEADER_SIZE];
+	int e = take(r, h, sizeof(h), "the header");
+
+	if (e)
+		return e;
+	if (memcmp(h + H_MAGIC, STREAM_MAGIC, 8))
+		return defect(r, "not a vfiomig stream (bad magic; a --raw stream?)");
+	if (get16(h + H_VERSION) != STREAM_VERSION)
+		return defect(r, "stream format version %u is not supported (this is %u)",
+			      get16(h + H_VERSION), STREAM_VERSION);
+	if (get16(h + H_SIZE) != STREAM_HEADER_SIZE)
+		return defect(r, "header size %u, expected %u", get16(h + H_SIZE),
+			      STREAM_HEADER_SIZE);
+	if (get64(h + H_HASH) != XXH3_64bits(h, H_HASH))
+		return defect(r, "header checksum mismatch");
+	decode_header(h, &r->ident);
+	XXH3_64bits_update(r->hash, h, sizeof(h));
+	return 0;
+}
+
+static int check_trailer(struct stream_reader *r, const uint8_t *t,
+			 uint64_t digest)
+{
+	if (get64(t) != r->data_bytes)
+		return defect(r, "trailer says %llu data bytes, stream has %llu",
+			      (unsigned long long)get64(t),
+			      (unsigned long long)r->data_bytes);
+	if (get64(t + 8) != r->records)
+		return defect(r, "trailer says %llu records, stream has %llu",
+			      (unsigned long long)get64(t + 8),
+			      (unsigned long long)r->records);
+	if (get64(t + 16) != digest)
+		return defect(r, "whole-stream checksum mismatch");
+	r->ended = true;
+	return 0;
+}
+
+static int parse_record_header(struct stream_reader *r, const uint8_t *h,
+			       struct record *rec)
+{
+	if (memcmp(h + R_MAGIC, RECORD_MAGIC, 4))
+		return defect(r, "bad record magic at byte %llu",
+			      (unsigned long long)rec->offset);
+	if (get64(h + R_HHASH) != XXH3_64bits(h, R_HHASH))
+		return defect(r, "record header checksum mismatch at byte %llu",
+			      (unsigned long long)rec->offset);
+	rec->type = get16(h + R_TYPE);
+	rec->phase = h[R_PHASE];
+	rec->device = get32(h + R_DEVICE);
+	rec->len = get64(h + R_LEN);
+	if (rec->type == REC_TRAILER && rec->len != TRAILER_SIZE)
+		return defect(r, "trailer of %llu bytes at byte %llu",
+			      (unsigned long long)rec->len,
+			      (unsigned long long)rec->offset);
+	if (rec->type == REC_DATA &&
+	    (!rec->len || rec->len > STREAM_MAX_RECORD ||
+	     (rec->phase != PHASE_PRECOPY && rec->phase != PHASE_STOPCOPY)))
+		return defect(r, "bad data record (length %llu, phase %u) at byte %llu",
+			      (unsigned long long)rec->len, rec->phase,
+			      (unsigned long long)rec->offset);
+	if (rec->type != REC_DATA && rec->type != REC_TRAILER)
+		return defect(r, "unknown record type %u at byte %llu", rec->type,
+			      (unsigned long long)rec->offset);
+	if (rec->device != 0)
+		return defect(r, "record for device %u in a single-device stream",
+			      rec->device);
+	return 0;
+}
+
+int sr_next(struct stream_reader *r, struct record *rec, void *buf, size_t cap)
+{
+	uint8_t h[RECORD_HEADER_SIZE];
+	uint64_t digest;
+	int e;
+
+	if (r->ended)
+		return 0;
+	rec->offset = r->offset;
+	e = take(r, h, sizeof(h), "a record header");
+	if (e)
+		return e;
+	e = parse_record_header(r, h, rec);
+	if (e)
+		return e;
+	if (rec->len > cap)
+		return defect(r, "record of %llu bytes exceeds the buffer",
+			      (unsigned long long)rec->len);
+	/* The whole-stream digest covers everything before the trailer. */
+	digest = XXH3_64bits_digest(r->hash);
+	e = take(r, buf, rec->len, "a record payload");
+	if (e)
+		return e;
+	if (get64(h + R_PHASH) != XXH3_64bits(buf, rec->len))
+		return defect(r, "record %llu payload checksum mismatch at byte %llu",
+			      (unsigned long long)r->records + 1,
+			      (unsigned long long)rec->offset);
+	if (rec->type == REC_TRAILER)
+		return check_trailer(r, buf, digest);
+	XXH3_64bits_update(r->hash, h, sizeof(h));
+	XXH3_64bits_update(r->hash, buf, rec->len);
+	r->records++;
+	r->data_bytes += rec->len;
+	r->phase_bytes[rec->phase] += rec->len;
+	return 1;
+}

@@ -1,0 +1,53 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Build a fake root and run the fake's self-test against it.
+# Usage: tests/fake/selftest.sh [--valgrind | --asan]
+#
+# --asan runs a sanitizer build of the test the way the bats suite runs
+# vfiomig-asan: the ASan runtime must come first in LD_PRELOAD (or
+# ASAN_OPTIONS=verify_asan_link_order=0), the fake after it.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+make -s -C "$here" libvfiofake.so selftest
+
+# shellcheck source=fakeroot.bash
+source "$here/fakeroot.bash"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+root=$tmp/root
+
+fake_init "$root"
+fake_pci_device "$root" 0000:01:00.0 1 cdev=0
+fake_pci_device "$root" 0000:01:00.1 2
+fake_pci_device "$root" 0000:03:00.0 3 cdev=3 close=reset \
+	driver=mlx5_vfio_pci
+fake_pci_device "$root" 0000:04:00.0 4
+fake_pci_device "$root" 0000:04:00.1 4 driver=ixgbe
+fake_mdev_device "$root" 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001 mtty-2 5 \
+	cdev=5
+fake_pci_device "$root" 0000:06:00.0 6 flags=none logging=0
+for f in 1 3 5 7; do
+	fake_pci_device "$root" "0000:02:00.$f" "2$f" "flags=0x$f"
+done
+
+# the witness helpers must agree with what the library writes
+fake_set_state "$root" 0000:01:00.1 STOP
+[[ $(fake_state "$root" 0000:01:00.1) == STOP ]]
+fake_set_state "$root" 0000:01:00.1 running
+
+run=() bin=$here/selftest preload=$here/libvfiofake.so
+case ${1:-} in
+--valgrind)
+	run=(valgrind -q --error-exitcode=99 --leak-check=full
+	     --trace-children=no) ;;
+--asan)
+	bin=$tmp/selftest-asan
+	${CC:-cc} -g -fsanitize=address,undefined -DVFIOFAKE_SELFTEST \
+		-I "$here/../../src" -o "$bin" "$here/selftest.c"
+	preload=$(${CC:-cc} -print-file-name=libasan.so):$preload ;;
+esac
+VFIOMIG_FAKE_ROOT=$root LD_PRELOAD=$preload \
+	"${run[@]}" "$bin" "$tmp/trace"
