@@ -67,3 +67,48 @@ jq_is() {
 		return 1
 	}
 }
+
+# --- the fake device (tests/fake) -----------------------------------------
+
+# ASan's runtime must come first in LD_PRELOAD, before the fake.
+_preload() {
+	local asan
+	if ldd "$VFIOMIG" 2>/dev/null | grep -q libasan; then
+		asan=$(cc -print-file-name=libasan.so)
+		echo "$asan:$FAKE_LIB"
+	else
+		echo "$FAKE_LIB"
+	fi
+}
+
+# A fresh fake root with the devices most tests use.
+fake_setup() {
+	[ -e "$FAKE_LIB" ] || skip "fake not built: make fake"
+	source "$TOP/tests/fake/fakeroot.bash"
+	ROOT=$BATS_TEST_TMPDIR/root
+	export VFIOMIG_FAKE_ROOT=$ROOT
+	PRELOAD=$(_preload)
+	fake_init "$ROOT"
+	# mtty-like: keeps its state on close
+	PCI=0000:3b:00.1
+	fake_pci_device "$ROOT" $PCI 12 cdev=0 driver=mlx5_vfio_pci \
+		vendor=0x15b3 device=0x101e subvendor=0x15b3 subdevice=0x0063
+	# mlx5-like: back to running on open and close
+	RESETTER=0000:3b:00.4
+	fake_pci_device "$ROOT" $RESETTER 17 cdev=3 driver=mlx5_vfio_pci close=reset
+	MDEV=5d3e0c7a-6b43-4a5e-9f0b-2b5f2f0d8c11
+	fake_mdev_device "$ROOT" $MDEV mtty-2 13 cdev=1
+}
+
+# Run vfiomig against the fake.
+fvm() {
+	echo "# [fake] vfiomig $*"
+	run --separate-stderr env LD_PRELOAD="$PRELOAD" "$VFIOMIG" "$@"
+	echo "# status $status"
+	[ -z "$stderr" ] || echo "# stderr: $stderr"
+}
+
+# The state the fake device is really in (its debugfs witness), lower case.
+fstate() {
+	fake_state "$ROOT" "$1" | tr '[:upper:]' '[:lower:]'
+}

@@ -23,14 +23,14 @@ walk_one() {
 	local dev=$1 a=$2 b=$3 witness=$4 out rc
 	"$VFIOMIG" -q reset "$dev" >/dev/null || { echo "$a $b reset-failed"; return; }
 	if [ "$a" = resuming ]; then
-		out=$("$VFIOMIG" -q -j state "$dev" resuming "$b")
+		out=$("$VFIOMIG" -q -j state "$dev" resuming "$b" 2>/dev/null)
 		rc=$?
 	else
 		"$VFIOMIG" -q state "$dev" "$a" >/dev/null || { echo "$a $b setup-failed"; return; }
 		if [ "$b" = resuming ]; then
-			out=$("$VFIOMIG" -q -j state "$dev" resuming stop)
+			out=$("$VFIOMIG" -q -j state "$dev" resuming stop 2>/dev/null)
 		else
-			out=$("$VFIOMIG" -q -j state "$dev" "$b")
+			out=$("$VFIOMIG" -q -j state "$dev" "$b" 2>/dev/null)
 		fi
 		rc=$?
 	fi
