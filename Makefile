@@ -60,6 +60,10 @@ build build/asan:
 fake:
 	$(Q)$(MAKE) -s -C tests/fake
 
+# Reads and writes an mtty port's FIFO through VFIO, for the VM tests.
+tests/helpers/mtty-uart: tests/helpers/mtty-uart.c src/compat.h
+	$(call quiet,CC,$@)$(CC) $(CFLAGS) -o $@ $<
+
 # Unprivileged CLI tests and fake-device tests run on the host; the
 # real-kernel tests run in the test VM (scripts/testbed/run-vm.sh).
 BATS ?= bats
@@ -73,9 +77,9 @@ test-fake: vfiomig-asan fake
 
 # ASan cannot run as PID 1's child in the tiny guest without /proc/self
 # quirks biting, so the VM suite runs the plain build with -g.
-test-vm: vfiomig
+test-vm: vfiomig tests/helpers/mtty-uart
 	$(Q)scripts/testbed/run-vm.sh -- env VFIOMIG=$(CURDIR)/vfiomig \
-		$(BATS) tests/bats/kernel.bats
+		$(BATS) tests/bats/kernel.bats tests/bats/kernel-save.bats
 
 check-host: test-unit test-fake lint
 
@@ -100,7 +104,7 @@ uninstall:
 	      $(DESTDIR)$(BASHCOMPDIR)/vfiomig $(DESTDIR)$(ZSHCOMPDIR)/_vfiomig
 
 clean:
-	rm -rf build vfiomig vfiomig-asan
+	rm -rf build vfiomig vfiomig-asan tests/helpers/mtty-uart
 	-$(MAKE) -s -C tests/fake clean 2>/dev/null
 
 -include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)

@@ -62,7 +62,7 @@ static void print_ident(const struct stream_ident *id)
 
 		snprintf(buf, sizeof(buf), "%04x:%04x subsystem %04x:%04x", id->vendor,
 			 id->device, id->subvendor, id->subdevice);
-		out_text("%-22s %s\n", "pci id", buf);
+		out_line("pci id", "%s", buf);
 		out_int("vendor_id", NULL, id->vendor);
 		out_int("device_id", NULL, id->device);
 		out_int("subsystem_vendor_id", NULL, id->subvendor);

@@ -238,6 +238,19 @@ void out_null(const char *key, const char *label, const char *text)
 	}
 }
 
+void out_line(const char *label, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (opts.json)
+		return;
+	text_label(label);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+}
+
 void out_text(const char *fmt, ...)
 {
 	va_list ap;

@@ -29,7 +29,10 @@ void out_hex(const char *key, const char *label, uint64_t val);
 /* An element of the enclosing array: a string. */
 void out_elem_str(const char *val);
 
-/* Plain text line, only in text mode. */
+/* A "label  value" line in text mode only, indented like the others. */
+void out_line(const char *label, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Plain text, only in text mode. */
 void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

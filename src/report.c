@@ -49,7 +49,7 @@ void report_identity(const struct devinfo *di, bool labels)
 		snprintf(buf, sizeof(buf), "%04x:%04x subsystem %04x:%04x",
 			 di->vendor, di->device, di->subvendor, di->subdevice);
 		if (labels)
-			out_text("%-22s %s\n", "pci id", buf);
+			out_line("pci id", "%s", buf);
 		out_int("vendor_id", NULL, di->vendor);
 		out_int("device_id", NULL, di->device);
 		out_int("subsystem_vendor_id", NULL, di->subvendor);

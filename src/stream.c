@@ -374,10 +374,14 @@ int sr_next(struct stream_reader *r, struct record *rec, void *buf, size_t cap)
 	e = take(r, buf, rec->len, "a record payload");
 	if (e)
 		return e;
-	if (get64(h + R_PHASH) != XXH3_64bits(buf, rec->len))
+	if (get64(h + R_PHASH) != XXH3_64bits(buf, rec->len)) {
+		if (rec->type == REC_TRAILER)
+			return defect(r, "trailer checksum mismatch at byte %llu",
+				      (unsigned long long)rec->offset);
 		return defect(r, "record %llu payload checksum mismatch at byte %llu",
 			      (unsigned long long)r->records + 1,
 			      (unsigned long long)rec->offset);
+	}
 	if (rec->type == REC_TRAILER)
 		return check_trailer(r, buf, digest);
 	XXH3_64bits_update(r->hash, h, sizeof(h));

@@ -33,7 +33,8 @@ res_mounted=0
 # so the VM can never hang here.
 power_off() {
 	sync || true
-	reboot -f || true
+	# -d: the read-only root has no wtmp to write.
+	reboot -f -d || true
 	exit 1
 }
 

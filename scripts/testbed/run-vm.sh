@@ -50,7 +50,8 @@ while [ $# -gt 0 ]; do
 	--keep-console=*) keep_console=${1#*=}; shift ;;
 	-h | --help) usage; exit 0 ;;
 	--) shift; break ;;
-	*) usage >&2; fail "unexpected argument: $1" ;;
+	-*) usage >&2; fail "unknown option: $1" ;;
+	*) break ;;
 	esac
 done
 [ $# -gt 0 ] || { usage >&2; fail "no command given"; }
@@ -128,9 +129,9 @@ pass_env() {
 : >"$share/stderr"
 
 # "ro" plus a read-only share: the guest can never write to the host's
-# files. cache=loose is safe because nothing changes the host's tree while
-# the VM runs and it makes exec and stat much cheaper; multidevs=remap keeps
-# inode numbers unique across the host's mounts.
+# files. cache=loose makes exec and stat much cheaper; the guest only reads
+# and a run is short, so a host file changing meanwhile is not a concern.
+# multidevs=remap keeps inode numbers unique across the host's mounts.
 append="console=ttyS0 quiet root=hostroot rootfstype=9p"
 append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
 append+=" init=$init oops=panic panic=-1 tsc=reliable"
@@ -180,7 +181,11 @@ tout='' terr='' spid=''
 
 console_tail() {
 	echo "run-vm: last 50 lines of the kernel console:" >&2
-	tail -n 50 "$tmp/console.log" | tr -d '\r' >&2
+	# SeaBIOS and reboot(8) write terminal escapes (even a full reset):
+	# never replay those onto the user's terminal.
+	tail -n 50 "$tmp/console.log" |
+		sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b.//g' |
+		tr -d '\r' >&2
 }
 
 # Microseconds to seconds with one decimal.
@@ -191,6 +196,10 @@ if [ -s "$share/timing" ]; then
 	read -r boot_us cmd_us <"$share/timing"
 	boot=$(secs "$boot_us")
 	cmd=$(secs "$cmd_us")
+elif [ -e "$share/started" ]; then
+	# Timed out or died mid-command: the start marker's time (the host's
+	# clock, as the guest meant it) still gives the boot time.
+	boot=$(secs $(($(date -r "$share/started" +%s%6N) - t0)))
 fi
 
 if [ "$timed_out" = 1 ]; then

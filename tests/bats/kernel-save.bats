@@ -1,0 +1,184 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# save / restore against the kernel's mtty driver in the test VM: bytes
+# put into device A's UART FIFO come out of device B after the move.
+
+load helpers
+
+UART=$BATS_TEST_DIRNAME/../helpers/mtty-uart
+
+setup() {
+	source "$TOP/scripts/testbed/guest-lib.bash"
+	in_vm || skip "needs the test VM: run 'make test-vm'"
+	A=$(mtty_create mtty-2)
+	B=$(mtty_create mtty-2)
+	BLOB=$BATS_TEST_TMPDIR/blob
+}
+
+teardown() {
+	local d
+	for d in ${A:-} ${B:-} ${C:-}; do
+		"$VFIOMIG" -q reset "$d" >/dev/null 2>&1 || true
+		mtty_remove "$d"
+	done
+}
+
+kstate() {
+	mtty_debugfs_state "$1" | tr '[:upper:]' '[:lower:]'
+}
+
+# Put known bytes in both ports of a device.
+load_uart() {
+	"$UART" "$(mtty_cdev "$1")" 0 write "hello-vfiomig-0"
+	"$UART" "$(mtty_cdev "$1")" 1 write "port-one"
+}
+
+# The bytes must come out of the other device, port by port.
+check_uart() {
+	run "$UART" "$(mtty_cdev "$1")" 0 read
+	assert_output "hello-vfiomig-0"
+	run "$UART" "$(mtty_cdev "$1")" 1 read
+	assert_output "port-one"
+}
+
+@test "save and restore move UART bytes between mtty devices, over both open paths" {
+	for open in cdev group; do
+		load_uart "$A"
+		vm --open=$open save "$A" -o "$BLOB"
+		assert_success
+		assert_output --regexp "^saved 96 bytes in 1 records from $A \(pre_copy 0, stop_copy 96\) in .* device is stop$"
+		assert_equal "$(kstate "$A")" stop
+		vm -j inspect "$BLOB"
+		assert_success
+		jq_is .valid true
+		jq_is .bytes 96
+		jq_is .source.mdev_type mtty-2
+		jq_is .source.driver mtty
+		vm --open=$open restore "$B" -i "$BLOB"
+		assert_success
+		assert_equal "$(kstate "$B")" running
+		check_uart "$B"
+		"$VFIOMIG" -q reset "$A" >/dev/null
+	done
+}
+
+@test "save | restore through a pipe moves the bytes" {
+	load_uart "$A"
+	run bash -c "'$VFIOMIG' -q save '$A' | '$VFIOMIG' -q restore '$B'"
+	assert_success
+	assert_equal "$(kstate "$A")" stop
+	assert_equal "$(kstate "$B")" running
+	check_uart "$B"
+}
+
+@test "save --precopy drains the pre-copy data while running, then stops" {
+	load_uart "$A"
+	vm -j save --precopy "$A" -o "$BLOB"
+	assert_success
+	jq_is .precopy_bytes 24
+	jq_is .stop_copy_bytes 72
+	jq_is .precopy_end eof
+	jq_is .from running
+	jq_is '[.arcs[].to] | join(",")' pre_copy,stop_copy,stop
+	vm -j inspect "$BLOB"
+	jq_is .precopy_bytes 24
+	jq_is .stop_copy_bytes 72
+	vm restore "$B" -i "$BLOB"
+	assert_success
+	check_uart "$B"
+}
+
+@test "--raw moves the bare device bytes both ways" {
+	load_uart "$A"
+	vm save --raw "$A" -o "$BLOB"
+	assert_success
+	assert_equal "$(stat -c %s "$BLOB")" 96
+	vm inspect "$BLOB"
+	assert_failure $EX_DATAERR
+	assert_one_error 'not a vfiomig stream \(bad magic; a --raw stream\?\)$'
+	vm restore --raw "$B" -i "$BLOB"
+	assert_success
+	check_uart "$B"
+}
+
+@test "--then leaves each device in the state asked for" {
+	vm save --then running "$A" -o "$BLOB"
+	assert_success
+	assert_equal "$(kstate "$A")" running
+	vm save --then running_p2p "$A" -o "$BLOB"
+	assert_equal "$(kstate "$A")" running_p2p
+	vm restore --then stop "$B" -i "$BLOB"
+	assert_success
+	assert_equal "$(kstate "$B")" stop
+	vm restore --then running_p2p "$B" -i "$BLOB"
+	assert_success
+	assert_equal "$(kstate "$B")" running_p2p
+}
+
+@test "a stream from a 2-port mtty is refused by a 1-port mtty" {
+	C=$(mtty_create mtty-1)
+	vm save "$A" -o "$BLOB"
+	vm restore "$C" -i "$BLOB"
+	assert_failure $EX_DATAERR
+	[[ "${stderr}" == *"restore $C: stream is from a mtty/mtty-2 device, this is mtty/mtty-1; --force to try anyway"* ]]
+	[[ "${stderr}" == *"restore $C: device untouched: running"* ]]
+	assert_equal "$(kstate "$C")" running
+	# With --force the driver itself refuses, and the device is reset.
+	vm -j restore --force "$C" -i "$BLOB"
+	assert_failure $EX_DATAERR
+	[[ "${stderr}" == *"device reset to abort resuming: now running"* ]]
+	jq_is .reset true
+	jq_is .state running
+	assert_equal "$(kstate "$C")" running
+}
+
+@test "truncated streams are refused and the device is reset to running" {
+	load_uart "$A"
+	vm save "$A" -o "$BLOB"
+	assert_equal "$(stat -c %s "$BLOB")" 456
+	for n in 0 100 255 256 280 296 300 391 392 420 455; do
+		head -c "$n" "$BLOB" >"$BLOB.cut"
+		vm restore "$B" -i "$BLOB.cut"
+		assert_failure $EX_DATAERR
+		[[ "$stderr" == *"truncated at byte $n"* ]]
+		assert_equal "$(kstate "$B")" running
+	done
+	# The device still takes the whole stream afterwards.
+	vm restore "$B" -i "$BLOB"
+	assert_success
+	check_uart "$B"
+}
+
+@test "single-bit flips in header, record and trailer are refused" {
+	vm save "$A" -o "$BLOB"
+	# offset:expected defect
+	for spec in 20:"header checksum mismatch" 0:"bad magic" \
+		    272:"record header checksum mismatch" 300:"payload checksum mismatch" \
+		    400:"record header checksum mismatch" 440:"trailer checksum mismatch" \
+		    452:"trailer checksum mismatch"; do
+		off=${spec%%:*}
+		cp "$BLOB" "$BLOB.bad"
+		byte=$(od -An -tu1 -j "$off" -N1 "$BLOB" | tr -d ' ')
+		printf "$(printf '\\%03o' $((byte ^ 4)))" |
+			dd of="$BLOB.bad" bs=1 seek="$off" conv=notrunc status=none
+		vm restore "$B" -i "$BLOB.bad"
+		assert_failure $EX_DATAERR
+		[[ "$stderr" == *"${spec#*:}"* ]] || { echo "offset $off: $stderr"; false; }
+		assert_equal "$(kstate "$B")" running
+		vm inspect "$BLOB.bad"
+		assert_failure $EX_DATAERR
+	done
+}
+
+@test "a stream missing a whole record is refused by its trailer" {
+	load_uart "$A"
+	vm save --precopy "$A" -o "$BLOB"
+	assert_success
+	# header 256, pre-copy record 40+24, stop-copy record 40+72, trailer 64
+	assert_equal "$(stat -c %s "$BLOB")" 496
+	{ head -c 256 "$BLOB"; tail -c +321 "$BLOB"; } >"$BLOB.cut"
+	vm restore "$B" -i "$BLOB.cut"
+	assert_failure $EX_DATAERR
+	[[ "$stderr" == *"trailer says 96 data bytes, stream has 72"* ]]
+	assert_equal "$(kstate "$B")" running
+}
