@@ -86,8 +86,10 @@ check-host: test-unit test-fake lint
 check: check-host test-vm
 
 lint:
-	$(Q)man --warnings -l -Tutf8 man/vfiomig.8 >/dev/null
-	$(Q)shellcheck -s bash scripts/*.sh scripts/testbed/*.sh scripts/testbed/*.bash \
+	$(Q)for m in man/*.[0-9]; do \
+		out=$$(man --warnings -l -Tutf8 $$m 2>&1 >/dev/null); \
+		[ -z "$$out" ] || { echo "$$m: $$out"; exit 1; }; done
+	$(Q)shellcheck -x -s bash scripts/*.sh scripts/testbed/*.sh scripts/testbed/*.bash \
 		completions/vfiomig.bash tests/bats/*.bash
 
 demo: vfiomig
@@ -96,11 +98,13 @@ demo: vfiomig
 install: vfiomig
 	install -D -m 0755 vfiomig $(DESTDIR)$(BINDIR)/vfiomig
 	install -D -m 0644 man/vfiomig.8 $(DESTDIR)$(MANDIR)/man8/vfiomig.8
+	install -D -m 0644 man/vfiomig-stream.5 $(DESTDIR)$(MANDIR)/man5/vfiomig-stream.5
 	install -D -m 0644 completions/vfiomig.bash $(DESTDIR)$(BASHCOMPDIR)/vfiomig
 	install -D -m 0644 completions/_vfiomig $(DESTDIR)$(ZSHCOMPDIR)/_vfiomig
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vfiomig $(DESTDIR)$(MANDIR)/man8/vfiomig.8 \
+	      $(DESTDIR)$(MANDIR)/man5/vfiomig-stream.5 \
 	      $(DESTDIR)$(BASHCOMPDIR)/vfiomig $(DESTDIR)$(ZSHCOMPDIR)/_vfiomig
 
 clean:

@@ -20,7 +20,7 @@ _vfiomig_devices() {
 }
 
 _vfiomig() {
-	local cur prev words cword
+	local cur prev
 	local commands="info state reset list help"
 	local states="running running_p2p pre_copy pre_copy_p2p stop stop_copy resuming"
 	local options="--json --pretty --verbose --quiet --open= --help --version"

@@ -235,24 +235,33 @@ static int do_restore(struct restore_ctx *c)
 	return dev_goto(&c->d, &c->cur, c->a->then, NULL, &c->log);
 }
 
-/* Abort: only a reset leaves resuming. Say where the device is. */
+/*
+ * Abort: only a reset leaves resuming (or error). A device that never got
+ * that far goes back to the state it was in. Say where it is.
+ */
 static void abort_restore(struct restore_ctx *c)
 {
-	int st = dev_settle(&c->d);
+	const char *how = "left in ";
+	uint32_t st;
 
-	if (st >= 0)
-		c->cur = (uint32_t)st;
-	if (c->cur == ST_RESUMING || c->cur == ST_ERROR) {
-		if (!vfio_reset(c->d.fd) && (st = dev_settle(&c->d)) >= 0) {
-			c->cur = (uint32_t)st;
-			c->reset = true;
-		}
-	}
-	if (st < 0)
+	if (vfio_get_state(c->d.fd, &st)) {
 		err("restore %s: the device state cannot be read back", c->d.info.name);
-	else
-		err("restore %s: device %s: now %s", c->d.info.name,
-		    c->reset ? "reset to abort resuming" : "left", fsm_name(c->cur));
+		return;
+	}
+	c->cur = st;
+	if (st == ST_RESUMING || st == ST_ERROR) {
+		how = st == ST_ERROR ? "reset from error: now " :
+				       "reset to abort resuming: now ";
+		if (!vfio_reset(c->d.fd) && !vfio_get_state(c->d.fd, &st)) {
+			c->cur = st;
+			c->reset = true;
+		} else {
+			how = "could not be reset: still ";
+		}
+	} else if (st != c->orig && !dev_goto(&c->d, &c->cur, c->orig, NULL, NULL)) {
+		how = "returned to ";
+	}
+	err("restore %s: device %s%s", c->d.info.name, how, fsm_name(c->cur));
 }
 
 static int restore_report(const struct restore_ctx *c, int result)

@@ -240,11 +240,16 @@ static int do_save(struct save_ctx *c)
 		r = pump_failed(c, -EINTR, "read");
 	if (!r)
 		r = stopcopy_phase(c);
-	if (!r)
-		r = finish_output(c);
 	progress_end(&c->prog);
 	if (!r && c->a->then != ST_STOP_COPY)
 		r = dev_goto(&c->d, &c->cur, c->a->then, NULL, &c->log);
+	/*
+	 * The trailer goes last: a stream is valid only when the device is
+	 * where --then put it, so a failed save can never be restored while
+	 * its source is unwound and running on.
+	 */
+	if (!r)
+		r = finish_output(c);
 	return r;
 }
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Shared by every bats file: the binary under test, assertions, skips.
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash disable=SC2034,SC2154
+# (bats sets status, output and stderr; the EX_ names are for the tests)
 
 bats_require_minimum_version 1.5.0
 
@@ -84,6 +85,7 @@ _preload() {
 # A fresh fake root with the devices most tests use.
 fake_setup() {
 	[ -e "$FAKE_LIB" ] || skip "fake not built: make fake"
+	# shellcheck source=tests/fake/fakeroot.bash
 	source "$TOP/tests/fake/fakeroot.bash"
 	ROOT=$BATS_TEST_TMPDIR/root
 	export VFIOMIG_FAKE_ROOT=$ROOT
