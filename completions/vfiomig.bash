@@ -21,7 +21,7 @@ _vfiomig_devices() {
 
 _vfiomig() {
 	local cur prev
-	local commands="info state reset list help"
+	local commands="info state reset save restore inspect list help"
 	local states="running running_p2p pre_copy pre_copy_p2p stop stop_copy resuming"
 	local options="--json --pretty --verbose --quiet --open= --help --version"
 	local i cmd="" nargs=0
@@ -43,12 +43,39 @@ _vfiomig() {
 		esac
 	done
 
+	case "$prev" in
+	-o | --output | -i | --input)
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
+	--then)
+		mapfile -t COMPREPLY < <(compgen -W "$states" -- "$cur")
+		return
+		;;
+	--on-error)
+		mapfile -t COMPREPLY < <(compgen -W "unwind reset leave" -- "$cur")
+		return
+		;;
+	esac
+
 	case "$cur" in
+	--then=*)
+		mapfile -t COMPREPLY < <(compgen -W "$states" -- "${cur#--then=}")
+		return
+		;;
+	--on-error=*)
+		mapfile -t COMPREPLY < <(compgen -W "unwind reset leave" -- "${cur#--on-error=}")
+		return
+		;;
 	--open=*)
 		mapfile -t COMPREPLY < <(compgen -W "auto cdev group" -- "${cur#--open=}")
 		return
 		;;
 	-*)
+		case "$cmd" in
+		save) options+=" --output= --precopy --raw --then= --on-error= --progress --no-progress" ;;
+		restore) options+=" --input= --raw --force --then= --progress --no-progress" ;;
+		esac
 		mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
 		return
 		;;
@@ -59,7 +86,10 @@ _vfiomig() {
 		return
 	fi
 	case "$cmd" in
-	info | reset)
+	inspect)
+		[ "$nargs" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		;;
+	info | reset | save | restore)
 		[ "$nargs" -eq 0 ] &&
 			mapfile -t COMPREPLY < <(compgen -W "$(_vfiomig_devices)" -- "$cur")
 		;;

@@ -51,22 +51,41 @@ static void print_commands(FILE *f)
 			commands[i].args, commands[i].summary);
 }
 
+static error_t help_parse(int key, char *arg, struct argp_state *state)
+{
+	const char **name = state->input;
+
+	if (key != ARGP_KEY_ARG)
+		return ARGP_ERR_UNKNOWN;
+	if (*name)
+		argp_error(state, "extra argument '%s'", arg);
+	*name = arg;
+	return 0;
+}
+
+static const struct argp help_argp = {
+	NULL, help_parse, "[COMMAND]",
+	"List the commands, or show COMMAND's help.", NULL, NULL, NULL
+};
+
 static int cmd_help(int argc, char **argv)
 {
-	const struct cmd *c;
 	char *hargv[] = { NULL, "--help", NULL };
+	const char *name = NULL;
+	const struct cmd *c;
 
-	if (argc < 2) {
+	cmd_parse(&help_argp, argc, argv, &name);
+	if (!name) {
 		printf("Usage: vfiomig [OPTION...] COMMAND [ARGS...]\n\nCommands:\n");
 		print_commands(stdout);
 		return 0;
 	}
-	c = find_cmd(argv[1]);
+	c = find_cmd(name);
 	if (!c || c->func == cmd_help) {
-		err("help: unknown command '%s'", argv[1]);
+		err("help: unknown command '%s'", name);
 		return -VM_E_USAGE;
 	}
-	hargv[0] = argv[1];
+	hargv[0] = (char *)name;
 	return c->func(2, hargv);
 }
 

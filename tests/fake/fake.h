@@ -15,6 +15,54 @@
  *   VFIOMIG_FAKE_STATE_ERRNO=ERRNO   MIG_DEVICE_STATE GET fails
  *   VFIOMIG_FAKE_UNKNOWN_FEATURE=enotty|einval  unknown feature answer
  *   VFIOMIG_FAKE_TRACE=FILE          append "NAME FROM>TO" per driver arc
+ *
+ * and, read when a data fd is opened (one fault per session at most):
+ *   VFIOMIG_FAKE_READ_FAIL=OFFSET[:ERRNO]   the first read() of a saving
+ *       session that would transfer byte OFFSET fails with ERRNO (EIO)
+ *   VFIOMIG_FAKE_WRITE_FAIL=OFFSET[:ERRNO]  the same for write() while
+ *       RESUMING; the failed call transfers nothing, a retry goes on
+ *   VFIOMIG_FAKE_SHORT=1             data fd read()/write() move at most
+ *                                    4093 bytes per call
+ *
+ * Device keys (.fake/NAME/config, written by fakeroot.bash):
+ *   size=N            bytes a save yields (stop_copy_length), default 96
+ *   precopy=N         initial bytes readable in PRE_COPY, default 24
+ *   dirty=N           more bytes readable in PRE_COPY once the initial
+ *                     ones were read; PRECOPY_INFO reports them as
+ *                     dirty_bytes. They are the image's next N bytes, so
+ *                     the stream is always the image and nothing else.
+ *   precopy_end=zero|enomsg|eagain   what read() gives at the temporary
+ *                     end of PRE_COPY data: 0 (mtty), ENOMSG (mlx5,
+ *                     virtio) or EAGAIN. After STOP_COPY the end is 0.
+ *   rate=N            data fd read()/write() run at N bytes/s (0: off);
+ *                     sleep-based, a call moves at most N/10 bytes
+ *   image=auto|exact|pattern   how the image is kept (auto: exact up to
+ *                     FAKE_EXACT_MAX bytes, pattern above)
+ *
+ * The image rule. An exact image is bytes: a counter seeded by the name,
+ * replaced by whatever was last restored (any content is accepted, as
+ * mtty accepts any ports). A pattern image is generated from a seed:
+ *   [0, 32)    "VFAKEIMG", seed, size, mix64(seed ^ size)  (LE u64s)
+ *   block b = offset / 65536 starts with LE64(mix64(seed ^ b)) (b > 0),
+ *   every other byte is table[offset % 65536], the table being 8192
+ *   splitmix64 words from state = seed; mix64(x) is one splitmix64 step.
+ * The seed is FNV-1a-64 of the device name until an image is restored.
+ * A restore must write a complete pattern image of the device's size,
+ * of any seed: it is checked as it is written, and RESUMING -> STOP
+ * fails with EINVAL (the device stays RESUMING) if it was short or any
+ * byte differed; on success the device takes that seed (.fake/NAME/seed),
+ * so save -> restore -> save yields the same bytes on either device.
+ *
+ * Data fds are real fds on .fake/NAME/save or resume, whose first page
+ * (struct fake_page) is mapped by every process holding the fd, so the
+ * driver side can end a session (ENODEV) or extend it (STOP_COPY)
+ * without the reader making a system call to find out. read(), write()
+ * and friends are wrapped for these fds only; stdio is not.
+ *
+ * fakeroot.bash's fake_data_source prints $ROOT/.fake/NAME/source: an
+ * open() of that path, made under the fake, gives an fd whose reads
+ * produce the device's current image through the same code as a saving
+ * data fd (rate= and VFIOMIG_FAKE_SHORT apply), for `cat` benchmarks.
  */
 #ifndef VFIOFAKE_H
 #define VFIOFAKE_H
@@ -50,6 +98,15 @@ struct real_fns {
 	int (*fstatat)(int, const char *, struct stat *, int);
 	int (*access)(const char *, int);
 	ssize_t (*readlink)(const char *, char *, size_t);
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*pread)(int, void *, size_t, off_t);
+	ssize_t (*pwrite)(int, const void *, size_t, off_t);
+	off_t (*lseek)(int, off_t, int);
+	ssize_t (*copy_file_range)(int, off_t *, int, off_t *, size_t,
+				   unsigned int);
+	ssize_t (*sendfile)(int, int, off_t *, size_t);
+	ssize_t (*splice)(int, off_t *, int, off_t *, size_t, unsigned int);
 	char *(*realpath)(const char *, char *);
 	DIR *(*opendir)(const char *);
 };
@@ -61,6 +118,8 @@ void fake_init(void);
 bool fake_trapped(const char *path);
 /* Rewrite @path into @buf when trapped; returns the path to use. */
 const char *fake_path(const char *path, char *buf, size_t len);
+/* Is @path "$ROOT/.fake/NAME/source"? NAME goes to @name. */
+bool fake_source_name(const char *path, char *name, size_t len);
 /* Build "$ROOT/<fmt>" into @buf; returns -1 on overflow. */
 int fake_rootf(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -80,7 +139,10 @@ enum fake_kind {
 	FK_CDEV,	/* /dev/vfio/devices/vfioN */
 	FK_SAVE,	/* saving data_fd */
 	FK_RESUME,	/* resuming data_fd */
+	FK_SOURCE,	/* .fake/NAME/source: a save without a session */
 };
+
+struct data_sess;
 
 struct fake_fd {
 	enum fake_kind kind;
@@ -93,10 +155,13 @@ struct fake_fd {
 	bool bound;		/* cdev: BIND_IOMMUFD done */
 	dev_t st_dev;		/* identity of the file behind the fd, */
 	ino_t st_ino;		/* to notice a close we did not see */
+	struct data_sess *ds;	/* data fds: what read()/write() need */
 };
 
 struct fake_fd *fdtab_get(int fd);
 struct fake_fd *fdtab_add(int fd, enum fake_kind kind, const char *name);
+struct data_sess *fdtab_data(int fd);
+void fdtab_drop(int fd);
 void fdtab_lock(void);
 void fdtab_unlock(void);
 int fdtab_device_opens(const char *name);
@@ -108,10 +173,17 @@ struct fake_cfg {
 	bool close_reset;
 	bool logging;
 	bool mdev;
+	int image;		/* image=: 0 auto, 1 exact, 2 pattern */
+	bool pattern;		/* the outcome: generated, not stored */
 	uint64_t size;
 	uint64_t precopy;
+	uint64_t dirty;
+	uint64_t rate;		/* bytes/s, 0: unlimited */
+	int precopy_end;	/* 0, ENOMSG or EAGAIN */
 	char group[32];
 };
+
+#define FAKE_EXACT_MAX	(16ULL << 20)
 
 int cfg_load(const char *name, struct fake_cfg *cfg);
 int dev_lock(const char *name);		/* returns lock fd or -1 */
@@ -129,7 +201,47 @@ int fsm_next_state(uint32_t flags, int cur, int new, int *next);
 int fsm_set_state(const char *name, const struct fake_cfg *cfg, int new);
 void fsm_reset(const char *name);
 
+/* ---- pattern.c: the bytes a device saves ---- */
+#define PAT_BLOCK	65536
+#define PAT_HDR		32
+
+struct pattern {
+	uint64_t seed;
+	uint64_t size;
+	uint8_t hdr[PAT_HDR];
+	uint8_t table[PAT_BLOCK];
+};
+
+struct pattern *pattern_new(uint64_t seed, uint64_t size);
+void pattern_read(const struct pattern *p, uint8_t *buf, uint64_t off,
+		  size_t len);
+/* Offset of the first byte that differs, or UINT64_MAX. */
+uint64_t pattern_cmp(const struct pattern *p, const uint8_t *buf,
+		     uint64_t off, size_t len);
+/* Does @hdr start a pattern image of @size? Its seed goes to *seed. */
+bool pattern_header(const uint8_t *hdr, uint64_t size, uint64_t *seed);
+uint64_t image_seed(const char *name);
+uint8_t *image_exact(const char *name, uint64_t size);
+
 /* ---- datafd.c: migration data sessions ---- */
+#define FAKE_PAGE	4096	/* exact resume bytes follow the page */
+
+/* First page of a session file, shared by the driver and the fd. */
+struct fake_page {
+	uint32_t dead;		/* session disabled: read/write ENODEV */
+	uint32_t stop_copy;	/* the whole image is readable */
+	uint64_t size;
+	uint64_t precopy;
+	uint64_t dirty;
+	uint64_t pos;		/* bytes moved through the data fd */
+	uint64_t seed;		/* save: pattern seed; resume: declared */
+	uint32_t pattern;	/* pattern image, else exact */
+	uint32_t bad;		/* resume: content is not a pattern image */
+	uint64_t bad_at;	/* resume: first wrong byte */
+	uint8_t hdr[PAT_HDR];	/* resume: the header as written */
+};
+
+uint64_t page_avail(const struct fake_page *pg);
 int data_save_open(const char *name, const struct fake_cfg *cfg,
 		   bool stop_copy);
 int data_save_finish(const char *name, const struct fake_cfg *cfg);
@@ -138,6 +250,14 @@ int data_resume_open(const char *name);
 int data_resume_load(const char *name, const struct fake_cfg *cfg);
 void data_disable(const char *name);
 int data_ioctl(struct fake_fd *e, int fd, unsigned long req, void *arg);
+
+/* ---- dataio.c: read()/write() on data fds ---- */
+int data_attach(struct fake_fd *e, int fd, const char *path,
+		const struct fake_cfg *cfg);
+void data_detach(struct data_sess *ds);
+struct fake_page *data_page(struct data_sess *ds);
+int data_source_open(const char *name, const char *path, int flags,
+		     mode_t mode);
 
 /* ---- ioctl.c / feature.c ---- */
 int device_ioctl(struct fake_fd *e, unsigned long req, void *arg);

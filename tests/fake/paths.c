@@ -43,6 +43,14 @@ void fake_init(void)
 	LOAD(fstatat);
 	LOAD(access);
 	LOAD(readlink);
+	LOAD(read);
+	LOAD(write);
+	LOAD(pread);
+	LOAD(pwrite);
+	LOAD(lseek);
+	LOAD(copy_file_range);
+	LOAD(sendfile);
+	LOAD(splice);
 	LOAD(realpath);
 	LOAD(opendir);
 	done = true;
@@ -127,6 +135,29 @@ static void strip_root(char *p)
 	}
 }
 
+bool fake_source_name(const char *path, char *name, size_t len)
+{
+	const char *roots[] = { root_buf, rootreal_buf };
+	const char *rest, *slash;
+	size_t i, n;
+
+	if (!fake_root || path[0] != '/')
+		return false;
+	for (i = 0; i < 2; i++) {
+		n = strlen(roots[i]);
+		if (strncmp(path, roots[i], n) || strncmp(path + n, "/.fake/", 7))
+			continue;
+		rest = path + n + 7;
+		slash = strchr(rest, '/');
+		if (!slash || slash == rest || strcmp(slash, "/source") ||
+		    (size_t)(slash - rest) >= len)
+			return false;
+		snprintf(name, len, "%.*s", (int)(slash - rest), rest);
+		return true;
+	}
+	return false;
+}
+
 /* ---- open family ---- */
 
 static bool is_node(const char *path)
@@ -136,13 +167,15 @@ static bool is_node(const char *path)
 
 static int do_open(const char *path, int flags, mode_t mode)
 {
-	char buf[PATH_MAX];
+	char buf[PATH_MAX], name[FAKE_NAME_MAX];
 	const char *p;
 
 	fake_init();
 	p = fake_path(path, buf, sizeof(buf));
 	if (is_node(path))
 		return fake_open_node(path, p, flags, mode);
+	if (p == path && fake_source_name(path, name, sizeof(name)))
+		return data_source_open(name, path, flags, mode);
 	return real.open(p, flags, mode);
 }
 

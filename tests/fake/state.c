@@ -51,7 +51,10 @@ static const struct {
 	{ "ENODEV", ENODEV }, { "ENOMEM", ENOMEM }, { "EFAULT", EFAULT },
 	{ "EAGAIN", EAGAIN }, { "ENOTTY", ENOTTY },
 	{ "EOPNOTSUPP", EOPNOTSUPP }, { "EPERM", EPERM },
-	{ "EACCES", EACCES }, { "ENOSPC", ENOSPC },
+	{ "EACCES", EACCES }, { "ENOSPC", ENOSPC }, { "ENOMSG", ENOMSG },
+	{ "EINTR", EINTR }, { "ENXIO", ENXIO }, { "EPIPE", EPIPE },
+	{ "EBADF", EBADF }, { "ESPIPE", ESPIPE }, { "EFBIG", EFBIG },
+	{ "ETIMEDOUT", ETIMEDOUT },
 };
 
 /* A name from the table or a plain number; @def when unparsable. */
@@ -94,6 +97,16 @@ static void cfg_set(struct fake_cfg *cfg, const char *k, const char *v)
 		cfg->size = parse_u64(v, 96);
 	} else if (!strcmp(k, "precopy")) {
 		cfg->precopy = parse_u64(v, 24);
+	} else if (!strcmp(k, "dirty")) {
+		cfg->dirty = parse_u64(v, 0);
+	} else if (!strcmp(k, "rate")) {
+		cfg->rate = parse_u64(v, 0);
+	} else if (!strcmp(k, "precopy_end")) {
+		cfg->precopy_end = !strcmp(v, "enomsg") ? ENOMSG :
+				   !strcmp(v, "eagain") ? EAGAIN : 0;
+	} else if (!strcmp(k, "image")) {
+		cfg->image = !strcmp(v, "exact") ? 1 :
+			     !strcmp(v, "pattern") ? 2 : 0;
 	} else if (!strcmp(k, "logging")) {
 		cfg->logging = parse_u64(v, 1) != 0;
 	} else if (!strcmp(k, "kind")) {
@@ -133,6 +146,12 @@ int cfg_load(const char *name, struct fake_cfg *cfg)
 	fclose(f);
 	if (cfg->precopy > cfg->size)
 		cfg->precopy = cfg->size;
+	if (cfg->dirty > cfg->size - cfg->precopy)
+		cfg->dirty = cfg->size - cfg->precopy;
+	/* a pattern image needs room for its header */
+	cfg->pattern = cfg->size >= PAT_HDR &&
+		       (cfg->image == 2 ||
+			(cfg->image == 0 && cfg->size > FAKE_EXACT_MAX));
 	return 0;
 }
 
