@@ -258,8 +258,10 @@ static void abort_restore(struct restore_ctx *c)
 		} else {
 			how = "could not be reset: still ";
 		}
-	} else if (st != c->orig && !dev_goto(&c->d, &c->cur, c->orig, NULL, NULL)) {
-		how = "returned to ";
+	} else if (st == c->orig || !dev_goto(&c->d, &c->cur, c->orig, NULL, NULL)) {
+		err("restore %s: device back in %s, its state before restore",
+		    c->d.info.name, fsm_name(c->cur));
+		return;
 	}
 	err("restore %s: device %s%s", c->d.info.name, how, fsm_name(c->cur));
 }
@@ -328,18 +330,20 @@ int cmd_restore(int argc, char **argv)
 	catch_signals();
 	t0 = monotonic_secs();
 	r = prepare(&c);
-	if (!r) {
+	if (r) {
+		if (c.d.fd >= 0)
+			err("restore %s: device untouched: %s", c.d.info.name,
+			    fsm_name(c.cur));
+	} else {
 		progress_init(&c.prog, a.progress > 0 || (a.progress < 0 &&
 				isatty(STDERR_FILENO) && !opts.quiet), c.r.ident.size_estimate);
 		r = do_restore(&c);
-	} else if (c.d.fd >= 0) {
-		err("restore %s: device untouched: %s", c.d.info.name, fsm_name(c.cur));
+		if (c.data_fd >= 0)
+			close(c.data_fd);
+		if (r)
+			abort_restore(&c);
 	}
 	c.secs = monotonic_secs() - t0;
-	if (c.data_fd >= 0)
-		close(c.data_fd);
-	if (r && c.d.fd >= 0 && c.cur != c.orig)
-		abort_restore(&c);
 	wr = c.d.fd >= 0 ? restore_report(&c, r) : 0;
 	sr_free(&c.r);
 	free(c.buf);

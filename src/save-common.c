@@ -64,9 +64,10 @@ void on_failure(struct save_ctx *c)
 		err("save %s: the device state cannot be read back", name);
 		return;
 	}
-	if (c->a->policy == POLICY_UNWIND && c->cur != c->orig && c->cur != ST_ERROR &&
-	    dev_goto(&c->d, &c->cur, c->orig, NULL, NULL) == 0) {
-		err("save %s: device returned to %s", name, fsm_name(c->cur));
+	if (c->a->policy == POLICY_UNWIND && c->cur != ST_ERROR &&
+	    (c->cur == c->orig || !dev_goto(&c->d, &c->cur, c->orig, NULL, NULL))) {
+		err("save %s: device back in %s, its state before save", name,
+		    fsm_name(c->cur));
 		return;
 	}
 	err("save %s: device left in %s%s", name, fsm_name(c->cur),

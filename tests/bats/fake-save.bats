@@ -1,0 +1,172 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# save / restore against the fake device: failures at every arc, data-fd
+# faults, closed outputs, signals, and large state through the pump.
+
+load helpers
+
+setup() {
+	fake_setup
+	DST=0000:5e:00.1
+	fake_pci_device "$ROOT" $DST 20 cdev=5 driver=mlx5_vfio_pci \
+		vendor=0x15b3 device=0x101e subvendor=0x15b3 subdevice=0x0063
+	OUT=$BATS_TEST_TMPDIR/out
+}
+
+teardown() {
+	if [ -n "${SAVER_PID:-}" ]; then
+		kill "$SAVER_PID" 2>/dev/null || true
+		wait "$SAVER_PID" 2>/dev/null || true
+	fi
+}
+
+# A partial output must be rejected by inspect and by restore, and the
+# restore must leave the destination running.
+assert_rejected() {
+	fvm inspect "$1"
+	assert_failure $EX_DATAERR
+	fvm restore $DST -i "$1"
+	assert_failure $EX_DATAERR
+	assert_equal "$(fstate $DST)" running
+}
+
+@test "fake: save, inspect, restore and save again give the same device bytes" {
+	fvm save $PCI -o "$OUT"
+	assert_success
+	fvm -j inspect "$OUT"
+	assert_success
+	jq_is .valid true
+	jq_is .bytes 96
+	jq_is .source.vendor_id $((0x15b3))
+	fvm restore $DST -i "$OUT"
+	assert_success
+	assert_equal "$(fstate $DST)" running
+	fvm save --raw $PCI -o "$OUT.a"
+	fvm save --raw $DST -o "$OUT.b"
+	cmp "$OUT.a" "$OUT.b"
+}
+
+@test "fake: save refuses to write binary data to a terminal" {
+	requires_cmd script
+	run script -qec "env LD_PRELOAD='$PRELOAD' VFIOMIG_FAKE_ROOT='$ROOT' '$VFIOMIG' save $PCI" /dev/null
+	assert_failure $EX_USAGE
+	assert_output --partial "refusing to write binary data to a terminal"
+	assert_equal "$(fstate $PCI)" running
+}
+
+@test "fake: save --json needs -o" {
+	fvm -j save $PCI
+	assert_failure $EX_USAGE
+	assert_one_error "save: --json needs -o FILE: stdout carries the stream$"
+}
+
+@test "fake: a failure at each arc of save unwinds the device and leaves no valid stream" {
+	for arc in 'RUNNING>RUNNING_P2P' 'RUNNING_P2P>STOP' 'STOP>STOP_COPY'; do
+		VFIOMIG_FAKE_FAIL="$arc:EIO" fvm save $PCI -o "$OUT"
+		assert_failure $EX_STATE
+		[[ "$stderr" == *"SET: EIO (Input/output error); device is in"* ]]
+		[[ "$stderr" == *"save $PCI: device back in running, its state before save"* ]]
+		assert_equal "$(fstate $PCI)" running
+		assert_rejected "$OUT"
+	done
+	# The data was read, but the device did not reach --then: no trailer.
+	# Unwinding needs the same failing arc, so the device stays put.
+	VFIOMIG_FAKE_FAIL='STOP_COPY>STOP:EIO' fvm save $PCI -o "$OUT"
+	assert_failure $EX_STATE
+	[[ "$stderr" == *"save $PCI: device left in stop_copy"* ]]
+	assert_equal "$(fstate $PCI)" stop_copy
+	assert_rejected "$OUT"
+}
+
+@test "fake: a failure at each arc of save --precopy unwinds to running" {
+	for arc in 'RUNNING>PRE_COPY' 'PRE_COPY>PRE_COPY_P2P' 'PRE_COPY_P2P>STOP_COPY'; do
+		VFIOMIG_FAKE_FAIL="$arc:EIO" fvm save --precopy $PCI -o "$OUT"
+		assert_failure $EX_STATE
+		[[ "$stderr" == *"device back in running, its state before save"* ]]
+		assert_equal "$(fstate $PCI)" running
+		assert_rejected "$OUT"
+	done
+}
+
+@test "fake: --on-error=reset and --on-error=leave" {
+	VFIOMIG_FAKE_FAIL='STOP>STOP_COPY:EIO' fvm save --on-error=leave $PCI -o "$OUT"
+	assert_failure $EX_STATE
+	[[ "$stderr" == *"save $PCI: device left in stop"* ]]
+	assert_equal "$(fstate $PCI)" stop
+	VFIOMIG_FAKE_FAIL='STOP>STOP_COPY:EIO:error' fvm save --on-error=reset $PCI -o "$OUT"
+	assert_failure $EX_STATE
+	[[ "$stderr" == *"save $PCI: device reset: now running"* ]]
+	assert_equal "$(fstate $PCI)" running
+	VFIOMIG_FAKE_FAIL='STOP>STOP_COPY:EIO:error' fvm save $PCI -o "$OUT"
+	assert_failure $EX_STATE
+	[[ "$stderr" == *"save $PCI: device left in error (only reset leaves it)"* ]]
+	assert_equal "$(fstate $PCI)" error
+}
+
+@test "fake: a failure at each arc of restore leaves the device known and reported" {
+	fvm save --then running $PCI -o "$OUT"
+	assert_success
+	# Before resuming: the device goes back to running.
+	for arc in 'RUNNING>RUNNING_P2P' 'RUNNING_P2P>STOP' 'STOP>RESUMING'; do
+		VFIOMIG_FAKE_FAIL="$arc:EIO" fvm -j restore $DST -i "$OUT"
+		assert_failure $EX_STATE
+		[[ "$stderr" == *"restore $DST: device back in running, its state before restore"* ]]
+		jq_is .state running
+		assert_equal "$(fstate $DST)" running
+	done
+	# The driver refuses the state: reset aborts resuming.
+	VFIOMIG_FAKE_FAIL='RESUMING>STOP:EINVAL' fvm -j restore $DST -i "$OUT"
+	assert_failure $EX_DATAERR
+	[[ "$stderr" == *"restore $DST: the driver did not accept the state"* ]]
+	[[ "$stderr" == *"restore $DST: device reset to abort resuming: now running"* ]]
+	jq_is .reset true
+	assert_equal "$(fstate $DST)" running
+	# After stop the state is loaded. Going back to running needs the same
+	# failing arc, so the device stays where the failure left it, and says so.
+	for spec in 'STOP>RUNNING_P2P:stop' 'RUNNING_P2P>RUNNING:running_p2p'; do
+		VFIOMIG_FAKE_FAIL="${spec%:*}:EIO" fvm restore $DST -i "$OUT"
+		assert_failure $EX_STATE
+		[[ "$stderr" == *"restore $DST: device left in ${spec##*:}"* ]]
+		assert_equal "$(fstate $DST)" "${spec##*:}"
+		fvm reset $DST
+	done
+}
+
+@test "fake: a stream from another kind of device is refused unless --force" {
+	fvm save $MDEV -o "$OUT"
+	fvm restore $DST -i "$OUT"
+	assert_failure $EX_DATAERR
+	[[ "$stderr" == *"stream is from a mtty/mtty-2 device, this is mlx5_vfio_pci/pci; --force to try anyway"* ]]
+	[[ "$stderr" == *"device untouched: running"* ]]
+	fvm restore --force $DST -i "$OUT"
+	assert_success
+	[[ "$stderr" == *"--force: restoring anyway"* ]]
+}
+
+@test "fake: an output that closes early fails the save with EPIPE and unwinds" {
+	fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=8388608
+	run --separate-stderr bash -c "env LD_PRELOAD='$PRELOAD' '$VFIOMIG' save 0000:3b:00.7 | head -c 1000 >/dev/null; exit \${PIPESTATUS[0]}"
+	assert_failure 74
+	[[ "$stderr" == *"save 0000:3b:00.7: writing stdout: EPIPE"* ]]
+	[[ "$stderr" == *"device back in running, its state before save"* ]]
+	assert_equal "$(fstate 0000:3b:00.7)" running
+}
+
+@test "fake: a full output fails the save with ENOSPC" {
+	[ -w /dev/full ] || skip "needs /dev/full"
+	fvm save $PCI -o /dev/full
+	assert_failure 74
+	[[ "$stderr" == *"writing /dev/full: ENOSPC"* ]]
+	assert_equal "$(fstate $PCI)" running
+}
+
+@test "fake: a missing input file exits 66; an empty one is truncated (65)" {
+	fvm restore $DST -i "$BATS_TEST_TMPDIR/nope"
+	assert_failure $EX_NODEV
+	assert_one_error "restore: opening .*/nope: ENOENT"
+	: >"$OUT"
+	fvm restore $DST -i "$OUT"
+	assert_failure $EX_DATAERR
+	[[ "$stderr" == *"truncated at byte 0 (in the header)"* ]]
+	assert_equal "$(fstate $DST)" running
+}
