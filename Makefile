@@ -73,7 +73,7 @@ test-unit: vfiomig-asan
 	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/cli.bats
 
 test-fake: vfiomig-asan fake
-	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/fake.bats
+	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/fake.bats tests/bats/fake-save.bats
 
 # ASan cannot run as PID 1's child in the tiny guest without /proc/self
 # quirks biting, so the VM suite runs the plain build with -g.
@@ -81,7 +81,24 @@ test-vm: vfiomig tests/helpers/mtty-uart
 	$(Q)scripts/testbed/run-vm.sh -- env VFIOMIG=$(CURDIR)/vfiomig \
 		$(BATS) tests/bats/kernel.bats tests/bats/kernel-save.bats
 
+# The stream reader under libFuzzer (clang): a short run in make check,
+# FUZZ_SECONDS=600 make fuzz for a long one.
+FUZZ_SECONDS ?= 30
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+build/fuzz-stream: tests/fuzz/fuzz-stream.c src/stream.c src/stream.h | build
+	$(call quiet,CC,$@)clang $(FUZZ_FLAGS) -D_GNU_SOURCE -Isrc -o $@ \
+		tests/fuzz/fuzz-stream.c src/stream.c $(LDLIBS)
+
+fuzz: build/fuzz-stream vfiomig fake
+	$(Q)mkdir -p build/fuzz-corpus
+	$(Q)tests/fuzz/mkseed.sh $(CURDIR)/vfiomig build/fuzz-seed
+	$(Q)build/fuzz-stream -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-print_final_stats=1 build/fuzz-corpus build/fuzz-seed 2>build/fuzz.log \
+		|| { tail -n 40 build/fuzz.log; exit 1; }
+	$(Q)grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' build/fuzz.log
+
 check-host: test-unit test-fake lint
+	$(Q)$(MAKE) -s fuzz FUZZ_SECONDS=20
 
 check: check-host test-vm
 

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Seed corpus for the stream fuzzer: real streams saved from the fake
+# device (plain and with a pre-copy phase). Usage: mkseed.sh VFIOMIG DIR
+set -euo pipefail
+vfiomig=$1 dir=$2
+top=$(cd "$(dirname "$0")/../.." && pwd)
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+# shellcheck source=tests/fake/fakeroot.bash
+source "$top/tests/fake/fakeroot.bash"
+fake_init "$root"
+fake_pci_device "$root" 0000:3b:00.1 12 cdev=0 size=300 precopy=40
+mkdir -p "$dir"
+export VFIOMIG_FAKE_ROOT=$root
+LD_PRELOAD=$top/tests/fake/libvfiofake.so "$vfiomig" -q save 3b:00.1 -o "$dir/plain"
+LD_PRELOAD=$top/tests/fake/libvfiofake.so "$vfiomig" -q save --then running 3b:00.1 -o "$dir/plain2"
+LD_PRELOAD=$top/tests/fake/libvfiofake.so "$vfiomig" -q save --precopy 3b:00.1 -o "$dir/precopy"
