@@ -185,7 +185,7 @@ console_tail() {
 	# never replay those onto the user's terminal.
 	tail -n 50 "$tmp/console.log" |
 		sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b.//g' |
-		tr -d '\r' >&2
+		tr -d '\r' | awk 1 >&2 # awk: end on a newline, like the lines after it
 }
 
 # Microseconds to seconds with one decimal.

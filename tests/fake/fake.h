@@ -16,7 +16,8 @@
  *   VFIOMIG_FAKE_UNKNOWN_FEATURE=enotty|einval  unknown feature answer
  *   VFIOMIG_FAKE_TRACE=FILE          append "NAME FROM>TO" per driver arc
  *
- * and, read when a data fd is opened (one fault per session at most):
+ * and, read when a data fd is opened (each fault fires once per session,
+ * so EINTR/EAGAIN retries can be tested):
  *   VFIOMIG_FAKE_READ_FAIL=OFFSET[:ERRNO]   the first read() of a saving
  *       session that would transfer byte OFFSET fails with ERRNO (EIO)
  *   VFIOMIG_FAKE_WRITE_FAIL=OFFSET[:ERRNO]  the same for write() while
@@ -34,10 +35,14 @@
  *   precopy_end=zero|enomsg|eagain   what read() gives at the temporary
  *                     end of PRE_COPY data: 0 (mtty), ENOMSG (mlx5,
  *                     virtio) or EAGAIN. After STOP_COPY the end is 0.
- *   rate=N            data fd read()/write() run at N bytes/s (0: off);
- *                     sleep-based, a call moves at most N/10 bytes
+ *   rate=N            data fd (and source) read()/write() run at N
+ *                     bytes/s, 0: unlimited. Sleep-based against an
+ *                     absolute deadline from the first transfer, so the
+ *                     average is exact; a call moves at most
+ *                     max(N/10, 4096) bytes and a signal cuts the sleep.
  *   image=auto|exact|pattern   how the image is kept (auto: exact up to
- *                     FAKE_EXACT_MAX bytes, pattern above)
+ *                     FAKE_EXACT_MAX = 16 MiB, pattern above; pattern
+ *                     needs size >= 32)
  *
  * The image rule. An exact image is bytes: a counter seeded by the name,
  * replaced by whatever was last restored (any content is accepted, as
@@ -45,13 +50,22 @@
  *   [0, 32)    "VFAKEIMG", seed, size, mix64(seed ^ size)  (LE u64s)
  *   block b = offset / 65536 starts with LE64(mix64(seed ^ b)) (b > 0),
  *   every other byte is table[offset % 65536], the table being 8192
- *   splitmix64 words from state = seed; mix64(x) is one splitmix64 step.
+ *   LE splitmix64 outputs from state = seed (state += 0x9e3779b97f4a7c15,
+ *   then the finaliser), and mix64(x) the output for state x.
  * The seed is FNV-1a-64 of the device name until an image is restored.
  * A restore must write a complete pattern image of the device's size,
  * of any seed: it is checked as it is written, and RESUMING -> STOP
  * fails with EINVAL (the device stays RESUMING) if it was short or any
  * byte differed; on success the device takes that seed (.fake/NAME/seed),
  * so save -> restore -> save yields the same bytes on either device.
+ *
+ * Sessions, as mtty: a RESUMING write() that would end past size fails
+ * ENOMEM before anything else; read()/write() of a session that was
+ * disabled (the state left the saving/resuming group, VFIO_DEVICE_RESET,
+ * the device's last fd closed, a new session) fail ENODEV. Data fds
+ * cannot seek (lseek/pread/pwrite: ESPIPE) nor splice (copy_file_range,
+ * sendfile, splice: EINVAL, so cat falls back to read()); dup()s share
+ * the session.
  *
  * Data fds are real fds on .fake/NAME/save or resume, whose first page
  * (struct fake_page) is mapped by every process holding the fd, so the
@@ -103,6 +117,9 @@ struct real_fns {
 	ssize_t (*pread)(int, void *, size_t, off_t);
 	ssize_t (*pwrite)(int, const void *, size_t, off_t);
 	off_t (*lseek)(int, off_t, int);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
 	ssize_t (*copy_file_range)(int, off_t *, int, off_t *, size_t,
 				   unsigned int);
 	ssize_t (*sendfile)(int, int, off_t *, size_t);
@@ -236,7 +253,7 @@ struct fake_page {
 	uint64_t pos;		/* bytes moved through the data fd */
 	uint64_t seed;		/* save: pattern seed; resume: declared */
 	uint32_t pattern;	/* pattern image, else exact */
-	uint32_t bad;		/* resume: content is not a pattern image */
+	uint32_t bad;		/* resume: not a pattern image */
 	uint64_t bad_at;	/* resume: first wrong byte */
 	uint8_t hdr[PAT_HDR];	/* resume: the header as written */
 };
@@ -246,7 +263,7 @@ int data_save_open(const char *name, const struct fake_cfg *cfg,
 		   bool stop_copy);
 int data_save_finish(const char *name, const struct fake_cfg *cfg);
 bool data_save_exists(const char *name);
-int data_resume_open(const char *name);
+int data_resume_open(const char *name, const struct fake_cfg *cfg);
 int data_resume_load(const char *name, const struct fake_cfg *cfg);
 void data_disable(const char *name);
 int data_ioctl(struct fake_fd *e, int fd, unsigned long req, void *arg);
@@ -254,7 +271,8 @@ int data_ioctl(struct fake_fd *e, int fd, unsigned long req, void *arg);
 /* ---- dataio.c: read()/write() on data fds ---- */
 int data_attach(struct fake_fd *e, int fd, const char *path,
 		const struct fake_cfg *cfg);
-void data_detach(struct data_sess *ds);
+void data_detach(struct data_sess *ds);	/* drops one reference */
+struct data_sess *data_ref(struct data_sess *ds);
 struct fake_page *data_page(struct data_sess *ds);
 int data_source_open(const char *name, const char *path, int flags,
 		     mode_t mode);

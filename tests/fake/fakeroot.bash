@@ -12,8 +12,11 @@
 #   fake_mdev_device ROOT UUID TYPE GROUP [key=value...]
 #   fake_state ROOT NAME            print the migration state
 #   fake_set_state ROOT NAME STATE  force it (test setup)
+#   fake_data_source ROOT NAME      print a path that reads like a save
 # Keys: driver= cdev=N flags=N|none close=keep|reset size=N precopy=N
-#       logging=0|1 vendor= device= subvendor= subdevice=
+#       dirty=N precopy_end=zero|enomsg|eagain rate=BYTES_PER_SEC
+#       image=auto|exact|pattern logging=0|1 vendor= device= subvendor=
+#       subdevice=   (fake.h has their semantics and the image rule)
 
 _FAKE_STATES=(ERROR STOP RUNNING STOP_COPY RESUMING RUNNING_P2P PRE_COPY
 	      PRE_COPY_P2P)
@@ -50,8 +53,8 @@ _fake_opts() {
 	shift
 	for kv in "$@"; do
 		case ${kv%%=*} in
-		driver|cdev|flags|close|size|precopy|logging|vendor|device|\
-		subvendor|subdevice)
+		driver|cdev|flags|close|size|precopy|dirty|precopy_end|rate|\
+		image|logging|vendor|device|subvendor|subdevice)
 			_o[${kv%%=*}]=${kv#*=} ;;
 		*)
 			echo "fakeroot: unknown key '$kv'" >&2
@@ -97,6 +100,10 @@ _fake_common() {
 		close=${_c[close]}
 		size=${_c[size]}
 		precopy=${_c[precopy]}
+		dirty=${_c[dirty]}
+		precopy_end=${_c[precopy_end]}
+		rate=${_c[rate]}
+		image=${_c[image]}
 		logging=${_c[logging]}
 	EOF
 	echo 2 >"$root/.fake/$name/state"
@@ -109,7 +116,8 @@ _fake_common() {
 _fake_defaults() {
 	local -n _d=$1
 	_d=([driver]=vfio-pci [flags]=7 [close]=keep [size]=96 [precopy]=24
-	    [logging]=1 [vendor]=0x15b3 [device]=0x101e
+	    [dirty]=0 [precopy_end]=zero [rate]=0 [image]=auto [logging]=1
+	    [vendor]=0x15b3 [device]=0x101e
 	    [subvendor]=0x15b3 [subdevice]=0x0068)
 }
 
@@ -169,4 +177,21 @@ fake_set_state() {
 	done
 	echo "fakeroot: unknown state '$want'" >&2
 	return 1
+}
+
+# A path whose reads, under the fake, yield what a save of NAME would
+# (the device's current image) through the same read() path and at the
+# same cost, rate= included: `cat "$(fake_data_source ...)" >/dev/null`
+# run with VFIOMIG_FAKE_ROOT and LD_PRELOAD set is the baseline for a
+# `vfiomig save -o /dev/null` benchmark. Without the fake it reads a
+# warning line, not the image.
+fake_data_source() {
+	local root=${1:?} name=${2:?}
+
+	[[ -f $root/.fake/$name/config ]] || {
+		echo "fakeroot: no fake device '$name'" >&2
+		return 1
+	}
+	echo "libvfiofake.so is not preloaded" >"$root/.fake/$name/source"
+	echo "$root/.fake/$name/source"
 }

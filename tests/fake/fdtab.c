@@ -3,9 +3,11 @@
  * Per-process table of the file descriptors that stand for VFIO objects.
  *
  * Every fake fd is a real fd on a plain file inside the fake root, so
- * read(), write(), poll() and /proc/PID/fd behave without wrapping; only
- * ioctl() and close() need to know what the fd means. dup() is not
- * tracked: vfiomig has no reason to dup a VFIO fd.
+ * poll() and /proc/PID/fd behave without wrapping; ioctl() and close()
+ * need to know what the fd means, and read()/write() too for data fds
+ * (dataio.c). dup() is tracked for data fds only, which share the open
+ * file description like the kernel's dups do: dd(1) moves its input to
+ * fd 0 that way. vfiomig has no reason to dup a VFIO fd.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -61,6 +63,8 @@ struct fake_fd *fdtab_add(int fd, enum fake_kind kind, const char *name)
 	if (fd < 0 || fd >= FDTAB_MAX || fstat(fd, &st))
 		return NULL;
 	e = &tab[fd];
+	if (e->kind != FK_NONE)
+		release(e);	/* its close went past us */
 	memset(e, 0, sizeof(*e));
 	e->kind = kind;
 	e->lock_fd = -1;
@@ -70,6 +74,35 @@ struct fake_fd *fdtab_add(int fd, enum fake_kind kind, const char *name)
 	e->st_ino = st.st_ino;
 	snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
 	return e;
+}
+
+/*
+ * The read()/write() fast path: most fds are not ours, and telling so
+ * must cost no lock and no system call.
+ */
+struct data_sess *fdtab_data(int fd)
+{
+	struct data_sess *ds = NULL;
+	struct fake_fd *e;
+
+	if (fd < 0 || fd >= FDTAB_MAX || !tab[fd].ds)
+		return NULL;
+	fdtab_lock();
+	e = fdtab_get(fd);
+	if (e)
+		ds = e->ds;
+	fdtab_unlock();
+	return ds;
+}
+
+/* Close an fd the library made and never handed out. */
+void fdtab_drop(int fd)
+{
+	fdtab_lock();
+	if (fdtab_get(fd))
+		release(&tab[fd]);
+	real.close(fd);
+	fdtab_unlock();
 }
 
 /* How many fds of this process have device @name open. */
@@ -99,6 +132,9 @@ static void release(struct fake_fd *e)
 	if (e->lock_fd2 >= 0)
 		real.close(e->lock_fd2);
 	strcpy(name, e->name);
+	if (e->ds)
+		data_detach(e->ds);
+	e->ds = NULL;
 	e->kind = FK_NONE;
 	e->name[0] = '\0';
 	if (was_open && fdtab_device_opens(name) == 0)
@@ -118,4 +154,42 @@ FAKE_EXPORT int close(int fd)
 		release(e);
 	fdtab_unlock();
 	return ret;
+}
+
+/* @new is now a dup of @old (or, failing that, nothing of ours). */
+static int dup_done(int old, int new)
+{
+	struct fake_fd *e, *n;
+
+	if (new < 0 || new == old)
+		return new;
+	fdtab_lock();
+	if (fdtab_get(new))
+		release(&tab[new]);	/* dup2() closed it */
+	e = fdtab_get(old);
+	if (e && e->ds) {
+		n = fdtab_add(new, e->kind, e->name);
+		if (n)
+			n->ds = data_ref(e->ds);
+	}
+	fdtab_unlock();
+	return new;
+}
+
+FAKE_EXPORT int dup(int old)
+{
+	fake_init();
+	return dup_done(old, real.dup(old));
+}
+
+FAKE_EXPORT int dup2(int old, int new)
+{
+	fake_init();
+	return dup_done(old, real.dup2(old, new));
+}
+
+FAKE_EXPORT int dup3(int old, int new, int flags)
+{
+	fake_init();
+	return dup_done(old, real.dup3(old, new, flags));
 }

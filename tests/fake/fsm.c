@@ -210,7 +210,7 @@ static int fsm_step(const char *name, const struct fake_cfg *cfg,
 	}
 
 	if (cur == S_STOP && new == S_RESUMING)
-		return data_resume_open(name);
+		return data_resume_open(name, cfg);
 
 	return -EINVAL;	/* the table never asks for anything else */
 }
@@ -241,7 +241,7 @@ int fsm_set_state(const char *name, const struct fake_cfg *cfg, int new)
 		state_put(name, cur);
 		/* a file may only come from the final arc */
 		if (ret >= 0 && next != new) {
-			real.close(ret);
+			fdtab_drop(ret);
 			return -EINVAL;
 		}
 	}

@@ -48,6 +48,9 @@ void fake_init(void)
 	LOAD(pread);
 	LOAD(pwrite);
 	LOAD(lseek);
+	LOAD(dup);
+	LOAD(dup2);
+	LOAD(dup3);
 	LOAD(copy_file_range);
 	LOAD(sendfile);
 	LOAD(splice);
@@ -145,7 +148,8 @@ bool fake_source_name(const char *path, char *name, size_t len)
 		return false;
 	for (i = 0; i < 2; i++) {
 		n = strlen(roots[i]);
-		if (strncmp(path, roots[i], n) || strncmp(path + n, "/.fake/", 7))
+		if (strncmp(path, roots[i], n) ||
+		    strncmp(path + n, "/.fake/", 7))
 			continue;
 		rest = path + n + 7;
 		slash = strchr(rest, '/');

@@ -18,12 +18,14 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <dirent.h>
 #include <unistd.h>
 
@@ -160,14 +162,16 @@ static ssize_t read_all(int fd, unsigned char *buf, size_t len)
 
 #include "selftest-fsm.inc"
 #include "selftest-cases.inc"
+#include "selftest-data.inc"
 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s TRACEFILE\n", argv[0]);
+		fprintf(stderr, "usage: %s TRACEFILE [--small]\n", argv[0]);
 		return 2;
 	}
 	trace_path = argv[1];
+	small_only = argc > 2 && !strcmp(argv[2], "--small");
 	root = getenv("VFIOMIG_FAKE_ROOT");
 	setenv("VFIOMIG_FAKE_TRACE", trace_path, 1);
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -182,6 +186,7 @@ int main(int argc, char **argv)
 	test_close();
 	test_busy_process();
 	test_env();
+	test_datafd();
 
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

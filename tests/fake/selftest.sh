@@ -32,15 +32,34 @@ fake_pci_device "$root" 0000:06:00.0 6 flags=none logging=0
 for f in 1 3 5 7; do
 	fake_pci_device "$root" "0000:02:00.$f" "2$f" "flags=0x$f"
 done
+# data fds: pattern images, faults, rate, the 4 GiB source
+fake_pci_device "$root" 0000:0b:00.0 51 size=1048576 precopy=0 image=pattern
+fake_pci_device "$root" 0000:0b:00.1 52 size=1048576 precopy=0 image=pattern
+fake_pci_device "$root" 0000:0c:00.0 61 size=100000
+fake_pci_device "$root" 0000:0d:00.0 71 size=8000000 rate=32000000
+fake_pci_device "$root" 0000:0e:00.0 81 size=4294967296
+f=1 image=exact
+for end in zero enomsg eagain; do
+	# exact and pattern images must end pre-copy alike
+	fake_pci_device "$root" "0000:0f:00.$f" "9$f" size=1000000 \
+		precopy=300000 dirty=7000 precopy_end=$end image=$image
+	image=pattern
+	fake_data_source "$root" "0000:0f:00.$f" >/dev/null
+	f=$((f + 1))
+done
+fake_data_source "$root" 0000:0b:00.0 >/dev/null
+fake_data_source "$root" 0000:0c:00.0 >/dev/null
 
 # the witness helpers must agree with what the library writes
 fake_set_state "$root" 0000:01:00.1 STOP
 [[ $(fake_state "$root" 0000:01:00.1) == STOP ]]
 fake_set_state "$root" 0000:01:00.1 running
 
-run=() bin=$here/selftest preload=$here/libvfiofake.so
+run=() bin=$here/selftest preload=$here/libvfiofake.so small=()
 case ${1:-} in
 --valgrind)
+	# the 4 GiB read-through would take minutes under valgrind
+	small=(--small)
 	run=(valgrind -q --error-exitcode=99 --leak-check=full
 	     --trace-children=no) ;;
 --asan)
@@ -50,4 +69,4 @@ case ${1:-} in
 	preload=$(${CC:-cc} -print-file-name=libasan.so):$preload ;;
 esac
 VFIOMIG_FAKE_ROOT=$root LD_PRELOAD=$preload \
-	"${run[@]}" "$bin" "$tmp/trace"
+	"${run[@]}" "$bin" "$tmp/trace" "${small[@]}"

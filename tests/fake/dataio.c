@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * read() and write() on data fds, the fops side of a session.
+ *
+ * Everything a call needs is cached per fd when it is opened (image,
+ * fault and throttle settings) or shared through the session page, so a
+ * read costs the fd lookup, one fstat() and a memcpy() from the pattern
+ * table: a benchmark measures the tool, not the fake. Other fds go
+ * straight to libc.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fake.h"
+
+#define SHORT_IO	4093	/* odd, so short transfers misalign too */
+
+struct data_sess {
+	int refs;		/* fds sharing it, as dups share a file */
+	struct fake_page *pg;	/* the session's shared page, or &own */
+	struct fake_page own;	/* a source fd has no session */
+	struct pattern *pat;	/* pattern image, or NULL */
+	uint8_t *exact;		/* exact image of a saving fd, or NULL */
+	bool resume;
+	int end_errno;		/* at the temporary end of PRE_COPY */
+	uint64_t fail_at;	/* one injected fault, UINT64_MAX for none */
+	int fail_errno;
+	size_t max_io;		/* bytes one call may move */
+	uint64_t rate;		/* bytes/s, 0: unlimited */
+	uint64_t rate_done;
+	struct timespec rate_t0;
+};
+
+struct fake_page *data_page(struct data_sess *ds)
+{
+	return ds->pg;
+}
+
+static bool env_on(const char *var)
+{
+	const char *v = getenv(var);
+
+	return v && *v && strcmp(v, "0") != 0;
+}
+
+/* OFFSET[:ERRNO] from @var. */
+static void parse_fail(struct data_sess *ds, const char *var)
+{
+	const char *v = getenv(var);
+	char *end;
+
+	ds->fail_at = UINT64_MAX;
+	if (!v || !*v)
+		return;
+	ds->fail_at = strtoull(v, &end, 0);
+	if (end == v) {
+		ds->fail_at = UINT64_MAX;
+		return;
+	}
+	ds->fail_errno = *end == ':' ? errno_parse(end + 1, EIO) : EIO;
+}
+
+static void set_limits(struct data_sess *ds, const struct fake_cfg *cfg)
+{
+	size_t slice;
+
+	ds->max_io = SIZE_MAX;
+	if (env_on("VFIOMIG_FAKE_SHORT"))
+		ds->max_io = SHORT_IO;
+	ds->rate = cfg->rate;
+	/* a tenth of a second per call keeps the reader responsive */
+	slice = cfg->rate / 10 > 4096 ? cfg->rate / 10 : 4096;
+	if (cfg->rate && slice < ds->max_io)
+		ds->max_io = slice;
+}
+
+static struct fake_page *map_page(const char *path)
+{
+	void *p;
+	int fd;
+
+	fd = real.open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	p = mmap(NULL, FAKE_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	real.close(fd);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* A source reads like a session that reached STOP_COPY at open. */
+static void source_page(struct fake_page *pg, const char *name,
+			const struct fake_cfg *cfg)
+{
+	memset(pg, 0, sizeof(*pg));
+	pg->stop_copy = 1;
+	pg->size = cfg->size;
+	pg->pattern = cfg->pattern;
+	if (cfg->pattern)
+		pg->seed = image_seed(name);
+}
+
+static int load_image(struct data_sess *ds, const char *name)
+{
+	if (ds->pg->pattern)
+		ds->pat = pattern_new(ds->pg->seed, ds->pg->size);
+	else
+		ds->exact = image_exact(name, ds->pg->size);
+	return ds->pat || ds->exact ? 0 : -ENOMEM;
+}
+
+/* Set up @e (a data fd or a source) for read()/write(). */
+int data_attach(struct fake_fd *e, int fd, const char *path,
+		const struct fake_cfg *cfg)
+{
+	struct data_sess *ds = calloc(1, sizeof(*ds));
+
+	(void)fd;
+	if (!ds)
+		return -ENOMEM;
+	ds->refs = 1;
+	e->ds = ds;	/* from here on release() frees it */
+	ds->resume = e->kind == FK_RESUME;
+	ds->fail_at = UINT64_MAX;
+	if (e->kind == FK_SOURCE) {
+		ds->pg = &ds->own;
+		source_page(ds->pg, e->name, cfg);
+	} else {
+		ds->pg = map_page(path);
+		if (!ds->pg)
+			return -EIO;
+		parse_fail(ds, ds->resume ? "VFIOMIG_FAKE_WRITE_FAIL" :
+					    "VFIOMIG_FAKE_READ_FAIL");
+		ds->end_errno = cfg->precopy_end;
+	}
+	set_limits(ds, cfg);
+	return ds->resume ? 0 : load_image(ds, e->name);
+}
+
+struct data_sess *data_ref(struct data_sess *ds)
+{
+	ds->refs++;
+	return ds;
+}
+
+void data_detach(struct data_sess *ds)
+{
+	if (--ds->refs > 0)
+		return;
+	if (ds->pg && ds->pg != &ds->own)
+		munmap(ds->pg, FAKE_PAGE);
+	free(ds->pat);
+	free(ds->exact);
+	free(ds);
+}
+
+int data_source_open(const char *name, const char *path, int flags,
+		     mode_t mode)
+{
+	struct fake_cfg cfg;
+	struct fake_fd *e;
+	int fd, ret;
+
+	if (cfg_load(name, &cfg) || !cfg.migration)
+		return real.open(path, flags, mode);
+	fd = real.open(path, flags, mode);
+	if (fd < 0)
+		return fd;
+	fdtab_lock();
+	e = fdtab_add(fd, FK_SOURCE, name);
+	ret = e ? data_attach(e, fd, NULL, &cfg) : -EMFILE;
+	if (ret)
+		fdtab_drop(fd);
+	fdtab_unlock();
+	if (ret) {
+		errno = -ret;
+		return -1;
+	}
+	return fd;
+}
+
+/* The injected fault, once, for the call that would move [pos, pos+n). */
+static int fault(struct data_sess *ds, uint64_t pos, size_t n)
+{
+	int err;
+
+	if (ds->fail_at < pos || ds->fail_at - pos >= n)
+		return 0;
+	err = ds->fail_errno;
+	ds->fail_at = UINT64_MAX;
+	return err;
+}
+
+static void rate_begin(struct data_sess *ds)
+{
+	if (ds->rate && !ds->rate_done)
+		clock_gettime(CLOCK_MONOTONIC, &ds->rate_t0);
+}
+
+/*
+ * Sleep until the bytes moved so far fit the rate. The deadline is
+ * absolute from the first transfer, so rounding never accumulates; a
+ * signal cuts the sleep short, as it would a driver waiting on DMA.
+ */
+static void rate_end(struct data_sess *ds, size_t n)
+{
+	struct timespec t = ds->rate_t0;
+	double secs;
+
+	if (!ds->rate)
+		return;
+	ds->rate_done += n;
+	secs = (double)ds->rate_done / (double)ds->rate;
+	t.tv_sec += (time_t)secs;
+	t.tv_nsec += (long)((secs - (double)(time_t)secs) * 1e9);
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
+}
+
+/* mtty_save_read(), with the end conventions of other drivers. */
+static ssize_t data_read(struct data_sess *ds, uint8_t *buf, size_t len)
+{
+	struct fake_page *pg = ds->pg;
+	uint64_t pos = pg->pos, avail;
+	size_t n;
+	int err;
+
+	if (pg->dead)
+		return -ENODEV;
+	avail = page_avail(pg);
+	if (pos > avail)
+		return -EINVAL;
+	n = len < avail - pos ? len : (size_t)(avail - pos);
+	if (n > ds->max_io)
+		n = ds->max_io;
+	if (!n)
+		return (!len || pg->stop_copy) ? 0 : -ds->end_errno;
+	err = fault(ds, pos, n);
+	if (err)
+		return -err;
+	rate_begin(ds);
+	if (ds->pat)
+		pattern_read(ds->pat, buf, pos, n);
+	else
+		memcpy(buf, ds->exact + pos, n);
+	pg->pos = pos + n;
+	rate_end(ds, n);
+	return (ssize_t)n;
+}
+
+/* The first PAT_HDR bytes say which pattern the rest must be. */
+static void check_header(struct fake_page *pg, const uint8_t *buf,
+			 uint64_t pos, size_t n)
+{
+	size_t k;
+
+	if (pos >= PAT_HDR)
+		return;
+	k = n < PAT_HDR - pos ? n : (size_t)(PAT_HDR - pos);
+	memcpy(pg->hdr + pos, buf, k);
+	if (pos + k == PAT_HDR &&
+	    !pattern_header(pg->hdr, pg->size, &pg->seed)) {
+		pg->bad = 1;
+		pg->bad_at = 0;
+	}
+}
+
+/* Compare what is written against the image it claims to be. */
+static void check_pattern(struct data_sess *ds, const uint8_t *buf,
+			  uint64_t pos, size_t n)
+{
+	struct fake_page *pg = ds->pg;
+	uint64_t from = pos > PAT_HDR ? pos : PAT_HDR, at;
+
+	if (!pg->bad)
+		check_header(pg, buf, pos, n);
+	if (pg->bad || from >= pos + n)
+		return;
+	if (!ds->pat || ds->pat->seed != pg->seed) {
+		free(ds->pat);
+		ds->pat = pattern_new(pg->seed, pg->size);
+	}
+	at = ds->pat ? pattern_cmp(ds->pat, buf + (from - pos), from,
+				   (size_t)(pos + n - from)) : from;
+	if (at != UINT64_MAX) {
+		pg->bad = 1;
+		pg->bad_at = at;
+	}
+}
+
+/* mtty_resume_write(): the size check comes before anything else. */
+static ssize_t data_write(int fd, struct data_sess *ds, const uint8_t *buf,
+			  size_t len)
+{
+	struct fake_page *pg = ds->pg;
+	uint64_t pos = pg->pos;
+	size_t n = len < ds->max_io ? len : ds->max_io;
+	int err;
+
+	if (len > pg->size || pos > pg->size - len)
+		return -ENOMEM;
+	if (pg->dead)
+		return -ENODEV;
+	if (!n)
+		return 0;
+	err = fault(ds, pos, n);
+	if (err)
+		return -err;
+	rate_begin(ds);
+	if (pg->pattern)
+		check_pattern(ds, buf, pos, n);
+	else if (real.pwrite(fd, buf, n, (off_t)(FAKE_PAGE + pos)) !=
+		 (ssize_t)n)
+		return -EIO;
+	pg->pos = pos + n;
+	rate_end(ds, n);
+	return (ssize_t)n;
+}
+
+static ssize_t result(ssize_t r)
+{
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+static struct data_sess *data_fd(int fd)
+{
+	fake_init();
+	return fake_root ? fdtab_data(fd) : NULL;
+}
+
+FAKE_EXPORT ssize_t read(int fd, void *buf, size_t len)
+{
+	struct data_sess *ds = data_fd(fd);
+
+	if (!ds || ds->resume)
+		return real.read(fd, buf, len);
+	return result(data_read(ds, buf, len));
+}
+
+FAKE_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
+{
+	if (len > buflen)
+		abort();	/* what glibc's __chk_fail amounts to */
+	return read(fd, buf, len);
+}
+
+FAKE_EXPORT ssize_t write(int fd, const void *buf, size_t len)
+{
+	struct data_sess *ds = data_fd(fd);
+
+	if (!ds || !ds->resume)
+		return real.write(fd, buf, len);
+	return result(data_write(fd, ds, buf, len));
+}
+
+/* The data fds are stream_open()ed: no positioned I/O, no seeking. */
+FAKE_EXPORT ssize_t pread(int fd, void *buf, size_t len, off_t off)
+{
+	if (data_fd(fd))
+		return result(-ESPIPE);
+	return real.pread(fd, buf, len, off);
+}
+
+FAKE_EXPORT ssize_t pread64(int fd, void *buf, size_t len, off_t off)
+{
+	return pread(fd, buf, len, off);
+}
+
+FAKE_EXPORT ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	if (data_fd(fd))
+		return result(-ESPIPE);
+	return real.pwrite(fd, buf, len, off);
+}
+
+FAKE_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t len, off_t off)
+{
+	return pwrite(fd, buf, len, off);
+}
+
+FAKE_EXPORT off_t lseek(int fd, off_t off, int whence)
+{
+	if (data_fd(fd))
+		return result(-ESPIPE);
+	return real.lseek(fd, off, whence);
+}
+
+FAKE_EXPORT off_t lseek64(int fd, off_t off, int whence)
+{
+	return lseek(fd, off, whence);
+}
+
+/*
+ * No splice_read and not a regular file: the kernel says EINVAL, and
+ * cat(1) then falls back to read(). Letting these through would copy
+ * the session file's page instead of the image.
+ */
+FAKE_EXPORT ssize_t copy_file_range(int in, off_t *in_off, int out,
+				    off_t *out_off, size_t len,
+				    unsigned int flags)
+{
+	if (data_fd(in) || data_fd(out))
+		return result(-EINVAL);
+	return real.copy_file_range(in, in_off, out, out_off, len, flags);
+}
+
+FAKE_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t len)
+{
+	if (data_fd(in) || data_fd(out))
+		return result(-EINVAL);
+	return real.sendfile(out, in, off, len);
+}
+
+FAKE_EXPORT ssize_t sendfile64(int out, int in, off_t *off, size_t len)
+{
+	return sendfile(out, in, off, len);
+}
+
+FAKE_EXPORT ssize_t splice(int in, off_t *in_off, int out, off_t *out_off,
+			   size_t len, unsigned int flags)
+{
+	if (data_fd(in) || data_fd(out))
+		return result(-EINVAL);
+	return real.splice(in, in_off, out, out_off, len, flags);
+}
