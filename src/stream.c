@@ -144,19 +144,20 @@ static void decode_header(const uint8_t *h, struct stream_ident *id)
 /* --- records ----------------------------------------------------------- */
 
 enum {
-	R_MAGIC = 0, R_TYPE = 4, R_PHASE = 6, R_DEVICE = 8, R_LEN = 16,
-	R_PHASH = 24, R_HHASH = 32,
+	R_MAGIC = 0, R_TYPE = 4, R_PHASE = 6, R_DEVICE = 8, R_DOFF = 16,
+	R_LEN = 24, R_PHASH = 32, R_HHASH = 40,
 };
 #define RECORD_MAGIC "VREC"
 
 static void encode_record(uint8_t *h, uint32_t type, uint32_t phase,
-			  const void *payload, uint64_t len)
+			  uint64_t data_offset, const void *payload, uint64_t len)
 {
 	memset(h, 0, RECORD_HEADER_SIZE);
 	memcpy(h + R_MAGIC, RECORD_MAGIC, 4);
 	put16(h + R_TYPE, type);
 	h[R_PHASE] = phase;
 	put32(h + R_DEVICE, 0);
+	put64(h + R_DOFF, data_offset);
 	put64(h + R_LEN, len);
 	put64(h + R_PHASH, XXH3_64bits(payload, len));
 	put64(h + R_HHASH, XXH3_64bits(h, R_HHASH));
@@ -203,7 +204,8 @@ static int put_record(struct stream_writer *w, uint32_t type, uint32_t phase,
 		{ (void *)buf, len },
 	};
 
-	encode_record(h, type, phase, buf, len);
+	/* The trailer's data offset is the end of the data. */
+	encode_record(h, type, phase, w->data_bytes, buf, len);
 	XXH3_64bits_update(w->hash, h, sizeof(h));
 	XXH3_64bits_update(w->hash, buf, len);
 	w->offset += sizeof(h) + len;
@@ -213,13 +215,15 @@ static int put_record(struct stream_writer *w, uint32_t type, uint32_t phase,
 int sw_record(struct stream_writer *w, uint32_t phase, const void *buf,
 	      size_t len)
 {
+	int r;
+
 	if (!len || len > STREAM_MAX_RECORD)
 		return -EINVAL;
+	r = w->raw ? write_full(w->fd, buf, len) :
+		     put_record(w, REC_DATA, phase, buf, len);
 	w->data_bytes += len;
 	w->records++;
-	if (w->raw)
-		return write_full(w->fd, buf, len);
-	return put_record(w, REC_DATA, phase, buf, len);
+	return r;
 }
 
 int sw_trailer(struct stream_writer *w)
@@ -283,12 +287,16 @@ static int take(struct stream_reader *r, void *buf, size_t len, const char *what
 int sr_header(struct stream_reader *r)
 {
 	uint8_t h[STREAM_HEADER_SIZE];
-	int e = take(r, h, sizeof(h), "the header");
+	ssize_t n = read_full(r->fd, h, sizeof(h));
 
-	if (e)
-		return e;
-	if (memcmp(h + H_MAGIC, STREAM_MAGIC, 8))
+	if (n < 0)
+		return (int)n;
+	/* A short input is named by its magic first: a raw stream is short. */
+	if (n >= 8 && memcmp(h + H_MAGIC, STREAM_MAGIC, 8))
 		return defect(r, "not a vfiomig stream (bad magic; a --raw stream?)");
+	if ((size_t)n < sizeof(h))
+		return defect(r, "truncated at byte %zd (in the header)", n);
+	r->offset = n;
 	if (get16(h + H_VERSION) != STREAM_VERSION)
 		return defect(r, "stream format version %u is not supported (this is %u)",
 			      get16(h + H_VERSION), STREAM_VERSION);
@@ -331,7 +339,15 @@ static int parse_record_header(struct stream_reader *r, const uint8_t *h,
 	rec->type = get16(h + R_TYPE);
 	rec->phase = h[R_PHASE];
 	rec->device = get32(h + R_DEVICE);
+	rec->data_offset = get64(h + R_DOFF);
 	rec->len = get64(h + R_LEN);
+	/* A lost or repeated record shows here, before its payload is used. */
+	if (rec->data_offset != r->data_bytes)
+		return defect(r, "record at byte %llu carries device data from byte "
+			      "%llu, expected %llu (a record is missing or repeated)",
+			      (unsigned long long)rec->offset,
+			      (unsigned long long)rec->data_offset,
+			      (unsigned long long)r->data_bytes);
 	if (rec->type == REC_TRAILER && rec->len != TRAILER_SIZE)
 		return defect(r, "trailer of %llu bytes at byte %llu",
 			      (unsigned long long)rec->len,
@@ -344,6 +360,9 @@ static int parse_record_header(struct stream_reader *r, const uint8_t *h,
 			      (unsigned long long)rec->offset);
 	if (rec->type != REC_DATA && rec->type != REC_TRAILER)
 		return defect(r, "unknown record type %u at byte %llu", rec->type,
+			      (unsigned long long)rec->offset);
+	if (rec->phase == PHASE_PRECOPY && r->phase_bytes[PHASE_STOPCOPY])
+		return defect(r, "pre-copy record after stop-copy data at byte %llu",
 			      (unsigned long long)rec->offset);
 	if (rec->device != 0)
 		return defect(r, "record for device %u in a single-device stream",

@@ -5,8 +5,9 @@
  * little-endian. This module knows nothing about devices.
  *
  *   header   256 bytes: magic, version, source identity, XXH3 of itself
- *   records  40-byte header (type, phase, device, length, XXH3 of the
- *            payload, XXH3 of the record header) + payload
+ *   records  48-byte header (type, phase, device, offset of the payload
+ *            in the device data, length, XXH3 of the payload, XXH3 of
+ *            the record header) + payload
  *   trailer  a record of type TRAILER whose payload holds the device
  *            byte count, the record count and the XXH3 of every stream
  *            byte before the trailer
@@ -21,7 +22,7 @@
 #define STREAM_MAGIC "VFMIGSTR"
 #define STREAM_VERSION 1
 #define STREAM_HEADER_SIZE 256
-#define RECORD_HEADER_SIZE 40
+#define RECORD_HEADER_SIZE 48
 #define TRAILER_SIZE 24
 /* The largest record payload a reader accepts, and writers produce. */
 #define STREAM_MAX_RECORD (16u << 20)
@@ -69,6 +70,7 @@ struct record {
 	uint32_t phase;
 	uint32_t device;
 	uint64_t len;
+	uint64_t data_offset;   /* where its payload sits in the device data */
 	uint64_t offset;        /* where its header starts in the stream */
 };
 
