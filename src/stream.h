@@ -9,8 +9,9 @@
  *            in the device data, length, XXH3 of the payload, XXH3 of
  *            the record header) + payload
  *   trailer  a record of type TRAILER whose payload holds the device
- *            byte count, the record count and the XXH3 of every stream
- *            byte before the trailer
+ *            byte count, the record count and the XXH3 of the header and
+ *            every record header before it (each carries its payload's
+ *            XXH3, so this covers every byte)
  */
 #ifndef VFIOMIG_STREAM_H
 #define VFIOMIG_STREAM_H
@@ -47,7 +48,7 @@ struct XXH3_state_s;
 struct stream_writer {
 	int fd;
 	bool raw;                  /* bare device bytes: no framing at all */
-	struct XXH3_state_s *hash; /* every byte written so far */
+	struct XXH3_state_s *hash; /* header and record headers so far */
 	uint64_t offset;
 	uint64_t data_bytes;
 	uint64_t records;
