@@ -16,7 +16,7 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Wformat=2 -Wmissing-prototypes \
 CFLAGS += -Wno-format-truncation
 PKGS := libxxhash
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS))
-LDLIBS += $(shell pkg-config --libs $(PKGS))
+LDLIBS += $(shell pkg-config --libs $(PKGS)) -lpthread
 CPPFLAGS += -D_GNU_SOURCE -DVFIOMIG_VERSION='"$(VERSION)"' -MMD -MP
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -109,7 +109,7 @@ lint:
 	$(Q)shellcheck -x -s bash scripts/*.sh scripts/testbed/*.sh scripts/testbed/*.bash \
 		completions/vfiomig.bash tests/bats/*.bash
 
-demo: vfiomig
+demo: vfiomig tests/helpers/mtty-uart
 	$(Q)scripts/testbed/run-vm.sh -- scripts/demo.sh $(CURDIR)/vfiomig
 
 install: vfiomig

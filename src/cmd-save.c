@@ -24,7 +24,8 @@
 #include "transition.h"
 #include "vfio.h"
 
-#define SAVE_BUF (1u << 20)
+/* Four 1 MiB buffers circulate between the reading and writing threads. */
+#define SAVE_BUF (8u << 20)
 
 enum { OPT_THEN = 0x100, OPT_ON_ERROR, OPT_PROGRESS, OPT_NO_PROGRESS,
        OPT_RAW, OPT_PRECOPY };
