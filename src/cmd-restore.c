@@ -145,7 +145,8 @@ static int check_ident(struct restore_ctx *c)
 
 static int feed(struct restore_ctx *c, const uint8_t *buf, size_t len)
 {
-	int r = write_full(c->data_fd, buf, len);
+	/* Checked per record: write_full() itself carries on after EINTR. */
+	int r = vm_signal ? -EINTR : write_full(c->data_fd, buf, len);
 
 	if (r == -EINTR && vm_signal) {
 		err("restore %s: interrupted by %s", c->d.info.name, sigabbrev_np(vm_signal));

@@ -170,3 +170,129 @@ assert_rejected() {
 	[[ "$stderr" == *"truncated at byte 0 (in the header)"* ]]
 	assert_equal "$(fstate $DST)" running
 }
+
+@test "fake: a device read that fails mid-stream unwinds and leaves no valid stream" {
+	fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=4194304
+	VFIOMIG_FAKE_READ_FAIL=2000000:EIO fvm save 0000:3b:00.7 -o "$OUT"
+	assert_failure 74
+	[[ "$stderr" == *"save 0000:3b:00.7: reading the device's data_fd: EIO (Input/output error)"* ]]
+	[[ "$stderr" == *"device back in running, its state before save"* ]]
+	assert_equal "$(fstate 0000:3b:00.7)" running
+	fvm inspect "$OUT"
+	assert_failure $EX_DATAERR
+}
+
+@test "fake: a device that refuses a write aborts the restore with a reset" {
+	fvm save --then running $PCI -o "$OUT"
+	VFIOMIG_FAKE_WRITE_FAIL=10:ENOMEM fvm -j restore $DST -i "$OUT"
+	assert_failure $EX_DATAERR
+	[[ "$stderr" == *"restore $DST: the driver refused the data at byte 0: ENOMEM"* ]]
+	[[ "$stderr" == *"device reset to abort resuming: now running"* ]]
+	jq_is .reset true
+	assert_equal "$(fstate $DST)" running
+}
+
+@test "fake: short reads and writes still move every byte" {
+	fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=1000000 image=exact
+	fake_pci_device "$ROOT" 0000:5e:00.7 22 cdev=7 size=1000000 image=exact
+	export VFIOMIG_FAKE_SHORT=1
+	run --separate-stderr bash -c "env LD_PRELOAD='$PRELOAD' '$VFIOMIG' save --precopy 0000:3b:00.7 | env LD_PRELOAD='$PRELOAD' '$VFIOMIG' -j restore --force 0000:5e:00.7"
+	assert_success
+	jq_is .bytes 1000000
+	fvm save --raw 0000:3b:00.7 -o "$OUT.a"
+	fvm save --raw 0000:5e:00.7 -o "$OUT.b"
+	cmp "$OUT.a" "$OUT.b"
+}
+
+@test "fake: every end-of-pre-copy convention (0, ENOMSG, EAGAIN) is understood" {
+	for conv in zero enomsg eagain; do
+		fake_pci_device "$ROOT" 0000:3b:01.0 30 cdev=8 size=4096 precopy=1000 precopy_end=$conv
+		fvm -j save --precopy 0000:3b:01.0 -o "$OUT"
+		assert_success
+		jq_is .precopy_bytes 1000
+		jq_is .stop_copy_bytes 3096
+		case $conv in
+		zero) jq_is .precopy_end eof ;;
+		enomsg) jq_is .precopy_end ENOMSG ;;
+		eagain) jq_is .precopy_end EAGAIN ;;
+		esac
+		fvm -j inspect "$OUT"
+		jq_is .precopy_bytes 1000
+		rm -rf "$ROOT/sys/bus/pci/devices/0000:3b:01.0"
+	done
+}
+
+@test "fake: SIGINT and SIGTERM during a save unwind the device and exit 8" {
+	for sig in INT TERM; do
+		fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=100000000 rate=20000000
+		env LD_PRELOAD="$PRELOAD" "$VFIOMIG" save 0000:3b:00.7 -o "$OUT" 2>"$OUT.err" &
+		SAVER_PID=$!
+		sleep 1
+		kill -$sig $SAVER_PID
+		rc=0
+		wait $SAVER_PID || rc=$?
+		assert_equal "$rc" 8
+		run cat "$OUT.err"
+		assert_line "vfiomig: save 0000:3b:00.7: interrupted by $sig"
+		assert_line "vfiomig: save 0000:3b:00.7: device back in running, its state before save"
+		assert_equal "$(fstate 0000:3b:00.7)" running
+		fvm inspect "$OUT"
+		assert_failure $EX_DATAERR
+	done
+	SAVER_PID=
+}
+
+@test "fake: SIGINT during a restore resets the device and exits 8" {
+	fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=100000000
+	fake_pci_device "$ROOT" 0000:5e:00.7 22 cdev=7 size=100000000 rate=20000000
+	fvm save --then running 0000:3b:00.7 -o "$OUT"
+	assert_success
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" restore --force 0000:5e:00.7 -i "$OUT" 2>"$OUT.err" &
+	SAVER_PID=$!
+	sleep 1
+	kill -INT $SAVER_PID
+	rc=0
+	wait $SAVER_PID || rc=$?
+	SAVER_PID=
+	assert_equal "$rc" 8
+	run cat "$OUT.err"
+	assert_line "vfiomig: restore 0000:5e:00.7: interrupted by INT"
+	assert_line "vfiomig: restore 0000:5e:00.7: device reset to abort resuming: now running"
+	assert_equal "$(fstate 0000:5e:00.7)" running
+}
+
+@test "fake: --progress reports bytes and the share of the size estimate" {
+	fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=20000000 rate=40000000
+	fvm save --progress 0000:3b:00.7 -o "$OUT"
+	assert_success
+	[[ "$stderr" == *"MiB/s"*"%"* ]]
+	[[ "$stderr" == *"100%"* ]]
+	fvm save --no-progress 0000:3b:00.7 -o "$OUT"
+	[[ "$stderr" != *"MiB/s"* ]]
+}
+
+@test "fake: -v and -j report bytes, records, arcs and throughput" {
+	fvm -v save $PCI -o "$OUT"
+	assert_success
+	[[ "$output" == "saved 96 bytes in 1 records from $PCI (pre_copy 0, stop_copy 96) in "* ]]
+	[[ "$stderr" == *"arc running -> stop_copy: "*" ms"* ]]
+	[[ "$stderr" == *"arc stop_copy -> stop: "*" ms"* ]]
+	fvm -j save --then running $PCI -o "$OUT"
+	jq_is .records 1
+	jq_is .bytes 96
+	jq_is '.arcs | length' 2
+	jq_is '.bytes_per_sec > 0' true
+}
+
+@test "fake: 3 GiB of device data through save | restore with every checksum checked" {
+	fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=3221225472
+	fake_pci_device "$ROOT" 0000:5e:00.7 22 cdev=7 size=3221225472
+	run --separate-stderr bash -c "env LD_PRELOAD='$PRELOAD' '$VFIOMIG' save 0000:3b:00.7 | tee >(env LD_PRELOAD='$PRELOAD' '$VFIOMIG' -j inspect > '$OUT.inspect') | env LD_PRELOAD='$PRELOAD' '$VFIOMIG' -j restore --force 0000:5e:00.7"
+	assert_success
+	jq_is .bytes 3221225472
+	jq_is .state running
+	# The fake checked every restored byte against the saved pattern at
+	# resuming -> stop; inspect checked every record and the trailer.
+	run jq -r '"\(.valid) \(.bytes) \(.records_count > 1)"' "$OUT.inspect"
+	assert_output "true 3221225472 true"
+}

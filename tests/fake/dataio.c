@@ -3,10 +3,11 @@
  * read() and write() on data fds, the fops side of a session.
  *
  * Everything a call needs is cached per fd when it is opened (image,
- * fault and throttle settings) or shared through the session page, so a
- * read costs the fd lookup, one fstat() and a memcpy() from the pattern
- * table: a benchmark measures the tool, not the fake. Other fds go
- * straight to libc.
+ * backing fd, fault and throttle settings) or shared through the session
+ * page, so a read costs the fd lookup, one fstat() and a memcpy() from
+ * the pattern table, or with backing=file one pread() on the backing
+ * file instead of the memcpy(): a benchmark measures the tool, not the
+ * fake. Other fds go straight to libc.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +30,7 @@ struct data_sess {
 	struct fake_page own;	/* a source fd has no session */
 	struct pattern *pat;	/* pattern image, or NULL */
 	uint8_t *exact;		/* exact image of a saving fd, or NULL */
+	int backing;		/* backing=file: fd of the image file, or -1 */
 	bool resume;
 	int end_errno;		/* at the temporary end of PRE_COPY */
 	uint64_t fail_at;	/* one injected fault, UINT64_MAX for none */
@@ -107,13 +109,28 @@ static void source_page(struct fake_page *pg, const char *name,
 		pg->seed = image_seed(name);
 }
 
-static int load_image(struct data_sess *ds, const char *name)
+static int load_image(struct data_sess *ds, const char *name, bool backing)
 {
+	int fd;
+
 	if (ds->pg->pattern)
 		ds->pat = pattern_new(ds->pg->seed, ds->pg->size);
 	else
 		ds->exact = image_exact(name, ds->pg->size);
-	return ds->pat || ds->exact ? 0 : -ENOMEM;
+	if (!ds->pat && !ds->exact)
+		return -ENOMEM;
+	if (!backing)
+		return 0;
+	/* the reads need only the file from here on */
+	fd = backing_open(name, ds->pat, ds->exact, ds->pg->size);
+	if (fd < 0)
+		return fd;
+	ds->backing = fd;
+	free(ds->pat);
+	free(ds->exact);
+	ds->pat = NULL;
+	ds->exact = NULL;
+	return 0;
 }
 
 /* Set up @e (a data fd or a source) for read()/write(). */
@@ -129,6 +146,7 @@ int data_attach(struct fake_fd *e, int fd, const char *path,
 	e->ds = ds;	/* from here on release() frees it */
 	ds->resume = e->kind == FK_RESUME;
 	ds->fail_at = UINT64_MAX;
+	ds->backing = -1;
 	if (e->kind == FK_SOURCE) {
 		ds->pg = &ds->own;
 		source_page(ds->pg, e->name, cfg);
@@ -141,7 +159,7 @@ int data_attach(struct fake_fd *e, int fd, const char *path,
 		ds->end_errno = cfg->precopy_end;
 	}
 	set_limits(ds, cfg);
-	return ds->resume ? 0 : load_image(ds, e->name);
+	return ds->resume ? 0 : load_image(ds, e->name, cfg->backing);
 }
 
 struct data_sess *data_ref(struct data_sess *ds)
@@ -156,6 +174,8 @@ void data_detach(struct data_sess *ds)
 		return;
 	if (ds->pg && ds->pg != &ds->own)
 		munmap(ds->pg, FAKE_PAGE);
+	if (ds->backing >= 0)
+		real.close(ds->backing);
 	free(ds->pat);
 	free(ds->exact);
 	free(ds);
@@ -232,6 +252,7 @@ static ssize_t data_read(struct data_sess *ds, uint8_t *buf, size_t len)
 {
 	struct fake_page *pg = ds->pg;
 	uint64_t pos = pg->pos, avail;
+	ssize_t r;
 	size_t n;
 	int err;
 
@@ -249,10 +270,17 @@ static ssize_t data_read(struct data_sess *ds, uint8_t *buf, size_t len)
 	if (err)
 		return -err;
 	rate_begin(ds);
-	if (ds->pat)
+	if (ds->backing >= 0) {
+		/* the kernel copies, as copy_to_user() from a driver buffer */
+		r = real.pread(ds->backing, buf, n, (off_t)pos);
+		if (r <= 0)
+			return r < 0 ? -errno : -EIO;
+		n = (size_t)r;
+	} else if (ds->pat) {
 		pattern_read(ds->pat, buf, pos, n);
-	else
+	} else {
 		memcpy(buf, ds->exact + pos, n);
+	}
 	pg->pos = pos + n;
 	rate_end(ds, n);
 	return (ssize_t)n;

@@ -24,6 +24,8 @@
  *       RESUMING; the failed call transfers nothing, a retry goes on
  *   VFIOMIG_FAKE_SHORT=1             data fd read()/write() move at most
  *                                    4093 bytes per call
+ *   VFIOMIG_FAKE_BACKING_DIR=/dir    where backing=file devices keep
+ *                                    their image files (else $ROOT/.fake)
  *
  * Device keys (.fake/NAME/config, written by fakeroot.bash):
  *   size=N            bytes a save yields (stop_copy_length), default 96
@@ -43,6 +45,25 @@
  *   image=auto|exact|pattern   how the image is kept (auto: exact up to
  *                     FAKE_EXACT_MAX = 16 MiB, pattern above; pattern
  *                     needs size >= 32)
+ *   backing=none|file  none (default): a saving fd's read() copies the
+ *                     image in the reading process, no system call.
+ *                     file: the image (same bytes, exact or pattern) is
+ *                     materialised once as a real file, and every read()
+ *                     of a saving fd or source is one pread() on it at
+ *                     the session position, so the kernel copies, as a
+ *                     real data_fd does. Session semantics are unchanged
+ *                     (ENODEV, pre-copy ends, READ_FAIL, SHORT, rate);
+ *                     restores are still checked in the write wrapper.
+ *                     The file is $VFIOMIG_FAKE_BACKING_DIR (else
+ *                     $ROOT/.fake) /vfiofake-SEED-SIZE.img for a pattern
+ *                     image (16 hex digits of seed, decimal size), or
+ *                     vfiofake-xHASH-SIZE.img for exact bytes; it is made
+ *                     when a saving fd or source is opened and missing,
+ *                     reused while seed and size (or the bytes) stay the
+ *                     same, never deleted: the directory is the caller's.
+ *                     .fake/NAME/backing links to the current one. If it
+ *                     cannot be made the open (or SET_STATE) fails with
+ *                     its errno and a line on stderr.
  *
  * The image rule. An exact image is bytes: a counter seeded by the name,
  * replaced by whatever was last restored (any content is accepted, as
@@ -77,6 +98,8 @@
  * open() of that path, made under the fake, gives an fd whose reads
  * produce the device's current image through the same code as a saving
  * data fd (rate= and VFIOMIG_FAKE_SHORT apply), for `cat` benchmarks.
+ * For a backing=file device it prints the backing file itself (making
+ * it first): plain kernel reads, no preload needed, no rate.
  */
 #ifndef VFIOFAKE_H
 #define VFIOFAKE_H
@@ -192,6 +215,7 @@ struct fake_cfg {
 	bool mdev;
 	int image;		/* image=: 0 auto, 1 exact, 2 pattern */
 	bool pattern;		/* the outcome: generated, not stored */
+	bool backing;		/* backing=file: reads pread() a real file */
 	uint64_t size;
 	uint64_t precopy;
 	uint64_t dirty;
@@ -239,6 +263,10 @@ uint64_t pattern_cmp(const struct pattern *p, const uint8_t *buf,
 bool pattern_header(const uint8_t *hdr, uint64_t size, uint64_t *seed);
 uint64_t image_seed(const char *name);
 uint8_t *image_exact(const char *name, uint64_t size);
+
+/* ---- backing.c: backing=file, the image as a real file ---- */
+int backing_open(const char *name, const struct pattern *pat,
+		 const uint8_t *exact, uint64_t size);
 
 /* ---- datafd.c: migration data sessions ---- */
 #define FAKE_PAGE	4096	/* exact resume bytes follow the page */

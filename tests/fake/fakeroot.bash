@@ -15,11 +15,13 @@
 #   fake_data_source ROOT NAME      print a path that reads like a save
 # Keys: driver= cdev=N flags=N|none close=keep|reset size=N precopy=N
 #       dirty=N precopy_end=zero|enomsg|eagain rate=BYTES_PER_SEC
-#       image=auto|exact|pattern logging=0|1 vendor= device= subvendor=
-#       subdevice=   (fake.h has their semantics and the image rule)
+#       image=auto|exact|pattern backing=none|file logging=0|1 vendor=
+#       device= subvendor= subdevice=   (fake.h has their semantics, the
+#       image rule and VFIOMIG_FAKE_BACKING_DIR)
 
 _FAKE_STATES=(ERROR STOP RUNNING STOP_COPY RESUMING RUNNING_P2P PRE_COPY
 	      PRE_COPY_P2P)
+_FAKE_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/libvfiofake.so
 
 # Symlink LINK -> TARGET, both absolute, stored relative like sysfs does.
 _fake_ln() {
@@ -54,7 +56,7 @@ _fake_opts() {
 	for kv in "$@"; do
 		case ${kv%%=*} in
 		driver|cdev|flags|close|size|precopy|dirty|precopy_end|rate|\
-		image|logging|vendor|device|subvendor|subdevice)
+		image|backing|logging|vendor|device|subvendor|subdevice)
 			_o[${kv%%=*}]=${kv#*=} ;;
 		*)
 			echo "fakeroot: unknown key '$kv'" >&2
@@ -104,6 +106,7 @@ _fake_common() {
 		precopy_end=${_c[precopy_end]}
 		rate=${_c[rate]}
 		image=${_c[image]}
+		backing=${_c[backing]}
 		logging=${_c[logging]}
 	EOF
 	echo 2 >"$root/.fake/$name/state"
@@ -116,8 +119,8 @@ _fake_common() {
 _fake_defaults() {
 	local -n _d=$1
 	_d=([driver]=vfio-pci [flags]=7 [close]=keep [size]=96 [precopy]=24
-	    [dirty]=0 [precopy_end]=zero [rate]=0 [image]=auto [logging]=1
-	    [vendor]=0x15b3 [device]=0x101e
+	    [dirty]=0 [precopy_end]=zero [rate]=0 [image]=auto [backing]=none
+	    [logging]=1 [vendor]=0x15b3 [device]=0x101e
 	    [subvendor]=0x15b3 [subdevice]=0x0068)
 }
 
@@ -185,13 +188,31 @@ fake_set_state() {
 # run with VFIOMIG_FAKE_ROOT and LD_PRELOAD set is the baseline for a
 # `vfiomig save -o /dev/null` benchmark. Without the fake it reads a
 # warning line, not the image.
+#
+# For a backing=file device the path is the backing file itself, made
+# here (through the library, with the caller's VFIOMIG_FAKE_BACKING_DIR)
+# if it is not there yet: any reader gets the image with plain kernel
+# reads, the same copy a save's reads make, and no rate limit. It holds
+# the image of now; a restore of another seed makes another file.
 fake_data_source() {
-	local root=${1:?} name=${2:?}
+	local root=${1:?} name=${2:?} link
 
 	[[ -f $root/.fake/$name/config ]] || {
 		echo "fakeroot: no fake device '$name'" >&2
 		return 1
 	}
 	echo "libvfiofake.so is not preloaded" >"$root/.fake/$name/source"
-	echo "$root/.fake/$name/source"
+	if ! grep -qx backing=file "$root/.fake/$name/config"; then
+		echo "$root/.fake/$name/source"
+		return
+	fi
+	# opening the source under the fake makes the backing file
+	VFIOMIG_FAKE_ROOT=$root LD_PRELOAD=$_FAKE_LIB \
+		dd if="$root/.fake/$name/source" of=/dev/null count=0 \
+		status=none || return
+	link=$(readlink "$root/.fake/$name/backing") && [[ -f $link ]] || {
+		echo "fakeroot: no backing file for '$name'" >&2
+		return 1
+	}
+	echo "$link"
 }

@@ -107,6 +107,8 @@ static void cfg_set(struct fake_cfg *cfg, const char *k, const char *v)
 	} else if (!strcmp(k, "image")) {
 		cfg->image = !strcmp(v, "exact") ? 1 :
 			     !strcmp(v, "pattern") ? 2 : 0;
+	} else if (!strcmp(k, "backing")) {
+		cfg->backing = !strcmp(v, "file");
 	} else if (!strcmp(k, "logging")) {
 		cfg->logging = parse_u64(v, 1) != 0;
 	} else if (!strcmp(k, "kind")) {
