@@ -9,6 +9,7 @@ pkgs=(
 	build-essential pkg-config libnl-3-dev libnl-genl-3-dev libxxhash-dev
 	# tests and checks
 	bats bats-support bats-assert jq shellcheck man-db groff-base
+	clang libclang-rt-14-dev bsdutils
 	# the real-kernel test bed: kernel source, its build deps, qemu
 	linux-source-6.12 bc bison flex libelf-dev cpio xz-utils kmod
 	qemu-system-x86 iproute2 util-linux procps
