@@ -14,7 +14,7 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Wformat=2 -Wmissing-prototypes \
 	  -Wstrict-prototypes -Wshadow -Wno-unused-parameter
 # sysfs paths are bounded by PATH_MAX; a truncated one is simply not found.
 CFLAGS += -Wno-format-truncation
-PKGS := libxxhash
+PKGS := libxxhash libnl-3.0 libnl-genl-3.0
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS))
 LDLIBS += $(shell pkg-config --libs $(PKGS)) -lpthread
 CPPFLAGS += -D_GNU_SOURCE -DVFIOMIG_VERSION='"$(VERSION)"' -MMD -MP
@@ -69,8 +69,8 @@ tests/helpers/mtty-uart: tests/helpers/mtty-uart.c src/compat.h
 BATS ?= bats
 TESTBIN ?= $(CURDIR)/vfiomig-asan
 
-test-unit: vfiomig-asan
-	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/cli.bats
+test-unit: vfiomig-asan fake
+	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/cli.bats tests/bats/devlink.bats
 
 test-fake: vfiomig-asan fake
 	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/fake.bats tests/bats/fake-save.bats
@@ -79,7 +79,8 @@ test-fake: vfiomig-asan fake
 # quirks biting, so the VM suite runs the plain build with -g.
 test-vm: vfiomig tests/helpers/mtty-uart
 	$(Q)scripts/testbed/run-vm.sh -- env VFIOMIG=$(CURDIR)/vfiomig \
-		$(BATS) tests/bats/kernel.bats tests/bats/kernel-save.bats
+		$(BATS) tests/bats/kernel.bats tests/bats/kernel-save.bats \
+		tests/bats/kernel-devlink.bats
 
 # The stream reader under libFuzzer (clang): a short run in make check,
 # FUZZ_SECONDS=600 make fuzz for a long one.
@@ -97,7 +98,20 @@ fuzz: build/fuzz-stream vfiomig fake
 		|| { tail -n 40 build/fuzz.log; exit 1; }
 	$(Q)grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' build/fuzz.log
 
-check-host: test-unit test-fake lint
+# The host suites again, with the plain build under valgrind. Tests that
+# time signals or move GiBs skip themselves there (VFIOMIG_VALGRIND=1).
+check-valgrind: vfiomig fake
+	$(Q)VFIOMIG=$(CURDIR)/tests/valgrind.sh VFIOMIG_REAL=$(CURDIR)/vfiomig \
+		VFIOMIG_VALGRIND=1 $(BATS) tests/bats/cli.bats tests/bats/fake.bats \
+		tests/bats/fake-save.bats
+
+# Static analysis with the checked-in configuration; must stay silent.
+analyze:
+	$(Q)cppcheck -q --std=c11 --enable=warning,style,performance,portability \
+		--inline-suppr --error-exitcode=1 -D_GNU_SOURCE -D__x86_64__ -Isrc \
+		--suppressions-list=.cppcheck-suppressions src/ tests/helpers/ tests/fuzz/
+
+check-host: test-unit test-fake lint analyze
 	$(Q)$(MAKE) -s fuzz FUZZ_SECONDS=20
 
 check: check-host test-vm
@@ -107,7 +121,12 @@ lint:
 		out=$$(man --warnings -l -Tutf8 $$m 2>&1 >/dev/null); \
 		[ -z "$$out" ] || { echo "$$m: $$out"; exit 1; }; done
 	$(Q)shellcheck -x -s bash scripts/*.sh scripts/testbed/*.sh scripts/testbed/*.bash \
+		bench/*.sh tests/*.sh tests/fuzz/*.sh \
 		completions/vfiomig.bash tests/bats/*.bash
+
+# Benchmarks print figures and ratios; they pass or fail nothing.
+bench: vfiomig fake
+	$(Q)bench/run.sh
 
 demo: vfiomig tests/helpers/mtty-uart
 	$(Q)scripts/testbed/run-vm.sh -- scripts/demo.sh $(CURDIR)/vfiomig

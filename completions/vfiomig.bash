@@ -19,9 +19,17 @@ _vfiomig_devices() {
 	done
 }
 
+# PCI VFs (devices with a physfn link), for devlink and prepare.
+_vfiomig_vfs() {
+	local d
+	for d in /sys/bus/pci/devices/*; do
+		[ -e "$d/physfn" ] && printf '%s\n' "${d##*/}"
+	done
+}
+
 _vfiomig() {
 	local cur prev
-	local commands="info state reset save restore inspect list help"
+	local commands="info state reset save restore inspect check list devlink prepare help"
 	local states="running running_p2p pre_copy pre_copy_p2p stop stop_copy resuming"
 	local options="--json --pretty --verbose --quiet --open= --help --version"
 	local i cmd="" nargs=0
@@ -75,6 +83,8 @@ _vfiomig() {
 		case "$cmd" in
 		save) options+=" --output= --precopy --raw --then= --on-error= --progress --no-progress" ;;
 		restore) options+=" --input= --raw --force --then= --progress --no-progress" ;;
+		check) options+=" --rounds=" ;;
+		prepare) options+=" --driver= --dry-run" ;;
 		esac
 		mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
 		return
@@ -89,7 +99,7 @@ _vfiomig() {
 	inspect)
 		[ "$nargs" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		;;
-	info | reset | save | restore)
+	info | reset | save | restore | check)
 		[ "$nargs" -eq 0 ] &&
 			mapfile -t COMPREPLY < <(compgen -W "$(_vfiomig_devices)" -- "$cur")
 		;;
@@ -99,6 +109,19 @@ _vfiomig() {
 		else
 			mapfile -t COMPREPLY < <(compgen -W "$states" -- "$cur")
 		fi
+		;;
+	devlink)
+		case "$nargs" in
+		0) mapfile -t COMPREPLY < <(compgen -W "show set" -- "$cur") ;;
+		1) mapfile -t COMPREPLY < <(compgen -W "$(_vfiomig_vfs)" -- "$cur") ;;
+		2) [ "${COMP_WORDS[COMP_CWORD-2]}" != show ] &&
+			mapfile -t COMPREPLY < <(compgen -W "migratable" -- "$cur") ;;
+		3) mapfile -t COMPREPLY < <(compgen -W "on off" -- "$cur") ;;
+		esac
+		;;
+	prepare)
+		[ "$nargs" -eq 0 ] &&
+			mapfile -t COMPREPLY < <(compgen -W "$(_vfiomig_vfs)" -- "$cur")
 		;;
 	help)
 		[ "$nargs" -eq 0 ] &&

@@ -7,6 +7,8 @@ set -euo pipefail
 pkgs=(
 	# build
 	build-essential pkg-config libnl-3-dev libnl-genl-3-dev libxxhash-dev
+	# static analysis and memory checking
+	cppcheck valgrind
 	# tests and checks
 	bats bats-support bats-assert jq shellcheck man-db groff-base
 	clang libclang-rt-14-dev bsdutils

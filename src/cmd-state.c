@@ -144,7 +144,6 @@ static void print_path(const struct vdev *d, uint32_t cur, uint32_t t)
 static int set_failed(struct vdev *d, uint32_t t, int e)
 {
 	uint32_t st;
-	int r;
 
 	out_str("error", NULL, strerrorname_np(-e) ? strerrorname_np(-e) : "E?");
 	if (vfio_get_state(d->fd, &st)) {
@@ -153,7 +152,8 @@ static int set_failed(struct vdev *d, uint32_t t, int e)
 		return -VM_E_STATE;
 	}
 	if (st == ST_RESUMING) {
-		r = vfio_reset(d->fd);
+		int r = vfio_reset(d->fd);
+
 		if (!r)
 			vfio_get_state(d->fd, &st);
 		err("state %s on %s: %s SET: %s; device was in resuming, reset to "

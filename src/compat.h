@@ -82,4 +82,26 @@ struct iommu_ioas_alloc {
 #define IOMMU_IOAS_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_ALLOC)
 #endif
 
+/* ---- devlink ------------------------------------------------------- */
+
+/*
+ * devlink (<linux/devlink.h>): port function capabilities came in 6.2
+ * (DEVLINK_PORT_FN_ATTR_CAPS, a bitfield32, with the RoCE and migratable
+ * bits). The host's 6.1 header lacks them; numbers checked against
+ * linux-source-6.12 include/uapi/linux/devlink.h. The attribute is an enum
+ * member upstream, so the cap macros that came with it are the guards.
+ */
+#include <linux/devlink.h>
+
+#ifndef DEVLINK_PORT_FN_CAP_ROCE
+#define DEVLINK_PORT_FN_ATTR_CAPS 4
+#define DEVLINK_PORT_FN_CAP_ROCE (1U << 0)
+#define VFIOMIG_DEVLINK_FN_ATTR_MAX DEVLINK_PORT_FN_ATTR_CAPS
+#else
+#define VFIOMIG_DEVLINK_FN_ATTR_MAX DEVLINK_PORT_FUNCTION_ATTR_MAX
+#endif
+#ifndef DEVLINK_PORT_FN_CAP_MIGRATABLE
+#define DEVLINK_PORT_FN_CAP_MIGRATABLE (1U << 1)
+#endif
+
 #endif /* VFIOMIG_COMPAT_H */

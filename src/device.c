@@ -328,6 +328,8 @@ int exit_code(int ret)
 		return EXIT_REFUSED;
 	case -VM_E_DATA:
 		return EXIT_DATAERR;
+	case -VM_E_CHECK:
+		return EXIT_FAIL;
 	case -VM_E_INTERRUPTED:
 	case -EINTR:
 		return EXIT_INTERRUPTED;

@@ -112,7 +112,7 @@ int fsm_parse(const char *s, uint32_t *state)
 	char buf[32];
 	size_t i;
 
-	for (i = 0; s[i] && i < sizeof(buf) - 1; i++)
+	for (i = 0; i < sizeof(buf) - 1 && s[i]; i++)
 		buf[i] = s[i] == '-' ? '_' : tolower((unsigned char)s[i]);
 	if (s[i])
 		return -1;

@@ -32,7 +32,10 @@ static const struct cmd commands[] = {
 	{ "save", cmd_save, "DEV", "save the device's state as a stream (stdout or -o FILE)" },
 	{ "restore", cmd_restore, "DEV", "restore a saved stream into a device (stdin or -i FILE)" },
 	{ "inspect", cmd_inspect, "[FILE]", "describe and verify a saved stream, no device needed" },
+	{ "check", cmd_check, "DEV", "check the device's migration driver against the protocol" },
 	{ "list", cmd_list, "", "list VFIO devices with their migration support" },
+	{ "devlink", cmd_devlink, "show|set ...", "show VF devlink ports, set their migratable capability" },
+	{ "prepare", cmd_prepare, "VF", "enable migratable, bind the VF to its VFIO variant driver" },
 	{ "help", cmd_help, "[COMMAND]", "list the commands, or show a command's help" },
 };
 

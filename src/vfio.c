@@ -94,9 +94,10 @@ int vfio_region_info(int dev, uint32_t index, struct vfio_region_info *ri)
  */
 static int feature(int dev, uint32_t flags, void *data, size_t len)
 {
+	/* The header and up to 64 bytes of payload, 8-byte aligned. */
 	union {
 		struct vfio_device_feature hdr;
-		uint64_t align[(sizeof(struct vfio_device_feature) + 64) / 8];
+		uint64_t align[(sizeof(struct vfio_device_feature) + 64) / 8]; // cppcheck-suppress unusedStructMember
 	} buf;
 	int r;
 

@@ -59,6 +59,7 @@ enum {
 	VM_E_REFUSED,
 	VM_E_DATA,
 	VM_E_INTERRUPTED,
+	VM_E_CHECK,      /* a conformance check failed (reported) */
 };
 
 /* Command table entry: each command file exports one handler. */
@@ -76,6 +77,9 @@ int cmd_list(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_devlink(int argc, char **argv);
+int cmd_prepare(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

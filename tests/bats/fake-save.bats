@@ -144,6 +144,7 @@ assert_rejected() {
 }
 
 @test "fake: an output that closes early fails the save with EPIPE and unwinds" {
+	not_under_valgrind
 	fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=8388608
 	run --separate-stderr bash -c "env LD_PRELOAD='$PRELOAD' '$VFIOMIG' save 0000:3b:00.7 | head -c 1000 >/dev/null; exit \${PIPESTATUS[0]}"
 	assert_failure 74
@@ -223,6 +224,7 @@ assert_rejected() {
 }
 
 @test "fake: SIGINT and SIGTERM during a save unwind the device and exit 8" {
+	not_under_valgrind
 	for sig in INT TERM; do
 		fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=100000000 rate=20000000
 		env LD_PRELOAD="$PRELOAD" "$VFIOMIG" save 0000:3b:00.7 -o "$OUT" 2>"$OUT.err" &
@@ -243,6 +245,7 @@ assert_rejected() {
 }
 
 @test "fake: SIGINT during a restore resets the device and exits 8" {
+	not_under_valgrind
 	fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=100000000
 	fake_pci_device "$ROOT" 0000:5e:00.7 22 cdev=7 size=100000000 rate=20000000
 	fvm save --then running 0000:3b:00.7 -o "$OUT"
@@ -262,6 +265,7 @@ assert_rejected() {
 }
 
 @test "fake: --progress reports bytes and the share of the size estimate" {
+	not_under_valgrind
 	fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=20000000 rate=40000000
 	fvm save --progress 0000:3b:00.7 -o "$OUT"
 	assert_success
@@ -285,6 +289,7 @@ assert_rejected() {
 }
 
 @test "fake: 3 GiB of device data through save | restore with every checksum checked" {
+	not_under_valgrind
 	fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=3221225472
 	fake_pci_device "$ROOT" 0000:5e:00.7 22 cdev=7 size=3221225472
 	run --separate-stderr bash -c "env LD_PRELOAD='$PRELOAD' '$VFIOMIG' save 0000:3b:00.7 | tee >(env LD_PRELOAD='$PRELOAD' '$VFIOMIG' -j inspect > '$OUT.inspect') | env LD_PRELOAD='$PRELOAD' '$VFIOMIG' -j restore --force 0000:5e:00.7"

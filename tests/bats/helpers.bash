@@ -114,3 +114,8 @@ fvm() {
 fstate() {
 	fake_state "$ROOT" "$1" | tr '[:upper:]' '[:lower:]'
 }
+
+# Timing- or volume-heavy tests are skipped under valgrind.
+not_under_valgrind() {
+	[ -z "${VFIOMIG_VALGRIND:-}" ] || skip "too slow under valgrind"
+}
