@@ -73,7 +73,8 @@ test-unit: vfiomig-asan fake
 	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/cli.bats tests/bats/devlink.bats
 
 test-fake: vfiomig-asan fake
-	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/fake.bats tests/bats/fake-save.bats
+	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/fake.bats tests/bats/fake-save.bats \
+		tests/bats/fake-check.bats
 
 # ASan cannot run as PID 1's child in the tiny guest without /proc/self
 # quirks biting, so the VM suite runs the plain build with -g.
@@ -103,7 +104,7 @@ fuzz: build/fuzz-stream vfiomig fake
 check-valgrind: vfiomig fake
 	$(Q)VFIOMIG=$(CURDIR)/tests/valgrind.sh VFIOMIG_REAL=$(CURDIR)/vfiomig \
 		VFIOMIG_VALGRIND=1 $(BATS) tests/bats/cli.bats tests/bats/fake.bats \
-		tests/bats/fake-save.bats
+		tests/bats/fake-save.bats tests/bats/fake-check.bats
 
 # Static analysis with the checked-in configuration; must stay silent.
 analyze:

@@ -43,10 +43,22 @@ int check_goto(struct check_ctx *c, uint32_t target)
 	if (cur == target)
 		return 0;
 	/* Resuming and error are left only by reset. */
-	if (cur == ST_RESUMING || cur == ST_ERROR || fsm_is_saving(cur)) {
+	if (cur == ST_RESUMING || cur == ST_ERROR) {
 		if (vfio_reset(c->d.fd) || vfio_get_state(c->d.fd, &cur))
 			return -1;
 		if (cur == target)
+			return 0;
+	}
+	/* Leave the saving group so that entering it opens a new session. */
+	if (fsm_is_saving(cur)) {
+		uint32_t out = cur == ST_STOP_COPY ? ST_STOP :
+			       cur == ST_PRE_COPY ? ST_RUNNING : ST_RUNNING_P2P;
+
+		if (vfio_set_state(c->d.fd, out, &fd))
+			return -1;
+		if (fd >= 0)
+			close(fd);
+		if (out == target)
 			return 0;
 	}
 	r = vfio_set_state(c->d.fd, target, &fd);

@@ -163,24 +163,24 @@ static void check_size(struct check_ctx *c, uint64_t est)
 void check_round_trip(struct check_ctx *c)
 {
 	uint64_t est;
-	uint8_t *buf = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	int r;
 
 	if (vfio_data_size(c->d.fd, &est))
 		est = (uint64_t)-1;
-	n = save_all(c, &buf, &cap);
+	n = save_all(c, &c->saved, &cap);
 	if (n < 0) {
 		check_add(c, "round-trip", n == -EFBIG ? CK_SKIP : CK_FAIL,
 			  "saving: %s", errstr((int)n));
-		free(buf);
+		free(c->saved);
+		c->saved = NULL;
 		check_home(c);
 		return;
 	}
 	c->saved_bytes = n;
 	check_size(c, est);
-	r = load(c, buf, n);
+	r = load(c, c->saved, n);
 	if (r)
 		check_add(c, "round-trip", CK_FAIL, "restoring %zd bytes into the same "
 			  "device: %s", n, errstr(r));
@@ -189,25 +189,31 @@ void check_round_trip(struct check_ctx *c)
 	else
 		check_add(c, "round-trip", CK_PASS, "%zd bytes saved and restored into "
 			  "the same device, running again", n);
-	/* Half of it must not be accepted. */
-	if (n >= 2) {
-		uint32_t st;
+	check_home(c);
+}
 
-		r = load(c, buf, n / 2);
-		if (!r)
-			check_add(c, "truncated", CK_FAIL, "%zd of %zd bytes accepted at "
-				  "resuming -> stop", n / 2, n);
-		else if (vfio_get_state(c->d.fd, &st) || st != ST_RESUMING)
-			check_add(c, "truncated", CK_FAIL, "refused (%s) but the device "
-				  "left resuming", errstr(r));
-		else
-			check_add(c, "truncated", CK_PASS, "%zd of %zd bytes refused at "
-				  "resuming -> stop (%s), device still resuming", n / 2, n,
-				  errstr(r));
-	} else {
-		check_add(c, "truncated", CK_SKIP, "state of %zd bytes cannot be cut", n);
+/* Half of the saved state must not be accepted at resuming -> stop. */
+void check_truncated(struct check_ctx *c)
+{
+	size_t n = c->saved_bytes;
+	uint32_t st;
+	int r;
+
+	if (!c->saved || n < 2) {
+		check_add(c, "truncated", CK_SKIP, "no saved state of 2 bytes or more");
+		return;
 	}
-	free(buf);
+	r = load(c, c->saved, n / 2);
+	if (!r)
+		check_add(c, "truncated", CK_FAIL, "%zu of %zu bytes accepted at "
+			  "resuming -> stop", n / 2, n);
+	else if (vfio_get_state(c->d.fd, &st) || st != ST_RESUMING)
+		check_add(c, "truncated", CK_FAIL, "refused (%s) but the device "
+			  "left resuming", errstr(r));
+	else
+		check_add(c, "truncated", CK_PASS, "%zu of %zu bytes refused at "
+			  "resuming -> stop (%s), device still resuming", n / 2, n,
+			  errstr(r));
 	check_home(c);
 }
 
@@ -224,7 +230,7 @@ void check_reset(struct check_ctx *c)
 
 		if (!fsm_supported(from[i], c->d.flags))
 			continue;
-		if (check_home(c) || vfio_set_state(c->d.fd, from[i], &fd)) {
+		if (check_goto(c, ST_RUNNING) || vfio_set_state(c->d.fd, from[i], &fd)) {
 			check_add(c, "reset", CK_FAIL, "cannot reach %s", fsm_name(from[i]));
 			return;
 		}

@@ -42,6 +42,7 @@ struct check_ctx {
 	const char *close_behaviour; /* "keeps state", "returns to running" */
 	const char *in_group_fd;     /* saving-group arcs: "new fd", "no fd" */
 	uint64_t saved_bytes;
+	uint8_t *saved;              /* the state round-trip saved */
 };
 
 void check_add(struct check_ctx *c, const char *name, enum check_result r,

@@ -185,8 +185,11 @@ static int load_pattern(const char *name, const struct fake_page *pg)
 	return ret;
 }
 
-/* The image now is the bytes written, kept after the page. */
-static int load_exact(const char *name, uint64_t size)
+/*
+ * The image now is the @have bytes written, kept after the page; fewer
+ * than @size only with accept_truncated, which zero-fills the rest.
+ */
+static int load_exact(const char *name, uint64_t size, uint64_t have)
 {
 	char path[PATH_MAX];
 	uint8_t *buf;
@@ -195,15 +198,15 @@ static int load_exact(const char *name, uint64_t size)
 
 	if (dev_file(path, sizeof(path), name, "resume"))
 		return -ENAMETOOLONG;
-	buf = malloc(size ? size : 1);
+	buf = calloc(1, size ? size : 1);
 	if (!buf)
 		return -ENOMEM;
 	fd = real.open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
-		n = real.pread(fd, buf, size, FAKE_PAGE);
+		n = real.pread(fd, buf, have, FAKE_PAGE);
 		real.close(fd);
 	}
-	ret = (n >= 0 && (uint64_t)n == size) ?
+	ret = (n >= 0 && (uint64_t)n == have) ?
 	      put_file(name, "data", buf, size) : -EIO;
 	free(buf);
 	if (!ret)
@@ -213,7 +216,8 @@ static int load_exact(const char *name, uint64_t size)
 
 /*
  * RESUMING -> STOP, like mtty_load_state(): fewer bytes than the image
- * is -EINVAL and the device stays RESUMING with the session open.
+ * is -EINVAL and the device stays RESUMING with the session open. The
+ * accept_truncated bug skips that check and loads what there is.
  */
 int data_resume_load(const char *name, const struct fake_cfg *cfg)
 {
@@ -222,12 +226,14 @@ int data_resume_load(const char *name, const struct fake_cfg *cfg)
 
 	if (!pg)
 		return -EINVAL;
-	if (pg->pos < cfg->size)
+	if (pg->pos < cfg->size && !bug_on("accept_truncated"))
 		ret = -EINVAL;
+	else if (pg->pattern && pg->pos < PAT_HDR)
+		ret = 0;	/* no seed was declared: the image stays */
 	else if (pg->pattern)
 		ret = load_pattern(name, pg);
 	else
-		ret = load_exact(name, cfg->size);
+		ret = load_exact(name, cfg->size, pg->pos);
 	page_unmap(pg);
 	if (ret)
 		return ret;
@@ -272,7 +278,8 @@ int data_ioctl(struct fake_fd *e, int fd, unsigned long req, void *arg)
 	lk = dev_lock(e->name);
 	state = state_get(e->name);
 	if (state != VFIOMIG_STATE_PRE_COPY &&
-	    state != VFIOMIG_STATE_PRE_COPY_P2P) {
+	    state != VFIOMIG_STATE_PRE_COPY_P2P &&
+	    !bug_on("precopy_info_anywhere")) {
 		ret = -EINVAL;
 	} else if (pg->dead) {
 		ret = -ENODEV;

@@ -15,6 +15,7 @@
  *   VFIOMIG_FAKE_STATE_ERRNO=ERRNO   MIG_DEVICE_STATE GET fails
  *   VFIOMIG_FAKE_UNKNOWN_FEATURE=enotty|einval  unknown feature answer
  *   VFIOMIG_FAKE_TRACE=FILE          append "NAME FROM>TO" per driver arc
+ *   VFIOMIG_FAKE_BUG=KIND[,KIND...]  behave as a buggy driver, below
  *
  * and, read when a data fd is opened (each fault fires once per session,
  * so EINTR/EAGAIN retries can be tested):
@@ -26,6 +27,40 @@
  *                                    4093 bytes per call
  *   VFIOMIG_FAKE_BACKING_DIR=/dir    where backing=file devices keep
  *                                    their image files (else $ROOT/.fake)
+ *
+ * Driver bugs, VFIOMIG_FAKE_BUG (bug.c), for testing `vfiomig check`.
+ * Only the driver misbehaves: what the core in vfio_main.c does (EINVAL
+ * for ERROR, unknown or unsupported targets, the next-hop walk) stays.
+ * A KIND may be given more than once (two arcs); unknown ones are
+ * ignored. FROM>TO names one driver arc, i.e. one hop of the walk, as
+ * VFIOMIG_FAKE_TRACE prints it, so a request RUNNING -> STOP on a P2P
+ * device is hit by RUNNING_P2P>STOP.
+ *   wrong_state=FROM>TO  the arc does its work and the request goes on,
+ *       but the state is not recorded: GET (and debugfs) still say FROM
+ *       until a later hop of the same request records its own state.
+ *   extra_fd=FROM>TO  an arc that hands out no file does its work and
+ *       then also opens a saving session as STOP -> STOP_COPY would
+ *       (whole image readable, any older session ended) and returns it.
+ *       On a hop that is not the last of the request the driver's own
+ *       loop (mtty_set_state()'s WARN_ON) catches it: EINVAL, the
+ *       device left at TO. No effect on arcs that return a file.
+ *   no_fd=FROM>TO  an arc that returns a file makes its session as
+ *       usual but drops the file: data_fd -1, state TO, and the session
+ *       lives on inside the driver (PRE_COPY -> STOP_COPY continues it).
+ *   precopy_info_anywhere  VFIO_MIG_GET_PRECOPY_INFO skips the state
+ *       check: on a live saving fd in any state it answers as in
+ *       PRE_COPY, initial_bytes the unread part of the precopy bytes,
+ *       dirty_bytes the rest readable now (in STOP_COPY, of the image).
+ *       A dead session is still ENODEV.
+ *   size_estimate=N  MIG_DATA_SIZE GET reports N as stop_copy_length.
+ *   reset_keeps_state  VFIO_DEVICE_RESET returns 0 but the migration
+ *       side never hears of it (no reset_done hook): the state stays,
+ *       ERROR included, and open sessions stay usable. The reset on
+ *       open/close of a close=reset device is another path, unchanged.
+ *   accept_truncated  RESUMING -> STOP skips the length check. An exact
+ *       image becomes the bytes written, zeros up to size; a pattern
+ *       image takes the declared seed if the 32-byte header was written
+ *       (a wrong byte is still EINVAL), else it stays as it was.
  *
  * Device keys (.fake/NAME/config, written by fakeroot.bash):
  *   size=N            bytes a save yields (stop_copy_length), default 96
@@ -235,6 +270,12 @@ int dev_file(char *buf, size_t len, const char *name, const char *file);
 const char *state_name(int state);
 int state_parse(const char *s);
 int errno_parse(const char *s, int def);
+
+/* ---- bug.c: VFIOMIG_FAKE_BUG ---- */
+bool bug_on(const char *kind);
+bool bug_arc(const char *kind, int from, int to);
+/* Is @kind=N given? N goes to *val. */
+bool bug_u64(const char *kind, uint64_t *val);
 
 /* ---- fsm.c: the kernel's next-hop table and the driver steps ---- */
 int fsm_next_state(uint32_t flags, int cur, int new, int *next);

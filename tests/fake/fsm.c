@@ -215,6 +215,23 @@ static int fsm_step(const char *name, const struct fake_cfg *cfg,
 	return -EINVAL;	/* the table never asks for anything else */
 }
 
+/*
+ * VFIOMIG_FAKE_BUG extra_fd and no_fd: a driver that gets the file of an
+ * arc wrong. Applied after the arc's own work, so the session the arc
+ * makes or ends is what a correct driver would have.
+ */
+static int buggy_fd(const char *name, const struct fake_cfg *cfg,
+		    int cur, int next, int fd)
+{
+	if (fd >= 0 && bug_arc("no_fd", cur, next)) {
+		fdtab_drop(fd);	/* the session file stays the driver's */
+		return -1;
+	}
+	if (fd == -1 && bug_arc("extra_fd", cur, next))
+		return data_save_open(name, cfg, true);
+	return fd;
+}
+
 int fsm_set_state(const char *name, const struct fake_cfg *cfg, int new)
 {
 	int cur = state_get(name);
@@ -236,9 +253,14 @@ int fsm_set_state(const char *name, const struct fake_cfg *cfg, int new)
 		ret = fsm_step(name, cfg, cur, next);
 		if (ret < -1)
 			return ret;
+		ret = buggy_fd(name, cfg, cur, next, ret);
+		if (ret < -1)
+			return ret;
 		trace(name, cur, next);
+		/* the walk goes on from next: the bug is in the record only */
+		if (!bug_arc("wrong_state", cur, next))
+			state_put(name, next);
 		cur = next;
-		state_put(name, cur);
 		/* a file may only come from the final arc */
 		if (ret >= 0 && next != new) {
 			fdtab_drop(ret);

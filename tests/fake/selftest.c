@@ -163,15 +163,22 @@ static ssize_t read_all(int fd, unsigned char *buf, size_t len)
 #include "selftest-fsm.inc"
 #include "selftest-cases.inc"
 #include "selftest-data.inc"
+#include "selftest-bugs.inc"
 
 int main(int argc, char **argv)
 {
+	int i;
+
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s TRACEFILE [--small]\n", argv[0]);
+		fprintf(stderr, "usage: %s TRACEFILE [--small] [--big-backing]\n",
+			argv[0]);
 		return 2;
 	}
 	trace_path = argv[1];
-	small_only = argc > 2 && !strcmp(argv[2], "--small");
+	for (i = 2; i < argc; i++) {
+		small_only |= !strcmp(argv[i], "--small");
+		big_backing |= !strcmp(argv[i], "--big-backing");
+	}
 	root = getenv("VFIOMIG_FAKE_ROOT");
 	setenv("VFIOMIG_FAKE_TRACE", trace_path, 1);
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -187,6 +194,7 @@ int main(int argc, char **argv)
 	test_busy_process();
 	test_env();
 	test_datafd();
+	test_bugs();
 
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
