@@ -182,10 +182,9 @@ $PCI STOP>STOP_COPY"
 }
 
 @test "fake: every ordered pair of states gives the same table as mtty" {
-	_fwalk() { env LD_PRELOAD="$PRELOAD" "$VFIOMIG_REAL" "$@"; }
-	VFIOMIG_REAL=$VFIOMIG
+	walk_bin=$VFIOMIG
 	VFIOMIG=$BATS_TEST_TMPDIR/vfiomig-fake
-	printf '#!/bin/sh\nLD_PRELOAD="%s" exec "%s" "$@"\n' "$PRELOAD" "$VFIOMIG_REAL" >"$VFIOMIG"
+	printf '#!/bin/sh\nLD_PRELOAD="%s" exec "%s" "$@"\n' "$PRELOAD" "$walk_bin" >"$VFIOMIG"
 	chmod +x "$VFIOMIG"
 	run walk_all $MDEV fstate
 	assert_success

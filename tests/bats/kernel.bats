@@ -91,9 +91,9 @@ check_info_json() {
 }
 
 @test "every ordered pair of states, over the group, matches the kernel's witness" {
-	VFIOMIG_REAL=$VFIOMIG
+	walk_bin=$VFIOMIG
 	VFIOMIG=$BATS_TEST_TMPDIR/vfiomig-group
-	printf '#!/bin/sh\nexec "%s" --open=group "$@"\n' "$VFIOMIG_REAL" >"$VFIOMIG"
+	printf '#!/bin/sh\nexec "%s" --open=group "$@"\n' "$walk_bin" >"$VFIOMIG"
 	chmod +x "$VFIOMIG"
 	run walk_all "$DEV" kstate
 	assert_success
