@@ -60,6 +60,10 @@ build build/asan:
 fake:
 	$(Q)$(MAKE) -s -C tests/fake
 
+# Sends hand-made messages to a holder socket, for the holder tests.
+tests/helpers/holdpoke: tests/helpers/holdpoke.c src/holder-proto.h
+	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
+
 # Reads and writes an mtty port's FIFO through VFIO, for the VM tests.
 tests/helpers/mtty-uart: tests/helpers/mtty-uart.c src/compat.h
 	$(call quiet,CC,$@)$(CC) $(CFLAGS) -o $@ $<
@@ -72,13 +76,13 @@ TESTBIN ?= $(CURDIR)/vfiomig-asan
 test-unit: vfiomig-asan fake
 	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/cli.bats tests/bats/devlink.bats
 
-test-fake: vfiomig-asan fake
+test-fake: vfiomig-asan fake tests/helpers/holdpoke
 	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/fake.bats tests/bats/fake-save.bats \
-		tests/bats/fake-check.bats
+		tests/bats/fake-check.bats tests/bats/fake-hold.bats
 
 # ASan cannot run as PID 1's child in the tiny guest without /proc/self
 # quirks biting, so the VM suite runs the plain build with -g.
-test-vm: vfiomig tests/helpers/mtty-uart
+test-vm: vfiomig tests/helpers/mtty-uart tests/helpers/holdpoke
 	$(Q)scripts/testbed/run-vm.sh -- env VFIOMIG=$(CURDIR)/vfiomig \
 		$(BATS) tests/bats/kernel.bats tests/bats/kernel-save.bats \
 		tests/bats/kernel-devlink.bats
@@ -145,7 +149,7 @@ uninstall:
 	      $(DESTDIR)$(BASHCOMPDIR)/vfiomig $(DESTDIR)$(ZSHCOMPDIR)/_vfiomig
 
 clean:
-	rm -rf build vfiomig vfiomig-asan tests/helpers/mtty-uart
+	rm -rf build vfiomig vfiomig-asan tests/helpers/mtty-uart tests/helpers/holdpoke
 	-$(MAKE) -s -C tests/fake clean 2>/dev/null
 
 -include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "devops.h"
 #include "log.h"
 #include "pump.h"
 #include "vfio.h"
@@ -38,13 +39,13 @@ int check_goto(struct check_ctx *c, uint32_t target)
 	uint32_t cur;
 	int fd, r;
 
-	if (vfio_get_state(c->d.fd, &cur))
+	if (dv_get_state(&c->d, &cur))
 		return -1;
 	if (cur == target)
 		return 0;
 	/* Resuming and error are left only by reset. */
 	if (cur == ST_RESUMING || cur == ST_ERROR) {
-		if (vfio_reset(c->d.fd) || vfio_get_state(c->d.fd, &cur))
+		if (dv_reset(&c->d) || dv_get_state(&c->d, &cur))
 			return -1;
 		if (cur == target)
 			return 0;
@@ -54,14 +55,14 @@ int check_goto(struct check_ctx *c, uint32_t target)
 		uint32_t out = cur == ST_STOP_COPY ? ST_STOP :
 			       cur == ST_PRE_COPY ? ST_RUNNING : ST_RUNNING_P2P;
 
-		if (vfio_set_state(c->d.fd, out, &fd))
+		if (dv_set_state(&c->d, out, &fd))
 			return -1;
 		if (fd >= 0)
 			close(fd);
 		if (out == target)
 			return 0;
 	}
-	r = vfio_set_state(c->d.fd, target, &fd);
+	r = dv_set_state(&c->d, target, &fd);
 	if (fd >= 0)
 		close(fd);
 	return r ? -1 : 0;
@@ -71,7 +72,7 @@ int check_home(struct check_ctx *c)
 {
 	uint32_t st;
 
-	if (!vfio_reset(c->d.fd) && !vfio_get_state(c->d.fd, &st) && st == ST_RUNNING)
+	if (!dv_reset(&c->d) && !dv_get_state(&c->d, &st) && st == ST_RUNNING)
 		return 0;
 	return check_goto(c, ST_RUNNING);
 }
@@ -110,7 +111,7 @@ static const char *one_arc(struct check_ctx *c, uint32_t a, uint32_t b,
 		return why;
 	}
 	t = now_us();
-	r = vfio_set_state(c->d.fd, b, &fd);
+	r = dv_set_state(&c->d, b, &fd);
 	t = now_us() - t;
 	if (fd >= 0)
 		close(fd);
@@ -123,7 +124,7 @@ static const char *one_arc(struct check_ctx *c, uint32_t a, uint32_t b,
 	s->data_fd = fd >= 0;
 	if (want == -1)
 		c->in_group_fd = fd >= 0 ? "new fd" : "no fd";
-	if (vfio_get_state(c->d.fd, &st) || st != b) {
+	if (dv_get_state(&c->d, &st) || st != b) {
 		snprintf(why, len, "%s -> %s succeeded but the device reports %s",
 			 fsm_name(a), fsm_name(b), fsm_name(st));
 		return why;
@@ -181,12 +182,12 @@ static const char *refused(struct check_ctx *c, uint32_t req, char *why, size_t 
 	uint32_t before, after;
 	int fd, r;
 
-	if (vfio_get_state(c->d.fd, &before))
+	if (dv_get_state(&c->d, &before))
 		return "cannot read the state";
-	r = vfio_set_state(c->d.fd, req, &fd);
+	r = dv_set_state(&c->d, req, &fd);
 	if (fd >= 0)
 		close(fd);
-	if (vfio_get_state(c->d.fd, &after))
+	if (dv_get_state(&c->d, &after))
 		return "cannot read the state";
 	if (r != -EINVAL)
 		snprintf(why, len, "request %u answered %s, not EINVAL", req,

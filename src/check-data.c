@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "devops.h"
 #include "log.h"
 #include "pump.h"
 #include "stream.h"
@@ -24,7 +25,7 @@ static int session(struct check_ctx *c, uint32_t from, uint32_t to)
 {
 	int fd = -1;
 
-	if (check_goto(c, from) || vfio_set_state(c->d.fd, to, &fd))
+	if (check_goto(c, from) || dv_set_state(&c->d, to, &fd))
 		return -1;
 	return fd;
 }
@@ -97,7 +98,7 @@ void check_precopy(struct check_ctx *c)
 		int fd2 = -1;
 
 		/* The same session in stop_copy: precopy info must be refused. */
-		r = vfio_set_state(c->d.fd, ST_STOP_COPY, &fd2);
+		r = dv_set_state(&c->d, ST_STOP_COPY, &fd2);
 		if (fd2 >= 0)
 			close(fd2);
 		r = r ? r : vfio_precopy_info(fd, &initial, &dirty);
@@ -140,7 +141,7 @@ static int load(struct check_ctx *c, const uint8_t *buf, size_t len)
 	close(fd);
 	if (r)
 		return r;
-	r = vfio_set_state(c->d.fd, ST_STOP, &fd2);
+	r = dv_set_state(&c->d, ST_STOP, &fd2);
 	if (fd2 >= 0)
 		close(fd2);
 	return r;
@@ -167,7 +168,7 @@ void check_round_trip(struct check_ctx *c)
 	ssize_t n;
 	int r;
 
-	if (vfio_data_size(c->d.fd, &est))
+	if (dv_data_size(&c->d, &est))
 		est = (uint64_t)-1;
 	n = save_all(c, &c->saved, &cap);
 	if (n < 0) {
@@ -207,7 +208,7 @@ void check_truncated(struct check_ctx *c)
 	if (!r)
 		check_add(c, "truncated", CK_FAIL, "%zu of %zu bytes accepted at "
 			  "resuming -> stop", n / 2, n);
-	else if (vfio_get_state(c->d.fd, &st) || st != ST_RESUMING)
+	else if (dv_get_state(&c->d, &st) || st != ST_RESUMING)
 		check_add(c, "truncated", CK_FAIL, "refused (%s) but the device "
 			  "left resuming", errstr(r));
 	else
@@ -230,13 +231,13 @@ void check_reset(struct check_ctx *c)
 
 		if (!fsm_supported(from[i], c->d.flags))
 			continue;
-		if (check_goto(c, ST_RUNNING) || vfio_set_state(c->d.fd, from[i], &fd)) {
+		if (check_goto(c, ST_RUNNING) || dv_set_state(&c->d, from[i], &fd)) {
 			check_add(c, "reset", CK_FAIL, "cannot reach %s", fsm_name(from[i]));
 			return;
 		}
 		if (fd >= 0)
 			close(fd);
-		if (vfio_reset(c->d.fd) || vfio_get_state(c->d.fd, &st) || st != ST_RUNNING) {
+		if (dv_reset(&c->d) || dv_get_state(&c->d, &st) || st != ST_RUNNING) {
 			check_add(c, "reset", CK_FAIL, "reset from %s did not give running",
 				  fsm_name(from[i]));
 			return;
@@ -253,13 +254,17 @@ void check_close(struct check_ctx *c)
 	struct devinfo di = c->d.info;
 	uint32_t st;
 
+	if (c->d.path == PATH_HOLDER) {
+		c->close_behaviour = "not observed (held by vfiomig hold)";
+		return;
+	}
 	if (check_goto(c, ST_STOP)) {
 		c->close_behaviour = "unknown";
 		return;
 	}
 	dev_close(&c->d);
 	if (dev_open_info(&di, opts.open, false, &c->d) || !dev_probe_mig(&c->d) ||
-	    vfio_get_state(c->d.fd, &st)) {
+	    dv_get_state(&c->d, &st)) {
 		c->close_behaviour = "unknown (reopen failed)";
 		return;
 	}

@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "vfiomig.h"
 
-enum { OPT_OPEN = 0x100 };
+enum { OPT_OPEN = 0x100, OPT_NO_HOLDER };
 
 static const struct argp_option common_options[] = {
 	{ "json", 'j', NULL, 0, "Print one JSON document on stdout", -1 },
@@ -15,6 +15,8 @@ static const struct argp_option common_options[] = {
 	{ "quiet", 'q', NULL, 0, "Print errors only on stderr", -1 },
 	{ "open", OPT_OPEN, "MODE", 0,
 	  "How to open devices: auto (default: cdev when present), cdev, group", -1 },
+	{ "no-holder", OPT_NO_HOLDER, NULL, 0,
+	  "Open devices directly even when vfiomig hold holds them", -1 },
 	{ 0 }
 };
 
@@ -32,6 +34,9 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'q':
 		opts.quiet = true;
+		break;
+	case OPT_NO_HOLDER:
+		opts.no_holder = true;
 		break;
 	case OPT_OPEN:
 		if (!strcmp(arg, "auto"))

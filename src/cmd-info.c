@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "device.h"
+#include "devops.h"
 #include "fsm.h"
 #include "log.h"
 #include "output.h"
@@ -48,7 +49,7 @@ static const struct argp info_argp = {
 static void report_probe(struct vdev *d, const char *key, const char *label,
 			 uint32_t feat, uint32_t op)
 {
-	int r = vfio_feature_probe(d->fd, feat, op);
+	int r = dv_feature_probe(d, feat, op);
 
 	if (r && r != -EINVAL && r != -ENOTTY && r != -EOPNOTSUPP)
 		dbg("PROBE of feature %u on %s: %s", feat, d->info.name, errstr(r));
@@ -62,12 +63,12 @@ static void report_migration(struct vdev *d)
 	int r;
 
 	report_flags(d->flags);
-	r = vfio_get_state(d->fd, &st);
+	r = dv_get_state(d, &st);
 	if (r)
 		err("%s GET on %s: %s", IOCTL_NAME_MIG_STATE, d->info.name, errstr(r));
 	report_state("state", "state", r ? -1 : (int)st);
 
-	r = vfio_data_size(d->fd, &size);
+	r = dv_data_size(d, &size);
 	if (!r)
 		out_u64("stop_copy_bytes", "stop-copy estimate", size);
 	else
@@ -82,7 +83,7 @@ static void report_migration(struct vdev *d)
 int cmd_info(int argc, char **argv)
 {
 	struct info_args a = { 0 };
-	struct vfio_device_info vi;
+	uint32_t dflags;
 	struct vdev d;
 	int r, mig;
 
@@ -95,8 +96,8 @@ int cmd_info(int argc, char **argv)
 	out_begin();
 	report_identity(&d.info, true);
 	out_str("open_path", "opened through", open_path_name(d.path));
-	out_bool("reset", "reset", !vfio_device_info(d.fd, &vi) &&
-				   (vi.flags & VFIO_DEVICE_FLAGS_RESET));
+	out_bool("reset", "reset", !dv_device_flags(&d, &dflags) &&
+				   (dflags & VFIO_DEVICE_FLAGS_RESET));
 	if (!mig) {
 		report_migration(&d);
 	} else {

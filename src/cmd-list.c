@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "device.h"
+#include "devops.h"
 #include "fsm.h"
 #include "log.h"
 #include "output.h"
@@ -74,6 +75,20 @@ static void report_unavailable(const struct devinfo *di, int r, char *state,
 	snprintf(state, len, "error (%s)", r < 0 && name ? name : "unavailable");
 }
 
+/* "free", or "held" with the holder's pid: devices vfiomig hold keeps. */
+static void report_status(const struct vdev *d, const char *st, char *text,
+			  size_t len)
+{
+	if (d->path != PATH_HOLDER) {
+		out_str("status", NULL, "free");
+		snprintf(text, len, "%s", st);
+		return;
+	}
+	out_str("status", NULL, "held");
+	out_int("holder_pid", NULL, d->holder_pid);
+	snprintf(text, len, "%s (held by pid %d)", st, d->holder_pid);
+}
+
 /* Open quietly and report flags and state, or why it could not. */
 static void list_one(const struct devinfo *di)
 {
@@ -90,16 +105,14 @@ static void list_one(const struct devinfo *di)
 	} else if (dev_probe_mig(&d)) {
 		out_hex("migration_flags", NULL, d.flags);
 		flag_names(d.flags, mig, sizeof(mig));
-		r = vfio_get_state(d.fd, &st);
-		snprintf(state, sizeof(state), "%s", r ? "?" : fsm_name(st));
+		r = dv_get_state(&d, &st);
 		report_state("state", NULL, r ? -1 : (int)st);
-		out_str("status", NULL, "free");
+		report_status(&d, r ? "?" : fsm_name(st), state, sizeof(state));
 	} else {
 		snprintf(mig, sizeof(mig), "none");
-		snprintf(state, sizeof(state), "-");
 		out_null("migration_flags", NULL, NULL);
 		out_null("state", NULL, NULL);
-		out_str("status", NULL, "free");
+		report_status(&d, "-", state, sizeof(state));
 	}
 	text_row(di->name, di->driver[0] ? di->driver : "-", grp,
 		 di->cdev[0] ? di->cdev : "-", mig, state);

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "device.h"
+#include "devops.h"
 #include "endpoint.h"
 #include "fsm.h"
 #include "log.h"
@@ -245,7 +246,7 @@ static void abort_restore(struct restore_ctx *c)
 	const char *how = "left in ";
 	uint32_t st;
 
-	if (vfio_get_state(c->d.fd, &st)) {
+	if (dv_get_state(&c->d, &st)) {
 		err("restore %s: the device state cannot be read back", c->d.info.name);
 		return;
 	}
@@ -253,7 +254,7 @@ static void abort_restore(struct restore_ctx *c)
 	if (st == ST_RESUMING || st == ST_ERROR) {
 		how = st == ST_ERROR ? "reset from error: now " :
 				       "reset to abort resuming: now ";
-		if (!vfio_reset(c->d.fd) && !vfio_get_state(c->d.fd, &st)) {
+		if (!dv_reset(&c->d) && !dv_get_state(&c->d, &st)) {
 			c->cur = st;
 			c->reset = true;
 		} else {

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "device.h"
+#include "devops.h"
 #include "endpoint.h"
 #include "fsm.h"
 #include "log.h"
@@ -95,7 +96,7 @@ static const struct argp save_argp = {
 	common_children, NULL, NULL
 };
 
-static void fill_ident(const struct vdev *d, struct stream_ident *id)
+static void fill_ident(struct vdev *d, struct stream_ident *id)
 {
 	const struct devinfo *di = &d->info;
 
@@ -111,7 +112,7 @@ static void fill_ident(const struct vdev *d, struct stream_ident *id)
 	snprintf(id->driver, sizeof(id->driver), "%s", di->driver);
 	snprintf(id->mdev_type, sizeof(id->mdev_type), "%s", di->mdev_type);
 	snprintf(id->tool, sizeof(id->tool), "vfiomig %s", VFIOMIG_VERSION);
-	if (vfio_data_size(d->fd, &id->size_estimate))
+	if (dv_data_size(d, &id->size_estimate))
 		id->size_estimate = 0;
 }
 

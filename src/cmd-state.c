@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "device.h"
+#include "devops.h"
 #include "fsm.h"
 #include "log.h"
 #include "output.h"
@@ -146,16 +147,16 @@ static int set_failed(struct vdev *d, uint32_t t, int e)
 	uint32_t st;
 
 	out_str("error", NULL, strerrorname_np(-e) ? strerrorname_np(-e) : "E?");
-	if (vfio_get_state(d->fd, &st)) {
+	if (dv_get_state(d, &st)) {
 		err("state %s on %s: %s SET: %s; the state cannot be read back",
 		    fsm_name(t), d->info.name, IOCTL_NAME_MIG_STATE, errstr(e));
 		return -VM_E_STATE;
 	}
 	if (st == ST_RESUMING) {
-		int r = vfio_reset(d->fd);
+		int r = dv_reset(d);
 
 		if (!r)
-			vfio_get_state(d->fd, &st);
+			dv_get_state(d, &st);
 		err("state %s on %s: %s SET: %s; device was in resuming, reset to "
 		    "abort it: now %s", fsm_name(t), d->info.name,
 		    IOCTL_NAME_MIG_STATE, errstr(e), r ? "unknown" : fsm_name(st));
@@ -176,7 +177,7 @@ static int step(struct vdev *d, uint32_t *cur, uint32_t t)
 	out_obj_open(NULL);
 	out_str("request", NULL, fsm_name(t));
 	print_path(d, *cur, t);
-	r = vfio_set_state(d->fd, t, &data_fd);
+	r = dv_set_state(d, t, &data_fd);
 	if (r) {
 		r = set_failed(d, t, r);
 		out_obj_close();
@@ -232,7 +233,7 @@ int cmd_state(int argc, char **argv)
 		for (int i = 0; i < a.n && !r; i++)
 			r = step(&d, &cur, a.target[i]);
 		out_arr_close();
-		if (r && vfio_get_state(d.fd, &cur))
+		if (r && dv_get_state(&d, &cur))
 			cur = (uint32_t)-1;
 	}
 	report_state("state", "state", (int)cur);

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "device.h"
+#include "devops.h"
 #include "fsm.h"
+#include "holder.h"
 #include "log.h"
 #include "owner.h"
 #include "vfio.h"
@@ -18,7 +20,8 @@
 
 const char *open_path_name(enum open_path p)
 {
-	return p == PATH_CDEV ? "cdev" : p == PATH_GROUP ? "group" : "none";
+	return p == PATH_CDEV ? "cdev" : p == PATH_GROUP ? "group" :
+	       p == PATH_HOLDER ? "holder" : "none";
 }
 
 static bool kernel_older(int major, int minor)
@@ -196,6 +199,14 @@ int dev_open_info(const struct devinfo *di, enum open_mode mode, bool quiet,
 			    di->driver);
 		return -VM_E_NOTVFIO;
 	}
+	/* A device that vfiomig hold holds is used through the holder. */
+	if (!opts.no_holder) {
+		r = holder_connect(di, quiet, d);
+		if (r < 0)
+			dev_close(d);
+		if (r)
+			return r < 0 ? r : 0;
+	}
 	if (mode == OPEN_CDEV && !di->cdev[0]) {
 		if (!quiet)
 			err("opening %s: no VFIO cdev (Linux 6.6 with "
@@ -243,9 +254,9 @@ int dev_close(struct vdev *d)
 	uint32_t st;
 	int r = 0;
 
-	if (d->fd >= 0 && d->has_mig && !vfio_get_state(d->fd, &st) &&
+	if (d->fd >= 0 && d->has_mig && !dv_get_state(d, &st) &&
 	    st == ST_RESUMING) {
-		r = vfio_reset(d->fd);
+		r = dv_reset(d);
 		warn("%s was left in resuming: reset to abort it (%s)",
 		     d->info.name, r ? errstr(r) : "now running");
 	}
@@ -258,13 +269,13 @@ int dev_close(struct vdev *d)
 
 bool dev_probe_mig(struct vdev *d)
 {
-	d->has_mig = !vfio_mig_flags(d->fd, &d->flags);
+	d->has_mig = !dv_mig_flags(d, &d->flags);
 	return d->has_mig;
 }
 
 int dev_need_mig(struct vdev *d)
 {
-	int r = vfio_mig_flags(d->fd, &d->flags);
+	int r = dv_mig_flags(d, &d->flags);
 
 	if (!r) {
 		d->has_mig = true;
@@ -287,7 +298,7 @@ int dev_need_mig(struct vdev *d)
 
 int dev_get_state(struct vdev *d, uint32_t *state)
 {
-	int r = vfio_get_state(d->fd, state);
+	int r = dv_get_state(d, state);
 
 	if (r)
 		err("%s GET on %s: %s", IOCTL_NAME_MIG_STATE, d->info.name,
@@ -298,10 +309,10 @@ int dev_get_state(struct vdev *d, uint32_t *state)
 int dev_reset(struct vdev *d, int *state_after)
 {
 	uint32_t st;
-	int r = vfio_reset(d->fd);
+	int r = dv_reset(d);
 
 	*state_after = -1;
-	if (d->has_mig && !vfio_get_state(d->fd, &st))
+	if (d->has_mig && !dv_get_state(d, &st))
 		*state_after = (int)st;
 	return r;
 }

@@ -13,7 +13,8 @@
 #include "sysfs.h"
 #include "vfiomig.h"
 
-enum open_path { PATH_NONE, PATH_CDEV, PATH_GROUP };
+/* PATH_HOLDER: a vfiomig hold process has it; fd is our socket to it. */
+enum open_path { PATH_NONE, PATH_CDEV, PATH_GROUP, PATH_HOLDER };
 
 struct vdev {
 	struct devinfo info;
@@ -24,6 +25,8 @@ struct vdev {
 	int iommu_fd;     /* cdev path: /dev/iommu */
 	uint64_t flags;   /* migration flags, valid when has_mig */
 	bool has_mig;
+	int holder_pid;   /* PATH_HOLDER: the holder, and how it opened it */
+	enum open_path held_path;
 };
 
 const char *open_path_name(enum open_path p);

@@ -33,6 +33,8 @@ static const struct cmd commands[] = {
 	{ "restore", cmd_restore, "DEV", "restore a saved stream into a device (stdin or -i FILE)" },
 	{ "inspect", cmd_inspect, "[FILE]", "describe and verify a saved stream, no device needed" },
 	{ "check", cmd_check, "DEV", "check the device's migration driver against the protocol" },
+	{ "hold", cmd_hold, "DEV...", "keep devices open and serve other commands for them" },
+	{ "release", cmd_release, "DEV", "end holding a device" },
 	{ "list", cmd_list, "", "list VFIO devices with their migration support" },
 	{ "devlink", cmd_devlink, "show|set ...", "show VF devlink ports, set their migratable capability" },
 	{ "prepare", cmd_prepare, "VF", "enable migratable, bind the VF to its VFIO variant driver" },

@@ -7,6 +7,7 @@
 
 #include "endpoint.h"
 #include "fsm.h"
+#include "devops.h"
 #include "log.h"
 #include "output.h"
 #include "report.h"
@@ -52,7 +53,7 @@ void on_failure(struct save_ctx *c)
 	if (st >= 0)
 		c->cur = (uint32_t)st;
 	if (c->a->policy == POLICY_RESET) {
-		if (vfio_reset(c->d.fd) || (st = dev_settle(&c->d)) < 0) {
+		if (dv_reset(&c->d) || (st = dev_settle(&c->d)) < 0) {
 			err("save %s: reset failed; the device state is unknown", name);
 			return;
 		}

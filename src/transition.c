@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "fsm.h"
+#include "devops.h"
 #include "log.h"
 #include "output.h"
 #include "transition.h"
@@ -25,11 +26,11 @@ static int set_one(struct vdev *d, uint32_t *cur, uint32_t t, int *data_fd,
 	uint32_t st;
 
 	dbg("%s: requesting %s -> %s", d->info.name, fsm_name(*cur), fsm_name(t));
-	r = vfio_set_state(d->fd, t, &fd);
+	r = dv_set_state(d, t, &fd);
 	if (log && log->n < (int)(sizeof(log->arc) / sizeof(log->arc[0])))
 		log->arc[log->n++] = (struct arc_time){ *cur, t, now() - start };
 	if (r) {
-		int where = vfio_get_state(d->fd, &st) ? -1 : (int)st;
+		int where = dv_get_state(d, &st) ? -1 : (int)st;
 
 		err("%s -> %s on %s: %s SET: %s; device is in %s", fsm_name(*cur),
 		    fsm_name(t), d->info.name, IOCTL_NAME_MIG_STATE, errstr(r),
@@ -73,11 +74,11 @@ int dev_settle(struct vdev *d)
 {
 	uint32_t st;
 
-	if (vfio_get_state(d->fd, &st))
+	if (dv_get_state(d, &st))
 		return -1;
 	if (st != ST_RESUMING)
 		return (int)st;
-	if (vfio_reset(d->fd) || vfio_get_state(d->fd, &st))
+	if (dv_reset(d) || dv_get_state(d, &st))
 		return -1;
 	return (int)st;
 }

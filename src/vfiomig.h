@@ -17,6 +17,7 @@ struct vm_opts {
 	bool quiet;
 	int verbose;
 	enum open_mode open;
+	bool no_holder;   /* open directly even when a holder holds it */
 };
 extern struct vm_opts opts;
 
@@ -80,6 +81,8 @@ int cmd_inspect(int argc, char **argv);
 int cmd_devlink(int argc, char **argv);
 int cmd_prepare(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_hold(int argc, char **argv);
+int cmd_release(int argc, char **argv);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -12,6 +12,12 @@
  * reads to a temporary end in PRE_COPY and on to the real end once
  * STOP_COPY is reached. Disabling a session marks its page dead (reads
  * and writes are then ENODEV, as with migf->disabled) and unlinks it.
+ *
+ * Only the driver ends a session: closing a data fd, in the process that
+ * made it or in one it was passed to, just drops that process's mapping,
+ * as the kernel's file lives while any fd refers to it (and mtty holds
+ * its migf anyway). The page also names its device and direction, so a
+ * process that receives the fd can tell what it is (data_adopt()).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fake.h"
@@ -60,7 +67,7 @@ static void page_unmap(struct fake_page *pg)
 
 /* Create the session file and open the data fd on it. */
 static int open_session(const char *name, const char *file,
-			const struct fake_cfg *cfg, const struct fake_page *pg)
+			const struct fake_cfg *cfg, struct fake_page *pg)
 {
 	bool save = *file == 's';
 	char path[PATH_MAX];
@@ -69,6 +76,9 @@ static int open_session(const char *name, const char *file,
 
 	if (dev_file(path, sizeof(path), name, file))
 		return -ENAMETOOLONG;
+	pg->magic = FAKE_PAGE_MAGIC;
+	pg->resume = !save;
+	snprintf(pg->name, sizeof(pg->name), "%s", name);
 	fd = real.open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
@@ -294,4 +304,59 @@ int data_ioctl(struct fake_fd *e, int fd, unsigned long req, void *arg)
 	}
 	dev_unlock(lk);
 	return ret;
+}
+
+/*
+ * Read the page behind @fd through /proc, which reaches the file even
+ * when the fd is write-only (resume) or the session was already unlinked.
+ * Anything that is not a session file of ours is left alone.
+ */
+static bool session_page(int fd, const char *proc, struct fake_page *pg)
+{
+	struct stat st;
+	ssize_t n;
+	int rfd;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < FAKE_PAGE)
+		return false;
+	rfd = real.open(proc, O_RDONLY | O_CLOEXEC);
+	if (rfd < 0)
+		return false;
+	n = real.pread(rfd, pg, sizeof(*pg), 0);
+	real.close(rfd);
+	return n == (ssize_t)sizeof(*pg) && pg->magic == FAKE_PAGE_MAGIC &&
+	       memchr(pg->name, '\0', sizeof(pg->name));
+}
+
+/*
+ * @fd arrived by SCM_RIGHTS: if it is a data fd, register it as the data
+ * fd it is, sharing the state of another fd of this process on the same
+ * session as a dup() would (the kernel passes the file, not a copy).
+ * Returns 1 for a data fd, 0 for anything else, -errno when a data fd
+ * could not be set up. Caller holds fdtab_lock().
+ */
+int data_adopt(int fd)
+{
+	struct fake_fd *e, *twin;
+	struct fake_page pg;
+	struct fake_cfg cfg;
+	char proc[32];
+	int ret;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (!session_page(fd, proc, &pg))
+		return 0;
+	twin = fdtab_twin(fd);
+	if (twin && twin == fdtab_get(fd))
+		return 1;	/* already ours: it came back at its number */
+	e = fdtab_add(fd, pg.resume ? FK_RESUME : FK_SAVE, pg.name);
+	if (!e)
+		return -EMFILE;
+	if (twin) {
+		e->ds = data_ref(twin->ds);
+		return 1;
+	}
+	ret = cfg_load(pg.name, &cfg) ? -ENODEV :
+	      data_attach(e, fd, proc, &cfg);
+	return ret ? ret : 1;
 }

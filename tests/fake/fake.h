@@ -121,7 +121,18 @@
  * the device's last fd closed, a new session) fail ENODEV. Data fds
  * cannot seek (lseek/pread/pwrite: ESPIPE) nor splice (copy_file_range,
  * sendfile, splice: EINVAL, so cat falls back to read()); dup()s share
- * the session.
+ * the session. Closing a data fd never ends its session, in any process.
+ *
+ * Passing data fds (passfd.c). A data fd sent to another process with
+ * SCM_RIGHTS works there as in the process that got it from the ioctl:
+ * recvmsg() and recvmmsg() register every data fd they deliver, with the
+ * same session (ENODEV once it ends, pre-copy ends, STOP_COPY extension,
+ * PRECOPY_INFO, backing=file, rate=) and the receiver's own
+ * VFIOMIG_FAKE_READ_FAIL, WRITE_FAIL and SHORT, read at the recvmsg(); a
+ * fault thus fires once per session per process. Rate deadlines and
+ * faults are per process. Only data fds are recognised: a passed device,
+ * group, container, iommufd or cdev fd, or a source, stays a plain fd on
+ * its file in the receiver, and its ioctls are not answered.
  *
  * Data fds are real fds on .fake/NAME/save or resume, whose first page
  * (struct fake_page) is mapped by every process holding the fd, so the
@@ -142,9 +153,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <dirent.h>
+#include <time.h>
 
 #include "compat.h"
 
@@ -182,6 +195,9 @@ struct real_fns {
 				   unsigned int);
 	ssize_t (*sendfile)(int, int, off_t *, size_t);
 	ssize_t (*splice)(int, off_t *, int, off_t *, size_t, unsigned int);
+	ssize_t (*recvmsg)(int, struct msghdr *, int);
+	int (*recvmmsg)(int, struct mmsghdr *, unsigned int, int,
+			struct timespec *);
 	char *(*realpath)(const char *, char *);
 	DIR *(*opendir)(const char *);
 };
@@ -234,6 +250,7 @@ struct fake_fd {
 };
 
 struct fake_fd *fdtab_get(int fd);
+struct fake_fd *fdtab_twin(int fd);
 struct fake_fd *fdtab_add(int fd, enum fake_kind kind, const char *name);
 struct data_sess *fdtab_data(int fd);
 void fdtab_drop(int fd);
@@ -311,6 +328,7 @@ int backing_open(const char *name, const struct pattern *pat,
 
 /* ---- datafd.c: migration data sessions ---- */
 #define FAKE_PAGE	4096	/* exact resume bytes follow the page */
+#define FAKE_PAGE_MAGIC	0x53564656	/* "VFVS": a session file */
 
 /* First page of a session file, shared by the driver and the fd. */
 struct fake_page {
@@ -325,6 +343,10 @@ struct fake_page {
 	uint32_t bad;		/* resume: not a pattern image */
 	uint64_t bad_at;	/* resume: first wrong byte */
 	uint8_t hdr[PAT_HDR];	/* resume: the header as written */
+	/* what a process that receives the fd needs to know what it is */
+	uint32_t magic;		/* FAKE_PAGE_MAGIC */
+	uint32_t resume;	/* resuming session, else saving */
+	char name[FAKE_NAME_MAX];	/* the device */
 };
 
 uint64_t page_avail(const struct fake_page *pg);
@@ -335,6 +357,7 @@ bool data_save_exists(const char *name);
 int data_resume_open(const char *name, const struct fake_cfg *cfg);
 int data_resume_load(const char *name, const struct fake_cfg *cfg);
 void data_disable(const char *name);
+int data_adopt(int fd);
 int data_ioctl(struct fake_fd *e, int fd, unsigned long req, void *arg);
 
 /* ---- dataio.c: read()/write() on data fds ---- */

@@ -95,6 +95,27 @@ struct data_sess *fdtab_data(int fd)
 	return ds;
 }
 
+/*
+ * A data fd of this process on the same file as @fd, @fd included. The
+ * fake opens each session file once, so the same file is the same open
+ * file description, whose fds share fault and rate state like dups.
+ */
+struct fake_fd *fdtab_twin(int fd)
+{
+	struct stat st;
+	int i;
+
+	if (fstat(fd, &st))
+		return NULL;
+	for (i = 0; i < FDTAB_MAX; i++) {
+		if (tab[i].ds && tab[i].kind != FK_SOURCE &&
+		    tab[i].st_dev == st.st_dev && tab[i].st_ino == st.st_ino &&
+		    fdtab_get(i))
+			return &tab[i];
+	}
+	return NULL;
+}
+
 /* Close an fd the library made and never handed out. */
 void fdtab_drop(int fd)
 {

@@ -54,6 +54,8 @@ void fake_init(void)
 	LOAD(copy_file_range);
 	LOAD(sendfile);
 	LOAD(splice);
+	LOAD(recvmsg);
+	LOAD(recvmmsg);
 	LOAD(realpath);
 	LOAD(opendir);
 	done = true;

@@ -164,6 +164,7 @@ static ssize_t read_all(int fd, unsigned char *buf, size_t len)
 #include "selftest-cases.inc"
 #include "selftest-data.inc"
 #include "selftest-bugs.inc"
+#include "selftest-pass.inc"
 
 int main(int argc, char **argv)
 {
@@ -195,6 +196,7 @@ int main(int argc, char **argv)
 	test_env();
 	test_datafd();
 	test_bugs();
+	test_passfd();
 
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

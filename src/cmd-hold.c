@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfiomig hold DEV...: open devices and keep them open, serving other
+ * vfiomig commands over one unix socket per device. What a driver does
+ * on close (mlx5: back to running) then no longer happens between the
+ * commands of a runbook, so they act on one device session everywhere.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "holder-server.h"
+#include "log.h"
+#include "output.h"
+#include "pump.h"
+
+enum { OPT_DAEMON = 0x100, OPT_PIDFILE };
+
+struct hold_args {
+	const char *dev[MAX_HELD];
+	int n;
+	bool daemon;
+	const char *pidfile;
+};
+
+static const struct argp_option hold_options[] = {
+	{ "daemon", OPT_DAEMON, NULL, 0, "Serve in the background once the sockets listen", 0 },
+	{ "pidfile", OPT_PIDFILE, "FILE", 0, "Write the serving process's pid to FILE", 0 },
+	{ 0 }
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct hold_args *a = state->input;
+
+	switch (key) {
+	case OPT_DAEMON:
+		a->daemon = true;
+		break;
+	case OPT_PIDFILE:
+		a->pidfile = arg;
+		break;
+	case ARGP_KEY_ARG:
+		if (a->n == MAX_HELD)
+			argp_error(state, "at most %d devices", MAX_HELD);
+		a->dev[a->n++] = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!a->n)
+			argp_error(state, "missing device");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp hold_argp = {
+	hold_options, parse, "DEV...",
+	"Open the devices and keep them open, serving every other vfiomig "
+	"command that names one of them through a unix socket per device "
+	"(in $VFIOMIG_RUNDIR, default /run/vfiomig; directory 0700, sockets "
+	"0600; only root and the holder's own user are served). A data "
+	"session's fd is passed to the command itself, so data never goes "
+	"through the holder. One command at a time per device: a second one "
+	"gets a busy error. 'vfiomig release DEV', SIGTERM or SIGINT ends "
+	"holding and leaves the devices in the state they are in.",
+	common_children, NULL, NULL
+};
+
+static void announce(const struct holder *hs, pid_t pid)
+{
+	out_begin();
+	out_int("pid", NULL, pid);
+	out_arr_open("devices", NULL);
+	for (int i = 0; i < hs->n; i++) {
+		const struct held *h = &hs->dev[i];
+
+		out_text("holding %s (opened through %s) at %s\n", h->d.info.name,
+			 open_path_name(h->d.path), h->sock);
+		out_obj_open(NULL);
+		out_str("device", NULL, h->d.info.name);
+		out_str("open_path", NULL, open_path_name(h->d.path));
+		out_str("socket", NULL, h->sock);
+		out_obj_close();
+	}
+	out_arr_close();
+	out_end();
+}
+
+static int write_pidfile(const char *path, pid_t pid)
+{
+	FILE *f;
+
+	if (!path)
+		return 0;
+	f = fopen(path, "we");
+	if (!f || fprintf(f, "%d\n", (int)pid) < 0 || fclose(f)) {
+		err("hold: writing %s: %s", path, errstr(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Fork: the parent reports and leaves, the child serves. 0 in the child. */
+static int daemonize(const struct holder *hs, const char *pidfile)
+{
+	pid_t pid;
+	int null;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		int r = write_pidfile(pidfile, pid);
+
+		announce(hs, pid);
+		/* The child owns the devices now: no cleanup here. */
+		_exit(r ? EXIT_FAIL : EXIT_OK);
+	}
+	setsid();
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		close(null);
+	}
+	return 0;
+}
+
+static int open_all(struct holder *hs, const struct hold_args *a)
+{
+	for (int i = 0; i < a->n; i++) {
+		struct held *h = &hs->dev[i];
+		int r = dev_open(a->dev[i], &h->d);
+
+		h->listen = h->client = -1;
+		if (r)
+			return r;
+		hs->n = i + 1;
+		/* Flags plan a --then of release; no migration is fine here. */
+		dev_probe_mig(&h->d);
+		r = holder_listen(h);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int cmd_hold(int argc, char **argv)
+{
+	struct hold_args a = { 0 };
+	struct holder *hs;
+	int r;
+
+	cmd_parse(&hold_argp, argc, argv, &a);
+	hs = calloc(1, sizeof(*hs));
+	if (!hs)
+		return -ENOMEM;
+	hs->uid = getuid();
+	opts.no_holder = true; /* the holder opens its devices itself */
+	r = open_all(hs, &a);
+	if (!r && a.daemon)
+		r = daemonize(hs, a.pidfile);
+	else if (!r)
+		r = write_pidfile(a.pidfile, getpid());
+	if (!r) {
+		if (!a.daemon)
+			announce(hs, getpid());
+		catch_signals();
+		r = holder_serve(hs);
+		if (vm_signal)
+			info("hold: %s: releasing", sigabbrev_np(vm_signal));
+	}
+	for (int i = 0; i < hs->n; i++)
+		if (!hs->dev[i].released)
+			holder_drop(&hs->dev[i]);
+	if (a.pidfile && !r)
+		unlink(a.pidfile);
+	free(hs);
+	return r;
+}

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vfiomig release DEV: end holding a device, optionally moving it first. */
+#include <errno.h>
+
+#include "cli.h"
+#include "device.h"
+#include "fsm.h"
+#include "holder.h"
+#include "log.h"
+#include "output.h"
+#include "report.h"
+#include "save.h"
+
+enum { OPT_THEN = 0x100 };
+
+struct release_args {
+	const char *dev;
+	uint32_t then;
+};
+
+static const struct argp_option release_options[] = {
+	{ "then", OPT_THEN, "STATE", 0, "Move the device to STATE before releasing it", 0 },
+	{ 0 }
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct release_args *a = state->input;
+
+	switch (key) {
+	case OPT_THEN:
+		if (parse_then(arg, &a->then))
+			argp_error(state, "--then: '%s' is not a state a command can end in", arg);
+		break;
+	case ARGP_KEY_ARG:
+		if (a->dev)
+			argp_error(state, "extra argument '%s'", arg);
+		a->dev = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!a->dev)
+			argp_error(state, "missing device");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp release_argp = {
+	release_options, parse, "DEV",
+	"End holding DEV: the holder closes it (leaving it in the state it is "
+	"in, or in --then STATE) and removes its socket; a holder with no "
+	"devices left exits. What the driver does on that close is its own "
+	"choice (mlx5 returns to running).",
+	common_children, NULL, NULL
+};
+
+int cmd_release(int argc, char **argv)
+{
+	struct release_args a = { .then = HOLD_NO_STATE };
+	struct hold_resp resp = { 0 };
+	struct vdev d;
+	int r, wr, st;
+
+	cmd_parse(&release_argp, argc, argv, &a);
+	r = dev_open(a.dev, &d);
+	if (r)
+		return r;
+	if (d.path != PATH_HOLDER) {
+		err("release %s: not held by vfiomig hold", d.info.name);
+		dev_close(&d);
+		return -EINVAL;
+	}
+	r = holder_call(&d, HOP_RELEASE, a.then, 0, &resp, NULL);
+	/* The state is known only when the holder answered. */
+	st = resp.magic == HOLD_RESP_MAGIC ? (int)resp.u32 : -1;
+	if (r)
+		err("release %s: %s%s; device is in %s", d.info.name,
+		    a.then != HOLD_NO_STATE ? "moving it failed: " : "", errstr(r),
+		    st < 0 ? "an unknown state" : fsm_name(st));
+	out_begin();
+	out_str("device", NULL, d.info.name);
+	out_bool("released", NULL, r == 0);
+	out_int("holder_pid", NULL, d.holder_pid);
+	report_state("state", "state", st);
+	wr = out_end();
+	/* The holder closed the connection; there is nothing to reset here. */
+	d.has_mig = false;
+	dev_close(&d);
+	return r ? -VM_E_STATE : wr;
+}

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfiomig hold's server: a poll loop over one listening socket per held
+ * device and at most one client per device. Requests are validated field
+ * by field before anything reaches an ioctl; a bad request ends that
+ * client's connection, never the holder.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "devops.h"
+#include "fsm.h"
+#include "holder.h"
+#include "holder-server.h"
+#include "log.h"
+#include "pump.h"
+#include "transition.h"
+#include "vfio.h"
+
+static int make_dir(void)
+{
+	const char *dir = holder_dir();
+	struct stat st;
+
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	if (stat(dir, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+		return -EPERM;
+	return chmod(dir, 0700) ? -errno : 0;
+}
+
+/* A socket file already there: a live holder (busy) or a dead one's. */
+static int claim_path(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int s, r;
+
+	if (access(path, F_OK))
+		return 0;
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	r = connect(s, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
+	close(s);
+	if (!r)
+		return -EBUSY;
+	return unlink(path) ? -errno : 0;
+}
+
+int holder_listen(struct held *h)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int r = make_dir();
+
+	h->listen = h->client = -1;
+	if (r) {
+		err("hold: socket directory %s: %s", holder_dir(), errstr(r));
+		return r;
+	}
+	holder_sock_path(h->d.info.name, h->sock, sizeof(h->sock));
+	if (strlen(h->sock) >= sizeof(sa.sun_path)) {
+		err("hold: socket path %s is too long", h->sock);
+		return -ENAMETOOLONG;
+	}
+	r = claim_path(h->sock);
+	if (r) {
+		err("hold %s: %s", h->d.info.name, r == -EBUSY ?
+		    "already held by another vfiomig hold" : errstr(r));
+		return r;
+	}
+	h->listen = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", h->sock);
+	if (h->listen < 0 || bind(h->listen, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    chmod(h->sock, 0600) || listen(h->listen, 4)) {
+		r = -errno;
+		err("hold %s: listening on %s: %s", h->d.info.name, h->sock, errstr(r));
+		return r;
+	}
+	return 0;
+}
+
+static void reply(int sock, uint16_t op, int err_, const struct hold_resp *in,
+		  int fd)
+{
+	struct hold_resp r = { 0 };
+
+	if (in)
+		r = *in;
+	r.magic = HOLD_RESP_MAGIC;
+	r.version = HOLD_VERSION;
+	r.op = op;
+	r.err = err_;
+	hold_send(sock, &r, sizeof(r), fd);
+}
+
+/* A client leaving a device in resuming leaves it for nobody: abort it. */
+static void disconnect(struct held *h)
+{
+	uint32_t st;
+
+	close(h->client);
+	h->client = -1;
+	if (!dv_get_state(&h->d, &st) && st == ST_RESUMING) {
+		dv_reset(&h->d);
+		warn("hold %s: a client left it in resuming: reset", h->d.info.name);
+	}
+}
+
+static bool valid_request(const struct hold_req *q)
+{
+	if (q->magic != HOLD_REQ_MAGIC || q->version != HOLD_VERSION ||
+	    q->op < HOP_HELLO || q->op >= HOP_MAX)
+		return false;
+	switch (q->op) {
+	case HOP_SET_STATE:
+		return q->arg0 < 256 && !q->arg1;
+	case HOP_PROBE:
+		return q->arg0 <= VFIO_DEVICE_FEATURE_MASK &&
+		       (q->arg1 == VFIO_DEVICE_FEATURE_GET ||
+			q->arg1 == VFIO_DEVICE_FEATURE_SET);
+	case HOP_RELEASE:
+		return (q->arg0 < ST_NR || q->arg0 == HOLD_NO_STATE) && !q->arg1;
+	default:
+		return !q->arg0 && !q->arg1;
+	}
+}
+
+static void release(struct held *h, uint32_t then, struct hold_resp *r)
+{
+	uint32_t cur = 0;
+
+	r->err = dv_get_state(&h->d, &cur);
+	if (!r->err && then != HOLD_NO_STATE && then != cur)
+		r->err = dev_goto(&h->d, &cur, then, NULL, NULL) ? -EIO : 0;
+	r->u32 = cur;
+	info("hold %s: released in %s", h->d.info.name, fsm_name(cur));
+}
+
+/* Carry out one valid request; returns the errno for the response. */
+static int dispatch(struct held *h, const struct hold_req *q,
+		    struct hold_resp *r, int *fd)
+{
+	uint32_t st;
+	int e;
+
+	*fd = -1;
+	switch (q->op) {
+	case HOP_HELLO:
+		snprintf(r->name, sizeof(r->name), "%s", h->d.info.name);
+		r->u32 = h->d.path;
+		r->u64 = (uint64_t)getpid();
+		return 0;
+	case HOP_GET_STATE:
+		e = dv_get_state(&h->d, &st);
+		r->u32 = st;
+		return e;
+	case HOP_SET_STATE:
+		e = dv_set_state(&h->d, q->arg0, fd);
+		if (!dv_get_state(&h->d, &st))
+			r->u32 = st;
+		return e;
+	case HOP_RESET:
+		return dv_reset(&h->d);
+	case HOP_MIG_FLAGS:
+		return dv_mig_flags(&h->d, &r->u64);
+	case HOP_DATA_SIZE:
+		return dv_data_size(&h->d, &r->u64);
+	case HOP_PROBE:
+		return dv_feature_probe(&h->d, q->arg0, q->arg1);
+	case HOP_DEVICE_INFO:
+		return dv_device_flags(&h->d, &r->u32);
+	case HOP_RELEASE:
+		release(h, q->arg0, r);
+		return r->err;
+	}
+	return -EINVAL;
+}
+
+static void serve_request(struct held *h)
+{
+	/* One spare byte: a longer message shows as a wrong size. */
+	union {
+		struct hold_req q;
+		char raw[sizeof(struct hold_req) + 1];
+	} m;
+	struct hold_resp r = { 0 };
+	const struct hold_req *qp = &m.q;
+	int fd, e;
+	ssize_t n = hold_recv(h->client, m.raw, sizeof(m.raw), &fd);
+
+	if (fd >= 0)
+		close(fd); /* clients have no business sending fds */
+	if (n <= 0) {
+		disconnect(h);
+		return;
+	}
+	if (n != sizeof(*qp) || !valid_request(qp)) {
+		warn("hold %s: refused a malformed request (%zd bytes)",
+		     h->d.info.name, n);
+		reply(h->client, n >= 8 ? qp->op : 0, -EPROTO, NULL, -1);
+		disconnect(h);
+		return;
+	}
+	dbg("hold %s: request %u (%u, %u)", h->d.info.name, qp->op, qp->arg0, qp->arg1);
+	e = dispatch(h, qp, &r, &fd);
+	reply(h->client, qp->op, e, &r, fd);
+	if (fd >= 0)
+		close(fd); /* the client has it now */
+	if (qp->op == HOP_RELEASE && !e) {
+		disconnect(h);
+		holder_drop(h);
+	}
+}
+
+static bool peer_allowed(int sock, uid_t uid, pid_t *pid)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cr, &len))
+		return false;
+	*pid = cr.pid;
+	return cr.uid == 0 || cr.uid == uid;
+}
+
+static void accept_client(struct holder *hs, struct held *h)
+{
+	struct hold_resp r = { .u64 = (uint64_t)getpid() };
+	int s = accept4(h->listen, NULL, NULL, SOCK_CLOEXEC);
+	pid_t pid = 0;
+
+	if (s < 0)
+		return;
+	if (!peer_allowed(s, hs->uid, &pid)) {
+		warn("hold %s: refused pid %d: not root or uid %u", h->d.info.name,
+		     (int)pid, (unsigned int)hs->uid);
+		reply(s, HOP_HELLO, -EACCES, &r, -1);
+		close(s);
+	} else if (h->client >= 0) {
+		/* One client at a time keeps the device's session consistent. */
+		reply(s, HOP_HELLO, -EBUSY, &r, -1);
+		close(s);
+	} else {
+		info("hold %s: serving pid %d", h->d.info.name, (int)pid);
+		h->client = s;
+	}
+}
+
+void holder_drop(struct held *h)
+{
+	if (h->client >= 0)
+		disconnect(h);
+	if (h->listen >= 0) {
+		close(h->listen);
+		unlink(h->sock);
+	}
+	h->listen = -1;
+	dev_close(&h->d);
+	h->released = true;
+}
+
+/* pollfd slots: 2 per device, listen then client (fd -1 is ignored). */
+static int build_poll(struct holder *hs, struct pollfd *p)
+{
+	int live = 0;
+
+	for (int i = 0; i < hs->n; i++) {
+		struct held *h = &hs->dev[i];
+
+		p[2 * i] = (struct pollfd){ .fd = h->released ? -1 : h->listen,
+					    .events = POLLIN };
+		p[2 * i + 1] = (struct pollfd){ .fd = h->client, .events = POLLIN };
+		live += !h->released;
+	}
+	return live;
+}
+
+int holder_serve(struct holder *hs)
+{
+	struct pollfd p[2 * MAX_HELD];
+
+	while (!vm_signal && build_poll(hs, p)) {
+		if (poll(p, 2 * hs->n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			err("hold: poll: %s", errstr(-errno));
+			return -errno;
+		}
+		for (int i = 0; i < hs->n; i++) {
+			struct held *h = &hs->dev[i];
+
+			if (p[2 * i + 1].revents && h->client >= 0)
+				serve_request(h);
+			if (p[2 * i].revents && !h->released)
+				accept_client(hs, h);
+		}
+	}
+	return 0;
+}

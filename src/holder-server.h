@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The serving side of vfiomig hold. */
+#ifndef VFIOMIG_HOLDER_SERVER_H
+#define VFIOMIG_HOLDER_SERVER_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "device.h"
+
+#define MAX_HELD 16
+
+struct held {
+	struct vdev d;
+	char sock[PATH_MAX];
+	int listen;        /* listening socket */
+	int client;        /* the one client being served, or -1 */
+	bool released;
+};
+
+struct holder {
+	struct held dev[MAX_HELD];
+	int n;
+	uid_t uid;         /* besides root, the only user served */
+};
+
+/* Open the socket directory and a listening socket for h->dev[i]. */
+int holder_listen(struct held *h);
+/* Serve until every device is released or a signal arrives. */
+int holder_serve(struct holder *hs);
+/* Close a device and its socket, leaving the device as it is. */
+void holder_drop(struct held *h);
+
+#endif

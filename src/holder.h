@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Client and server sides of the holder (see holder-proto.h). */
+#ifndef VFIOMIG_HOLDER_H
+#define VFIOMIG_HOLDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "device.h"
+#include "holder-proto.h"
+
+/* The directory of holder sockets: $VFIOMIG_RUNDIR or /run/vfiomig. */
+const char *holder_dir(void);
+void holder_sock_path(const char *name, char *buf, size_t len);
+
+/*
+ * Connect to the holder of this device, if there is one. Returns 1 with
+ * d set up for PATH_HOLDER, 0 when nobody holds it (a stale socket left
+ * by a dead holder is removed), or a negative code (message printed
+ * unless quiet).
+ */
+int holder_connect(const struct devinfo *di, bool quiet, struct vdev *d);
+/* One request/response; *fd receives a passed data_fd or -1. */
+int holder_call(struct vdev *d, uint16_t op, uint32_t arg0, uint32_t arg1,
+		struct hold_resp *resp, int *fd);
+
+/* Messages on the wire, shared by both sides. */
+int hold_send(int sock, const void *msg, size_t len, int fd);
+/* Returns the byte count (a size other than expected is the caller's to
+ * refuse), 0 at EOF, or -errno; *fd gets a passed fd or -1. */
+ssize_t hold_recv(int sock, void *msg, size_t len, int *fd);
+
+#endif
