@@ -85,7 +85,7 @@ test-fake: vfiomig-asan fake tests/helpers/holdpoke
 test-vm: vfiomig tests/helpers/mtty-uart tests/helpers/holdpoke
 	$(Q)scripts/testbed/run-vm.sh -- env VFIOMIG=$(CURDIR)/vfiomig \
 		$(BATS) tests/bats/kernel.bats tests/bats/kernel-save.bats \
-		tests/bats/kernel-devlink.bats
+		tests/bats/kernel-devlink.bats tests/bats/kernel-hold.bats
 
 # The stream reader under libFuzzer (clang): a short run in make check,
 # FUZZ_SECONDS=600 make fuzz for a long one.

@@ -29,9 +29,9 @@ _vfiomig_vfs() {
 
 _vfiomig() {
 	local cur prev
-	local commands="info state reset save restore inspect check list devlink prepare help"
+	local commands="info state reset save restore inspect check hold release list devlink prepare help"
 	local states="running running_p2p pre_copy pre_copy_p2p stop stop_copy resuming"
-	local options="--json --pretty --verbose --quiet --open= --help --version"
+	local options="--json --pretty --verbose --quiet --open= --no-holder --help --version"
 	local i cmd="" nargs=0
 
 	cur=${COMP_WORDS[COMP_CWORD]}
@@ -84,6 +84,8 @@ _vfiomig() {
 		save) options+=" --output= --precopy --raw --then= --on-error= --progress --no-progress" ;;
 		restore) options+=" --input= --raw --force --then= --progress --no-progress" ;;
 		check) options+=" --rounds=" ;;
+		hold) options+=" --daemon --pidfile=" ;;
+		release) options+=" --then=" ;;
 		prepare) options+=" --driver= --dry-run" ;;
 		esac
 		mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
@@ -99,7 +101,10 @@ _vfiomig() {
 	inspect)
 		[ "$nargs" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		;;
-	info | reset | save | restore | check)
+	hold)
+		mapfile -t COMPREPLY < <(compgen -W "$(_vfiomig_devices)" -- "$cur")
+		;;
+	info | reset | save | restore | check | release)
 		[ "$nargs" -eq 0 ] &&
 			mapfile -t COMPREPLY < <(compgen -W "$(_vfiomig_devices)" -- "$cur")
 		;;

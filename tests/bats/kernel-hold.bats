@@ -1,0 +1,120 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# vfiomig hold against mtty in the test VM: a runbook of separate
+# commands through the holder, save from one held device and restore
+# into another with the UART bytes checked, two clients at once, a killed
+# holder, permissions, malformed requests.
+
+load helpers
+
+UART=$BATS_TEST_DIRNAME/../helpers/mtty-uart
+HOLDPOKE=$BATS_TEST_DIRNAME/../helpers/holdpoke
+
+setup() {
+	source "$TOP/scripts/testbed/guest-lib.bash"
+	in_vm || skip "needs the test VM: run 'make test-vm'"
+	A=$(mtty_create mtty-2)
+	B=$(mtty_create mtty-2)
+	BLOB=$BATS_TEST_TMPDIR/blob
+}
+
+teardown() {
+	local d p
+	for p in ${CLIENT_PID:-}; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	for d in ${A:-} ${B:-}; do
+		"$VFIOMIG" -q release "$d" >/dev/null 2>&1 || true
+	done
+	[ -n "${HOLDER_PID:-}" ] && kill "$HOLDER_PID" 2>/dev/null
+	for d in ${A:-} ${B:-}; do
+		"$VFIOMIG" -q --no-holder reset "$d" >/dev/null 2>&1 || true
+		mtty_remove "$d"
+	done
+}
+
+kstate() {
+	mtty_debugfs_state "$1" | tr '[:upper:]' '[:lower:]'
+}
+
+hold_both() {
+	vm hold --daemon --pidfile "$BATS_TEST_TMPDIR/pid" "$A" "$B"
+	assert_success
+	HOLDER_PID=$(cat "$BATS_TEST_TMPDIR/pid")
+}
+
+@test "a runbook of separate commands through the holder moves UART bytes" {
+	"$UART" "$(mtty_cdev "$A")" 0 write "held-bytes"
+	hold_both
+	vm state "$A" running_p2p
+	assert_success
+	assert_equal "$(kstate "$A")" running_p2p
+	vm -j info "$A"
+	jq_is .open_path holder
+	jq_is .state running_p2p
+	vm save "$A" -o "$BLOB"
+	assert_success
+	assert_equal "$(kstate "$A")" stop
+	vm restore "$B" -i "$BLOB"
+	assert_success
+	assert_equal "$(kstate "$B")" running
+	vm state "$A" running
+	assert_equal "$(kstate "$A")" running
+	vm release "$A"
+	assert_success
+	vm release "$B"
+	assert_success
+	run "$UART" "$(mtty_cdev "$B")" 0 read
+	assert_output "held-bytes"
+}
+
+@test "a held device serves one command at a time" {
+	hold_both
+	vm save "$A" -o "$BLOB"
+	# A restore that waits on its input keeps its connection open.
+	(sleep 3; cat "$BLOB") | "$VFIOMIG" -q restore "$B" &
+	CLIENT_PID=$!
+	sleep 1
+	vm state "$B"
+	assert_failure $EX_BUSY
+	assert_one_error "held by vfiomig hold \(pid $HOLDER_PID\), which is serving another command$"
+	wait $CLIENT_PID
+	CLIENT_PID=
+	vm -j state "$B"
+	assert_success
+	jq_is .state running
+}
+
+@test "a killed holder is followed by a working direct command" {
+	hold_both
+	vm state "$A" stop
+	kill -KILL "$HOLDER_PID"
+	sleep 0.3
+	HOLDER_PID=
+	vm -v -j info "$A"
+	assert_success
+	jq_is .open_path cdev
+	jq_is .state stop
+	[[ "$stderr" == *"removed the stale holder socket"* ]]
+}
+
+@test "an unprivileged user is refused by the holder's socket directory" {
+	requires_cmd setpriv
+	hold_both
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$VFIOMIG" state "$A"
+	assert_failure $EX_NOPERM
+	assert_one_error "cannot reach a holder in /run/vfiomig: permission denied"
+}
+
+@test "malformed requests to a real holder are refused, serving goes on" {
+	hold_both
+	for mode in short long magic op args; do
+		run "$HOLDPOKE" "/run/vfiomig/$A.sock" $mode
+		assert_output EPROTO
+	done
+	vm -j state "$A"
+	assert_success
+	jq_is .state running
+}
