@@ -75,3 +75,21 @@ int cmd_parse(const struct argp *argp, int argc, char **argv, void *input)
 	argv[0] = saved;
 	return e ? -VM_E_USAGE : 0;
 }
+
+error_t parse_one_dev(int key, char *arg, struct argp_state *state,
+		      const char **dev)
+{
+	switch (key) {
+	case ARGP_KEY_ARG:
+		if (*dev)
+			argp_error(state, "extra argument '%s'", arg);
+		*dev = arg;
+		return 0;
+	case ARGP_KEY_END:
+		if (!*dev)
+			argp_error(state, "missing device");
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}

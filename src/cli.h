@@ -15,4 +15,8 @@ extern const struct argp_child common_children[];
  */
 int cmd_parse(const struct argp *argp, int argc, char **argv, void *input);
 
+/* ARGP_KEY_ARG and ARGP_KEY_END for a command that takes one DEV. */
+error_t parse_one_dev(int key, char *arg, struct argp_state *state,
+		      const char **dev);
+
 #endif

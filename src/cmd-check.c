@@ -33,17 +33,8 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--rounds: '%s' is not a number from 1 to %d",
 				   arg, MAX_ROUNDS);
 		break;
-	case ARGP_KEY_ARG:
-		if (a->dev)
-			argp_error(state, "extra argument '%s'", arg);
-		a->dev = arg;
-		break;
-	case ARGP_KEY_END:
-		if (!a->dev)
-			argp_error(state, "missing device");
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return parse_one_dev(key, arg, state, &a->dev);
 	}
 	return 0;
 }

@@ -19,20 +19,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 {
 	struct info_args *a = state->input;
 
-	switch (key) {
-	case ARGP_KEY_ARG:
-		if (a->dev)
-			argp_error(state, "extra argument '%s'", arg);
-		a->dev = arg;
-		break;
-	case ARGP_KEY_END:
-		if (!a->dev)
-			argp_error(state, "missing device");
-		break;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-	return 0;
+	return parse_one_dev(key, arg, state, &a->dev);
 }
 
 static const struct argp info_argp = {

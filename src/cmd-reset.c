@@ -11,20 +11,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 {
 	const char **dev = state->input;
 
-	switch (key) {
-	case ARGP_KEY_ARG:
-		if (*dev)
-			argp_error(state, "extra argument '%s'", arg);
-		*dev = arg;
-		break;
-	case ARGP_KEY_END:
-		if (!*dev)
-			argp_error(state, "missing device");
-		break;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-	return 0;
+	return parse_one_dev(key, arg, state, dev);
 }
 
 static const struct argp reset_argp = {

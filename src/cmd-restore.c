@@ -24,13 +24,12 @@
 #include "transition.h"
 #include "vfio.h"
 
-enum { OPT_THEN = 0x100, OPT_RAW, OPT_FORCE, OPT_PROGRESS, OPT_NO_PROGRESS };
+enum { OPT_FORCE = 0x100 };
 
 struct restore_args {
 	const char *dev, *in;
-	bool raw, force;
-	int progress;
-	uint32_t then;
+	bool force;
+	struct xfer_opts x;
 };
 
 struct restore_ctx {
@@ -49,11 +48,7 @@ struct restore_ctx {
 
 static const struct argp_option restore_options[] = {
 	{ "input", 'i', "FILE", 0, "Read the stream from FILE (default: stdin)", 0 },
-	{ "raw", OPT_RAW, NULL, 0, "Read bare device bytes, no stream framing", 0 },
 	{ "force", OPT_FORCE, NULL, 0, "Restore a stream from a different kind of device", 0 },
-	{ "then", OPT_THEN, "STATE", 0, "State to leave the device in (default: running)", 0 },
-	{ "progress", OPT_PROGRESS, NULL, 0, "Show progress on stderr", 0 },
-	{ "no-progress", OPT_NO_PROGRESS, NULL, 0, "Never show progress", 0 },
 	{ 0 }
 };
 
@@ -62,34 +57,17 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	struct restore_args *a = state->input;
 
 	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->x;
+		break;
 	case 'i':
 		a->in = arg;
-		break;
-	case OPT_RAW:
-		a->raw = true;
 		break;
 	case OPT_FORCE:
 		a->force = true;
 		break;
-	case OPT_THEN:
-		if (parse_then(arg, &a->then))
-			argp_error(state, "--then: '%s' is not a state a command can end in", arg);
-		break;
-	case OPT_PROGRESS:
-	case OPT_NO_PROGRESS:
-		a->progress = key == OPT_PROGRESS;
-		break;
-	case ARGP_KEY_ARG:
-		if (a->dev)
-			argp_error(state, "extra argument '%s'", arg);
-		a->dev = arg;
-		break;
-	case ARGP_KEY_END:
-		if (!a->dev)
-			argp_error(state, "missing device");
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return parse_one_dev(key, arg, state, &a->dev);
 	}
 	return 0;
 }
@@ -103,7 +81,7 @@ static const struct argp restore_argp = {
 	"STATE.\vOn any defect (corrupt or truncated stream, wrong device, the "
 	"driver refusing the data) the device is reset to abort resuming and "
 	"the state it is in is reported.",
-	common_children, NULL, NULL
+	xfer_children, NULL, NULL
 };
 
 static const char *in_name(const struct restore_ctx *c)
@@ -224,7 +202,7 @@ static int do_restore(struct restore_ctx *c)
 	}
 	if (r)
 		return r;
-	r = c->a->raw ? feed_raw(c) : feed_stream(c);
+	r = c->a->x.raw ? feed_raw(c) : feed_stream(c);
 	progress_end(&c->prog);
 	if (r)
 		return r;
@@ -234,7 +212,7 @@ static int do_restore(struct restore_ctx *c)
 		err("restore %s: the driver did not accept the state", c->d.info.name);
 		return -VM_E_DATA;
 	}
-	return dev_goto(&c->d, &c->cur, c->a->then, NULL, &c->log);
+	return dev_goto(&c->d, &c->cur, c->a->x.then, NULL, &c->log);
 }
 
 /*
@@ -286,7 +264,7 @@ static int restore_report(const struct restore_ctx *c, int result)
 	out_str("from", NULL, fsm_name(c->orig));
 	report_state("state", NULL, (int)c->cur);
 	out_bool("reset", NULL, c->reset);
-	out_bool("raw", NULL, c->a->raw);
+	out_bool("raw", NULL, c->a->x.raw);
 	out_u64("bytes", NULL, c->bytes);
 	out_u64("records", NULL, c->records);
 	out_u64("usecs", NULL, (uint64_t)(c->secs * 1e6));
@@ -310,7 +288,7 @@ static int prepare(struct restore_ctx *c)
 		err("restore: out of memory");
 		return -ENOMEM;
 	}
-	if (c->a->raw)
+	if (c->a->x.raw)
 		return 0;
 	r = sr_header(&c->r);
 	if (r)
@@ -320,7 +298,7 @@ static int prepare(struct restore_ctx *c)
 
 int cmd_restore(int argc, char **argv)
 {
-	struct restore_args a = { .then = ST_RUNNING, .progress = -1 };
+	struct restore_args a = { .x = { .then = ST_RUNNING, .progress = -1 } };
 	struct restore_ctx c = { .a = &a, .data_fd = -1 };
 	double t0;
 	int r, wr;
@@ -337,8 +315,7 @@ int cmd_restore(int argc, char **argv)
 			err("restore %s: device untouched: %s", c.d.info.name,
 			    fsm_name(c.cur));
 	} else {
-		progress_init(&c.prog, a.progress > 0 || (a.progress < 0 &&
-				isatty(STDERR_FILENO) && !opts.quiet), c.r.ident.size_estimate);
+		progress_init(&c.prog, xfer_progress(&a.x), c.r.ident.size_estimate);
 		r = do_restore(&c);
 		if (c.data_fd >= 0)
 			close(c.data_fd);

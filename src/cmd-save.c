@@ -28,19 +28,14 @@
 /* Four 1 MiB buffers circulate between the reading and writing threads. */
 #define SAVE_BUF (8u << 20)
 
-enum { OPT_THEN = 0x100, OPT_ON_ERROR, OPT_PROGRESS, OPT_NO_PROGRESS,
-       OPT_RAW, OPT_PRECOPY };
+enum { OPT_ON_ERROR = 0x100, OPT_PRECOPY };
 
 static const struct argp_option save_options[] = {
 	{ "output", 'o', "FILE", 0, "Write the stream to FILE (default: stdout)", 0 },
-	{ "raw", OPT_RAW, NULL, 0, "Write the bare device bytes, no stream framing", 0 },
 	{ "precopy", OPT_PRECOPY, NULL, 0,
 	  "Drain the pre-copy data while the device runs, then stop it", 0 },
-	{ "then", OPT_THEN, "STATE", 0, "State to leave the device in (default: stop)", 0 },
 	{ "on-error", OPT_ON_ERROR, "POLICY", 0,
 	  "On failure: unwind (default: back to the state before save), reset, leave", 0 },
-	{ "progress", OPT_PROGRESS, NULL, 0, "Show progress on stderr", 0 },
-	{ "no-progress", OPT_NO_PROGRESS, NULL, 0, "Never show progress", 0 },
 	{ 0 }
 };
 
@@ -52,35 +47,18 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case 'o':
 		a->out = arg;
 		break;
-	case OPT_RAW:
-		a->raw = true;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->x;
 		break;
 	case OPT_PRECOPY:
 		a->precopy = true;
-		break;
-	case OPT_THEN:
-		if (parse_then(arg, &a->then))
-			argp_error(state, "--then: '%s' is not a state a command can end in", arg);
 		break;
 	case OPT_ON_ERROR:
 		if (parse_policy(arg, &a->policy))
 			argp_error(state, "--on-error: '%s' is not unwind, reset or leave", arg);
 		break;
-	case OPT_PROGRESS:
-	case OPT_NO_PROGRESS:
-		a->progress = key == OPT_PROGRESS;
-		break;
-	case ARGP_KEY_ARG:
-		if (a->dev)
-			argp_error(state, "extra argument '%s'", arg);
-		a->dev = arg;
-		break;
-	case ARGP_KEY_END:
-		if (!a->dev)
-			argp_error(state, "missing device");
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return parse_one_dev(key, arg, state, &a->dev);
 	}
 	return 0;
 }
@@ -93,7 +71,7 @@ static const struct argp save_argp = {
 	"On failure or SIGINT/SIGTERM the device goes back to the state it was "
 	"in (--on-error=unwind), is reset, or is left where it failed; the "
 	"output then has no trailer and no restore accepts it.",
-	common_children, NULL, NULL
+	xfer_children, NULL, NULL
 };
 
 static void fill_ident(struct vdev *d, struct stream_ident *id)
@@ -227,9 +205,7 @@ static int do_save(struct save_ctx *c)
 	int r;
 
 	fill_ident(&c->d, &id);
-	progress_init(&c->prog, c->a->progress > 0 ||
-			     (c->a->progress < 0 && isatty(STDERR_FILENO) && !opts.quiet),
-		      id.size_estimate);
+	progress_init(&c->prog, xfer_progress(&c->a->x), id.size_estimate);
 	r = restart_session(c);
 	if (!r) {
 		r = sw_header(&c->w, &id);
@@ -243,8 +219,8 @@ static int do_save(struct save_ctx *c)
 	if (!r)
 		r = stopcopy_phase(c);
 	progress_end(&c->prog);
-	if (!r && c->a->then != ST_STOP_COPY)
-		r = dev_goto(&c->d, &c->cur, c->a->then, NULL, &c->log);
+	if (!r && c->a->x.then != ST_STOP_COPY)
+		r = dev_goto(&c->d, &c->cur, c->a->x.then, NULL, &c->log);
 	/*
 	 * The trailer goes last: a stream is valid only when the device is
 	 * where --then put it, so a failed save can never be restored while
@@ -257,7 +233,10 @@ static int do_save(struct save_ctx *c)
 
 int cmd_save(int argc, char **argv)
 {
-	struct save_args a = { .then = ST_STOP, .policy = POLICY_UNWIND, .progress = -1 };
+	struct save_args a = {
+		.x = { .then = ST_STOP, .progress = -1 },
+		.policy = POLICY_UNWIND,
+	};
 	struct save_ctx c = { .a = &a, .data_fd = -1 };
 	int r, wr;
 
@@ -281,7 +260,7 @@ int cmd_save(int argc, char **argv)
 	}
 	c.cur = c.orig;
 	c.buf = malloc(SAVE_BUF);
-	if (!c.buf || sw_init(&c.w, c.out_fd, a.raw)) {
+	if (!c.buf || sw_init(&c.w, c.out_fd, a.x.raw)) {
 		err("save: out of memory");
 		r = -ENOMEM;
 	} else {

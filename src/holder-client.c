@@ -125,9 +125,13 @@ int holder_call(struct vdev *d, uint16_t op, uint32_t arg0, uint32_t arg1,
 
 	if (fd)
 		*fd = -1;
-	if (r)
-		return r == -EPIPE ? -ECONNRESET : r;
+	/*
+	 * A holder that refuses us (busy, not allowed) answers and closes at
+	 * once, maybe before our request went out: read its answer anyway.
+	 */
 	n = hold_recv(d->fd, m.raw, sizeof(m.raw), &pfd);
+	if (r && n <= 0)
+		return r == -EPIPE ? -ECONNRESET : r;
 	if (n < 0)
 		return (int)n;
 	*resp = m.r;

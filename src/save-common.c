@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "endpoint.h"
 #include "fsm.h"
 #include "devops.h"
@@ -32,6 +33,54 @@ int parse_policy(const char *s, enum policy *p)
 	else
 		return -1;
 	return 0;
+}
+
+enum { OPT_THEN = 0x200, OPT_RAW, OPT_PROGRESS, OPT_NO_PROGRESS };
+
+static const struct argp_option xfer_options[] = {
+	{ "raw", OPT_RAW, NULL, 0, "The bare device bytes, no stream framing", 0 },
+	{ "then", OPT_THEN, "STATE", 0,
+	  "State to leave the device in (save: stop, restore: running)", 0 },
+	{ "progress", OPT_PROGRESS, NULL, 0, "Show progress on stderr", 0 },
+	{ "no-progress", OPT_NO_PROGRESS, NULL, 0, "Never show progress", 0 },
+	{ 0 }
+};
+
+static error_t xfer_parse(int key, char *arg, struct argp_state *state)
+{
+	struct xfer_opts *x = state->input;
+
+	switch (key) {
+	case OPT_RAW:
+		x->raw = true;
+		break;
+	case OPT_THEN:
+		if (parse_then(arg, &x->then))
+			argp_error(state, "--then: '%s' is not a state a command can end in", arg);
+		break;
+	case OPT_PROGRESS:
+	case OPT_NO_PROGRESS:
+		x->progress = key == OPT_PROGRESS;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp xfer_argp = { xfer_options, xfer_parse, NULL, NULL,
+				       NULL, NULL, NULL };
+
+const struct argp_child xfer_children[] = {
+	{ &xfer_argp, 0, "Transfer options:", 0 },
+	{ &common_argp, 0, "Global options:", 0 },
+	{ 0 }
+};
+
+bool xfer_progress(const struct xfer_opts *x)
+{
+	return x->progress > 0 ||
+	       (x->progress < 0 && isatty(STDERR_FILENO) && !opts.quiet);
 }
 
 double monotonic_secs(void)
@@ -104,7 +153,7 @@ int save_report(const struct save_ctx *c, int result)
 	out_bool("ok", NULL, result == 0);
 	out_str("from", NULL, fsm_name(c->orig));
 	report_state("state", NULL, c->d.fd >= 0 ? (int)c->cur : -1);
-	out_bool("raw", NULL, c->a->raw);
+	out_bool("raw", NULL, c->a->x.raw);
 	out_u64("bytes", NULL, c->w.data_bytes);
 	out_u64("precopy_bytes", NULL, c->pre_bytes);
 	out_u64("stop_copy_bytes", NULL, c->stop_bytes);

@@ -4,6 +4,7 @@
 #define VFIOMIG_SAVE_H
 
 #include <stdbool.h>
+#include <argp.h>
 #include <stdint.h>
 
 #include "device.h"
@@ -13,12 +14,24 @@
 
 enum policy { POLICY_UNWIND, POLICY_RESET, POLICY_LEAVE };
 
+/* Options save and restore share: --raw, --then, --[no-]progress. */
+struct xfer_opts {
+	bool raw;
+	int progress;       /* -1: when stderr is a terminal */
+	uint32_t then;
+};
+
+/* The shared options, then the global ones; child 0's input is a
+ * struct xfer_opts, set by the command's parser at ARGP_KEY_INIT. */
+extern const struct argp_child xfer_children[];
+/* Show progress? */
+bool xfer_progress(const struct xfer_opts *x);
+
 struct save_args {
 	const char *dev;
 	const char *out;
-	bool raw, precopy;
-	int progress;       /* -1: when stderr is a terminal */
-	uint32_t then;
+	bool precopy;
+	struct xfer_opts x;
 	enum policy policy;
 };
 
