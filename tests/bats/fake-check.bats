@@ -84,3 +84,18 @@ check_bug() {
 	fvm check --rounds 101 $PCI
 	assert_failure $EX_USAGE
 }
+
+@test "fake check: SIGINT stops the checks and leaves the device running" {
+	not_under_valgrind
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" check --rounds 100 $PCI >/dev/null \
+		2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	sleep 1
+	kill -INT $pid
+	rc=0
+	wait $pid || rc=$?
+	assert_equal "$rc" 8
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output "vfiomig: check $PCI: interrupted by INT; device running again"
+	assert_equal "$(fstate $PCI)" running
+}

@@ -22,7 +22,7 @@ teardown() {
 }
 
 start_holder() {
-	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" hold "$@" >"$BATS_TEST_TMPDIR/hold.out" \
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -v hold "$@" >"$BATS_TEST_TMPDIR/hold.out" \
 		2>"$BATS_TEST_TMPDIR/hold.err" &
 	HOLDER_PID=$!
 	for _ in $(seq 50); do
@@ -42,27 +42,36 @@ start_holder() {
 }
 
 @test "fake hold: with a holder, separate commands act on one device session" {
-	start_holder $RESETTER
-	fvm state $RESETTER stop
+	# The README's runbook, on a device that resets on close like mlx5.
+	A=$RESETTER B=$PCI
+	cd "$BATS_TEST_TMPDIR"
+	fvm hold --daemon --pidfile hold.pid "$A" "$B"
 	assert_success
-	fvm -j state $RESETTER
+	HOLDER_PID=$(cat hold.pid)
+	fvm state "$A" stop
+	assert_success
+	fvm -j state "$A"
 	jq_is .state stop
-	assert_equal "$(fstate $RESETTER)" stop
-	fvm state $RESETTER running_p2p
+	assert_equal "$(fstate "$A")" stop
+	fvm state "$A" running_p2p
 	assert_success
-	fvm save $RESETTER -o "$BATS_TEST_TMPDIR/blob"
+	fvm save "$A" -o state.vfm
 	assert_success
-	assert_equal "$(fstate $RESETTER)" stop
-	fvm state $RESETTER running
+	assert_equal "$(fstate "$A")" stop
+	fvm restore --force "$B" -i state.vfm
 	assert_success
-	fvm -j info $RESETTER
+	fvm state "$A" running
+	assert_success
+	fvm -j info "$A"
 	jq_is .open_path holder
 	jq_is .state running
-	fvm inspect "$BATS_TEST_TMPDIR/blob"
+	fvm inspect state.vfm
 	assert_success
-	# The data session's fd came to the client: the holder never saw data.
-	fvm restore --force $PCI -i "$BATS_TEST_TMPDIR/blob"
+	fvm release "$A"
 	assert_success
+	fvm release "$B"
+	assert_success
+	HOLDER_PID=
 }
 
 @test "fake hold: list shows held devices and the holder's pid" {
@@ -81,8 +90,13 @@ start_holder() {
 	start_holder 0000:3b:00.7
 	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -q save 0000:3b:00.7 -o /dev/null &
 	CLIENT_PID=$!
-	sleep 0.5
+	# Wait until the holder serves the saving client.
+	for _ in $(seq 50); do
+		grep -q "serving pid $CLIENT_PID" "$BATS_TEST_TMPDIR/hold.err" && break
+		sleep 0.1
+	done
 	fvm state 0000:3b:00.7
+	cat "$BATS_TEST_TMPDIR/hold.err"
 	assert_failure $EX_BUSY
 	assert_one_error "held by vfiomig hold \(pid $HOLDER_PID\), which is serving another command$"
 	wait $CLIENT_PID

@@ -44,19 +44,24 @@ hold_both() {
 	HOLDER_PID=$(cat "$BATS_TEST_TMPDIR/pid")
 }
 
-@test "a runbook of separate commands through the holder moves UART bytes" {
+@test "the README's runbook through the holder moves UART bytes" {
 	"$UART" "$(mtty_cdev "$A")" 0 write "held-bytes"
-	hold_both
+	cd "$BATS_TEST_TMPDIR"
+	vm hold --daemon --pidfile hold.pid "$A" "$B"
+	assert_success
+	HOLDER_PID=$(cat hold.pid)
+	vm state "$A" stop
+	assert_success
+	assert_equal "$(kstate "$A")" stop
 	vm state "$A" running_p2p
 	assert_success
 	assert_equal "$(kstate "$A")" running_p2p
 	vm -j info "$A"
 	jq_is .open_path holder
-	jq_is .state running_p2p
-	vm save "$A" -o "$BLOB"
+	vm save "$A" -o state.vfm
 	assert_success
 	assert_equal "$(kstate "$A")" stop
-	vm restore "$B" -i "$BLOB"
+	vm restore "$B" -i state.vfm
 	assert_success
 	assert_equal "$(kstate "$B")" running
 	vm state "$A" running
