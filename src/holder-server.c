@@ -232,6 +232,22 @@ static bool peer_allowed(int sock, uid_t uid, pid_t *pid)
 	return cr.uid == 0 || cr.uid == uid;
 }
 
+/*
+ * Refuse a connection with an answer. Its first request is read first (a
+ * short wait at most): closing a unix socket with unread data resets the
+ * peer, which would then see ECONNRESET instead of our answer.
+ */
+static void refuse(int s, int err_, const struct hold_resp *r)
+{
+	struct pollfd p = { .fd = s, .events = POLLIN };
+	char discard[sizeof(struct hold_req) + 1];
+
+	if (poll(&p, 1, 200) > 0)
+		(void)!recv(s, discard, sizeof(discard), MSG_DONTWAIT);
+	reply(s, HOP_HELLO, err_, r, -1);
+	close(s);
+}
+
 static void accept_client(struct holder *hs, struct held *h)
 {
 	struct hold_resp r = { .u64 = (uint64_t)getpid() };
@@ -243,12 +259,10 @@ static void accept_client(struct holder *hs, struct held *h)
 	if (!peer_allowed(s, hs->uid, &pid)) {
 		warn("hold %s: refused pid %d: not root or uid %u", h->d.info.name,
 		     (int)pid, (unsigned int)hs->uid);
-		reply(s, HOP_HELLO, -EACCES, &r, -1);
-		close(s);
+		refuse(s, -EACCES, &r);
 	} else if (h->client >= 0) {
 		/* One client at a time keeps the device's session consistent. */
-		reply(s, HOP_HELLO, -EBUSY, &r, -1);
-		close(s);
+		refuse(s, -EBUSY, &r);
 	} else {
 		info("hold %s: serving pid %d", h->d.info.name, (int)pid);
 		h->client = s;
