@@ -16,7 +16,7 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Wformat=2 -Wmissing-prototypes \
 CFLAGS += -Wno-format-truncation
 PKGS := libxxhash libnl-3.0 libnl-genl-3.0
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS))
-LDLIBS += $(shell pkg-config --libs $(PKGS)) -lpthread
+LDLIBS += $(shell pkg-config --libs $(PKGS))
 CPPFLAGS += -D_GNU_SOURCE -DVFIOMIG_VERSION='"$(VERSION)"' -MMD -MP
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \

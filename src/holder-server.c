@@ -240,10 +240,12 @@ static bool peer_allowed(int sock, uid_t uid, pid_t *pid)
 static void refuse(int s, int err_, const struct hold_resp *r)
 {
 	struct pollfd p = { .fd = s, .events = POLLIN };
-	char discard[sizeof(struct hold_req) + 1];
 
-	if (poll(&p, 1, 200) > 0)
+	if (poll(&p, 1, 200) > 0) {
+		char discard[sizeof(struct hold_req) + 1];
+
 		(void)!recv(s, discard, sizeof(discard), MSG_DONTWAIT);
+	}
 	reply(s, HOP_HELLO, err_, r, -1);
 	close(s);
 }

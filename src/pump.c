@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "pump.h"
 #include "vfiomig.h"
@@ -84,19 +84,30 @@ const char *pump_end_name(enum pump_end e)
 }
 
 /*
+ * Reads are at most this long, and each is hashed as soon as it lands,
+ * while it is still in cache: a record's hash then costs little more than
+ * the copy the kernel made. (XXH3's streaming form gives the same hash as
+ * the one-shot form over the whole record.)
+ */
+#define READ_CHUNK (128u << 10)
+
+/*
  * Fill buf from data_fd. Returns bytes read (0 at an end, with *end set)
  * or -errno. Stops early at an end so that pre-copy data is not held
- * back waiting for more.
+ * back waiting for more. hash, when not NULL, follows every byte read.
  */
 static ssize_t fill(int fd, uint8_t *buf, size_t cap, bool precopy,
-		    enum pump_end *end)
+		    enum pump_end *end, XXH3_state_t *hash)
 {
 	size_t got = 0;
 
 	while (got < cap) {
-		ssize_t n = read(fd, buf + got, cap - got);
+		size_t want = cap - got < READ_CHUNK ? cap - got : READ_CHUNK;
+		ssize_t n = read(fd, buf + got, want);
 
 		if (n > 0) {
+			if (hash)
+				XXH3_64bits_update(hash, buf + got, n);
 			got += n;
 			continue;
 		}
@@ -116,149 +127,52 @@ static ssize_t fill(int fd, uint8_t *buf, size_t cap, bool precopy,
 }
 
 /*
- * Saving runs on two threads so that reading the device overlaps with
- * hashing and writing: the calling thread reads the data_fd (and takes
- * SIGINT/SIGTERM), a writer thread turns filled buffers into records.
- * The buffers go round a small ring; only the ring's state is shared.
+ * One thread reads and writes: with the kernel copying from the driver
+ * into a buffer that stays in cache, a second thread handing buffers over
+ * cost more than the hashing it would overlap (see bench/save-vs-cat.sh).
  */
-#define RING 4
-
-struct slot {
-	uint8_t *buf;
-	size_t len;
-};
-
-struct ring {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct slot slot[RING];
-	unsigned int head, tail;   /* filled slots are [tail, head) */
-	bool done;                 /* the reader has no more */
-	int werr;                  /* the writer's failure, -errno */
-	struct stream_writer *w;
-	uint32_t phase;
-};
-
-static void *writer_main(void *arg)
-{
-	struct ring *q = arg;
-	sigset_t all;
-
-	/* Signals belong to the reading thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	for (;;) {
-		struct slot s;
-		int r;
-
-		pthread_mutex_lock(&q->lock);
-		while (q->tail == q->head && !q->done)
-			pthread_cond_wait(&q->cond, &q->lock);
-		if (q->tail == q->head) {
-			pthread_mutex_unlock(&q->lock);
-			return NULL;
-		}
-		s = q->slot[q->tail % RING];
-		pthread_mutex_unlock(&q->lock);
-
-		r = sw_record(q->w, q->phase, s.buf, s.len);
-
-		pthread_mutex_lock(&q->lock);
-		q->tail++;
-		if (r)
-			q->werr = r;
-		pthread_cond_broadcast(&q->cond);
-		pthread_mutex_unlock(&q->lock);
-		if (r)
-			return NULL;
-	}
-}
-
-/* Wait for a free slot; returns it, or NULL when the writer failed. */
-static struct slot *next_free(struct ring *q)
-{
-	struct slot *s = NULL;
-
-	pthread_mutex_lock(&q->lock);
-	while (!q->werr && q->head - q->tail == RING)
-		pthread_cond_wait(&q->cond, &q->lock);
-	if (!q->werr)
-		s = &q->slot[q->head % RING];
-	pthread_mutex_unlock(&q->lock);
-	return s;
-}
-
-static void publish(struct ring *q)
-{
-	pthread_mutex_lock(&q->lock);
-	q->head++;
-	pthread_cond_broadcast(&q->cond);
-	pthread_mutex_unlock(&q->lock);
-}
-
-/* Read until an end, filling slots; 0 or -errno of the read. */
-static int read_loop(struct ring *q, int fd, bool precopy, size_t cap,
-		     struct progress *p, enum pump_end *end)
-{
-	for (;;) {
-		struct slot *s = next_free(q);
-		ssize_t n;
-
-		if (!s)
-			return 0; /* the writer's error is reported instead */
-		*end = (enum pump_end)-1;
-		if (vm_signal)
-			return -EINTR;
-		n = fill(fd, s->buf, cap, precopy, end);
-		if (n < 0)
-			return (int)n;
-		if (n > 0) {
-			s->len = n;
-			publish(q);
-			progress_add(p, n);
-		}
-		if (*end != (enum pump_end)-1)
-			return 0;
-	}
-}
-
 int pump_save(int data_fd, struct stream_writer *w, uint32_t phase, bool precopy,
 	      uint8_t *buf, size_t cap, struct progress *p, enum pump_end *end,
 	      const char **where)
 {
-	struct ring q = { .w = w, .phase = phase };
-	size_t part = cap / RING;
-	pthread_t writer;
-	int rerr;
+	XXH3_state_t *hash = w->raw ? NULL : XXH3_createState();
+	int r;
 
-	pthread_mutex_init(&q.lock, NULL);
-	pthread_cond_init(&q.cond, NULL);
-	for (int i = 0; i < RING; i++)
-		q.slot[i].buf = buf + i * part;
-	if (pthread_create(&writer, NULL, writer_main, &q)) {
-		*where = "write";
-		return -EAGAIN;
-	}
-	rerr = read_loop(&q, data_fd, precopy, part, p, end);
-
-	pthread_mutex_lock(&q.lock);
-	q.done = true;
-	pthread_cond_broadcast(&q.cond);
-	pthread_mutex_unlock(&q.lock);
-	/* A writer stuck on a stalled output must not hold up a failure. */
-	if (rerr)
-		pthread_cancel(writer);
-	pthread_join(writer, NULL);
-	pthread_cond_destroy(&q.cond);
-	pthread_mutex_destroy(&q.lock);
-
-	if (rerr) {
+	if (!w->raw && !hash) {
 		*where = "read";
-		return rerr;
+		return -ENOMEM;
 	}
-	if (q.werr) {
-		*where = "write";
-		return q.werr;
+	for (;;) {
+		ssize_t n;
+
+		*end = (enum pump_end)-1;
+		if (vm_signal) {
+			*where = "read";
+			r = -EINTR;
+			break;
+		}
+		if (hash)
+			XXH3_64bits_reset(hash);
+		n = fill(data_fd, buf, cap, precopy, end, hash);
+		if (n < 0) {
+			*where = "read";
+			r = (int)n;
+			break;
+		}
+		if (n > 0) {
+			r = sw_record_hashed(w, phase, buf, n,
+					     hash ? XXH3_64bits_digest(hash) : 0);
+			if (r) {
+				*where = "write";
+				break;
+			}
+			progress_add(p, n);
+		}
+		if (*end != (enum pump_end)-1) {
+			r = 0;
+			break;
+		}
 	}
-	return 0;
+	XXH3_freeState(hash);
+	return r;
 }

@@ -40,9 +40,8 @@ const char *pump_end_name(enum pump_end e);
 
 /*
  * Read data_fd until it ends (precopy: also on ENOMSG/EAGAIN), writing
- * records through w from a second thread. buf (cap bytes) is split into
- * the buffers that circulate between the two. Returns 0, or -errno with
- * *where "read" or "write" saying which side failed.
+ * records of up to cap bytes through w. Returns 0, or -errno with *where
+ * "read" or "write" saying which side failed.
  */
 int pump_save(int data_fd, struct stream_writer *w, uint32_t phase, bool precopy,
 	      uint8_t *buf, size_t cap, struct progress *p, enum pump_end *end,

@@ -168,7 +168,7 @@ enum {
 #define RECORD_MAGIC "VREC"
 
 static void encode_record(uint8_t *h, uint32_t type, uint32_t phase,
-			  uint64_t data_offset, const void *payload, uint64_t len)
+			  uint64_t data_offset, uint64_t phash, uint64_t len)
 {
 	memset(h, 0, RECORD_HEADER_SIZE);
 	memcpy(h + R_MAGIC, RECORD_MAGIC, 4);
@@ -177,7 +177,7 @@ static void encode_record(uint8_t *h, uint32_t type, uint32_t phase,
 	put32(h + R_DEVICE, 0);
 	put64(h + R_DOFF, data_offset);
 	put64(h + R_LEN, len);
-	put64(h + R_PHASH, payload_hash(payload, len));
+	put64(h + R_PHASH, phash);
 	put64(h + R_HHASH, XXH3_64bits(h, R_HHASH));
 }
 
@@ -214,7 +214,7 @@ int sw_header(struct stream_writer *w, const struct stream_ident *id)
 }
 
 static int put_record(struct stream_writer *w, uint32_t type, uint32_t phase,
-		      const void *buf, size_t len)
+		      const void *buf, size_t len, uint64_t phash)
 {
 	uint8_t h[RECORD_HEADER_SIZE];
 	struct iovec iov[2] = {
@@ -223,7 +223,7 @@ static int put_record(struct stream_writer *w, uint32_t type, uint32_t phase,
 	};
 
 	/* The trailer's data offset is the end of the data. */
-	encode_record(h, type, phase, w->data_bytes, buf, len);
+	encode_record(h, type, phase, w->data_bytes, phash, len);
 	/* Record headers carry their payload's hash: hashing them covers all. */
 	XXH3_64bits_update(w->hash, h, sizeof(h));
 	w->offset += sizeof(h) + len;
@@ -233,12 +233,24 @@ static int put_record(struct stream_writer *w, uint32_t type, uint32_t phase,
 int sw_record(struct stream_writer *w, uint32_t phase, const void *buf,
 	      size_t len)
 {
+	return sw_record_hashed(w, phase, buf, len,
+				w->raw ? 0 : payload_hash(buf, len));
+}
+
+uint64_t stream_hash(const void *buf, size_t len)
+{
+	return payload_hash(buf, len);
+}
+
+int sw_record_hashed(struct stream_writer *w, uint32_t phase, const void *buf,
+		     size_t len, uint64_t phash)
+{
 	int r;
 
 	if (!len || len > STREAM_MAX_RECORD)
 		return -EINVAL;
 	r = w->raw ? write_full(w->fd, buf, len) :
-		     put_record(w, REC_DATA, phase, buf, len);
+		     put_record(w, REC_DATA, phase, buf, len, phash);
 	w->data_bytes += len;
 	w->records++;
 	return r;
@@ -253,7 +265,8 @@ int sw_trailer(struct stream_writer *w)
 	put64(t, w->data_bytes);
 	put64(t + 8, w->records);
 	put64(t + 16, XXH3_64bits_digest(w->hash));
-	return put_record(w, REC_TRAILER, PHASE_NONE, t, sizeof(t));
+	return put_record(w, REC_TRAILER, PHASE_NONE, t, sizeof(t),
+			  payload_hash(t, sizeof(t)));
 }
 
 /* --- reader -------------------------------------------------------------- */

@@ -80,7 +80,12 @@ void sw_free(struct stream_writer *w);
 int sw_header(struct stream_writer *w, const struct stream_ident *id);
 int sw_record(struct stream_writer *w, uint32_t phase, const void *buf,
 	      size_t len);
+/* The same, with the payload's XXH3 already computed (see pump.c). */
+int sw_record_hashed(struct stream_writer *w, uint32_t phase, const void *buf,
+		     size_t len, uint64_t phash);
 int sw_trailer(struct stream_writer *w);
+/* The XXH3 records carry, of one buffer. */
+uint64_t stream_hash(const void *buf, size_t len);
 
 int sr_init(struct stream_reader *r, int fd);
 void sr_free(struct stream_reader *r);
