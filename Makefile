@@ -80,10 +80,9 @@ test-fake: vfiomig-asan fake tests/helpers/holdpoke
 	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/fake.bats tests/bats/fake-save.bats \
 		tests/bats/fake-check.bats tests/bats/fake-hold.bats
 
-# ASan cannot run as PID 1's child in the tiny guest without /proc/self
-# quirks biting, so the VM suite runs the plain build with -g.
-test-vm: vfiomig tests/helpers/mtty-uart tests/helpers/holdpoke
-	$(Q)scripts/testbed/run-vm.sh -- env VFIOMIG=$(CURDIR)/vfiomig \
+# The real-kernel suites run in the test VM, with the sanitizer build too.
+test-vm: vfiomig-asan tests/helpers/mtty-uart tests/helpers/holdpoke
+	$(Q)scripts/testbed/run-vm.sh -- env VFIOMIG=$(TESTBIN) \
 		$(BATS) tests/bats/kernel.bats tests/bats/kernel-save.bats \
 		tests/bats/kernel-devlink.bats tests/bats/kernel-hold.bats
 
