@@ -119,3 +119,9 @@ fstate() {
 not_under_valgrind() {
 	[ -z "${VFIOMIG_VALGRIND:-}" ] || skip "too slow under valgrind"
 }
+
+# In the test VM: the state the kernel's own debugfs reports, lower case
+# (needs scripts/testbed/guest-lib.bash sourced).
+kstate() {
+	mtty_debugfs_state "$1" | tr '[:upper:]' '[:lower:]'
+}

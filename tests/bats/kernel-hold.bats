@@ -34,10 +34,6 @@ teardown() {
 	done
 }
 
-kstate() {
-	mtty_debugfs_state "$1" | tr '[:upper:]' '[:lower:]'
-}
-
 hold_both() {
 	vm hold --daemon --pidfile "$BATS_TEST_TMPDIR/pid" "$A" "$B"
 	assert_success

@@ -23,10 +23,6 @@ teardown() {
 	done
 }
 
-kstate() {
-	mtty_debugfs_state "$1" | tr '[:upper:]' '[:lower:]'
-}
-
 # Put known bytes in both ports of a device.
 load_uart() {
 	"$UART" "$(mtty_cdev "$1")" 0 write "hello-vfiomig-0"

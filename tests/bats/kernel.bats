@@ -21,10 +21,6 @@ teardown() {
 	fi
 }
 
-kstate() {
-	mtty_debugfs_state "$1" | tr '[:upper:]' '[:lower:]'
-}
-
 check_info_json() {
 	assert_success
 	assert_json
