@@ -104,10 +104,11 @@ fuzz: build/fuzz-stream vfiomig fake
 
 # The host suites again, with the plain build under valgrind. Tests that
 # time signals or move GiBs skip themselves there (VFIOMIG_VALGRIND=1).
-check-valgrind: vfiomig fake
+check-valgrind: vfiomig fake tests/helpers/holdpoke
 	$(Q)VFIOMIG=$(CURDIR)/tests/valgrind.sh VFIOMIG_REAL=$(CURDIR)/vfiomig \
-		VFIOMIG_VALGRIND=1 $(BATS) tests/bats/cli.bats tests/bats/fake.bats \
-		tests/bats/fake-save.bats tests/bats/fake-check.bats
+		VFIOMIG_VALGRIND=1 $(BATS) tests/bats/cli.bats tests/bats/devlink.bats \
+		tests/bats/fake.bats tests/bats/fake-save.bats tests/bats/fake-check.bats \
+		tests/bats/fake-hold.bats
 
 # Static analysis with the checked-in configuration; must stay silent.
 analyze:
