@@ -106,8 +106,11 @@ static int write_pidfile(const char *path, pid_t pid)
 	return 0;
 }
 
-/* Fork: the parent reports and leaves, the child serves. 0 in the child. */
-static int daemonize(const struct holder *hs, const char *pidfile)
+/*
+ * Fork. The parent reports, and returns 1 with *parent_rc its own result;
+ * the child detaches and returns 0 to serve; -errno if fork failed.
+ */
+static int daemonize(const struct holder *hs, const char *pidfile, int *parent_rc)
 {
 	pid_t pid;
 	int null;
@@ -117,11 +120,9 @@ static int daemonize(const struct holder *hs, const char *pidfile)
 	if (pid < 0)
 		return -errno;
 	if (pid > 0) {
-		int r = write_pidfile(pidfile, pid);
-
+		*parent_rc = write_pidfile(pidfile, pid);
 		announce(hs, pid);
-		/* The child owns the devices now: no cleanup here. */
-		_exit(r ? EXIT_FAIL : EXIT_OK);
+		return 1;
 	}
 	setsid();
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -166,10 +167,18 @@ int cmd_hold(int argc, char **argv)
 	hs->uid = getuid();
 	opts.no_holder = true; /* the holder opens its devices itself */
 	r = open_all(hs, &a);
-	if (!r && a.daemon)
-		r = daemonize(hs, a.pidfile);
-	else if (!r)
+	if (!r && a.daemon) {
+		int parent_rc = 0;
+
+		r = daemonize(hs, a.pidfile, &parent_rc);
+		if (r == 1) {
+			/* The child owns the devices and sockets now. */
+			free(hs);
+			return parent_rc;
+		}
+	} else if (!r) {
 		r = write_pidfile(a.pidfile, getpid());
+	}
 	if (!r) {
 		if (!a.daemon)
 			announce(hs, getpid());
