@@ -47,17 +47,10 @@ uint64_t page_avail(const struct fake_page *pg)
 static struct fake_page *page_map(const char *name, const char *file)
 {
 	char path[PATH_MAX];
-	void *p;
-	int fd;
 
 	if (dev_file(path, sizeof(path), name, file))
 		return NULL;
-	fd = real.open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	p = mmap(NULL, FAKE_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	real.close(fd);
-	return p == MAP_FAILED ? NULL : p;
+	return map_page(path);
 }
 
 static void page_unmap(struct fake_page *pg)

@@ -84,7 +84,8 @@ static void set_limits(struct data_sess *ds, const struct fake_cfg *cfg)
 		ds->max_io = slice;
 }
 
-static struct fake_page *map_page(const char *path)
+/* Map a session file's first page, shared with every holder of the file. */
+struct fake_page *map_page(const char *path)
 {
 	void *p;
 	int fd;

@@ -375,4 +375,7 @@ int device_feature(const char *name, void *arg);
 void device_opened(const char *name);
 void device_closed(const char *name);
 
+/* dataio.c: map a session file's first page (struct fake_page). */
+struct fake_page *map_page(const char *path);
+
 #endif /* VFIOFAKE_H */
