@@ -14,7 +14,7 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Wformat=2 -Wmissing-prototypes \
 	  -Wstrict-prototypes -Wshadow -Wno-unused-parameter
 # sysfs paths are bounded by PATH_MAX; a truncated one is simply not found.
 CFLAGS += -Wno-format-truncation
-PKGS := libxxhash libnl-3.0 libnl-genl-3.0
+PKGS := libxxhash libnl-3.0 libnl-genl-3.0 gnutls
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS))
 LDLIBS += $(shell pkg-config --libs $(PKGS))
 CPPFLAGS += -D_GNU_SOURCE -DVFIOMIG_VERSION='"$(VERSION)"' -MMD -MP

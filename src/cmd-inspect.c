@@ -99,17 +99,19 @@ int cmd_inspect(int argc, char **argv)
 {
 	const char *file = NULL;
 	struct stream_reader r;
+	struct chan in;
 	uint8_t *buf;
-	int fd, ret, wr;
+	int ret, wr;
 
 	cmd_parse(&inspect_argp, argc, argv, &file);
-	fd = endpoint_open_in(file, "inspect");
-	if (fd < 0)
-		return fd;
+	ret = endpoint_open_in(file, "inspect", NULL, &in);
+	if (ret)
+		return ret;
 	buf = malloc(STREAM_MAX_RECORD);
-	if (!buf || sr_init(&r, fd)) {
+	if (!buf || sr_init_chan(&r, &in)) {
 		err("inspect: out of memory");
 		free(buf);
+		endpoint_close(&in);
 		return -ENOMEM;
 	}
 	out_begin();
@@ -132,7 +134,6 @@ int cmd_inspect(int argc, char **argv)
 		err("inspect %s: reading: %s", file ? file : "stdin", errstr(ret));
 	sr_free(&r);
 	free(buf);
-	if (fd != STDIN_FILENO)
-		close(fd);
+	endpoint_close(&in);
 	return ret ? (ret == -VM_E_DATA ? ret : -EIO) : wr;
 }

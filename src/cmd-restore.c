@@ -37,7 +37,8 @@ struct restore_ctx {
 	struct vdev d;
 	struct stream_reader r;
 	uint32_t orig, cur;
-	int in_fd, data_fd;
+	struct chan in;
+	int data_fd;
 	uint8_t *buf;
 	struct arc_log log;
 	struct progress prog;
@@ -47,7 +48,9 @@ struct restore_ctx {
 };
 
 static const struct argp_option restore_options[] = {
-	{ "input", 'i', "FILE", 0, "Read the stream from FILE (default: stdin)", 0 },
+	{ "input", 'i', "FILE", 0,
+	  "Read the stream from FILE, or listen on tcp://ADDR:PORT or unix:PATH "
+	  "for one sender (default: stdin)", 0 },
 	{ "force", OPT_FORCE, NULL, 0, "Restore a stream from a different kind of device", 0 },
 	{ 0 }
 };
@@ -86,7 +89,7 @@ static const struct argp restore_argp = {
 
 static const char *in_name(const struct restore_ctx *c)
 {
-	return endpoint_is_stdio(c->a->in) ? "stdin" : c->a->in;
+	return c->in.peer;
 }
 
 /* The stream must come from the same kind of device. */
@@ -171,15 +174,15 @@ static int feed_stream(struct restore_ctx *c)
 static int feed_raw(struct restore_ctx *c)
 {
 	for (;;) {
-		ssize_t n = read(c->in_fd, c->buf, STREAM_MAX_RECORD);
+		ssize_t n = chan_read_some(&c->in, c->buf, STREAM_MAX_RECORD);
 		int r;
 
 		if (n == 0)
 			return 0;
-		if (n < 0 && errno == EINTR && !vm_signal)
+		if (n == -EINTR && !vm_signal)
 			continue;
 		if (n < 0)
-			return stream_failed(c, -errno);
+			return stream_failed(c, (int)n);
 		r = feed(c, c->buf, n);
 		if (r)
 			return r;
@@ -284,7 +287,7 @@ static int prepare(struct restore_ctx *c)
 		return r;
 	c->cur = c->orig;
 	c->buf = malloc(STREAM_MAX_RECORD);
-	if (!c->buf || sr_init(&c->r, c->in_fd)) {
+	if (!c->buf || sr_init_chan(&c->r, &c->in)) {
 		err("restore: out of memory");
 		return -ENOMEM;
 	}
@@ -304,10 +307,11 @@ int cmd_restore(int argc, char **argv)
 	int r, wr;
 
 	cmd_parse(&restore_argp, argc, argv, &a);
-	c.in_fd = endpoint_open_in(a.in, "restore");
-	if (c.in_fd < 0)
-		return c.in_fd;
+	/* Before anything else: waiting for a peer can be interrupted. */
 	catch_signals();
+	r = endpoint_open_in(a.in, "restore", &a.x.net, &c.in);
+	if (r)
+		return r;
 	t0 = monotonic_secs();
 	r = prepare(&c);
 	if (r) {
@@ -327,7 +331,6 @@ int cmd_restore(int argc, char **argv)
 	sr_free(&c.r);
 	free(c.buf);
 	dev_close(&c.d);
-	if (c.in_fd != STDIN_FILENO)
-		close(c.in_fd);
+	endpoint_close(&c.in);
 	return r ? r : wr;
 }

@@ -35,7 +35,9 @@
 enum { OPT_ON_ERROR = 0x100, OPT_PRECOPY };
 
 static const struct argp_option save_options[] = {
-	{ "output", 'o', "FILE", 0, "Write the stream to FILE (default: stdout)", 0 },
+	{ "output", 'o', "FILE", 0,
+	  "Write the stream to FILE, or send it to tcp://HOST:PORT or unix:PATH "
+	  "(default: stdout)", 0 },
 	{ "precopy", OPT_PRECOPY, NULL, 0,
 	  "Drain the pre-copy data while the device runs, then stop it", 0 },
 	{ "on-error", OPT_ON_ERROR, "POLICY", 0,
@@ -194,7 +196,7 @@ static int finish_output(struct save_ctx *c)
 	int r = sw_trailer(&c->w);
 
 	if (!r)
-		r = endpoint_sync(c->out_fd);
+		r = endpoint_sync(c->out.fd);
 	if (r) {
 		err("save %s: writing %s: %s", c->d.info.name,
 		    c->a->out ? c->a->out : "stdout", errstr(r));
@@ -249,10 +251,10 @@ int cmd_save(int argc, char **argv)
 		err("save: --json needs -o FILE: stdout carries the stream");
 		return -VM_E_USAGE;
 	}
-	c.out_fd = endpoint_open_out(a.out, "save");
-	if (c.out_fd < 0)
-		return c.out_fd;
 	catch_signals();
+	r = endpoint_open_out(a.out, "save", &a.x.net, &c.out);
+	if (r)
+		return r;
 	r = dev_open(a.dev, &c.d);
 	if (!r)
 		r = dev_need_mig(&c.d);
@@ -264,7 +266,7 @@ int cmd_save(int argc, char **argv)
 	}
 	c.cur = c.orig;
 	c.buf = malloc(SAVE_BUF);
-	if (!c.buf || sw_init(&c.w, c.out_fd, a.x.raw)) {
+	if (!c.buf || sw_init_chan(&c.w, &c.out, a.x.raw)) {
 		err("save: out of memory");
 		r = -ENOMEM;
 	} else {
@@ -280,7 +282,6 @@ int cmd_save(int argc, char **argv)
 	sw_free(&c.w);
 	free(c.buf);
 	dev_close(&c.d);
-	if (c.out_fd != STDOUT_FILENO)
-		close(c.out_fd);
+	endpoint_close(&c.out);
 	return r ? r : wr;
 }

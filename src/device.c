@@ -344,6 +344,12 @@ int exit_code(int ret)
 	case -VM_E_INTERRUPTED:
 	case -EINTR:
 		return EXIT_INTERRUPTED;
+	case -VM_E_PEER:
+		return EXIT_PEER;
+	case -VM_E_AUTH:
+		return EXIT_AUTH;
+	case -VM_E_UNCONFIRMED:
+		return EXIT_UNCONFIRMED;
 	case -ENODEV:
 	case -ENOENT:
 	case -ENXIO:
@@ -355,6 +361,13 @@ int exit_code(int ret)
 		return EXIT_NOPERM;
 	case -EIO:
 	case -EPIPE:
+	case -ECONNREFUSED:
+	case -ECONNRESET:
+	case -ETIMEDOUT:
+	case -EHOSTUNREACH:
+	case -ENETUNREACH:
+	case -EBADMSG:
+	case -EPROTO:
 		return EXIT_IOERR;
 	default:
 		return EXIT_FAIL;

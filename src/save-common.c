@@ -51,6 +51,9 @@ static error_t xfer_parse(int key, char *arg, struct argp_state *state)
 	struct xfer_opts *x = state->input;
 
 	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &x->net;
+		break;
 	case OPT_RAW:
 		x->raw = true;
 		break;
@@ -68,8 +71,13 @@ static error_t xfer_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+static const struct argp_child net_child[] = {
+	{ &net_argp, 0, "Network endpoints (tcp://HOST:PORT, unix:PATH):", 0 },
+	{ 0 }
+};
+
 static const struct argp xfer_argp = { xfer_options, xfer_parse, NULL, NULL,
-				       NULL, NULL, NULL };
+				       net_child, NULL, NULL };
 
 const struct argp_child xfer_children[] = {
 	{ &xfer_argp, 0, "Transfer options:", 0 },

@@ -7,7 +7,9 @@
 #include <argp.h>
 #include <stdint.h>
 
+#include "chan.h"
 #include "device.h"
+#include "net.h"
 #include "pump.h"
 #include "stream.h"
 #include "transition.h"
@@ -19,6 +21,7 @@ struct xfer_opts {
 	bool raw;
 	int progress;       /* -1: when stderr is a terminal */
 	uint32_t then;
+	struct net_opts net; /* for tcp:// and unix: endpoints */
 };
 
 /* The shared options, then the global ones; child 0's input is a
@@ -39,7 +42,8 @@ struct save_ctx {
 	const struct save_args *a;
 	struct vdev d;
 	uint32_t orig, cur;
-	int data_fd, out_fd;
+	int data_fd;
+	struct chan out;
 	struct stream_writer w;
 	struct arc_log log;
 	struct progress prog;

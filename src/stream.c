@@ -78,30 +78,6 @@ int write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* writev until everything is out; iov is consumed. */
-static int writev_full(int fd, struct iovec *iov, int cnt)
-{
-	while (cnt) {
-		ssize_t n = writev(fd, iov, cnt);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		while (cnt && (size_t)n >= iov->iov_len) {
-			n -= iov->iov_len;
-			iov++;
-			cnt--;
-		}
-		if (cnt) {
-			iov->iov_base = (uint8_t *)iov->iov_base + n;
-			iov->iov_len -= n;
-		}
-	}
-	return 0;
-}
-
 /* --- header ----------------------------------------------------------- */
 
 enum {
@@ -143,6 +119,11 @@ static void encode_header(uint8_t *h, const struct stream_ident *id)
 	put64(h + H_HASH, XXH3_64bits(h, H_HASH));
 }
 
+void stream_encode_ident(uint8_t h[STREAM_HEADER_SIZE], const struct stream_ident *id)
+{
+	encode_header(h, id);
+}
+
 static void decode_header(const uint8_t *h, struct stream_ident *id)
 {
 	memset(id, 0, sizeof(*id));
@@ -157,6 +138,26 @@ static void decode_header(const uint8_t *h, struct stream_ident *id)
 	get_str(id->tool, h + H_TOOL, sizeof(id->tool));
 	id->size_estimate = get64(h + H_ESTIMATE);
 	id->created = get64(h + H_CREATED);
+}
+
+int stream_decode_ident(const uint8_t h[STREAM_HEADER_SIZE], struct stream_ident *id,
+			char *why)
+{
+	if (memcmp(h + H_MAGIC, STREAM_MAGIC, 8))
+		snprintf(why, STREAM_WHY, "not a vfiomig stream (bad magic; a --raw stream?)");
+	else if (get16(h + H_VERSION) != STREAM_VERSION)
+		snprintf(why, STREAM_WHY, "stream format version %u is not supported (this is %u)",
+			 get16(h + H_VERSION), STREAM_VERSION);
+	else if (get16(h + H_SIZE) != STREAM_HEADER_SIZE)
+		snprintf(why, STREAM_WHY, "header size %u, expected %u", get16(h + H_SIZE),
+			 STREAM_HEADER_SIZE);
+	else if (get64(h + H_HASH) != XXH3_64bits(h, H_HASH))
+		snprintf(why, STREAM_WHY, "header checksum mismatch");
+	else {
+		decode_header(h, id);
+		return 0;
+	}
+	return -VM_E_DATA;
 }
 
 /* --- records ----------------------------------------------------------- */
@@ -185,8 +186,16 @@ static void encode_record(uint8_t *h, uint32_t type, uint32_t phase,
 
 int sw_init(struct stream_writer *w, int fd, bool raw)
 {
+	int r = sw_init_chan(w, &w->own, raw);
+
+	chan_plain(&w->own, fd, "");
+	return r;
+}
+
+int sw_init_chan(struct stream_writer *w, struct chan *io, bool raw)
+{
 	memset(w, 0, sizeof(*w));
-	w->fd = fd;
+	w->io = io;
 	w->raw = raw;
 	w->hash = XXH3_createState();
 	if (!w->hash)
@@ -210,7 +219,7 @@ int sw_header(struct stream_writer *w, const struct stream_ident *id)
 	encode_header(h, id);
 	XXH3_64bits_update(w->hash, h, sizeof(h));
 	w->offset += sizeof(h);
-	return write_full(w->fd, h, sizeof(h));
+	return chan_write_full(w->io, h, sizeof(h));
 }
 
 static int put_record(struct stream_writer *w, uint32_t type, uint32_t phase,
@@ -227,7 +236,7 @@ static int put_record(struct stream_writer *w, uint32_t type, uint32_t phase,
 	/* Record headers carry their payload's hash: hashing them covers all. */
 	XXH3_64bits_update(w->hash, h, sizeof(h));
 	w->offset += sizeof(h) + len;
-	return writev_full(w->fd, iov, len ? 2 : 1);
+	return chan_writev_full(w->io, iov, len ? 2 : 1);
 }
 
 int sw_record(struct stream_writer *w, uint32_t phase, const void *buf,
@@ -249,7 +258,7 @@ int sw_record_hashed(struct stream_writer *w, uint32_t phase, const void *buf,
 
 	if (!len || len > STREAM_MAX_RECORD)
 		return -EINVAL;
-	r = w->raw ? write_full(w->fd, buf, len) :
+	r = w->raw ? chan_write_full(w->io, buf, len) :
 		     put_record(w, REC_DATA, phase, buf, len, phash);
 	w->data_bytes += len;
 	w->records++;
@@ -273,8 +282,16 @@ int sw_trailer(struct stream_writer *w)
 
 int sr_init(struct stream_reader *r, int fd)
 {
+	int e = sr_init_chan(r, &r->own);
+
+	chan_plain(&r->own, fd, "");
+	return e;
+}
+
+int sr_init_chan(struct stream_reader *r, struct chan *io)
+{
 	memset(r, 0, sizeof(*r));
-	r->fd = fd;
+	r->io = io;
 	r->hash = XXH3_createState();
 	if (!r->hash)
 		return -ENOMEM;
@@ -304,7 +321,7 @@ static int defect(struct stream_reader *r, const char *fmt, ...)
 /* Read exactly len bytes or report where the stream ended. */
 static int take(struct stream_reader *r, void *buf, size_t len, const char *what)
 {
-	ssize_t n = read_full(r->fd, buf, len);
+	ssize_t n = chan_read_full(r->io, buf, len);
 
 	if (n < 0)
 		return (int)n;
@@ -318,7 +335,7 @@ static int take(struct stream_reader *r, void *buf, size_t len, const char *what
 int sr_header(struct stream_reader *r)
 {
 	uint8_t h[STREAM_HEADER_SIZE];
-	ssize_t n = read_full(r->fd, h, sizeof(h));
+	ssize_t n = chan_read_full(r->io, h, sizeof(h));
 
 	if (n < 0)
 		return (int)n;
@@ -328,15 +345,8 @@ int sr_header(struct stream_reader *r)
 	if ((size_t)n < sizeof(h))
 		return defect(r, "truncated at byte %zd (in the header)", n);
 	r->offset = n;
-	if (get16(h + H_VERSION) != STREAM_VERSION)
-		return defect(r, "stream format version %u is not supported (this is %u)",
-			      get16(h + H_VERSION), STREAM_VERSION);
-	if (get16(h + H_SIZE) != STREAM_HEADER_SIZE)
-		return defect(r, "header size %u, expected %u", get16(h + H_SIZE),
-			      STREAM_HEADER_SIZE);
-	if (get64(h + H_HASH) != XXH3_64bits(h, H_HASH))
-		return defect(r, "header checksum mismatch");
-	decode_header(h, &r->ident);
+	if (stream_decode_ident(h, &r->ident, r->why))
+		return -VM_E_DATA;
 	XXH3_64bits_update(r->hash, h, sizeof(h));
 	return 0;
 }

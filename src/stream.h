@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chan.h"
+
 #define STREAM_MAGIC "VFMIGSTR"
 #define STREAM_VERSION 1
 #define STREAM_HEADER_SIZE 256
@@ -27,6 +29,8 @@
 #define TRAILER_SIZE 24
 /* The largest record payload a reader accepts, and writers produce. */
 #define STREAM_MAX_RECORD (16u << 20)
+/* Room for the description of a defect. */
+#define STREAM_WHY 160
 
 enum stream_bus { BUS_UNKNOWN = 0, BUS_PCI = 1, BUS_MDEV = 2 };
 enum record_type { REC_DATA = 1, REC_TRAILER = 2 };
@@ -46,7 +50,8 @@ struct stream_ident {
 struct XXH3_state_s;
 
 struct stream_writer {
-	int fd;
+	struct chan *io;
+	struct chan own;           /* io for sw_init()'s plain fd */
 	bool raw;                  /* bare device bytes: no framing at all */
 	struct XXH3_state_s *hash; /* header and record headers so far */
 	uint64_t offset;
@@ -55,7 +60,8 @@ struct stream_writer {
 };
 
 struct stream_reader {
-	int fd;
+	struct chan *io;
+	struct chan own;
 	struct XXH3_state_s *hash;
 	uint64_t offset;        /* bytes consumed */
 	uint64_t data_bytes;
@@ -63,7 +69,7 @@ struct stream_reader {
 	uint64_t phase_bytes[3];
 	struct stream_ident ident;
 	bool ended;             /* a valid trailer was read */
-	char why[160];          /* the defect, when a call returned -VM_E_DATA */
+	char why[STREAM_WHY];          /* the defect, when a call returned -VM_E_DATA */
 };
 
 struct record {
@@ -76,6 +82,8 @@ struct record {
 };
 
 int sw_init(struct stream_writer *w, int fd, bool raw);
+/* The same over a channel the caller keeps (and closes). */
+int sw_init_chan(struct stream_writer *w, struct chan *io, bool raw);
 void sw_free(struct stream_writer *w);
 int sw_header(struct stream_writer *w, const struct stream_ident *id);
 int sw_record(struct stream_writer *w, uint32_t phase, const void *buf,
@@ -88,6 +96,7 @@ int sw_trailer(struct stream_writer *w);
 uint64_t stream_hash(const void *buf, size_t len);
 
 int sr_init(struct stream_reader *r, int fd);
+int sr_init_chan(struct stream_reader *r, struct chan *io);
 void sr_free(struct stream_reader *r);
 /* 0, -errno on read errors, -VM_E_DATA with r->why set on defects. */
 int sr_header(struct stream_reader *r);
@@ -98,6 +107,12 @@ int sr_header(struct stream_reader *r);
 int sr_next(struct stream_reader *r, struct record *rec, void *buf, size_t cap);
 
 const char *phase_name(uint32_t phase);
+
+/* The 256-byte header alone, for protocols that carry identities. */
+void stream_encode_ident(uint8_t h[STREAM_HEADER_SIZE], const struct stream_ident *id);
+/* 0, or -VM_E_DATA with why (of size STREAM_WHY) set. */
+int stream_decode_ident(const uint8_t h[STREAM_HEADER_SIZE], struct stream_ident *id,
+			char *why);
 
 /* Full reads and writes that survive short transfers and EINTR. */
 ssize_t read_full(int fd, void *buf, size_t len);

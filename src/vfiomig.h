@@ -35,6 +35,9 @@ enum {
 	EXIT_OLDKERNEL = 6,   /* kernel lacks a needed interface */
 	EXIT_REFUSED = 7,     /* refused before touching the device */
 	EXIT_INTERRUPTED = 8, /* SIGINT or SIGTERM; device handled per policy */
+	EXIT_PEER = 9,        /* the other side refused or aborted */
+	EXIT_AUTH = 10,       /* the peer failed authentication */
+	EXIT_UNCONFIRMED = 11, /* committed, the destination did not confirm */
 	EXIT_USAGE = 64,
 	EXIT_DATAERR = 65,
 	EXIT_NODEV = 66,
@@ -61,6 +64,9 @@ enum {
 	VM_E_DATA,
 	VM_E_INTERRUPTED,
 	VM_E_CHECK,      /* a conformance check failed (reported) */
+	VM_E_PEER,       /* the other side refused or aborted (reported) */
+	VM_E_AUTH,
+	VM_E_UNCONFIRMED,
 };
 
 /* Command table entry: each command file exports one handler. */

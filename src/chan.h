@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A byte channel: a plain fd (file, pipe, socket) or a TLS session over
+ * a socket. The stream and the migration protocol read and write through
+ * it and need not know which. Calls return 0 / a byte count or -errno.
+ */
+#ifndef VFIOMIG_CHAN_H
+#define VFIOMIG_CHAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+struct gnutls_session_int;
+
+struct chan {
+	int fd;
+	struct gnutls_session_int *tls; /* NULL: plain fd */
+	void *cred;                     /* the session's credentials */
+	bool server;
+	char peer[128];                 /* for messages: a path or address */
+};
+
+void chan_plain(struct chan *c, int fd, const char *peer);
+/* Up to len bytes, fewer only at the end of the input. */
+ssize_t chan_read_full(struct chan *c, void *buf, size_t len);
+/* What is there now, at least 1 byte (0 at the end). */
+ssize_t chan_read_some(struct chan *c, void *buf, size_t len);
+/* Bytes the TLS layer holds already decrypted: poll() cannot see them. */
+bool chan_pending(struct chan *c);
+int chan_write_full(struct chan *c, const void *buf, size_t len);
+/* iov is consumed. */
+int chan_writev_full(struct chan *c, struct iovec *iov, int cnt);
+/* Wake a thread blocked on the channel: its calls fail from now on. */
+void chan_shutdown(struct chan *c);
+/* End the TLS session (best effort) and close the fd. */
+void chan_close(struct chan *c);
+
+#endif

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "net.h"
+#include "pump.h"
+#include "vfiomig.h"
+
+#define CONNECT_TIMEOUT 30.0
+/* A connection that has not finished its handshake by then is dropped. */
+#define HANDSHAKE_MS 10000
+
+enum { OPT_PSK = 0x300, OPT_INSECURE, OPT_TIMEOUT };
+
+static const struct argp_option net_options[] = {
+	{ "psk-file", OPT_PSK, "FILE", 0,
+	  "Authenticate and encrypt with the pre-shared key in FILE (TLS 1.3)", 0 },
+	{ "insecure", OPT_INSECURE, NULL, 0,
+	  "No authentication, no encryption: for isolated labs only", 0 },
+	{ "timeout", OPT_TIMEOUT, "SECS", 0,
+	  "Wait for the peer at most SECS (connect: 30, listen: forever)", 0 },
+	{ 0 }
+};
+
+static error_t net_parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct net_opts *n = state->input;
+	char *end;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		n->timeout = -1;
+		break;
+	case OPT_PSK:
+		n->psk_file = arg;
+		break;
+	case OPT_INSECURE:
+		n->insecure = true;
+		break;
+	case OPT_TIMEOUT:
+		n->timeout = strtod(arg, &end);
+		if (*end || end == arg || n->timeout < 0)
+			argp_error(state, "--timeout: '%s' is not a number of seconds", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp net_argp = { net_options, net_parse_opt, NULL, NULL,
+			       NULL, NULL, NULL };
+
+bool net_is_url(const char *s)
+{
+	return s && (!strncmp(s, "tcp://", 6) || !strncmp(s, "unix:", 5));
+}
+
+static int parse_unix(const char *path, struct netaddr *a)
+{
+	struct sockaddr_un *sun = (struct sockaddr_un *)&a->ss;
+
+	if (!*path || strlen(path) >= sizeof(sun->sun_path))
+		return -1;
+	sun->sun_family = AF_UNIX;
+	strcpy(sun->sun_path, path);
+	a->len = sizeof(*sun);
+	return 0;
+}
+
+/* tcp://HOST:PORT, HOST a name, an IPv4 address or [an IPv6 one]. */
+static int parse_tcp(const char *s, struct netaddr *a)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
+	char host[128];
+	const char *port;
+	size_t hl;
+
+	if (*s == '[') {
+		port = strstr(s, "]:");
+		s++;
+		hl = port ? (size_t)(port - s) : 0;
+		port = port ? port + 2 : NULL;
+	} else {
+		port = strrchr(s, ':');
+		hl = port ? (size_t)(port - s) : 0;
+		port = port ? port + 1 : NULL;
+	}
+	if (!port || !hl || hl >= sizeof(host) || !*port)
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (getaddrinfo(host, port, &hints, &res))
+		return -1;
+	memcpy(&a->ss, res->ai_addr, res->ai_addrlen);
+	a->len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+int net_parse(const char *s, struct netaddr *a)
+{
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	snprintf(a->text, sizeof(a->text), "%s", s);
+	r = !strncmp(s, "unix:", 5) ? parse_unix(s + 5, a) :
+	    !strncmp(s, "tcp://", 6) ? parse_tcp(s + 6, a) : -1;
+	if (r) {
+		err("%s: not an address: use tcp://HOST:PORT, tcp://[V6ADDR]:PORT "
+		    "or unix:PATH (a host name must resolve)", s);
+		return -VM_E_USAGE;
+	}
+	return 0;
+}
+
+int net_auth_init(struct net_opts *n, const char *cmd)
+{
+	if (n->insecure && n->psk_file) {
+		err("%s: --psk-file and --insecure exclude each other", cmd);
+		return -VM_E_USAGE;
+	}
+	if (n->insecure) {
+		warn("%s: --insecure: the connection is neither authenticated nor "
+		     "encrypted; anyone who reaches it can read or replace device state",
+		     cmd);
+		return 0;
+	}
+	if (!n->psk_file) {
+		err("%s: a network endpoint needs --psk-file FILE (or --insecure in a lab)",
+		    cmd);
+		return -VM_E_USAGE;
+	}
+	return psk_load(n->psk_file, &n->psk);
+}
+
+static void peer_name(const struct sockaddr_storage *ss, socklen_t len,
+		      const char *dflt, char *out, size_t outlen)
+{
+	char host[64], port[16];
+
+	if (ss->ss_family == AF_UNIX ||
+	    getnameinfo((const struct sockaddr *)ss, len, host, sizeof(host), port,
+			sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV))
+		snprintf(out, outlen, "%s", dflt);
+	else if (ss->ss_family == AF_INET6)
+		snprintf(out, outlen, "[%s]:%s", host, port);
+	else
+		snprintf(out, outlen, "%s:%s", host, port);
+}
+
+static int sock_for(const struct netaddr *a)
+{
+	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	if (fd >= 0 && a->ss.ss_family != AF_UNIX) {
+		/* Control messages are small and wait on each other. */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	}
+	return fd;
+}
+
+/* A unix socket file nobody listens on is a leftover: replace it. */
+static int clear_stale(const struct netaddr *a)
+{
+	const char *path = ((const struct sockaddr_un *)&a->ss)->sun_path;
+	struct stat st;
+	int fd, r;
+
+	if (lstat(path, &st))
+		return 0;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	fd = sock_for(a);
+	if (fd < 0)
+		return -errno;
+	r = connect(fd, (const struct sockaddr *)&a->ss, a->len) ? errno : 0;
+	close(fd);
+	if (r != ECONNREFUSED)
+		return -EADDRINUSE;
+	return unlink(path) ? -errno : 0;
+}
+
+int net_listen(const struct netaddr *a, const char *cmd)
+{
+	int fd, r = 0, one = 1;
+	mode_t old;
+
+	if (a->ss.ss_family == AF_UNIX)
+		r = clear_stale(a);
+	fd = r ? -1 : sock_for(a);
+	if (fd < 0) {
+		r = r ? r : -errno;
+		err("%s: listening on %s: %s", cmd, a->text, errstr(r));
+		return r;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	old = umask(077);
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) || listen(fd, 8))
+		r = -errno;
+	umask(old);
+	if (r) {
+		err("%s: listening on %s: %s", cmd, a->text, errstr(r));
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+void net_unlisten(int fd, const struct netaddr *a)
+{
+	if (fd < 0)
+		return;
+	close(fd);
+	if (a->ss.ss_family == AF_UNIX)
+		unlink(((const struct sockaddr_un *)&a->ss)->sun_path);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Wait until fd is readable, a signal, or the deadline (<0: none). */
+static int wait_in(int fd, double deadline, const char *cmd, const char *what)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int ms, r;
+
+	for (;;) {
+		ms = deadline < 0 ? -1 : (int)((deadline - now()) * 1000);
+		if (deadline >= 0 && ms <= 0) {
+			err("%s: %s: timed out", cmd, what);
+			return -ETIMEDOUT;
+		}
+		r = poll(&p, 1, ms);
+		if (vm_signal) {
+			err("%s: %s: interrupted by %s", cmd, what, sigabbrev_np(vm_signal));
+			return -VM_E_INTERRUPTED;
+		}
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int authenticate(struct chan *c, struct net_opts *n, bool server)
+{
+	char why[128];
+	int r;
+
+	if (n->insecure)
+		return 0;
+	r = tls_start(c, &n->psk, server, HANDSHAKE_MS, why, sizeof(why));
+	if (r && !server)
+		err("connecting to %s: authentication failed: %s (a different key, "
+		    "or not a vfiomig listener)", c->peer, why);
+	else if (r)
+		warn("dropped a connection from %s: authentication failed: %s",
+		     c->peer, why);
+	return r;
+}
+
+int net_accept(int lfd, struct net_opts *n, const char *cmd, struct chan *c)
+{
+	double deadline = n->timeout > 0 ? now() + n->timeout : -1;
+	struct sockaddr_storage ss;
+
+	for (;;) {
+		socklen_t len = sizeof(ss);
+		char peer[128];
+		int fd, r = wait_in(lfd, deadline, cmd, "waiting for the peer");
+
+		if (r)
+			return r;
+		fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		peer_name(&ss, len, "a local peer", peer, sizeof(peer));
+		chan_plain(c, fd, peer);
+		if (!authenticate(c, n, true))
+			return 0;
+		chan_close(c);
+	}
+}
+
+static int try_connect(const struct netaddr *a, int *fdp)
+{
+	int fd = sock_for(a);
+
+	if (fd < 0)
+		return -errno;
+	if (!connect(fd, (const struct sockaddr *)&a->ss, a->len)) {
+		*fdp = fd;
+		return 0;
+	}
+	close(fd);
+	return -errno;
+}
+
+int net_connect(const struct netaddr *a, struct net_opts *n, const char *cmd,
+		struct chan *c)
+{
+	double deadline = now() + (n->timeout >= 0 ? n->timeout : CONNECT_TIMEOUT);
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	int fd = -1, r;
+
+	/* Nobody listening yet is normal when both sides start together. */
+	while ((r = try_connect(a, &fd)) == -ECONNREFUSED || r == -ENOENT) {
+		if (now() >= deadline || vm_signal)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	if (vm_signal) {
+		err("%s: connecting to %s: interrupted by %s", cmd, a->text,
+		    sigabbrev_np(vm_signal));
+		return -VM_E_INTERRUPTED;
+	}
+	if (r) {
+		err("%s: connecting to %s: %s", cmd, a->text, errstr(r));
+		return r == -ENOENT ? -ECONNREFUSED : r;
+	}
+	chan_plain(c, fd, a->text);
+	r = authenticate(c, n, false);
+	if (r)
+		chan_close(c);
+	return r;
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <gnutls/gnutls.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "tls.h"
+#include "vfiomig.h"
+
+/*
+ * TLS 1.3 only, key exchange by PSK with (EC)DHE so that a key leaked
+ * later does not open recorded migrations; AEAD ciphers only.
+ */
+#define PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:+DHE-PSK"
+#define PSK_IDENTITY "vfiomig"
+
+static int psk_check_file(int fd, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode)) {
+		err("--psk-file %s: not a regular file", path);
+		return -VM_E_USAGE;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		err("--psk-file %s: owned by uid %u, not by us or root", path,
+		    (unsigned)st.st_uid);
+		return -VM_E_USAGE;
+	}
+	if (st.st_mode & 077) {
+		err("--psk-file %s: mode %04o lets others read it; chmod 600 it", path,
+		    (unsigned)(st.st_mode & 07777));
+		return -VM_E_USAGE;
+	}
+	return 0;
+}
+
+int psk_load(const char *path, struct psk *k)
+{
+	char buf[PSK_MAX + 2];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0) {
+		r = -errno;
+		err("--psk-file %s: %s", path, errstr(r));
+		return r;
+	}
+	r = psk_check_file(fd, path);
+	n = r ? 0 : read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r)
+		return r;
+	if (n < 0) {
+		err("--psk-file %s: %s", path, errstr(errno));
+		return -EIO;
+	}
+	buf[n] = '\0';
+	k->len = strcspn(buf, "\r\n");
+	if (k->len < PSK_MIN || k->len > PSK_MAX) {
+		err("--psk-file %s: the key (its first line) must be %d to %d bytes, "
+		    "it is %zu; e.g. openssl rand -hex 32", path, PSK_MIN, PSK_MAX, k->len);
+		return -VM_E_USAGE;
+	}
+	memcpy(k->key, buf, k->len);
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
+/* The server side looks the key up by identity: there is only ours. */
+static int server_key(gnutls_session_t s, const char *user, gnutls_datum_t *key)
+{
+	const struct psk *k = gnutls_session_get_ptr(s);
+
+	if (strcmp(user, PSK_IDENTITY))
+		return -1;
+	key->data = gnutls_malloc(k->len);
+	if (!key->data)
+		return -1;
+	memcpy(key->data, k->key, k->len);
+	key->size = k->len;
+	return 0;
+}
+
+static int set_credentials(gnutls_session_t s, const struct psk *k, bool server,
+			   void **cred)
+{
+	gnutls_datum_t key = { (unsigned char *)k->key, (unsigned)k->len };
+	int r;
+
+	if (server) {
+		gnutls_psk_server_credentials_t c;
+
+		r = gnutls_psk_allocate_server_credentials(&c);
+		if (r)
+			return r;
+		gnutls_psk_set_server_credentials_function(c, server_key);
+		*cred = c;
+		return gnutls_credentials_set(s, GNUTLS_CRD_PSK, c);
+	}
+	gnutls_psk_client_credentials_t c;
+
+	r = gnutls_psk_allocate_client_credentials(&c);
+	if (r)
+		return r;
+	*cred = c;
+	r = gnutls_psk_set_client_credentials(c, PSK_IDENTITY, &key, GNUTLS_PSK_KEY_RAW);
+	return r ? r : gnutls_credentials_set(s, GNUTLS_CRD_PSK, c);
+}
+
+static int handshake(gnutls_session_t s)
+{
+	int r;
+
+	do
+		r = gnutls_handshake(s);
+	while (r < 0 && !gnutls_error_is_fatal(r) && r != GNUTLS_E_TIMEDOUT);
+	return r;
+}
+
+int tls_start(struct chan *c, const struct psk *k, bool server,
+	      unsigned int timeout_ms, char *why, size_t why_len)
+{
+	gnutls_session_t s;
+	void *cred = NULL;
+	int r;
+
+	r = gnutls_init(&s, (server ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_NO_SIGNAL);
+	if (r) {
+		snprintf(why, why_len, "%s", gnutls_strerror(r));
+		return -VM_E_AUTH;
+	}
+	gnutls_session_set_ptr(s, (void *)k);
+	r = gnutls_priority_set_direct(s, PRIORITY, NULL);
+	if (!r)
+		r = set_credentials(s, k, server, &cred);
+	if (!r) {
+		gnutls_transport_set_int(s, c->fd);
+		gnutls_handshake_set_timeout(s, timeout_ms);
+		r = handshake(s);
+	}
+	if (r) {
+		snprintf(why, why_len, "%s", gnutls_strerror(r));
+		gnutls_deinit(s);
+		if (cred && server)
+			gnutls_psk_free_server_credentials(cred);
+		else if (cred)
+			gnutls_psk_free_client_credentials(cred);
+		return -VM_E_AUTH;
+	}
+	/* The credentials must outlive the session: chan_close() frees both. */
+	c->tls = s;
+	c->cred = cred;
+	c->server = server;
+	return 0;
+}
