@@ -95,33 +95,18 @@ static const char *in_name(const struct restore_ctx *c)
 /* The stream must come from the same kind of device. */
 static int check_ident(struct restore_ctx *c)
 {
-	const struct stream_ident *s = &c->r.ident;
-	const struct devinfo *di = &c->d.info;
-	bool same;
+	char why[256], who[96];
 
-	if (s->bus == BUS_MDEV)
-		same = !strcmp(di->bus, "mdev") && !strcmp(s->mdev_type, di->mdev_type) &&
-		       !strcmp(s->driver, di->driver);
-	else
-		same = s->bus == BUS_PCI && !strcmp(di->bus, "pci") &&
-		       s->vendor == di->vendor && s->device == di->device &&
-		       s->subvendor == di->subvendor && s->subdevice == di->subdevice;
-	if (same)
+	if (ident_same(&c->r.ident, &c->d.info))
 		return 0;
 	if (c->a->force) {
 		warn("restore %s: stream is from a different kind of device; "
-		     "--force: restoring anyway", di->name);
+		     "--force: restoring anyway", c->d.info.name);
 		return 0;
 	}
-	if (s->bus == BUS_MDEV)
-		err("restore %s: stream is from a %s/%s device, this is %s/%s; "
-		    "--force to try anyway", di->name, s->driver, s->mdev_type,
-		    di->driver[0] ? di->driver : "-", di->mdev_type[0] ? di->mdev_type : di->bus);
-	else
-		err("restore %s: stream is from PCI device %04x:%04x (%04x:%04x), "
-		    "this is %04x:%04x (%04x:%04x); --force to try anyway", di->name,
-		    s->vendor, s->device, s->subvendor, s->subdevice, di->vendor,
-		    di->device, di->subvendor, di->subdevice);
+	snprintf(who, sizeof(who), "restore %s", c->d.info.name);
+	ident_mismatch(who, &c->r.ident, &c->d.info, why, sizeof(why));
+	err("%s", why);
 	return -VM_E_DATA;
 }
 

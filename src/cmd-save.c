@@ -80,26 +80,6 @@ static const struct argp save_argp = {
 	xfer_children, NULL, NULL
 };
 
-static void fill_ident(struct vdev *d, struct stream_ident *id)
-{
-	const struct devinfo *di = &d->info;
-
-	memset(id, 0, sizeof(*id));
-	id->bus = !strcmp(di->bus, "pci") ? BUS_PCI :
-		  !strcmp(di->bus, "mdev") ? BUS_MDEV : BUS_UNKNOWN;
-	id->vendor = di->vendor;
-	id->device = di->device;
-	id->subvendor = di->subvendor;
-	id->subdevice = di->subdevice;
-	id->mig_flags = d->flags;
-	id->created = (uint64_t)time(NULL);
-	snprintf(id->driver, sizeof(id->driver), "%s", di->driver);
-	snprintf(id->mdev_type, sizeof(id->mdev_type), "%s", di->mdev_type);
-	snprintf(id->tool, sizeof(id->tool), "vfiomig %s", VFIOMIG_VERSION);
-	if (dv_data_size(d, &id->size_estimate))
-		id->size_estimate = 0;
-}
-
 /*
  * A saving state left by an earlier command has lost its data_fd: leave
  * it so that entering it again opens a fresh session.
@@ -210,7 +190,7 @@ static int do_save(struct save_ctx *c)
 	struct stream_ident id;
 	int r;
 
-	fill_ident(&c->d, &id);
+	ident_fill(&c->d, &id);
 	progress_init(&c->prog, xfer_progress(&c->a->x), id.size_estimate);
 	r = restart_session(c);
 	if (!r) {

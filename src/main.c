@@ -32,6 +32,8 @@ static const struct cmd commands[] = {
 	{ "save", cmd_save, "DEV", "save the device's state as a stream (stdout or -o FILE)" },
 	{ "restore", cmd_restore, "DEV", "restore a saved stream into a device (stdin or -i FILE)" },
 	{ "inspect", cmd_inspect, "[FILE]", "describe and verify a saved stream, no device needed" },
+	{ "migrate", cmd_migrate, "DEV... --to URL", "live-migrate devices to a receiver on another host" },
+	{ "receive", cmd_receive, "DEV... --listen URL", "receive a live migration into devices" },
 	{ "check", cmd_check, "DEV", "check the device's migration driver against the protocol" },
 	{ "hold", cmd_hold, "DEV...", "keep devices open and serve other commands for them" },
 	{ "release", cmd_release, "DEV", "end holding a device" },

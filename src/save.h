@@ -53,6 +53,14 @@ struct save_ctx {
 	double t0, secs;
 };
 
+/* The stream header's description of the device. */
+void ident_fill(struct vdev *d, struct stream_ident *id);
+/* Is the stream from the same kind of device? */
+bool ident_same(const struct stream_ident *s, const struct devinfo *di);
+/* "WHO: stream is from ..., this is ...; --force to try anyway" */
+void ident_mismatch(const char *who, const struct stream_ident *s,
+		    const struct devinfo *di, char *buf, size_t len);
+
 /* --then: any requestable state a command may end in. */
 int parse_then(const char *s, uint32_t *state);
 int parse_policy(const char *s, enum policy *p);

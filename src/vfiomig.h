@@ -89,6 +89,8 @@ int cmd_prepare(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_hold(int argc, char **argv);
 int cmd_release(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_receive(int argc, char **argv);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfiomig migrate DEV... --to URL: live-migrate devices to a vfiomig
+ * receive on another host (protocol in mig.h). Until the destination
+ * takes over, any failure puts the devices back where they were.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "fsm.h"
+#include "log.h"
+#include "mig-src.h"
+#include "pump.h"
+#include "save.h"
+
+enum { OPT_TO = 0x100, OPT_NO_PRECOPY, OPT_DOWNTIME, OPT_PRECOPY_TIMEOUT };
+
+static const struct argp_option migrate_options[] = {
+	{ "to", OPT_TO, "URL", 0, "The destination: tcp://HOST:PORT or unix:PATH", 0 },
+	{ "no-precopy", OPT_NO_PRECOPY, NULL, 0,
+	  "Stop the devices at once, even those with pre_copy", 0 },
+	{ "downtime-limit", OPT_DOWNTIME, "MS", 0,
+	  "Stop once what is left moves in MS at the measured rate (default 300)", 0 },
+	{ "precopy-timeout", OPT_PRECOPY_TIMEOUT, "SECS", 0,
+	  "Stop after SECS of pre-copy even if not converged (default 60)", 0 },
+	{ 0 }
+};
+
+static const struct argp_child migrate_children[] = {
+	{ &net_argp, 0, "Network:", 0 },
+	{ &common_argp, 0, "Global options:", 0 },
+	{ 0 }
+};
+
+static int parse_secs(const char *arg, double scale, double *out)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (*end || end == arg || v < 0)
+		return -1;
+	*out = v * scale;
+	return 0;
+}
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct migrate_args *a = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->net;
+		break;
+	case OPT_TO:
+		a->to = arg;
+		break;
+	case OPT_NO_PRECOPY:
+		a->no_precopy = true;
+		break;
+	case OPT_DOWNTIME:
+		if (parse_secs(arg, 1e-3, &a->downtime_limit))
+			argp_error(state, "--downtime-limit: '%s' is not milliseconds", arg);
+		break;
+	case OPT_PRECOPY_TIMEOUT:
+		if (parse_secs(arg, 1, &a->precopy_timeout))
+			argp_error(state, "--precopy-timeout: '%s' is not seconds", arg);
+		break;
+	case ARGP_KEY_ARG:
+		if (a->ndev == MIG_MAX_DEVICES)
+			argp_error(state, "at most %d devices", MIG_MAX_DEVICES);
+		a->devs[a->ndev++] = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!a->ndev)
+			argp_error(state, "missing device");
+		if (!a->to)
+			argp_error(state, "missing --to URL");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp migrate_argp = {
+	migrate_options, parse, "DEV...",
+	"Live-migrate devices to 'vfiomig receive' on another host: pre-copy "
+	"while they run (devices with pre_copy), stop them all in p2p "
+	"lock-step, send the rest, and hand over once the destination has "
+	"loaded everything. Devices pair up with the receiver's in order; one "
+	"connection per device carries its data as a vfiomig stream.\v"
+	"Until the destination commits, any failure (an arc, a read, the "
+	"connection, the destination refusing, SIGINT/SIGTERM) puts every "
+	"device back in the state it was in. After the commit the devices stay "
+	"stopped. The downtime reported runs from the first device leaving "
+	"running to the destination's word that its devices run.",
+	migrate_children, NULL, NULL
+};
+
+/* Only a running (or stopped) source migrates; p2p for lock-step. */
+static int check_devices(struct mgroup *g)
+{
+	unsigned int i;
+
+	for (i = 0; i < g->n; i++) {
+		const struct mdev *m = &g->dev[i];
+
+		if (m->cur != ST_RUNNING && m->cur != ST_RUNNING_P2P && m->cur != ST_STOP) {
+			err("migrate %s: device is in %s; migrate starts from running, "
+			    "running_p2p or stop", m->d.info.name, fsm_name(m->cur));
+			return -VM_E_REFUSED;
+		}
+		if (g->n > 1 && !(m->d.flags & MIG_P2P)) {
+			err("migrate %s: no p2p support: devices without it can only "
+			    "migrate alone", m->d.info.name);
+			return -VM_E_NOMIG;
+		}
+	}
+	return 0;
+}
+
+static int setup(struct msrc *s, struct migrate_args *a)
+{
+	int r = net_parse(a->to, &s->addr);
+
+	if (!r)
+		r = net_auth_init(&a->net, "migrate");
+	if (!r)
+		r = mgroup_open(&s->g);
+	return r ? r : check_devices(&s->g);
+}
+
+static int report(struct msrc *s, int r)
+{
+	struct mig_summary sum = {
+		.verb = "migrated", .dir = "to", .peer = s->a->to,
+		.ok = !r, .committed = s->committed, .insecure = s->a->net.insecure,
+		.secs = s->t_end - s->t0,
+		.downtime = s->running ? s->t_run - s->t_stop : -1,
+		.peer_downtime = s->running ? s->dst_downtime_us / 1e6 : -1,
+		.converged = s->converged, .remaining = s->remaining,
+	};
+
+	return mig_report(&s->g, &sum);
+}
+
+int cmd_migrate(int argc, char **argv)
+{
+	struct migrate_args a = { .downtime_limit = 0.3, .precopy_timeout = 60 };
+	struct msrc s = { .a = &a };
+	int r, wr;
+
+	cmd_parse(&migrate_argp, argc, argv, &a);
+	chan_plain(&s.ctl, -1, a.to);
+	mgroup_init(&s.g, "migrate", a.devs, a.ndev);
+	catch_signals();
+	s.t0 = monotonic_secs();
+	r = setup(&s, &a);
+	if (!r) {
+		r = src_migrate(&s);
+		if (r && !s.committed)
+			src_unwind(&s, r);
+		else if (src_finish(&s) && !r)
+			r = -VM_E_STATE;
+	}
+	s.t_end = monotonic_secs();
+	wr = report(&s, r);
+	chan_close(&s.ctl);
+	mgroup_close(&s.g);
+	return r ? r : wr;
+}

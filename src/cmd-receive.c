@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfiomig receive DEV... --listen URL: the destination of a live
+ * migration (protocol in mig.h). Accepts one migration, then exits.
+ * Until the source commits, any failure resets the devices.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "cli.h"
+#include "fsm.h"
+#include "log.h"
+#include "mig-dst.h"
+#include "pump.h"
+#include "save.h"
+
+enum { OPT_LISTEN = 0x100, OPT_FORCE, OPT_THEN };
+
+static const struct argp_option receive_options[] = {
+	{ "listen", OPT_LISTEN, "URL", 0,
+	  "Where to wait for the source: tcp://ADDR:PORT or unix:PATH", 0 },
+	{ "force", OPT_FORCE, NULL, 0, "Receive devices of another kind", 0 },
+	{ "then", OPT_THEN, "STATE", 0,
+	  "State the devices end in after the commit (default running)", 0 },
+	{ 0 }
+};
+
+static const struct argp_child receive_children[] = {
+	{ &net_argp, 0, "Network:", 0 },
+	{ &common_argp, 0, "Global options:", 0 },
+	{ 0 }
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct receive_args *a = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->net;
+		break;
+	case OPT_LISTEN:
+		a->listen = arg;
+		break;
+	case OPT_FORCE:
+		a->force = true;
+		break;
+	case OPT_THEN:
+		if (parse_then(arg, &a->then) || a->then == ST_STOP_COPY ||
+		    fsm_is_saving(a->then))
+			argp_error(state, "--then: '%s' is not running, running_p2p or stop",
+				   arg);
+		break;
+	case ARGP_KEY_ARG:
+		if (a->ndev == MIG_MAX_DEVICES)
+			argp_error(state, "at most %d devices", MIG_MAX_DEVICES);
+		a->devs[a->ndev++] = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!a->ndev)
+			argp_error(state, "missing device");
+		if (!a->listen)
+			argp_error(state, "missing --listen URL");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp receive_argp = {
+	receive_options, parse, "DEV...",
+	"Receive a live migration from 'vfiomig migrate': listen where told, "
+	"accept the first authenticated source, check that it sends as many "
+	"devices of the same kinds (in order), load them while the source "
+	"still runs (pre-copy), and run them once the source commits. Accepts "
+	"one migration, then exits.\v"
+	"A connection that fails authentication is dropped without touching "
+	"any device. Until the source commits, any failure (the data, the "
+	"connection, an arc, the source aborting, SIGINT/SIGTERM) resets every "
+	"device: no half-loaded device is left to run.",
+	receive_children, NULL, NULL
+};
+
+static int check_devices(struct mgroup *g)
+{
+	unsigned int i;
+
+	for (i = 0; i < g->n; i++) {
+		if (g->dev[i].cur == ST_ERROR) {
+			err("receive %s: device is in error; reset it first",
+			    g->dev[i].d.info.name);
+			return -VM_E_STATE;
+		}
+	}
+	return 0;
+}
+
+static int setup(struct mdst *s, struct receive_args *a)
+{
+	int r = net_parse(a->listen, &s->addr);
+
+	if (!r)
+		r = net_auth_init(&a->net, "receive");
+	if (!r)
+		r = mgroup_open(&s->g);
+	if (!r)
+		r = check_devices(&s->g);
+	if (r)
+		return r;
+	s->lfd = net_listen(&s->addr, "receive");
+	if (s->lfd < 0)
+		return s->lfd;
+	info("receive: listening on %s", s->addr.text);
+	return 0;
+}
+
+static int report(struct mdst *s, int r)
+{
+	struct mig_summary sum = {
+		.verb = "received", .dir = "from", .peer = s->ctl.peer,
+		.ok = !r, .committed = s->committed, .insecure = s->a->net.insecure,
+		.secs = s->t_end - s->t0,
+		.downtime = s->stopped && s->t_running ? s->t_running - s->t_stopped : -1,
+		.peer_downtime = -1,
+	};
+
+	return mig_report(&s->g, &sum);
+}
+
+int cmd_receive(int argc, char **argv)
+{
+	struct receive_args a = { .then = ST_RUNNING };
+	struct mdst s = { .a = &a, .lfd = -1 };
+	int r, wr;
+
+	cmd_parse(&receive_argp, argc, argv, &a);
+	chan_plain(&s.ctl, -1, a.listen);
+	mgroup_init(&s.g, "receive", a.devs, a.ndev);
+	catch_signals();
+	s.t0 = monotonic_secs();
+	r = setup(&s, &a);
+	if (!r)
+		r = dst_receive(&s);
+	if (r && !s.committed && s.g.n)
+		dst_unwind(&s, r);
+	net_unlisten(s.lfd, &s.addr);
+	s.t_end = monotonic_secs();
+	wr = report(&s, r);
+	chan_close(&s.ctl);
+	mgroup_close(&s.g);
+	return r ? r : wr;
+}

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The report of a migration, source or destination: text or JSON. */
+#include <stdio.h>
+
+#include "fsm.h"
+#include "mig.h"
+#include "output.h"
+#include "report.h"
+#include "vfiomig.h"
+
+struct totals {
+	uint64_t bytes, pre, stop, records;
+	unsigned int rounds;
+};
+
+static void add_up(const struct mgroup *g, struct totals *t)
+{
+	unsigned int i;
+
+	*t = (struct totals){ 0 };
+	for (i = 0; i < g->n; i++) {
+		const struct mdev *m = &g->dev[i];
+
+		t->bytes += m->bytes;
+		t->pre += m->pre_bytes;
+		t->stop += m->stop_bytes;
+		t->records += m->records;
+		if (m->rounds > t->rounds)
+			t->rounds = m->rounds;
+	}
+}
+
+static const char *state_of(const struct mdev *m)
+{
+	return m->d.fd >= 0 ? fsm_name(m->cur) : "unknown";
+}
+
+static void text_devices(const struct mgroup *g)
+{
+	unsigned int i;
+
+	for (i = 0; i < g->n; i++) {
+		const struct mdev *m = &g->dev[i];
+
+		printf("  %s: %llu bytes (pre_copy %llu, stop_copy %llu) in %llu "
+		       "records, %u pre-copy rounds; %s\n", m->d.info.name,
+		       (unsigned long long)m->bytes, (unsigned long long)m->pre_bytes,
+		       (unsigned long long)m->stop_bytes,
+		       (unsigned long long)m->records, m->rounds, state_of(m));
+	}
+}
+
+static void text(const struct mgroup *g, const struct mig_summary *s)
+{
+	struct totals t;
+
+	add_up(g, &t);
+	printf("%s %u device%s %s %s: %llu bytes (pre_copy %llu", s->verb, g->n,
+	       g->n == 1 ? "" : "s", s->dir, s->peer, (unsigned long long)t.bytes,
+	       (unsigned long long)t.pre);
+	/* Rounds are the source's: the destination sees only bytes. */
+	if (t.rounds)
+		printf(" in %u round%s", t.rounds, t.rounds == 1 ? "" : "s");
+	printf(", stop_copy %llu) in %.3f s, %.1f MiB/s; downtime %.3f ms",
+	       (unsigned long long)t.stop, s->secs,
+	       s->secs > 0 ? t.bytes / s->secs / 1048576.0 : 0.0, s->downtime * 1e3);
+	if (s->peer_downtime >= 0)
+		printf(" (destination %.3f ms)", s->peer_downtime * 1e3);
+	printf("; devices are %s\n", state_of(&g->dev[0]));
+	if (opts.verbose) {
+		text_devices(g);
+		report_arcs(&g->log);
+	}
+}
+
+static void json_devices(const struct mgroup *g)
+{
+	unsigned int i;
+
+	out_arr_open("devices", NULL);
+	for (i = 0; i < g->n; i++) {
+		const struct mdev *m = &g->dev[i];
+
+		out_obj_open(NULL);
+		out_str("device", NULL, m->d.info.name);
+		out_str("from", NULL, fsm_name(m->orig));
+		report_state("state", NULL, m->d.fd >= 0 ? (int)m->cur : -1);
+		out_bool("precopy", NULL, m->precopy);
+		out_u64("bytes", NULL, m->bytes);
+		out_u64("precopy_bytes", NULL, m->pre_bytes);
+		out_u64("stop_copy_bytes", NULL, m->stop_bytes);
+		out_u64("records", NULL, m->records);
+		out_u64("precopy_rounds", NULL, m->rounds);
+		out_obj_close();
+	}
+	out_arr_close();
+}
+
+static void json(const struct mgroup *g, const struct mig_summary *s)
+{
+	struct totals t;
+
+	add_up(g, &t);
+	out_bool("ok", NULL, s->ok);
+	out_str(s->dir, NULL, s->peer);
+	out_bool("committed", NULL, s->committed);
+	out_bool("insecure", NULL, s->insecure);
+	out_u64("bytes", NULL, t.bytes);
+	out_u64("precopy_bytes", NULL, t.pre);
+	out_u64("stop_copy_bytes", NULL, t.stop);
+	out_u64("records", NULL, t.records);
+	out_u64("precopy_rounds", NULL, t.rounds);
+	out_bool("precopy_converged", NULL, s->converged);
+	out_u64("precopy_remaining_bytes", NULL, s->remaining);
+	out_u64("usecs", NULL, (uint64_t)(s->secs * 1e6));
+	out_u64("bytes_per_sec", NULL, s->secs > 0 ? (uint64_t)(t.bytes / s->secs) : 0);
+	if (s->downtime >= 0)
+		out_u64("downtime_usecs", NULL, (uint64_t)(s->downtime * 1e6));
+	else
+		out_null("downtime_usecs", NULL, "-");
+	if (s->peer_downtime >= 0)
+		out_u64("destination_downtime_usecs", NULL,
+			(uint64_t)(s->peer_downtime * 1e6));
+	json_devices(g);
+	report_arcs(&g->log);
+}
+
+int mig_report(struct mgroup *g, const struct mig_summary *s)
+{
+	if (!opts.json) {
+		if (s->ok && !opts.quiet)
+			text(g, s);
+		else if (opts.verbose)
+			text_devices(g);
+		return 0;
+	}
+	out_begin();
+	json(g, s);
+	return out_end();
+}

@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The source of a live migration: one thread per device reads its
+ * data_fd into a stream on the device's own connection, while the main
+ * thread steps the devices in lock-step and speaks the control protocol
+ * (mig.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "devops.h"
+#include "fsm.h"
+#include "log.h"
+#include "mig-src.h"
+#include "pump.h"
+#include "save.h"
+#include "vfio.h"
+
+/* Records of 128 KiB, as save writes them (see cmd-save.c). */
+#define MIG_BUF (128u << 10)
+
+/* --- the device threads ------------------------------------------------- */
+
+static int thread_failed(struct mdev *m, int r, const char *where)
+{
+	struct mgroup *g = m->group;
+	bool quiet;
+
+	mg_lock(g);
+	/* After an abort a broken connection is the abort's doing, not news. */
+	quiet = g->abort || (r == -EINTR && vm_signal);
+	mg_unlock(g);
+	if (!quiet && !strcmp(where, "read"))
+		err("migrate %s: reading the device's data_fd: %s", m->d.info.name, errstr(r));
+	else if (!quiet)
+		err("migrate %s: sending to %s: %s", m->d.info.name, m->data.peer, errstr(r));
+	return r;
+}
+
+/* One pass: what the device has now, then its PRECOPY_INFO. */
+static int precopy_round(struct mdev *m, uint8_t *buf, uint64_t *ini, uint64_t *dirty)
+{
+	uint64_t before = m->w.data_bytes;
+	const char *where;
+	struct progress p;
+	enum pump_end end;
+	int r;
+
+	progress_init(&p, false, 0);
+	r = pump_save(m->data_fd, &m->w, PHASE_PRECOPY, true, buf, MIG_BUF, &p,
+		      &end, &where);
+	if (r)
+		return thread_failed(m, r, where);
+	m->pre_bytes += m->w.data_bytes - before;
+	m->rounds++;
+	r = vfio_precopy_info(m->data_fd, ini, dirty);
+	if (r)
+		err("migrate %s: VFIO_MIG_GET_PRECOPY_INFO: %s", m->d.info.name, errstr(r));
+	return r;
+}
+
+/* Rounds until the main thread says stop; then it may step the device. */
+static int precopy_rounds(struct mdev *m, uint8_t *buf)
+{
+	struct mgroup *g = m->group;
+	uint64_t ini, dirty;
+	bool stop;
+	int r;
+
+	do {
+		r = precopy_round(m, buf, &ini, &dirty);
+		if (r)
+			return r;
+		mg_lock(g);
+		m->initial_left = ini;
+		m->dirty = dirty;
+		if (!ini && !m->initial_done) {
+			m->initial_done = true;
+			m->initial_off = m->w.data_bytes;
+		}
+		mg_signal(g);
+		/* Nothing to read: let the device run a while. */
+		if (!ini && !dirty)
+			mg_pause(g, MIG_TICK_MS);
+		stop = g->stop || g->abort;
+		m->paused = stop;
+		mg_unlock(g);
+	} while (!stop);
+	return 0;
+}
+
+static int wait_go(struct mgroup *g)
+{
+	int r;
+
+	mg_lock(g);
+	while (!g->go && !g->abort)
+		mg_wait(g, 200);
+	r = g->abort ? -ECANCELED : 0;
+	mg_unlock(g);
+	return r;
+}
+
+static int stopcopy(struct mdev *m, uint8_t *buf)
+{
+	uint64_t before = m->w.data_bytes;
+	const char *where = "write";
+	struct progress p;
+	enum pump_end end;
+	int r;
+
+	progress_init(&p, false, 0);
+	r = pump_save(m->data_fd, &m->w, PHASE_STOPCOPY, false, buf, MIG_BUF, &p,
+		      &end, &where);
+	m->stop_bytes = m->w.data_bytes - before;
+	if (!r) {
+		where = "write";
+		r = sw_trailer(&m->w);
+	}
+	return r ? thread_failed(m, r, where) : 0;
+}
+
+static void *src_thread(void *arg)
+{
+	struct mdev *m = arg;
+	struct mgroup *g = m->group;
+	uint8_t *buf = malloc(MIG_BUF);
+	int r = buf ? 0 : -ENOMEM;
+
+	if (!r && m->precopy)
+		r = precopy_rounds(m, buf);
+	if (!r)
+		r = wait_go(g);
+	if (!r)
+		r = stopcopy(m, buf);
+	mg_lock(g);
+	m->err = r == -ECANCELED ? 0 : r;
+	m->done = !r;
+	m->records = m->w.records;
+	m->bytes = m->w.data_bytes;
+	mg_signal(g);
+	mg_unlock(g);
+	free(buf);
+	return NULL;
+}
+
+/* --- the main thread ------------------------------------------------------ */
+
+/* Tell the destination where each device's initial bytes end. */
+static int send_initials(struct msrc *s)
+{
+	unsigned int i;
+	struct msg m;
+	int r;
+
+	for (i = 0; i < s->g.n; i++) {
+		struct mdev *d = &s->g.dev[i];
+
+		if (!d->precopy || !d->initial_done || (s->initial_sent & (1u << i)))
+			continue;
+		m.len = 0;
+		msg_put_u64(&m, 0, i);
+		msg_put_u64(&m, 8, d->initial_off);
+		r = msg_send(&s->ctl, MSG_INITIAL, m.body, m.len);
+		if (r)
+			return r;
+		s->initial_sent |= 1u << i;
+	}
+	return 0;
+}
+
+static int unexpected(uint32_t type)
+{
+	err("migrate: unexpected %s from the destination", msg_name(type));
+	return -EPROTO;
+}
+
+static int interrupted(void)
+{
+	err("migrate: interrupted by %s", sigabbrev_np(vm_signal));
+	return -VM_E_INTERRUPTED;
+}
+
+static int ctl_failed(struct msrc *s, int r)
+{
+	if (r == -EPROTO)
+		err("migrate: the control connection to %s: malformed frame", s->ctl.peer);
+	else
+		err("migrate: the control connection to %s: %s", s->ctl.peer,
+		    errstr(r));
+	return r == -EPROTO ? r : -ECONNRESET;
+}
+
+static int on_msg(struct msrc *s, const struct msg *m)
+{
+	switch (m->type) {
+	case MSG_ABORT:
+		err("migrate: the destination aborted: %.*s", (int)m->len, m->body);
+		return -VM_E_PEER;
+	case MSG_ACK:
+		s->acked = true;
+		return 0;
+	case MSG_LOADED:
+		s->loaded = true;
+		return 0;
+	case MSG_RUNNING:
+		s->running = true;
+		s->t_run = monotonic_secs();
+		s->dst_downtime_us = msg_u64(m, 0);
+		return 0;
+	default:
+		return unexpected(m->type);
+	}
+}
+
+/*
+ * One supervision step: a frame from the destination or a tick, then the
+ * devices' news. Every failure is printed once, here or by its thread.
+ */
+static int src_tick(struct msrc *s)
+{
+	struct msg m;
+	int r = msg_wait(&s->ctl, &m, MIG_TICK_MS);
+
+	if (vm_signal)
+		return interrupted();
+	if (r < 0)
+		return ctl_failed(s, r);
+	if (r > 0 && (r = on_msg(s, &m)))
+		return r;
+	mg_lock(&s->g);
+	r = mgroup_failed(&s->g);
+	mg_unlock(&s->g);
+	return r ? r : send_initials(s);
+}
+
+static bool all_initial_sent(struct msrc *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->g.n; i++)
+		if (s->g.dev[i].precopy && !(s->initial_sent & (1u << i)))
+			return false;
+	return true;
+}
+
+/* Pre-copy data the devices still hold, as they last said. */
+static uint64_t remaining(struct msrc *s)
+{
+	uint64_t sum = 0;
+	unsigned int i;
+
+	mg_lock(&s->g);
+	for (i = 0; i < s->g.n; i++)
+		sum += s->g.dev[i].initial_left + s->g.dev[i].dirty;
+	mg_unlock(&s->g);
+	return sum;
+}
+
+static uint64_t precopy_bytes(struct msrc *s)
+{
+	uint64_t sum = 0;
+	unsigned int i;
+
+	mg_lock(&s->g);
+	for (i = 0; i < s->g.n; i++)
+		sum += s->g.dev[i].pre_bytes;
+	mg_unlock(&s->g);
+	return sum;
+}
+
+/*
+ * Run pre-copy until the destination has the initial bytes (its ACK)
+ * and what is left would move within --downtime-limit at the rate
+ * measured so far, or until --precopy-timeout.
+ */
+static int converge(struct msrc *s)
+{
+	double start = monotonic_secs(), secs;
+	int r;
+
+	for (;;) {
+		r = src_tick(s);
+		if (r)
+			return r;
+		if (!all_initial_sent(s) || !s->acked)
+			continue;
+		secs = monotonic_secs() - start;
+		s->remaining = remaining(s);
+		if (s->remaining <= precopy_bytes(s) / (secs > 0 ? secs : 1) *
+				     s->a->downtime_limit) {
+			s->converged = true;
+			return 0;
+		}
+		if (secs >= s->a->precopy_timeout) {
+			info("migrate: pre-copy did not converge in %.1f s; stopping with "
+			     "%llu bytes left", secs, (unsigned long long)s->remaining);
+			return 0;
+		}
+	}
+}
+
+/* Every pre-copy thread finished its round and waits. */
+static int pause_threads(struct msrc *s)
+{
+	unsigned int i;
+	bool all;
+	int r;
+
+	mg_lock(&s->g);
+	s->g.stop = true;
+	mg_signal(&s->g);
+	mg_unlock(&s->g);
+	for (;;) {
+		mg_lock(&s->g);
+		for (all = true, i = 0; i < s->g.n; i++)
+			all &= !s->g.dev[i].precopy || s->g.dev[i].paused;
+		r = mgroup_failed(&s->g);
+		mg_unlock(&s->g);
+		if (r || all)
+			return r;
+		r = src_tick(s);
+		if (r)
+			return r;
+	}
+}
+
+/*
+ * The downtime starts here: every device to its p2p grace state, then
+ * every device to stop_copy, and the threads may read the rest.
+ */
+static int stop_devices(struct msrc *s)
+{
+	int r = pause_threads(s);
+
+	if (r)
+		return r;
+	s->t_stop = monotonic_secs();
+	r = mgroup_goto(&s->g, ST_RUNNING_P2P);
+	if (!r)
+		r = mgroup_goto(&s->g, ST_STOP_COPY);
+	if (!r)
+		r = msg_send(&s->ctl, MSG_STOPPED, NULL, 0);
+	if (r)
+		return r;
+	mg_lock(&s->g);
+	s->g.go = true;
+	mg_signal(&s->g);
+	mg_unlock(&s->g);
+	return 0;
+}
+
+static int wait_for(struct msrc *s, bool *flag)
+{
+	int r = 0;
+
+	while (!r && !*flag)
+		r = src_tick(s);
+	return r;
+}
+
+static int wait_threads(struct msrc *s)
+{
+	bool done = false;
+	int r = 0;
+
+	while (!r && !done) {
+		r = src_tick(s);
+		mg_lock(&s->g);
+		done = mgroup_all_done(&s->g);
+		mg_unlock(&s->g);
+	}
+	return r;
+}
+
+static int hello(struct msrc *s)
+{
+	struct hello h = { .ndev = s->g.n };
+	struct msg m;
+	unsigned int i;
+	int r;
+
+	if (getrandom(s->session, sizeof(s->session), 0) != sizeof(s->session))
+		return -errno;
+	memcpy(h.session, s->session, sizeof(h.session));
+	for (i = 0; i < s->g.n; i++) {
+		struct mdev *d = &s->g.dev[i];
+
+		ident_fill(&d->d, &h.id[i]);
+		d->precopy = !s->a->no_precopy && (d->d.flags & MIG_PRE_COPY) &&
+			     d->cur == ST_RUNNING;
+		h.precopy |= (uint32_t)d->precopy << i;
+	}
+	hello_encode(&h, &m);
+	r = msg_send(&s->ctl, MSG_HELLO, m.body, m.len);
+	if (r) {
+		err("migrate: sending to %s: %s", s->ctl.peer, errstr(r));
+		return r;
+	}
+	/* READY: the destination's devices are all in resuming. */
+	for (;;) {
+		r = msg_wait(&s->ctl, &m, MIG_TICK_MS);
+		if (vm_signal)
+			return interrupted();
+		if (r < 0)
+			return ctl_failed(s, r);
+		if (r > 0 && m.type == MSG_READY)
+			return 0;
+		if (r > 0 && m.type == MSG_ABORT)
+			return on_msg(s, &m);
+		if (r > 0)
+			return unexpected(m.type);
+	}
+}
+
+/* Each device's connection: ATTACH, then the stream's header. */
+static int open_data(struct msrc *s)
+{
+	struct net_opts *n = (struct net_opts *)&s->a->net;
+	struct stream_ident id;
+	unsigned int i;
+	struct msg m;
+	int r;
+
+	for (i = 0; i < s->g.n; i++) {
+		struct mdev *d = &s->g.dev[i];
+
+		r = net_connect(&s->addr, n, "migrate", &d->data);
+		if (r)
+			return r;
+		attach_encode(s->session, i, &m);
+		ident_fill(&d->d, &id);
+		r = msg_send(&d->data, MSG_ATTACH, m.body, m.len);
+		if (!r)
+			r = sw_init_chan(&d->w, &d->data, false);
+		if (!r)
+			r = sw_header(&d->w, &id);
+		if (r) {
+			err("migrate %s: sending to %s: %s", d->d.info.name, d->data.peer,
+			    errstr(r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* Pre-copy where the device has it and runs; everyone's thread starts. */
+static int start_threads(struct msrc *s)
+{
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < s->g.n; i++) {
+		struct mdev *d = &s->g.dev[i];
+
+		if (d->precopy) {
+			r = dev_goto(&d->d, &d->cur, ST_PRE_COPY, &d->data_fd, &s->g.log);
+			if (r)
+				return r;
+		}
+	}
+	s->t_pre = monotonic_secs();
+	for (i = 0; i < s->g.n; i++) {
+		r = -pthread_create(&s->g.dev[i].thread, NULL, src_thread, &s->g.dev[i]);
+		if (r) {
+			err("migrate: starting a thread: %s", errstr(r));
+			return r;
+		}
+		s->g.dev[i].started = true;
+	}
+	return 0;
+}
+
+static bool any_precopy(struct msrc *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->g.n; i++)
+		if (s->g.dev[i].precopy)
+			return true;
+	return false;
+}
+
+/* Until the commit, a failure anywhere unwinds everything. */
+static int commit(struct msrc *s)
+{
+	int r = wait_for(s, &s->loaded);
+
+	if (!r)
+		r = msg_send(&s->ctl, MSG_COMMIT, NULL, 0);
+	if (r)
+		return r;
+	/* From here on the destination owns the devices' state. */
+	s->committed = true;
+	r = wait_for(s, &s->running);
+	if (r) {
+		err("migrate: committed, but the destination did not confirm that its "
+		    "devices run; the source devices stay stopped");
+		return -VM_E_UNCONFIRMED;
+	}
+	return 0;
+}
+
+int src_migrate(struct msrc *s)
+{
+	int r = net_connect(&s->addr, &((struct migrate_args *)s->a)->net, "migrate",
+			    &s->ctl);
+
+	if (!r)
+		r = hello(s);
+	if (!r)
+		r = open_data(s);
+	if (!r)
+		r = start_threads(s);
+	if (!r && any_precopy(s))
+		r = converge(s);
+	if (!r)
+		r = stop_devices(s);
+	if (!r)
+		r = wait_threads(s);
+	if (!r)
+		r = commit(s);
+	mgroup_join(&s->g);
+	return r;
+}
+
+static void abort_reason(int why, char *buf, size_t len)
+{
+	if (why == -VM_E_INTERRUPTED)
+		snprintf(buf, len, "the source was interrupted");
+	else if (why == -VM_E_STATE)
+		snprintf(buf, len, "a state change failed on the source");
+	else if (why == -VM_E_NOMIG || why == -VM_E_REFUSED)
+		snprintf(buf, len, "the source refused");
+	else
+		snprintf(buf, len, "the source failed: %s", errstr(why));
+}
+
+void src_unwind(struct msrc *s, int why)
+{
+	unsigned int i;
+	char reason[128];
+
+	mgroup_abort(&s->g);
+	if (s->ctl.fd >= 0 && why != -VM_E_PEER) {
+		abort_reason(why, reason, sizeof(reason));
+		msg_send(&s->ctl, MSG_ABORT, reason, strlen(reason));
+	}
+	for (i = 0; i < s->g.n; i++) {
+		struct mdev *d = &s->g.dev[i];
+		int st;
+
+		if (d->d.fd < 0)
+			continue;
+		if (d->data_fd >= 0)
+			close(d->data_fd);
+		d->data_fd = -1;
+		st = dev_settle(&d->d);
+		if (st < 0) {
+			err("migrate %s: the device state cannot be read back", d->d.info.name);
+			continue;
+		}
+		d->cur = (uint32_t)st;
+		if (d->cur == d->orig || (d->cur != ST_ERROR &&
+		    !dev_goto(&d->d, &d->cur, d->orig, NULL, NULL)))
+			err("migrate %s: device back in %s, its state before migrate",
+			    d->d.info.name, fsm_name(d->cur));
+		else
+			err("migrate %s: device left in %s%s", d->d.info.name,
+			    fsm_name(d->cur),
+			    d->cur == ST_ERROR ? " (only reset leaves it)" : "");
+	}
+}
+
+int src_finish(struct msrc *s)
+{
+	unsigned int i;
+	int r = 0;
+
+	for (i = 0; i < s->g.n; i++) {
+		struct mdev *d = &s->g.dev[i];
+
+		if (d->data_fd >= 0)
+			close(d->data_fd);
+		d->data_fd = -1;
+		if (!r && d->cur != ST_STOP)
+			r = dev_goto(&d->d, &d->cur, ST_STOP, NULL, &s->g.log);
+	}
+	return r;
+}

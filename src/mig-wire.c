@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Control frames of the migration protocol (mig.h): an 8-byte header
+ * (type, body length; little-endian) and a bounded body.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mig.h"
+#include "vfiomig.h"
+
+#define HELLO_MAGIC "VFMIGCTL"
+#define ATTACH_MAGIC "VFMIGDAT"
+/* HELLO: magic, version u16, ndev u16, flags u32, session, identities */
+#define HELLO_FIXED (8 + 2 + 2 + 4 + MIG_SESSION_ID)
+
+static void put16(uint8_t *p, uint16_t v) { v = htole16(v); memcpy(p, &v, 2); }
+static void put32(uint8_t *p, uint32_t v) { v = htole32(v); memcpy(p, &v, 4); }
+static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return le16toh(v); }
+static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return le32toh(v); }
+
+static const char *const names[] = {
+	[MSG_HELLO] = "HELLO", [MSG_READY] = "READY", [MSG_ABORT] = "ABORT",
+	[MSG_INITIAL] = "INITIAL", [MSG_ACK] = "ACK", [MSG_STOPPED] = "STOPPED",
+	[MSG_LOADED] = "LOADED", [MSG_COMMIT] = "COMMIT", [MSG_RUNNING] = "RUNNING",
+	[MSG_ATTACH] = "ATTACH",
+};
+
+const char *msg_name(uint32_t type)
+{
+	return type < sizeof(names) / sizeof(names[0]) && names[type] ?
+	       names[type] : "unknown";
+}
+
+int msg_send(struct chan *c, uint32_t type, const void *body, uint32_t len)
+{
+	uint8_t h[8];
+	struct iovec iov[2] = { { h, sizeof(h) }, { (void *)body, len } };
+
+	put32(h, type);
+	put32(h + 4, len);
+	return chan_writev_full(c, iov, len ? 2 : 1);
+}
+
+int msg_recv(struct chan *c, struct msg *m)
+{
+	uint8_t h[8];
+	ssize_t n = chan_read_full(c, h, sizeof(h));
+
+	if (n <= 0)
+		return (int)n;
+	if (n < (ssize_t)sizeof(h))
+		return -ECONNRESET;
+	m->type = get32(h);
+	m->len = get32(h + 4);
+	if (!m->type || m->type > MSG_ATTACH || m->len > sizeof(m->body))
+		return -EPROTO;
+	n = chan_read_full(c, m->body, m->len);
+	if (n < 0)
+		return (int)n;
+	return (size_t)n < m->len ? -ECONNRESET : 1;
+}
+
+int msg_wait(struct chan *c, struct msg *m, int ms)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	int r;
+
+	if (!chan_pending(c)) {
+		r = poll(&p, 1, ms);
+		if (r < 0)
+			return errno == EINTR ? 0 : -errno;
+		if (!r)
+			return 0;
+	}
+	r = msg_recv(c, m);
+	return r == 0 ? -ECONNRESET : r;
+}
+
+int msg_abort(struct chan *c, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return msg_send(c, MSG_ABORT, why, strlen(why));
+}
+
+void hello_encode(const struct hello *h, struct msg *m)
+{
+	uint8_t *p = m->body;
+	unsigned int i;
+
+	memcpy(p, HELLO_MAGIC, 8);
+	put16(p + 8, MIG_PROTO_VERSION);
+	put16(p + 10, h->ndev);
+	put32(p + 12, h->precopy);
+	memcpy(p + 16, h->session, MIG_SESSION_ID);
+	for (i = 0; i < h->ndev; i++)
+		stream_encode_ident(p + HELLO_FIXED + i * STREAM_HEADER_SIZE, &h->id[i]);
+	m->type = MSG_HELLO;
+	m->len = HELLO_FIXED + h->ndev * STREAM_HEADER_SIZE;
+}
+
+int hello_decode(const struct msg *m, struct hello *h, char *why, size_t len)
+{
+	const uint8_t *p = m->body;
+	char sw[STREAM_WHY];
+	unsigned int i;
+
+	if (m->type != MSG_HELLO || m->len < HELLO_FIXED || memcmp(p, HELLO_MAGIC, 8)) {
+		snprintf(why, len, "not a vfiomig migration (no HELLO)");
+		return -EPROTO;
+	}
+	if (get16(p + 8) != MIG_PROTO_VERSION) {
+		snprintf(why, len, "migration protocol version %u, this is %u",
+			 get16(p + 8), MIG_PROTO_VERSION);
+		return -EPROTO;
+	}
+	h->ndev = get16(p + 10);
+	if (!h->ndev || h->ndev > MIG_MAX_DEVICES ||
+	    m->len != HELLO_FIXED + h->ndev * STREAM_HEADER_SIZE) {
+		snprintf(why, len, "malformed HELLO (%u devices, %u bytes)", h->ndev, m->len);
+		return -EPROTO;
+	}
+	h->precopy = get32(p + 12);
+	memcpy(h->session, p + 16, MIG_SESSION_ID);
+	for (i = 0; i < h->ndev; i++) {
+		if (stream_decode_ident(p + HELLO_FIXED + i * STREAM_HEADER_SIZE,
+					&h->id[i], sw)) {
+			snprintf(why, len, "device %u: %s", i + 1, sw);
+			return -EPROTO;
+		}
+	}
+	return 0;
+}
+
+void attach_encode(const uint8_t *session, uint32_t dev, struct msg *m)
+{
+	memcpy(m->body, ATTACH_MAGIC, 8);
+	memcpy(m->body + 8, session, MIG_SESSION_ID);
+	put32(m->body + 8 + MIG_SESSION_ID, dev);
+	m->type = MSG_ATTACH;
+	m->len = 12 + MIG_SESSION_ID;
+}
+
+int attach_decode(const struct msg *m, uint8_t *session, uint32_t *dev)
+{
+	if (m->type != MSG_ATTACH || m->len != 12 + MIG_SESSION_ID ||
+	    memcmp(m->body, ATTACH_MAGIC, 8))
+		return -EPROTO;
+	memcpy(session, m->body + 8, MIG_SESSION_ID);
+	*dev = get32(m->body + 8 + MIG_SESSION_ID);
+	return 0;
+}
+
+uint64_t msg_u64(const struct msg *m, unsigned int at)
+{
+	uint64_t v = 0;
+
+	if (at + 8 <= m->len)
+		memcpy(&v, m->body + at, 8);
+	return le64toh(v);
+}
+
+void msg_put_u64(struct msg *m, unsigned int at, uint64_t v)
+{
+	v = htole64(v);
+	memcpy(m->body + at, &v, 8);
+	if (m->len < at + 8)
+		m->len = at + 8;
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Live migration between two vfiomig processes (migrate -> receive).
+ *
+ * One control connection carries the protocol below; each device's data
+ * goes on a connection of its own, as a single-device vfiomig stream
+ * (vfiomig-stream(5)) preceded by an ATTACH frame. One connection per
+ * device lets devices move in parallel (one thread each on both sides)
+ * without a multiplexer, and keeps the data format the one save and
+ * restore use. Every connection is authenticated (TLS-PSK) unless
+ * --insecure.
+ *
+ *   source                               destination
+ *   HELLO (ids of every device)   ->     check count and kinds; all -> resuming
+ *                                 <-     READY (or ABORT: nothing changed)
+ *   data connections, ATTACH, streams ...
+ *   [pre-copy] INITIAL dev@offset ->     ACK once every device loaded its
+ *                                 <-     initial bytes (switchover-ack)
+ *   all -> p2p, all -> stop_copy
+ *   STOPPED                       ->
+ *   stop-copy data, trailers            each stream verified; all -> stop
+ *                                 <-     LOADED
+ *   COMMIT (the commit point)     ->     all -> running_p2p, all -> running
+ *                                 <-     RUNNING (its downtime)
+ *
+ * Either side sends ABORT (with its reason) on a failure before COMMIT;
+ * the source then runs its devices again and the destination resets its.
+ */
+#ifndef VFIOMIG_MIG_H
+#define VFIOMIG_MIG_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "chan.h"
+#include "device.h"
+#include "net.h"
+#include "stream.h"
+#include "transition.h"
+
+#define MIG_MAX_DEVICES 16
+#define MIG_PROTO_VERSION 1
+#define MIG_SESSION_ID 16
+/* The largest control frame body: a HELLO for MIG_MAX_DEVICES devices. */
+#define MIG_MSG_MAX (64 + MIG_MAX_DEVICES * STREAM_HEADER_SIZE)
+
+enum msg_type {
+	MSG_HELLO = 1, MSG_READY, MSG_ABORT, MSG_INITIAL, MSG_ACK, MSG_STOPPED,
+	MSG_LOADED, MSG_COMMIT, MSG_RUNNING, MSG_ATTACH,
+};
+
+struct msg {
+	uint32_t type;
+	uint32_t len;
+	uint8_t body[MIG_MSG_MAX];
+};
+
+struct hello {
+	uint8_t session[MIG_SESSION_ID];
+	uint32_t ndev;
+	uint32_t precopy;         /* bit i: device i goes through pre-copy */
+	struct stream_ident id[MIG_MAX_DEVICES];
+};
+
+const char *msg_name(uint32_t type);
+int msg_send(struct chan *c, uint32_t type, const void *body, uint32_t len);
+/* A frame; -EPROTO for a malformed one, 0 at the end of the input. */
+int msg_recv(struct chan *c, struct msg *m);
+/* Wait up to ms for a frame: 1 with *m, 0 when none came, <0 on errors. */
+int msg_wait(struct chan *c, struct msg *m, int ms);
+
+int msg_abort(struct chan *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void hello_encode(const struct hello *h, struct msg *m);
+/* 0 or -EPROTO with why set. */
+int hello_decode(const struct msg *m, struct hello *h, char *why, size_t len);
+void attach_encode(const uint8_t *session, uint32_t dev, struct msg *m);
+int attach_decode(const struct msg *m, uint8_t *session, uint32_t *dev);
+/* The u64s of INITIAL and RUNNING. */
+uint64_t msg_u64(const struct msg *m, unsigned int at);
+void msg_put_u64(struct msg *m, unsigned int at, uint64_t v);
+
+struct mgroup;
+
+/* One device of a migration, on either side. */
+struct mdev {
+	struct mgroup *group;
+	unsigned int index;
+	const char *arg;
+	struct vdev d;
+	uint32_t orig, cur;
+	int data_fd;
+	struct chan data;
+	struct stream_writer w;   /* source */
+	struct stream_reader rd;  /* destination */
+	const struct stream_ident *announced; /* destination: as HELLO said */
+	bool precopy;             /* source: this device goes through pre_copy */
+	pthread_t thread;
+	bool started;
+	/* Counters, written by the device's thread. */
+	uint64_t bytes, pre_bytes, stop_bytes, records;
+	unsigned int rounds;
+	/* Under the group's lock. */
+	uint64_t initial_left, dirty; /* last PRECOPY_INFO */
+	bool initial_done;
+	uint64_t initial_off;     /* where the initial bytes end in its data */
+	bool paused, done;
+	int err;                  /* the thread's failure (message printed) */
+};
+
+/* The devices of one side and what their threads share. */
+struct mgroup {
+	struct mdev dev[MIG_MAX_DEVICES];
+	unsigned int n;
+	const char *cmd;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;               /* source: end pre-copy rounds */
+	bool go;                 /* source: stop-copy may start */
+	bool abort;
+	struct arc_log log;      /* arcs of all devices (the first 16) */
+};
+
+int mgroup_init(struct mgroup *g, const char *cmd, char **args, unsigned int n);
+/* Open every device; refuse the run (nothing changed) if one cannot go. */
+int mgroup_open(struct mgroup *g);
+void mgroup_close(struct mgroup *g);
+/* Take every device to state in turn (p2p lock-step: all reach one
+ * state before any goes on). data_fd gets the session an arc opened. */
+int mgroup_goto(struct mgroup *g, uint32_t state);
+/* Stop the threads: wake them, break their connections, join. */
+void mgroup_abort(struct mgroup *g);
+void mgroup_join(struct mgroup *g);
+/* A thread's failure, if any (0 when all are fine). */
+int mgroup_failed(struct mgroup *g);
+bool mgroup_all_done(struct mgroup *g);
+
+void mg_lock(struct mgroup *g);
+void mg_unlock(struct mgroup *g);
+/* Wait on the group's condition for at most ms (lock held). Wakes on
+ * any signal: callers re-check what they wait for. */
+void mg_wait(struct mgroup *g, int ms);
+/* Sleep ms (lock held) unless stop or abort is set meanwhile. */
+void mg_pause(struct mgroup *g, int ms);
+void mg_signal(struct mgroup *g);
+
+/* Poll interval of the supervising threads. */
+#define MIG_TICK_MS 20
+
+
+
+/* What both sides report (text, or -j). */
+struct mig_summary {
+	const char *verb;        /* "migrated" / "received" */
+	const char *dir;         /* "to" / "from" */
+	const char *peer;
+	bool ok, committed, insecure;
+	double secs;             /* the whole run */
+	double downtime;         /* < 0: not measured */
+	double peer_downtime;    /* the destination's part, as it reported */
+	bool converged;
+	uint64_t remaining;      /* pre-copy bytes left at the stop */
+};
+
+int mig_report(struct mgroup *g, const struct mig_summary *s);
+#endif
