@@ -69,6 +69,8 @@ void mgroup_close(struct mgroup *g)
 		struct mdev *m = &g->dev[i];
 
 		chan_close(&m->data);
+		sw_free(&m->w);
+		sr_free(&m->rd);
 		if (m->data_fd >= 0)
 			close(m->data_fd);
 		m->data_fd = -1;
