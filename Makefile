@@ -84,15 +84,17 @@ test-fake: vfiomig-asan fake tests/helpers/holdpoke
 test-vm: vfiomig-asan tests/helpers/mtty-uart tests/helpers/holdpoke
 	$(Q)scripts/testbed/run-vm.sh -- env VFIOMIG=$(TESTBIN) \
 		$(BATS) tests/bats/kernel.bats tests/bats/kernel-save.bats \
-		tests/bats/kernel-devlink.bats tests/bats/kernel-hold.bats
+		tests/bats/kernel-devlink.bats tests/bats/kernel-hold.bats \
+		tests/bats/kernel-migrate.bats
 
 # The stream reader under libFuzzer (clang): a short run in make check,
 # FUZZ_SECONDS=600 make fuzz for a long one.
 FUZZ_SECONDS ?= 30
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-build/fuzz-stream: tests/fuzz/fuzz-stream.c src/stream.c src/stream.h | build
+FUZZ_SRCS := src/stream.c src/chan.c src/pump.c
+build/fuzz-stream: tests/fuzz/fuzz-stream.c $(FUZZ_SRCS) src/stream.h src/chan.h | build
 	$(call quiet,CC,$@)clang $(FUZZ_FLAGS) -D_GNU_SOURCE -Isrc -o $@ \
-		tests/fuzz/fuzz-stream.c src/stream.c $(LDLIBS)
+		tests/fuzz/fuzz-stream.c $(FUZZ_SRCS) $(LDLIBS)
 
 fuzz: build/fuzz-stream vfiomig fake
 	$(Q)mkdir -p build/fuzz-corpus

@@ -19,7 +19,8 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcod
 
 # Exit codes from vfiomig(8).
 EX_FAIL=1 EX_STATE=2 EX_NOMIG=3 EX_NOTVFIO=4 EX_NOTVIABLE=5 EX_OLDKERNEL=6
-EX_REFUSED=7 EX_USAGE=64 EX_DATAERR=65 EX_NODEV=66 EX_BUSY=69 EX_NOPERM=77
+EX_REFUSED=7 EX_INTERRUPTED=8 EX_PEER=9 EX_AUTH=10 EX_UNCONFIRMED=11
+EX_USAGE=64 EX_DATAERR=65 EX_NODEV=66 EX_BUSY=69 EX_IOERR=74 EX_NOPERM=77
 
 # Run vfiomig, keeping stdout and stderr apart ($output / $stderr), and log
 # the command so a failing test shows what ran.
