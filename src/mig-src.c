@@ -453,6 +453,7 @@ static int start_threads(struct msrc *s)
 	unsigned int i;
 	int r;
 
+	s->touched = true;
 	for (i = 0; i < s->g.n; i++) {
 		struct mdev *d = &s->g.dev[i];
 
@@ -548,6 +549,10 @@ void src_unwind(struct msrc *s, int why)
 	if (s->ctl.fd >= 0 && why != -VM_E_PEER) {
 		abort_reason(why, reason, sizeof(reason));
 		msg_send(&s->ctl, MSG_ABORT, reason, strlen(reason));
+	}
+	if (!s->touched) {
+		err("migrate: no device was touched");
+		return;
 	}
 	for (i = 0; i < s->g.n; i++) {
 		struct mdev *d = &s->g.dev[i];

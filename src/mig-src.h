@@ -23,6 +23,7 @@ struct msrc {
 	uint8_t session[MIG_SESSION_ID];
 	unsigned int initial_sent;
 	bool acked, loaded, running, committed;
+	bool touched;            /* a device changed state */
 	double t0, t_pre, t_stop, t_run, t_end;
 	uint64_t dst_downtime_us;
 	uint64_t remaining;      /* pre-copy data left when the devices stopped */

@@ -1,0 +1,162 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Live migration against the kernel's mtty driver in the test VM: two
+# source devices with bytes in their UARTs migrate to two other devices
+# over the VM's loopback (tcp and unix sockets), with and without
+# pre-copy, held or not; refusals leave every device as it was.
+
+load helpers
+
+UART=$BATS_TEST_DIRNAME/../helpers/mtty-uart
+
+setup() {
+	source "$TOP/scripts/testbed/guest-lib.bash"
+	in_vm || skip "needs the test VM: run 'make test-vm'"
+	A1=$(mtty_create mtty-2)
+	A2=$(mtty_create mtty-2)
+	B1=$(mtty_create mtty-2)
+	B2=$(mtty_create mtty-2)
+	PSK=$BATS_TEST_TMPDIR/psk
+	(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$PSK")
+	TCP=tcp://127.0.0.1:$((20000 + BATS_TEST_NUMBER))
+	UNIX=unix:$BATS_TEST_TMPDIR/mig.sock
+}
+
+teardown() {
+	local d
+	if [ -n "${RECV_PID:-}" ]; then
+		kill "$RECV_PID" 2>/dev/null || true
+		wait "$RECV_PID" 2>/dev/null || true
+	fi
+	for d in ${A1:-} ${A2:-} ${B1:-} ${B2:-}; do
+		"$VFIOMIG" -q release "$d" >/dev/null 2>&1 || true
+	done
+	[ -z "${HOLDER_PID:-}" ] || kill "$HOLDER_PID" 2>/dev/null || true
+	for d in ${A1:-} ${A2:-} ${B1:-} ${B2:-}; do
+		"$VFIOMIG" -q --no-holder reset "$d" >/dev/null 2>&1 || true
+		mtty_remove "$d"
+	done
+}
+
+load_uarts() {
+	"$UART" "$(mtty_cdev "$A1")" 0 write "first-device"
+	"$UART" "$(mtty_cdev "$A2")" 1 write "second-device"
+}
+
+check_uarts() {
+	run "$UART" "$(mtty_cdev "$B1")" 0 read
+	assert_output "first-device"
+	run "$UART" "$(mtty_cdev "$B2")" 1 read
+	assert_output "second-device"
+}
+
+# receive URL [ARGS...]: the destination, in the background; its JSON
+# report lands in $RECV_OUT, its stderr in $RECV_ERR.
+receive() {
+	RECV_OUT=$BATS_TEST_TMPDIR/recv.json
+	RECV_ERR=$BATS_TEST_TMPDIR/recv.err
+	"$VFIOMIG" -j receive "$B1" "$B2" --listen "$@" >"$RECV_OUT" 2>"$RECV_ERR" &
+	RECV_PID=$!
+}
+
+# The receiver's exit status in $RECV_STATUS, its report in $output.
+receive_wait() {
+	RECV_STATUS=0
+	wait "$RECV_PID" || RECV_STATUS=$?
+	RECV_PID=
+	echo "# receive status $RECV_STATUS; stderr: $(cat "$RECV_ERR")"
+	output=$(cat "$RECV_OUT")
+}
+
+@test "migrate moves the UART bytes of two mtty devices over tcp, with pre-copy" {
+	load_uarts
+	receive "$TCP" --psk-file "$PSK"
+	vm -j migrate "$A1" "$A2" --to "$TCP" --psk-file "$PSK"
+	assert_success
+	jq_is .ok true
+	jq_is .committed true
+	jq_is .insecure false
+	jq_is .precopy_bytes 48
+	jq_is .stop_copy_bytes 144
+	jq_is '[.devices[].precopy] | join(",")' true,true
+	jq_is '[.devices[].state] | join(",")' stop,stop
+	jq_is '.downtime_usecs > 0' true
+	jq_is '.destination_downtime_usecs <= .downtime_usecs' true
+	# lock-step: both reach pre_copy_p2p before either reaches stop_copy
+	jq_is '[.arcs[].to] | join(",")' \
+		pre_copy,pre_copy,pre_copy_p2p,pre_copy_p2p,stop_copy,stop_copy,stop,stop
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	jq_is .ok true
+	jq_is .bytes 192
+	jq_is '[.devices[].state] | join(",")' running,running
+	jq_is '[.arcs[].to] | join(",")' \
+		resuming,resuming,stop,stop,running_p2p,running_p2p,running,running
+	assert_equal "$(kstate "$A1") $(kstate "$A2")" "stop stop"
+	assert_equal "$(kstate "$B1") $(kstate "$B2")" "running running"
+	check_uarts
+}
+
+@test "migrate over a unix socket without pre-copy, text report" {
+	load_uarts
+	receive "$UNIX" --psk-file "$PSK"
+	vm migrate --no-precopy "$A1" "$A2" --to "$UNIX" --psk-file "$PSK"
+	assert_success
+	assert_output --regexp "^migrated 2 devices to $UNIX: 192 bytes \(pre_copy 0, stop_copy 192\) in .* s, .* MiB/s; downtime [0-9.]+ ms \(destination [0-9.]+ ms\); devices are stop$"
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	jq_is .precopy_bytes 0
+	assert_equal "$(kstate "$A1") $(kstate "$A2")" "stop stop"
+	assert_equal "$(kstate "$B1") $(kstate "$B2")" "running running"
+	[ ! -e "$BATS_TEST_TMPDIR/mig.sock" ]
+	check_uarts
+}
+
+@test "migrate over tcp --insecure, and a held source" {
+	load_uarts
+	vm hold --daemon --pidfile "$BATS_TEST_TMPDIR/pid" "$A1" "$A2"
+	assert_success
+	HOLDER_PID=$(cat "$BATS_TEST_TMPDIR/pid")
+	receive "$TCP" --insecure
+	vm -j migrate "$A1" "$A2" --to "$TCP" --insecure
+	assert_success
+	jq_is .insecure true
+	[[ "$stderr" == *"--insecure: the connection is neither authenticated nor encrypted"* ]]
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	assert_equal "$(kstate "$A1") $(kstate "$A2")" "stop stop"
+	check_uarts
+}
+
+@test "a destination of another kind refuses before any device changes state" {
+	load_uarts
+	mtty_remove "$B2"
+	B2=$(mtty_create mtty-1)
+	receive "$TCP" --psk-file "$PSK"
+	vm migrate "$A1" "$A2" --to "$TCP" --psk-file "$PSK"
+	assert_failure $EX_PEER
+	[[ "$stderr" == *"the destination aborted: refused: device 2 ($B2): stream is from a mtty/mtty-2 device, this is mtty/mtty-1"* ]]
+	receive_wait
+	assert_equal "$RECV_STATUS" $EX_REFUSED
+	assert_equal "$(kstate "$A1") $(kstate "$A2")" "running running"
+	assert_equal "$(kstate "$B1") $(kstate "$B2")" "running running"
+	# nothing was lost: the source still holds its bytes
+	run "$UART" "$(mtty_cdev "$A1")" 0 read
+	assert_output "first-device"
+}
+
+@test "a wrong key is refused and touches nothing; the right source then migrates" {
+	load_uarts
+	receive "$TCP" --psk-file "$PSK"
+	(umask 077 && echo "0123456789abcdef0123456789abcdef" >"$PSK.wrong")
+	vm migrate "$A1" "$A2" --to "$TCP" --psk-file "$PSK.wrong"
+	assert_failure $EX_AUTH
+	[[ "$stderr" == *"authentication failed"* ]]
+	assert_equal "$(kstate "$A1") $(kstate "$B1")" "running running"
+	vm migrate "$A1" "$A2" --to "$TCP" --psk-file "$PSK"
+	assert_success
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	grep -q "dropped a connection from 127.0.0.1:.*authentication failed" "$RECV_ERR"
+	check_uarts
+}
