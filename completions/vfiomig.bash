@@ -29,9 +29,10 @@ _vfiomig_vfs() {
 
 _vfiomig() {
 	local cur prev
-	local commands="info state reset save restore inspect check hold release list devlink prepare help"
+	local commands="info state reset save restore migrate receive inspect check hold release list devlink prepare help"
 	local states="running running_p2p pre_copy pre_copy_p2p stop stop_copy resuming"
 	local options="--json --pretty --verbose --quiet --open= --no-holder --help --version"
+	local net="--psk-file= --insecure --timeout="
 	local i cmd="" nargs=0
 
 	cur=${COMP_WORDS[COMP_CWORD]}
@@ -52,8 +53,12 @@ _vfiomig() {
 	done
 
 	case "$prev" in
-	-o | --output | -i | --input)
+	-o | --output | -i | --input | --psk-file)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
+	--to | --listen)
+		mapfile -t COMPREPLY < <(compgen -W "tcp:// unix:" -- "$cur")
 		return
 		;;
 	--then)
@@ -81,8 +86,10 @@ _vfiomig() {
 		;;
 	-*)
 		case "$cmd" in
-		save) options+=" --output= --precopy --raw --then= --on-error= --progress --no-progress" ;;
-		restore) options+=" --input= --raw --force --then= --progress --no-progress" ;;
+		save) options+=" --output= --precopy --raw --then= --on-error= --progress --no-progress $net" ;;
+		restore) options+=" --input= --raw --force --then= --progress --no-progress $net" ;;
+		migrate) options+=" --to= --no-precopy --downtime-limit= --precopy-timeout= $net" ;;
+		receive) options+=" --listen= --force --then= $net" ;;
 		check) options+=" --rounds=" ;;
 		hold) options+=" --daemon --pidfile=" ;;
 		release) options+=" --then=" ;;
@@ -101,7 +108,7 @@ _vfiomig() {
 	inspect)
 		[ "$nargs" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		;;
-	hold)
+	hold | migrate | receive)
 		mapfile -t COMPREPLY < <(compgen -W "$(_vfiomig_devices)" -- "$cur")
 		;;
 	info | reset | save | restore | check | release)

@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(
 	# build
 	build-essential pkg-config libnl-3-dev libnl-genl-3-dev libxxhash-dev
-	libgnutls28-dev
+	libgnutls28-dev openssl
 	# static analysis and memory checking
 	cppcheck valgrind
 	# tests and checks

@@ -135,7 +135,7 @@ commands() {
 @test "the man page documents every command and exit code" {
 	man_cmds=$(awk '/^\.SH COMMANDS/ { f = 1; next } /^\.SH/ { f = 0 } f && /^\.SS/ { print $2 }' "$TOP/man/vfiomig.8" | sort)
 	assert_equal "$man_cmds" "$(commands | sort)"
-	for code in 0 1 2 3 4 5 6 7 64 65 66 69 70 74 77; do
+	for code in 0 1 2 3 4 5 6 7 8 9 10 11 64 65 66 69 70 74 77; do
 		grep -q "^\.B $code\$" "$TOP/man/vfiomig.8" || {
 			echo "exit code $code missing from the man page" >&2
 			return 1
