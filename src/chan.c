@@ -130,12 +130,10 @@ static int writev_plain(int fd, struct iovec *iov, int cnt)
 
 int chan_writev_full(struct chan *c, struct iovec *iov, int cnt)
 {
-	int i, r;
-
 	if (!c->tls)
 		return writev_plain(c->fd, iov, cnt);
-	for (i = 0; i < cnt; i++) {
-		r = chan_write_full(c, iov[i].iov_base, iov[i].iov_len);
+	for (int i = 0; i < cnt; i++) {
+		int r = chan_write_full(c, iov[i].iov_base, iov[i].iov_len);
 		if (r)
 			return r;
 	}

@@ -136,10 +136,9 @@ static int wait_hello(struct mdst *s)
 {
 	struct msg m;
 	char why[160];
-	int r;
 
 	for (;;) {
-		r = net_accept(s->lfd, (struct net_opts *)&s->a->net, "receive", &s->ctl);
+		int r = net_accept(s->lfd, (struct net_opts *)&s->a->net, "receive", &s->ctl);
 		if (r)
 			return r;
 		r = read_frame(&s->ctl, &m, HELLO_MS);
@@ -281,7 +280,7 @@ static int dst_tick(struct mdst *s)
 	return r ? r : maybe_ack(s);
 }
 
-static int start_thread(struct mdst *s, unsigned int i, struct chan *c)
+static int start_thread(struct mdst *s, unsigned int i, const struct chan *c)
 {
 	struct mdev *m = &s->g.dev[i];
 	int r;
@@ -444,11 +443,12 @@ static void reset_one(struct mdev *m)
 
 void dst_unwind(struct mdst *s, int why)
 {
-	char reason[128];
 	unsigned int i;
 
 	mgroup_abort(&s->g);
 	if (s->ctl.fd >= 0 && why != -VM_E_PEER && why != -VM_E_REFUSED) {
+		char reason[128];
+
 		abort_reason(why, reason, sizeof(reason));
 		msg_send(&s->ctl, MSG_ABORT, reason, strlen(reason));
 	}

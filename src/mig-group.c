@@ -45,10 +45,9 @@ static int open_one(struct mgroup *g, struct mdev *m)
 int mgroup_open(struct mgroup *g)
 {
 	unsigned int i, j;
-	int r;
 
 	for (i = 0; i < g->n; i++) {
-		r = open_one(g, &g->dev[i]);
+		int r = open_one(g, &g->dev[i]);
 		if (r)
 			return r;
 		for (j = 0; j < i; j++) {

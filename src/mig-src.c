@@ -68,10 +68,9 @@ static int precopy_rounds(struct mdev *m, uint8_t *buf)
 	struct mgroup *g = m->group;
 	uint64_t ini, dirty;
 	bool stop;
-	int r;
 
 	do {
-		r = precopy_round(m, buf, &ini, &dirty);
+		int r = precopy_round(m, buf, &ini, &dirty);
 		if (r)
 			return r;
 		mg_lock(g);
@@ -280,10 +279,9 @@ static uint64_t precopy_bytes(struct msrc *s)
 static int converge(struct msrc *s)
 {
 	double start = monotonic_secs(), secs;
-	int r;
 
 	for (;;) {
-		r = src_tick(s);
+		int r = src_tick(s);
 		if (r)
 			return r;
 		if (!all_initial_sent(s) || !s->acked)
@@ -308,7 +306,6 @@ static int pause_threads(struct msrc *s)
 {
 	unsigned int i;
 	bool all;
-	int r;
 
 	mg_lock(&s->g);
 	s->g.stop = true;
@@ -318,7 +315,7 @@ static int pause_threads(struct msrc *s)
 		mg_lock(&s->g);
 		for (all = true, i = 0; i < s->g.n; i++)
 			all &= !s->g.dev[i].precopy || s->g.dev[i].paused;
-		r = mgroup_failed(&s->g);
+		int r = mgroup_failed(&s->g);
 		mg_unlock(&s->g);
 		if (r || all)
 			return r;
@@ -353,7 +350,7 @@ static int stop_devices(struct msrc *s)
 	return 0;
 }
 
-static int wait_for(struct msrc *s, bool *flag)
+static int wait_for(struct msrc *s, const bool *flag)
 {
 	int r = 0;
 
@@ -379,7 +376,7 @@ static int wait_threads(struct msrc *s)
 static int hello(struct msrc *s)
 {
 	struct hello h = { .ndev = s->g.n };
-	struct msg m;
+	struct msg m = { 0 };
 	unsigned int i;
 	int r;
 
@@ -423,12 +420,10 @@ static int open_data(struct msrc *s)
 	struct stream_ident id;
 	unsigned int i;
 	struct msg m;
-	int r;
 
 	for (i = 0; i < s->g.n; i++) {
 		struct mdev *d = &s->g.dev[i];
-
-		r = net_connect(&s->addr, n, "migrate", &d->data);
+		int r = net_connect(&s->addr, n, "migrate", &d->data);
 		if (r)
 			return r;
 		attach_encode(s->session, i, &m);
@@ -543,10 +538,11 @@ static void abort_reason(int why, char *buf, size_t len)
 void src_unwind(struct msrc *s, int why)
 {
 	unsigned int i;
-	char reason[128];
 
 	mgroup_abort(&s->g);
 	if (s->ctl.fd >= 0 && why != -VM_E_PEER) {
+		char reason[128];
+
 		abort_reason(why, reason, sizeof(reason));
 		msg_send(&s->ctl, MSG_ABORT, reason, strlen(reason));
 	}

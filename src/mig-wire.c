@@ -120,7 +120,7 @@ int hello_decode(const struct msg *m, struct hello *h, char *why, size_t len)
 	}
 	if (get16(p + 8) != MIG_PROTO_VERSION) {
 		snprintf(why, len, "migration protocol version %u, this is %u",
-			 get16(p + 8), MIG_PROTO_VERSION);
+			 get16(p + 8), (unsigned)MIG_PROTO_VERSION);
 		return -EPROTO;
 	}
 	h->ndev = get16(p + 10);

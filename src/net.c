@@ -240,10 +240,9 @@ static double now(void)
 static int wait_in(int fd, double deadline, const char *cmd, const char *what)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int ms, r;
 
 	for (;;) {
-		ms = deadline < 0 ? -1 : (int)((deadline - now()) * 1000);
+		int r, ms = deadline < 0 ? -1 : (int)((deadline - now()) * 1000);
 		if (deadline >= 0 && ms <= 0) {
 			err("%s: %s: timed out", cmd, what);
 			return -ETIMEDOUT;

@@ -147,10 +147,10 @@ int stream_decode_ident(const uint8_t h[STREAM_HEADER_SIZE], struct stream_ident
 		snprintf(why, STREAM_WHY, "not a vfiomig stream (bad magic; a --raw stream?)");
 	else if (get16(h + H_VERSION) != STREAM_VERSION)
 		snprintf(why, STREAM_WHY, "stream format version %u is not supported (this is %u)",
-			 get16(h + H_VERSION), STREAM_VERSION);
+			 get16(h + H_VERSION), (unsigned)STREAM_VERSION);
 	else if (get16(h + H_SIZE) != STREAM_HEADER_SIZE)
 		snprintf(why, STREAM_WHY, "header size %u, expected %u", get16(h + H_SIZE),
-			 STREAM_HEADER_SIZE);
+			 (unsigned)STREAM_HEADER_SIZE);
 	else if (get64(h + H_HASH) != XXH3_64bits(h, H_HASH))
 		snprintf(why, STREAM_WHY, "header checksum mismatch");
 	else {
