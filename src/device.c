@@ -367,7 +367,6 @@ int exit_code(int ret)
 	case -EHOSTUNREACH:
 	case -ENETUNREACH:
 	case -EBADMSG:
-	case -EPROTO:
 		return EXIT_IOERR;
 	default:
 		return EXIT_FAIL;
