@@ -40,8 +40,12 @@ static int thread_failed(struct mdev *m, int r, const char *where)
 	return r;
 }
 
-/* One pass: what the device has now, then its PRECOPY_INFO. */
-static int precopy_round(struct mdev *m, uint8_t *buf, uint64_t *ini, uint64_t *dirty)
+/*
+ * One pass: what the device has now, then its PRECOPY_INFO. A round is
+ * a pass that moved data; *moved says whether this one did.
+ */
+static int precopy_round(struct mdev *m, uint8_t *buf, uint64_t *ini, uint64_t *dirty,
+			 bool *moved)
 {
 	uint64_t before = m->w.data_bytes;
 	const char *where;
@@ -54,8 +58,9 @@ static int precopy_round(struct mdev *m, uint8_t *buf, uint64_t *ini, uint64_t *
 		      &end, &where);
 	if (r)
 		return thread_failed(m, r, where);
+	*moved = m->w.data_bytes != before;
 	m->pre_bytes += m->w.data_bytes - before;
-	m->rounds++;
+	m->rounds += *moved;
 	r = vfio_precopy_info(m->data_fd, ini, dirty);
 	if (r)
 		err("migrate %s: VFIO_MIG_GET_PRECOPY_INFO: %s", m->d.info.name, errstr(r));
@@ -67,10 +72,10 @@ static int precopy_rounds(struct mdev *m, uint8_t *buf)
 {
 	struct mgroup *g = m->group;
 	uint64_t ini, dirty;
-	bool stop;
+	bool stop, moved;
 
 	do {
-		int r = precopy_round(m, buf, &ini, &dirty);
+		int r = precopy_round(m, buf, &ini, &dirty, &moved);
 		if (r)
 			return r;
 		mg_lock(g);
@@ -81,8 +86,8 @@ static int precopy_rounds(struct mdev *m, uint8_t *buf)
 			m->initial_off = m->w.data_bytes;
 		}
 		mg_signal(g);
-		/* Nothing to read: let the device run a while. */
-		if (!ini && !dirty)
+		/* Nothing to read (now): let the device run a while. */
+		if ((!ini && !dirty) || !moved)
 			mg_pause(g, MIG_TICK_MS);
 		stop = g->stop || g->abort;
 		m->paused = stop;
