@@ -72,7 +72,7 @@ static int precopy_rounds(struct mdev *m, uint8_t *buf)
 {
 	struct mgroup *g = m->group;
 	uint64_t ini, dirty;
-	bool stop, moved;
+	bool stop, moved = false;
 
 	do {
 		int r = precopy_round(m, buf, &ini, &dirty, &moved);
