@@ -6,3 +6,5 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/save-vs-cat.sh" "$@"
+echo
+"$here/migrate.sh"

@@ -13,6 +13,8 @@ pkgs=(
 	# tests and checks
 	bats bats-support bats-assert jq shellcheck man-db groff-base
 	clang libclang-rt-14-dev bsdutils
+	# benchmarks (make bench): socat is the baseline of bench/migrate.sh
+	socat openssl
 	# the real-kernel test bed: kernel source, its build deps, qemu
 	linux-source-6.12 bc bison flex libelf-dev cpio xz-utils kmod
 	qemu-system-x86 iproute2 util-linux procps
