@@ -524,7 +524,11 @@ int src_migrate(struct msrc *s)
 		r = wait_threads(s);
 	if (!r)
 		r = commit(s);
-	mgroup_join(&s->g);
+	/* On a failure the threads may still wait for go or a stop. */
+	if (r)
+		mgroup_abort(&s->g);
+	else
+		mgroup_join(&s->g);
 	return r;
 }
 
