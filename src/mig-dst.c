@@ -356,9 +356,10 @@ static int load_all(struct mdst *s)
 		done = mgroup_all_done(&s->g);
 		mg_unlock(&s->g);
 	}
-	mgroup_join(&s->g);
+	/* On a failure dst_unwind() stops the threads: some may still read. */
 	if (r)
 		return r;
+	mgroup_join(&s->g);
 	r = mgroup_goto(&s->g, ST_STOP);
 	if (r) {
 		err("receive: the driver did not accept the state");
@@ -445,13 +446,16 @@ void dst_unwind(struct mdst *s, int why)
 {
 	unsigned int i;
 
-	mgroup_abort(&s->g);
+	/* The source hears why before its data connections break. */
+	mgroup_set_abort(&s->g);
 	if (s->ctl.fd >= 0 && why != -VM_E_PEER && why != -VM_E_REFUSED) {
 		char reason[128];
 
 		abort_reason(why, reason, sizeof(reason));
-		msg_send(&s->ctl, MSG_ABORT, reason, strlen(reason));
+		if (!msg_send(&s->ctl, MSG_ABORT, reason, strlen(reason)))
+			msg_linger(&s->ctl, MIG_LINGER_MS);
 	}
+	mgroup_abort(&s->g);
 	for (i = 0; i < s->g.n; i++) {
 		struct mdev *m = &s->g.dev[i];
 

@@ -167,14 +167,19 @@ void mgroup_join(struct mgroup *g)
 	}
 }
 
-void mgroup_abort(struct mgroup *g)
+void mgroup_set_abort(struct mgroup *g)
 {
-	unsigned int i;
-
 	mg_lock(g);
 	g->abort = true;
 	mg_signal(g);
 	mg_unlock(g);
+}
+
+void mgroup_abort(struct mgroup *g)
+{
+	unsigned int i;
+
+	mgroup_set_abort(g);
 	/* A thread blocked on its connection wakes with an error. */
 	for (i = 0; i < g->n; i++)
 		chan_shutdown(&g->dev[i].data);

@@ -524,10 +524,11 @@ int src_migrate(struct msrc *s)
 		r = wait_threads(s);
 	if (!r)
 		r = commit(s);
-	/* On a failure the threads may still wait for go or a stop. */
-	if (r)
-		mgroup_abort(&s->g);
-	else
+	/*
+	 * Before the commit a failure leaves the threads to src_unwind(): they
+	 * may still wait for go or the end of pre-copy.
+	 */
+	if (!r || s->committed)
 		mgroup_join(&s->g);
 	return r;
 }
@@ -548,13 +549,20 @@ void src_unwind(struct msrc *s, int why)
 {
 	unsigned int i;
 
-	mgroup_abort(&s->g);
+	/*
+	 * The destination hears why before its data connections break (else
+	 * it takes the abort for a truncated stream), and our threads take
+	 * what breaks from now on for the abort's doing.
+	 */
+	mgroup_set_abort(&s->g);
 	if (s->ctl.fd >= 0 && why != -VM_E_PEER) {
 		char reason[128];
 
 		abort_reason(why, reason, sizeof(reason));
-		msg_send(&s->ctl, MSG_ABORT, reason, strlen(reason));
+		if (!msg_send(&s->ctl, MSG_ABORT, reason, strlen(reason)))
+			msg_linger(&s->ctl, MIG_LINGER_MS);
 	}
+	mgroup_abort(&s->g);
 	if (!s->touched) {
 		err("migrate: no device was touched");
 		return;

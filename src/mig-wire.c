@@ -81,6 +81,13 @@ int msg_wait(struct chan *c, struct msg *m, int ms)
 	return r == 0 ? -ECONNRESET : r;
 }
 
+void msg_linger(struct chan *c, int ms)
+{
+	struct msg m;
+
+	msg_wait(c, &m, ms);
+}
+
 int msg_abort(struct chan *c, const char *fmt, ...)
 {
 	char why[256];

@@ -72,6 +72,8 @@ int msg_wait(struct chan *c, struct msg *m, int ms);
 
 int msg_abort(struct chan *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* After an ABORT: give the peer up to ms to read it and answer or hang up. */
+void msg_linger(struct chan *c, int ms);
 void hello_encode(const struct hello *h, struct msg *m);
 /* 0 or -EPROTO with why set. */
 int hello_decode(const struct msg *m, struct hello *h, char *why, size_t len);
@@ -129,6 +131,8 @@ void mgroup_close(struct mgroup *g);
 /* Take every device to state in turn (p2p lock-step: all reach one
  * state before any goes on). data_fd gets the session an arc opened. */
 int mgroup_goto(struct mgroup *g, uint32_t state);
+/* Tell the threads the run is over: what breaks from now on is no news. */
+void mgroup_set_abort(struct mgroup *g);
 /* Stop the threads: wake them, break their connections, join. */
 void mgroup_abort(struct mgroup *g);
 void mgroup_join(struct mgroup *g);
@@ -147,6 +151,8 @@ void mg_signal(struct mgroup *g);
 
 /* Poll interval of the supervising threads. */
 #define MIG_TICK_MS 20
+/* How long an aborting side waits for the peer to take its ABORT in. */
+#define MIG_LINGER_MS 2000
 
 
 
