@@ -102,6 +102,8 @@ static void *dst_thread(void *arg)
 	m->done = !r;
 	mg_signal(m->group);
 	mg_unlock(m->group);
+	/* The downtime waits on this: the main thread must not sleep a tick. */
+	mg_wake(m->group);
 	free(buf);
 	return NULL;
 }
@@ -125,7 +127,7 @@ static int read_frame(struct chan *c, struct msg *m, int ms)
 	int r, waited = 0;
 
 	do {
-		r = msg_wait(c, m, MIG_TICK_MS);
+		r = msg_wait(c, m, MIG_TICK_MS, -1);
 		waited += MIG_TICK_MS;
 	} while (!r && !vm_signal && waited < ms);
 	return r ? r : -ETIMEDOUT;
@@ -266,7 +268,7 @@ static int maybe_ack(struct mdst *s)
 static int dst_tick(struct mdst *s)
 {
 	struct msg m;
-	int r = msg_wait(&s->ctl, &m, MIG_TICK_MS);
+	int r = msg_wait(&s->ctl, &m, MIG_TICK_MS, s->g.wake[0]);
 
 	if (vm_signal)
 		return interrupted();

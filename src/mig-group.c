@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The devices of one side of a migration, moved together. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +28,10 @@ int mgroup_init(struct mgroup *g, const char *cmd, char **args, unsigned int n)
 	}
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_cond_init(&g->cond, NULL);
+	if (pipe2(g->wake, O_CLOEXEC | O_NONBLOCK)) {
+		g->wake[0] = g->wake[1] = -1;
+		return -errno;
+	}
 	return 0;
 }
 
@@ -78,6 +83,10 @@ void mgroup_close(struct mgroup *g)
 	}
 	pthread_cond_destroy(&g->cond);
 	pthread_mutex_destroy(&g->lock);
+	if (g->wake[0] >= 0) {
+		close(g->wake[0]);
+		close(g->wake[1]);
+	}
 }
 
 /*
@@ -129,6 +138,13 @@ void mg_unlock(struct mgroup *g)
 void mg_signal(struct mgroup *g)
 {
 	pthread_cond_broadcast(&g->cond);
+}
+
+void mg_wake(struct mgroup *g)
+{
+	/* A full pipe already wakes the main thread: nothing is lost. */
+	if (write(g->wake[1], "", 1) < 0)
+		return;
 }
 
 void mg_wait(struct mgroup *g, int ms)

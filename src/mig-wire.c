@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mig.h"
 #include "vfiomig.h"
@@ -65,16 +66,21 @@ int msg_recv(struct chan *c, struct msg *m)
 	return (size_t)n < m->len ? -ECONNRESET : 1;
 }
 
-int msg_wait(struct chan *c, struct msg *m, int ms)
+int msg_wait(struct chan *c, struct msg *m, int ms, int wake_fd)
 {
-	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	struct pollfd p[2] = { { .fd = c->fd, .events = POLLIN },
+			       { .fd = wake_fd, .events = POLLIN } };
+	char drain[64];
 	int r;
 
 	if (!chan_pending(c)) {
-		r = poll(&p, 1, ms);
+		r = poll(p, wake_fd >= 0 ? 2 : 1, ms);
 		if (r < 0)
 			return errno == EINTR ? 0 : -errno;
-		if (!r)
+		if (wake_fd >= 0 && (p[1].revents & POLLIN))
+			while (read(wake_fd, drain, sizeof(drain)) > 0)
+				;
+		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			return 0;
 	}
 	r = msg_recv(c, m);
@@ -85,7 +91,7 @@ void msg_linger(struct chan *c, int ms)
 {
 	struct msg m;
 
-	msg_wait(c, &m, ms);
+	msg_wait(c, &m, ms, -1);
 }
 
 int msg_abort(struct chan *c, const char *fmt, ...)

@@ -67,8 +67,11 @@ const char *msg_name(uint32_t type);
 int msg_send(struct chan *c, uint32_t type, const void *body, uint32_t len);
 /* A frame; -EPROTO for a malformed one, 0 at the end of the input. */
 int msg_recv(struct chan *c, struct msg *m);
-/* Wait up to ms for a frame: 1 with *m, 0 when none came, <0 on errors. */
-int msg_wait(struct chan *c, struct msg *m, int ms);
+/*
+ * Wait up to ms for a frame: 1 with *m, 0 when none came, <0 on errors.
+ * A byte on wake_fd (-1: none) ends the wait early, with 0.
+ */
+int msg_wait(struct chan *c, struct msg *m, int ms, int wake_fd);
 
 int msg_abort(struct chan *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -121,6 +124,7 @@ struct mgroup {
 	bool stop;               /* source: end pre-copy rounds */
 	bool go;                 /* source: stop-copy may start */
 	bool abort;
+	int wake[2];             /* a pipe: threads wake the main thread */
 	struct arc_log log;      /* arcs of all devices (the first 16) */
 };
 
@@ -148,6 +152,8 @@ void mg_wait(struct mgroup *g, int ms);
 /* Sleep ms (lock held) unless stop or abort is set meanwhile. */
 void mg_pause(struct mgroup *g, int ms);
 void mg_signal(struct mgroup *g);
+/* A thread finished or failed: end the main thread's wait at once. */
+void mg_wake(struct mgroup *g);
 
 /* Poll interval of the supervising threads. */
 #define MIG_TICK_MS 20

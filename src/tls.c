@@ -13,9 +13,13 @@
 
 /*
  * TLS 1.3 only, key exchange by PSK with (EC)DHE so that a key leaked
- * later does not open recorded migrations; AEAD ciphers only.
+ * later does not open recorded migrations. AES-128-GCM first: the PSK's
+ * hash is SHA-256, which rules out AES-256-GCM's suite, and without this
+ * GnuTLS falls to ChaCha20, 3.6 times slower here than AES with the
+ * CPU's instructions (bench/migrate.sh).
  */
-#define PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:+DHE-PSK"
+#define PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:+DHE-PSK:" \
+		 "-CIPHER-ALL:+AES-128-GCM:+CHACHA20-POLY1305"
 #define PSK_IDENTITY "vfiomig"
 
 static int psk_check_file(int fd, const char *path)
