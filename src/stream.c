@@ -251,6 +251,15 @@ uint64_t stream_hash(const void *buf, size_t len)
 	return payload_hash(buf, len);
 }
 
+void stream_hash_update(struct XXH3_state_s *s, const void *buf, size_t len)
+{
+#if defined(__x86_64__)
+	XXH3_64bits_update_dispatch(s, buf, len);
+#else
+	XXH3_64bits_update(s, buf, len);
+#endif
+}
+
 int sw_record_hashed(struct stream_writer *w, uint32_t phase, const void *buf,
 		     size_t len, uint64_t phash)
 {

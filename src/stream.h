@@ -94,6 +94,11 @@ int sw_record_hashed(struct stream_writer *w, uint32_t phase, const void *buf,
 int sw_trailer(struct stream_writer *w);
 /* The XXH3 records carry, of one buffer. */
 uint64_t stream_hash(const void *buf, size_t len);
+/*
+ * The same in pieces, with the same CPU dispatch: a reset state fed a
+ * buffer's pieces digests to its stream_hash.
+ */
+void stream_hash_update(struct XXH3_state_s *s, const void *buf, size_t len);
 
 int sr_init(struct stream_reader *r, int fd);
 int sr_init_chan(struct stream_reader *r, struct chan *io);
