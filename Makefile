@@ -78,7 +78,8 @@ test-unit: vfiomig-asan fake
 
 test-fake: vfiomig-asan fake tests/helpers/holdpoke
 	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/fake.bats tests/bats/fake-save.bats \
-		tests/bats/fake-check.bats tests/bats/fake-hold.bats
+		tests/bats/fake-check.bats tests/bats/fake-hold.bats \
+		tests/bats/fake-migrate.bats
 
 # The real-kernel suites run in the test VM, with the sanitizer build too.
 test-vm: vfiomig-asan tests/helpers/mtty-uart tests/helpers/holdpoke
@@ -110,7 +111,7 @@ check-valgrind: vfiomig fake tests/helpers/holdpoke
 	$(Q)VFIOMIG=$(CURDIR)/tests/valgrind.sh VFIOMIG_REAL=$(CURDIR)/vfiomig \
 		VFIOMIG_VALGRIND=1 $(BATS) tests/bats/cli.bats tests/bats/devlink.bats \
 		tests/bats/fake.bats tests/bats/fake-save.bats tests/bats/fake-check.bats \
-		tests/bats/fake-hold.bats
+		tests/bats/fake-hold.bats tests/bats/fake-migrate.bats
 
 # Static analysis with the checked-in configuration; must stay silent.
 analyze:
