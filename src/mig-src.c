@@ -603,14 +603,15 @@ int src_finish(struct msrc *s)
 	unsigned int i;
 	int r = 0;
 
+	/* Every device is tried; dev_goto names each one that fails. */
 	for (i = 0; i < s->g.n; i++) {
 		struct mdev *d = &s->g.dev[i];
 
 		if (d->data_fd >= 0)
 			close(d->data_fd);
 		d->data_fd = -1;
-		if (!r && d->cur != ST_STOP)
-			r = dev_goto(&d->d, &d->cur, ST_STOP, NULL, &s->g.log);
+		if (d->cur != ST_STOP && dev_goto(&d->d, &d->cur, ST_STOP, NULL, &s->g.log))
+			r = -VM_E_STATE;
 	}
 	return r;
 }

@@ -18,8 +18,13 @@
 #include "vfiomig.h"
 
 #define CONNECT_TIMEOUT 30.0
-/* A connection that has not finished its handshake by then is dropped. */
+/*
+ * A connection that has not finished its handshake by then is dropped.
+ * The connecting side waits longer: a listener busy dropping a silent
+ * stranger still gets to the real peer.
+ */
 #define HANDSHAKE_MS 10000
+#define CLIENT_HANDSHAKE_MS 60000
 
 enum { OPT_PSK = 0x300, OPT_INSECURE, OPT_TIMEOUT };
 
@@ -266,7 +271,8 @@ static int authenticate(struct chan *c, struct net_opts *n, bool server)
 
 	if (n->insecure)
 		return 0;
-	r = tls_start(c, &n->psk, server, HANDSHAKE_MS, why, sizeof(why));
+	r = tls_start(c, &n->psk, server, server ? HANDSHAKE_MS : CLIENT_HANDSHAKE_MS,
+		      why, sizeof(why));
 	if (r && !server)
 		err("connecting to %s: authentication failed: %s (a different key, "
 		    "or not a vfiomig listener)", c->peer, why);
