@@ -39,8 +39,27 @@ uint64_t page_avail(const struct fake_page *pg)
 		return pg->size;
 	/* the device dirties more once the initial bytes are out */
 	if (pg->pos >= pg->precopy)
-		return pg->precopy + pg->dirty;
+		return pg->precopy + pg->dirty + pg->redirtied;
 	return pg->precopy;
+}
+
+/*
+ * A PRE_COPY read found the reader caught up: the device has dirtied
+ * @dirty more bytes meanwhile (redirty=), the image's next ones, while
+ * it may and the image has any left.
+ */
+void page_redirty(struct fake_page *pg)
+{
+	uint64_t room;
+
+	if (pg->stop_copy || !pg->redirty || !pg->dirty ||
+	    pg->pos < pg->precopy)
+		return;
+	room = pg->size - page_avail(pg);
+	if (!room)
+		return;
+	pg->redirtied += pg->dirty < room ? pg->dirty : room;
+	pg->redirty--;
 }
 
 /* Map the page of @file of @name; NULL when there is no session. */
@@ -100,6 +119,7 @@ int data_save_open(const char *name, const struct fake_cfg *cfg,
 		.size = cfg->size,
 		.precopy = cfg->precopy,
 		.dirty = cfg->dirty,
+		.redirty = cfg->redirty,
 		.pattern = cfg->pattern,
 	};
 

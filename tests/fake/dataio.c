@@ -265,6 +265,8 @@ static ssize_t data_read(struct data_sess *ds, uint8_t *buf, size_t len)
 	n = len < avail - pos ? len : (size_t)(avail - pos);
 	if (n > ds->max_io)
 		n = ds->max_io;
+	if (!n && len)
+		page_redirty(pg);	/* for the next read */
 	if (!n)
 		return (!len || pg->stop_copy) ? 0 : -ds->end_errno;
 	err = fault(ds, pos, n);

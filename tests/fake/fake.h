@@ -69,6 +69,14 @@
  *                     ones were read; PRECOPY_INFO reports them as
  *                     dirty_bytes. They are the image's next N bytes, so
  *                     the stream is always the image and nothing else.
+ *   redirty=N         the device keeps dirtying, default 0: a read() in
+ *                     pre-copy that finds the reader caught up (the
+ *                     temporary end, which it still returns) makes
+ *                     dirty= more bytes readable, the image's next ones,
+ *                     up to N times and never past size (the last time
+ *                     may give fewer; a large N is "for ever").
+ *                     PRECOPY_INFO's dirty_bytes is what is readable and
+ *                     unread; STOP_COPY reads on to size as ever.
  *   precopy_end=zero|enomsg|eagain   what read() gives at the temporary
  *                     end of PRE_COPY data: 0 (mtty), ENOMSG (mlx5,
  *                     virtio) or EAGAIN. After STOP_COPY the end is 0.
@@ -271,6 +279,7 @@ struct fake_cfg {
 	uint64_t size;
 	uint64_t precopy;
 	uint64_t dirty;
+	uint64_t redirty;	/* more times the device dirties @dirty */
 	uint64_t rate;		/* bytes/s, 0: unlimited */
 	int precopy_end;	/* 0, ENOMSG or EAGAIN */
 	char group[32];
@@ -337,6 +346,8 @@ struct fake_page {
 	uint64_t size;
 	uint64_t precopy;
 	uint64_t dirty;
+	uint64_t redirty;	/* redirty= times the device has yet to dirty */
+	uint64_t redirtied;	/* bytes those times made readable */
 	uint64_t pos;		/* bytes moved through the data fd */
 	uint64_t seed;		/* save: pattern seed; resume: declared */
 	uint32_t pattern;	/* pattern image, else exact */
@@ -350,6 +361,7 @@ struct fake_page {
 };
 
 uint64_t page_avail(const struct fake_page *pg);
+void page_redirty(struct fake_page *pg);
 int data_save_open(const char *name, const struct fake_cfg *cfg,
 		   bool stop_copy);
 int data_save_finish(const char *name, const struct fake_cfg *cfg);

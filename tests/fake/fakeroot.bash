@@ -14,7 +14,7 @@
 #   fake_set_state ROOT NAME STATE  force it (test setup)
 #   fake_data_source ROOT NAME      print a path that reads like a save
 # Keys: driver= cdev=N flags=N|none close=keep|reset size=N precopy=N
-#       dirty=N precopy_end=zero|enomsg|eagain rate=BYTES_PER_SEC
+#       dirty=N redirty=N precopy_end=zero|enomsg|eagain rate=BYTES_PER_SEC
 #       image=auto|exact|pattern backing=none|file logging=0|1 vendor=
 #       device= subvendor= subdevice=   (fake.h has their semantics, the
 #       image rule and VFIOMIG_FAKE_BACKING_DIR)
@@ -55,8 +55,8 @@ _fake_opts() {
 	shift
 	for kv in "$@"; do
 		case ${kv%%=*} in
-		driver|cdev|flags|close|size|precopy|dirty|precopy_end|rate|\
-		image|backing|logging|vendor|device|subvendor|subdevice)
+		driver|cdev|flags|close|size|precopy|dirty|redirty|precopy_end|\
+		rate|image|backing|logging|vendor|device|subvendor|subdevice)
 			_o[${kv%%=*}]=${kv#*=} ;;
 		*)
 			echo "fakeroot: unknown key '$kv'" >&2
@@ -103,6 +103,7 @@ _fake_common() {
 		size=${_c[size]}
 		precopy=${_c[precopy]}
 		dirty=${_c[dirty]}
+		redirty=${_c[redirty]}
 		precopy_end=${_c[precopy_end]}
 		rate=${_c[rate]}
 		image=${_c[image]}
@@ -119,8 +120,8 @@ _fake_common() {
 _fake_defaults() {
 	local -n _d=$1
 	_d=([driver]=vfio-pci [flags]=7 [close]=keep [size]=96 [precopy]=24
-	    [dirty]=0 [precopy_end]=zero [rate]=0 [image]=auto [backing]=none
-	    [logging]=1 [vendor]=0x15b3 [device]=0x101e
+	    [dirty]=0 [redirty]=0 [precopy_end]=zero [rate]=0 [image]=auto
+	    [backing]=none [logging]=1 [vendor]=0x15b3 [device]=0x101e
 	    [subvendor]=0x15b3 [subdevice]=0x0068)
 }
 

@@ -61,6 +61,13 @@ for end in zero enomsg eagain; do
 	fake_data_source "$root" "0000:0f:00.$f" >/dev/null
 	f=$((f + 1))
 done
+# redirty=: stopped by the count, and by the image's end
+fake_pci_device "$root" 0000:0f:01.0 96 size=200000 precopy=10000 \
+	dirty=30000 redirty=2 precopy_end=eagain image=exact
+fake_pci_device "$root" 0000:0f:01.1 97 size=100000 precopy=10000 \
+	dirty=40000 redirty=1000000 precopy_end=enomsg image=pattern
+fake_data_source "$root" 0000:0f:01.0 >/dev/null
+fake_data_source "$root" 0000:0f:01.1 >/dev/null
 fake_data_source "$root" 0000:0b:00.0 >/dev/null
 fake_data_source "$root" 0000:0c:00.0 >/dev/null
 # backing=file twins of the pattern, exact, rate and pre-copy devices

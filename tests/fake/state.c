@@ -99,6 +99,8 @@ static void cfg_set(struct fake_cfg *cfg, const char *k, const char *v)
 		cfg->precopy = parse_u64(v, 24);
 	} else if (!strcmp(k, "dirty")) {
 		cfg->dirty = parse_u64(v, 0);
+	} else if (!strcmp(k, "redirty")) {
+		cfg->redirty = parse_u64(v, 0);
 	} else if (!strcmp(k, "rate")) {
 		cfg->rate = parse_u64(v, 0);
 	} else if (!strcmp(k, "precopy_end")) {
