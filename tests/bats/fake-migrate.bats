@@ -294,6 +294,84 @@ wait_resuming() {
 	[ "$t4" -lt $((t1 * 5 / 2)) ]
 }
 
+# --- convergence: --precopy-timeout and --downtime-limit ---------------------
+
+# redirty= makes a device dirty dirty= bytes again each time the reader
+# catches up, so pre-copy goes on for as long as the limits allow; rate=
+# makes a round take a known time. The totals are fixed by the rate
+# (size / rate), so the tests look at the booleans and the rounds, not
+# at how long the runs took.
+
+@test "fake-migrate: a device that never converges stops at --precopy-timeout; the bytes arrive" {
+	not_under_valgrind
+	# 400 kB dirty per 0.4 s round at 1 MB/s: never within 300 ms (the
+	# default); pre-copy moves at most about 1.5 MB of the image by then.
+	devices 1 size=2500000 precopy=100000 dirty=400000 redirty=1000000 \
+		rate=1000000
+	receive 1 --listen "$UNIX" --psk-file "$PSK"
+	migrate 1 --to "$UNIX" --psk-file "$PSK" --precopy-timeout 1
+	assert_success
+	[ -z "$stderr" ]
+	jq_is .ok true
+	jq_is .committed true
+	jq_is .precopy_converged false
+	jq_is '.precopy_rounds > 1' true
+	jq_is '.precopy_remaining_bytes > 0' true
+	jq_is '.precopy_bytes > 500000' true
+	jq_is '.precopy_bytes + .stop_copy_bytes' 2500000
+	jq_is '.usecs >= 1000000' true
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	[ -z "$RECV_STDERR" ]
+	jq_is .bytes 2500000
+	assert_equal "$(fstate "${S[0]}") $(fstate "${D[0]}")" "stop running"
+	# The same devices without rate= (the images stay), so that the saves
+	# comparing them do not take 2.5 s each.
+	devices 1 size=2500000
+	assert_same_bytes 1
+}
+
+@test "fake-migrate: --downtime-limit decides when pre-copy has converged" {
+	not_under_valgrind
+	local rounds
+	# 100 kB dirty per 0.1 s round at 1 MB/s: what is left moves in about
+	# 100 ms, so a second's limit is met at once and 0 never is.
+	devices 1 size=2000000 precopy=50000 dirty=100000 redirty=1000000 \
+		rate=1000000
+	receive 1 --listen "$UNIX" --psk-file "$PSK"
+	migrate 1 --to "$UNIX" --psk-file "$PSK" --downtime-limit 1000 \
+		--precopy-timeout 20
+	assert_success
+	[ -z "$stderr" ]
+	jq_is .precopy_converged true
+	jq_is '.precopy_rounds >= 1' true
+	jq_is '.precopy_remaining_bytes <= 100000' true
+	jq_is '.precopy_bytes + .stop_copy_bytes' 2000000
+	rounds=$(jq -r .precopy_rounds <<<"$output")
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	jq_is .bytes 2000000
+
+	rearm 1
+	receive 1 --listen "$UNIX" --psk-file "$PSK"
+	migrate 1 --to "$UNIX" --psk-file "$PSK" --downtime-limit 0 \
+		--precopy-timeout 1
+	assert_success
+	[ -z "$stderr" ]
+	jq_is .precopy_converged false
+	jq_is '.precopy_remaining_bytes > 0' true
+	jq_is '.precopy_bytes + .stop_copy_bytes' 2000000
+	jq_is '.usecs >= 1000000' true
+	echo "# rounds: $rounds with --downtime-limit 1000, $(jq -r .precopy_rounds <<<"$output") with 0"
+	# about 10 rounds in the second; the first stopped after one or two
+	jq_is ".precopy_rounds > $rounds" true
+	jq_is '.precopy_rounds >= 3' true
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	jq_is .bytes 2000000
+	assert_equal "$(fstate "${S[0]}") $(fstate "${D[0]}")" "stop running"
+}
+
 # --- failures on the source ----------------------------------------------------
 
 @test "fake-migrate: a source arc failing before the commit runs the source again and resets the destination" {
