@@ -284,7 +284,7 @@ static uint64_t precopy_bytes(struct msrc *s)
 /*
  * Run pre-copy until the destination has the initial bytes (its ACK)
  * and what is left would move within --downtime-limit at the rate
- * measured so far, or until --precopy-timeout.
+ * measured so far, or until --precopy-timeout, ACK or not.
  */
 static int converge(struct msrc *s)
 {
@@ -294,12 +294,11 @@ static int converge(struct msrc *s)
 		int r = src_tick(s);
 		if (r)
 			return r;
-		if (!all_initial_sent(s) || !s->acked)
-			continue;
 		secs = monotonic_secs() - start;
 		s->remaining = remaining(s);
-		if (s->remaining <= precopy_bytes(s) / (secs > 0 ? secs : 1) *
-				     s->a->downtime_limit) {
+		if (all_initial_sent(s) && s->acked &&
+		    s->remaining <= precopy_bytes(s) / (secs > 0 ? secs : 1) *
+				    s->a->downtime_limit) {
 			s->converged = true;
 			return 0;
 		}

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # migrate / receive between two processes on fake devices: success over
 # unix: and tcp://, with and without pre-copy, one and four devices; the
-# devices moving in parallel; a failure at each step on either side,
-# signals and a cut connection; authentication; save -o / restore -i over
-# the network.
+# devices moving in parallel; pre-copy that converges or times out; a
+# failure at each step on either side, signals and a cut connection;
+# authentication; save -o / restore -i over the network.
 
 load helpers
 
@@ -370,6 +370,28 @@ wait_resuming() {
 	assert_equal "$RECV_STATUS" 0
 	jq_is .bytes 2000000
 	assert_equal "$(fstate "${S[0]}") $(fstate "${D[0]}")" "stop running"
+}
+
+@test "fake-migrate: --precopy-timeout stops pre-copy that the destination has not acknowledged yet" {
+	not_under_valgrind
+	# The source reads its 2 MB of initial bytes at once; the destination
+	# writes at 1 MB/s, so its ACK comes after 2 s, past the timeout.
+	devices 1 size=3000000 precopy=2000000
+	fake_pci_device "$ROOT" "${D[0]}" 50 cdev=50 driver=mlx5_vfio_pci \
+		size=3000000 precopy=2000000 rate=1000000
+	receive 1 --listen "$UNIX" --psk-file "$PSK"
+	migrate 1 --to "$UNIX" --psk-file "$PSK" --precopy-timeout 1
+	assert_success
+	[ -z "$stderr" ]
+	jq_is .committed true
+	jq_is .precopy_converged false
+	jq_is '.precopy_bytes + .stop_copy_bytes' 3000000
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	jq_is .bytes 3000000
+	assert_equal "$(fstate "${S[0]}") $(fstate "${D[0]}")" "stop running"
+	devices 1 size=3000000
+	assert_same_bytes 1
 }
 
 # --- failures on the source ----------------------------------------------------
