@@ -271,7 +271,7 @@ static int prepare(struct restore_ctx *c)
 	if (r)
 		return r;
 	c->cur = c->orig;
-	c->buf = malloc(STREAM_MAX_RECORD);
+	c->buf = pump_buf(STREAM_MAX_RECORD);
 	if (!c->buf || sr_init_chan(&c->r, &c->in)) {
 		err("restore: out of memory");
 		return -ENOMEM;

@@ -94,7 +94,7 @@ static int load(struct mdev *m, uint8_t *buf)
 static void *dst_thread(void *arg)
 {
 	struct mdev *m = arg;
-	uint8_t *buf = malloc(STREAM_MAX_RECORD);
+	uint8_t *buf = pump_buf(STREAM_MAX_RECORD);
 	int r = buf ? load(m, buf) : -ENOMEM;
 
 	mg_lock(m->group);

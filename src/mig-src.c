@@ -135,7 +135,7 @@ static void *src_thread(void *arg)
 {
 	struct mdev *m = arg;
 	struct mgroup *g = m->group;
-	uint8_t *buf = malloc(MIG_BUF);
+	uint8_t *buf = pump_buf(MIG_BUF);
 	int r = buf ? 0 : -ENOMEM;
 
 	if (!r && m->precopy)

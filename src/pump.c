@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,6 +79,11 @@ void progress_end(struct progress *p)
 	fputc('\n', stderr);
 }
 
+void *pump_buf(size_t len)
+{
+	return aligned_alloc(4096, (len + 4095) & ~(size_t)4095);
+}
+
 const char *pump_end_name(enum pump_end e)
 {
 	return e == END_ENOMSG ? "ENOMSG" : e == END_EAGAIN ? "EAGAIN" : "eof";
@@ -91,7 +97,7 @@ const char *pump_end_name(enum pump_end e)
  * runtime-dispatched one, about three times as fast as the plain SSE2
  * build of libxxhash where the CPU has AVX2 or AVX-512.)
  */
-#define READ_CHUNK (128u << 10)
+#define READ_CHUNK (256u << 10)
 
 /*
  * Fill buf from data_fd. Returns bytes read (0 at an end, with *end set)
