@@ -25,6 +25,8 @@
  * at a time, while the data is in cache.
  */
 #define MIG_BUF (1u << 20)
+/* The most one pre-copy pass reads before it checks for a stop. */
+#define PASS_LIMIT (32u << 20)
 
 /* --- the device threads ------------------------------------------------- */
 
@@ -58,6 +60,8 @@ static int precopy_round(struct mdev *m, uint8_t *buf, uint64_t *ini, uint64_t *
 	int r;
 
 	progress_init(&p, false, 0);
+	/* A device that dirties faster than we read still hears a stop. */
+	p.stop_at = PASS_LIMIT;
 	r = pump_save(m->data_fd, &m->w, PHASE_PRECOPY, true, buf, MIG_BUF, &p,
 		      &end, &where);
 	if (r)

@@ -86,7 +86,8 @@ void *pump_buf(size_t len)
 
 const char *pump_end_name(enum pump_end e)
 {
-	return e == END_ENOMSG ? "ENOMSG" : e == END_EAGAIN ? "EAGAIN" : "eof";
+	return e == END_ENOMSG ? "ENOMSG" : e == END_EAGAIN ? "EAGAIN" :
+	       e == END_LIMIT ? "limit" : "eof";
 }
 
 /*
@@ -178,6 +179,8 @@ int pump_save(int data_fd, struct stream_writer *w, uint32_t phase, bool precopy
 			}
 			progress_add(p, n);
 		}
+		if (*end == (enum pump_end)-1 && p->stop_at && p->done >= p->stop_at)
+			*end = END_LIMIT;
 		if (*end != (enum pump_end)-1) {
 			r = 0;
 			break;

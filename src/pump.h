@@ -24,6 +24,7 @@ struct progress {
 	uint64_t expected; /* 0 when unknown */
 	uint64_t done;
 	double start, last;
+	uint64_t stop_at;  /* end the pass (END_LIMIT) once done reaches it; 0: never */
 };
 
 void progress_init(struct progress *p, bool on, uint64_t expected);
@@ -35,6 +36,7 @@ enum pump_end {
 	END_EOF,       /* read() == 0: the end (stop-copy) or a pause (pre-copy) */
 	END_ENOMSG,    /* pre-copy: no data for now (mlx5, virtio) */
 	END_EAGAIN,    /* pre-copy with O_NONBLOCK */
+	END_LIMIT,     /* not an end: progress.stop_at was reached */
 };
 
 const char *pump_end_name(enum pump_end e);
