@@ -47,8 +47,9 @@ static int thread_failed(struct mdev *m, int r, const char *where)
 }
 
 /*
- * One pass: what the device has now, then its PRECOPY_INFO. A round is
- * a pass that moved data; *moved says whether this one did.
+ * One pass: what the device has now (up to PASS_LIMIT), then its
+ * PRECOPY_INFO; *moved says whether the pass moved data. A round, as
+ * reported, is the passes up to the device's temporary end of data.
  */
 static int precopy_round(struct mdev *m, uint8_t *buf, uint64_t *ini, uint64_t *dirty,
 			 bool *moved)
@@ -68,7 +69,12 @@ static int precopy_round(struct mdev *m, uint8_t *buf, uint64_t *ini, uint64_t *
 		return thread_failed(m, r, where);
 	*moved = m->w.data_bytes != before;
 	m->pre_bytes += m->w.data_bytes - before;
-	m->rounds += *moved;
+	/* A round runs to the device's temporary end of data. */
+	m->round_moved |= *moved;
+	if (end != END_LIMIT) {
+		m->rounds += m->round_moved;
+		m->round_moved = false;
+	}
 	r = vfio_precopy_info(m->data_fd, ini, dirty);
 	if (r)
 		err("migrate %s: VFIO_MIG_GET_PRECOPY_INFO: %s", m->d.info.name, errstr(r));

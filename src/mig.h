@@ -105,7 +105,8 @@ struct mdev {
 	bool started;
 	/* Counters, written by the device's thread. */
 	uint64_t bytes, pre_bytes, stop_bytes, records;
-	unsigned int rounds;
+	unsigned int rounds;      /* pre-copy rounds that moved data */
+	bool round_moved;
 	/* Under the group's lock. */
 	uint64_t initial_left, dirty; /* last PRECOPY_INFO */
 	bool initial_done;
