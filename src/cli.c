@@ -76,6 +76,24 @@ int cmd_parse(const struct argp *argp, int argc, char **argv, void *input)
 	return e ? -VM_E_USAGE : 0;
 }
 
+error_t parse_dev_list(int key, char *arg, struct argp_state *state,
+		       const char **devs, unsigned int *n, unsigned int max)
+{
+	switch (key) {
+	case ARGP_KEY_ARG:
+		if (*n == max)
+			argp_error(state, "at most %u devices", max);
+		devs[(*n)++] = arg;
+		return 0;
+	case ARGP_KEY_END:
+		if (!*n)
+			argp_error(state, "missing device");
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
 error_t parse_one_dev(int key, char *arg, struct argp_state *state,
 		      const char **dev)
 {

@@ -19,4 +19,9 @@ int cmd_parse(const struct argp *argp, int argc, char **argv, void *input);
 error_t parse_one_dev(int key, char *arg, struct argp_state *state,
 		      const char **dev);
 
+/* ARGP_KEY_ARG and ARGP_KEY_END for a command that takes DEV... (at
+ * most max); other keys are ARGP_ERR_UNKNOWN. */
+error_t parse_dev_list(int key, char *arg, struct argp_state *state,
+		       const char **devs, unsigned int *n, unsigned int max);
+
 #endif

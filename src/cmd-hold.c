@@ -22,7 +22,7 @@ enum { OPT_DAEMON = 0x100, OPT_PIDFILE };
 
 struct hold_args {
 	const char *dev[MAX_HELD];
-	int n;
+	unsigned int n;
 	bool daemon;
 	const char *pidfile;
 };
@@ -44,17 +44,8 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case OPT_PIDFILE:
 		a->pidfile = arg;
 		break;
-	case ARGP_KEY_ARG:
-		if (a->n == MAX_HELD)
-			argp_error(state, "at most %d devices", MAX_HELD);
-		a->dev[a->n++] = arg;
-		break;
-	case ARGP_KEY_END:
-		if (!a->n)
-			argp_error(state, "missing device");
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return parse_dev_list(key, arg, state, a->dev, &a->n, MAX_HELD);
 	}
 	return 0;
 }
@@ -137,7 +128,7 @@ static int daemonize(const struct holder *hs, const char *pidfile, int *parent_r
 
 static int open_all(struct holder *hs, const struct hold_args *a)
 {
-	for (int i = 0; i < a->n; i++) {
+	for (unsigned int i = 0; i < a->n; i++) {
 		struct held *h = &hs->dev[i];
 		int r = dev_open(a->dev[i], &h->d);
 

@@ -67,19 +67,12 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		if (parse_secs(arg, 1, &a->precopy_timeout))
 			argp_error(state, "--precopy-timeout: '%s' is not seconds", arg);
 		break;
-	case ARGP_KEY_ARG:
-		if (a->ndev == MIG_MAX_DEVICES)
-			argp_error(state, "at most %d devices", MIG_MAX_DEVICES);
-		a->devs[a->ndev++] = arg;
-		break;
 	case ARGP_KEY_END:
-		if (!a->ndev)
-			argp_error(state, "missing device");
-		if (!a->to)
+		if (a->ndev && !a->to)
 			argp_error(state, "missing --to URL");
-		break;
+		/* fall through */
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return parse_dev_list(key, arg, state, a->devs, &a->ndev, MIG_MAX_DEVICES);
 	}
 	return 0;
 }

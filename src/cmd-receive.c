@@ -51,19 +51,12 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--then: '%s' is not running, running_p2p or stop",
 				   arg);
 		break;
-	case ARGP_KEY_ARG:
-		if (a->ndev == MIG_MAX_DEVICES)
-			argp_error(state, "at most %d devices", MIG_MAX_DEVICES);
-		a->devs[a->ndev++] = arg;
-		break;
 	case ARGP_KEY_END:
-		if (!a->ndev)
-			argp_error(state, "missing device");
-		if (!a->listen)
+		if (a->ndev && !a->listen)
 			argp_error(state, "missing --listen URL");
-		break;
+		/* fall through */
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return parse_dev_list(key, arg, state, a->devs, &a->ndev, MIG_MAX_DEVICES);
 	}
 	return 0;
 }

@@ -349,15 +349,10 @@ static int accept_data(struct mdst *s)
 /* Every stream verified to its trailer; resuming -> stop validates. */
 static int load_all(struct mdst *s)
 {
-	bool done = false;
 	int r = 0;
 
-	while (!r && !done) {
+	while (!r && !mgroup_all_done(&s->g))
 		r = dst_tick(s);
-		mg_lock(&s->g);
-		done = mgroup_all_done(&s->g);
-		mg_unlock(&s->g);
-	}
 	/* On a failure dst_unwind() stops the threads: some may still read. */
 	if (r)
 		return r;

@@ -6,7 +6,7 @@
 #include "mig.h"
 
 struct receive_args {
-	char *devs[MIG_MAX_DEVICES];
+	const char *devs[MIG_MAX_DEVICES];
 	unsigned int ndev;
 	const char *listen;
 	bool force;

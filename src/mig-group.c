@@ -11,7 +11,7 @@
 #include "log.h"
 #include "mig.h"
 
-int mgroup_init(struct mgroup *g, const char *cmd, char **args, unsigned int n)
+int mgroup_init(struct mgroup *g, const char *cmd, const char **args, unsigned int n)
 {
 	unsigned int i;
 
@@ -147,7 +147,8 @@ void mg_wake(struct mgroup *g)
 		return;
 }
 
-void mg_wait(struct mgroup *g, int ms)
+/* The condition variable's clock, ms from now. */
+static struct timespec in_ms(int ms)
 {
 	struct timespec ts;
 
@@ -155,17 +156,20 @@ void mg_wait(struct mgroup *g, int ms)
 	ts.tv_nsec += (long)ms * 1000000;
 	ts.tv_sec += ts.tv_nsec / 1000000000;
 	ts.tv_nsec %= 1000000000;
+	return ts;
+}
+
+void mg_wait(struct mgroup *g, int ms)
+{
+	struct timespec ts = in_ms(ms);
+
 	pthread_cond_timedwait(&g->cond, &g->lock, &ts);
 }
 
 void mg_pause(struct mgroup *g, int ms)
 {
-	struct timespec ts;
+	struct timespec ts = in_ms(ms);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += (long)ms * 1000000;
-	ts.tv_sec += ts.tv_nsec / 1000000000;
-	ts.tv_nsec %= 1000000000;
 	/* Other threads' news wakes us too; only stop or abort ends the pause. */
 	while (!g->stop && !g->abort &&
 	       pthread_cond_timedwait(&g->cond, &g->lock, &ts) != ETIMEDOUT)
@@ -215,9 +219,11 @@ int mgroup_failed(struct mgroup *g)
 bool mgroup_all_done(struct mgroup *g)
 {
 	unsigned int i;
+	bool all = true;
 
+	mg_lock(g);
 	for (i = 0; i < g->n; i++)
-		if (!g->dev[i].done)
-			return false;
-	return true;
+		all &= g->dev[i].done;
+	mg_unlock(g);
+	return all;
 }

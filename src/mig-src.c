@@ -266,29 +266,18 @@ static bool all_initial_sent(struct msrc *s)
 	return true;
 }
 
-/* Pre-copy data the devices still hold, as they last said. */
-static uint64_t remaining(struct msrc *s)
+/* Pre-copy bytes sent so far, and those the devices said they still hold. */
+static void precopy_sums(struct msrc *s, uint64_t *sent, uint64_t *left)
 {
-	uint64_t sum = 0;
 	unsigned int i;
 
+	*sent = *left = 0;
 	mg_lock(&s->g);
-	for (i = 0; i < s->g.n; i++)
-		sum += s->g.dev[i].initial_left + s->g.dev[i].dirty;
+	for (i = 0; i < s->g.n; i++) {
+		*sent += s->g.dev[i].pre_bytes;
+		*left += s->g.dev[i].initial_left + s->g.dev[i].dirty;
+	}
 	mg_unlock(&s->g);
-	return sum;
-}
-
-static uint64_t precopy_bytes(struct msrc *s)
-{
-	uint64_t sum = 0;
-	unsigned int i;
-
-	mg_lock(&s->g);
-	for (i = 0; i < s->g.n; i++)
-		sum += s->g.dev[i].pre_bytes;
-	mg_unlock(&s->g);
-	return sum;
 }
 
 /*
@@ -298,17 +287,18 @@ static uint64_t precopy_bytes(struct msrc *s)
  */
 static int converge(struct msrc *s)
 {
-	double start = monotonic_secs(), secs;
+	double start = monotonic_secs();
+	uint64_t sent;
 
 	for (;;) {
 		int r = src_tick(s);
+		double secs = monotonic_secs() - start;
+
 		if (r)
 			return r;
-		secs = monotonic_secs() - start;
-		s->remaining = remaining(s);
+		precopy_sums(s, &sent, &s->remaining);
 		if (all_initial_sent(s) && s->acked &&
-		    s->remaining <= precopy_bytes(s) / (secs > 0 ? secs : 1) *
-				    s->a->downtime_limit) {
+		    s->remaining <= sent / (secs > 0 ? secs : 1) * s->a->downtime_limit) {
 			s->converged = true;
 			return 0;
 		}
@@ -380,15 +370,10 @@ static int wait_for(struct msrc *s, const bool *flag)
 
 static int wait_threads(struct msrc *s)
 {
-	bool done = false;
 	int r = 0;
 
-	while (!r && !done) {
+	while (!r && !mgroup_all_done(&s->g))
 		r = src_tick(s);
-		mg_lock(&s->g);
-		done = mgroup_all_done(&s->g);
-		mg_unlock(&s->g);
-	}
 	return r;
 }
 

@@ -6,7 +6,7 @@
 #include "mig.h"
 
 struct migrate_args {
-	char *devs[MIG_MAX_DEVICES];
+	const char *devs[MIG_MAX_DEVICES];
 	unsigned int ndev;
 	const char *to;
 	bool no_precopy;

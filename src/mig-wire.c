@@ -70,16 +70,18 @@ int msg_wait(struct chan *c, struct msg *m, int ms, int wake_fd)
 {
 	struct pollfd p[2] = { { .fd = c->fd, .events = POLLIN },
 			       { .fd = wake_fd, .events = POLLIN } };
-	char drain[64];
 	int r;
 
 	if (!chan_pending(c)) {
 		r = poll(p, wake_fd >= 0 ? 2 : 1, ms);
 		if (r < 0)
 			return errno == EINTR ? 0 : -errno;
-		if (wake_fd >= 0 && (p[1].revents & POLLIN))
+		if (wake_fd >= 0 && (p[1].revents & POLLIN)) {
+			char drain[64];
+
 			while (read(wake_fd, drain, sizeof(drain)) > 0)
 				;
+		}
 		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			return 0;
 	}

@@ -129,7 +129,7 @@ struct mgroup {
 	struct arc_log log;      /* arcs of all devices (the first 16) */
 };
 
-int mgroup_init(struct mgroup *g, const char *cmd, char **args, unsigned int n);
+int mgroup_init(struct mgroup *g, const char *cmd, const char **args, unsigned int n);
 /* Open every device; refuse the run (nothing changed) if one cannot go. */
 int mgroup_open(struct mgroup *g);
 void mgroup_close(struct mgroup *g);
@@ -143,6 +143,7 @@ void mgroup_abort(struct mgroup *g);
 void mgroup_join(struct mgroup *g);
 /* A thread's failure, if any (0 when all are fine). */
 int mgroup_failed(struct mgroup *g);
+/* Every thread finished its work (takes the lock). */
 bool mgroup_all_done(struct mgroup *g);
 
 void mg_lock(struct mgroup *g);
