@@ -233,6 +233,8 @@ static int on_msg(struct mdst *s, const struct msg *m)
 	case MSG_STOPPED:
 		s->stopped = true;
 		s->t_stopped = monotonic_secs();
+		for (dev = 0; dev < s->g.n && 8 * dev + 8 <= m->len; dev++)
+			s->g.dev[dev].rounds = (unsigned int)msg_u64(m, 8 * dev);
 		return 0;
 	case MSG_COMMIT:
 		if (!s->loaded)

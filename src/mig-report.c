@@ -58,7 +58,7 @@ static void text(const struct mgroup *g, const struct mig_summary *s)
 	printf("%s %u device%s %s %s: %llu bytes (pre_copy %llu", s->verb, g->n,
 	       g->n == 1 ? "" : "s", s->dir, s->peer, (unsigned long long)t.bytes,
 	       (unsigned long long)t.pre);
-	/* Rounds are the source's: the destination sees only bytes. */
+	/* Rounds are the source's; it tells the destination in STOPPED. */
 	if (t.rounds)
 		printf(" in %u round%s", t.rounds, t.rounds == 1 ? "" : "s");
 	printf(", stop_copy %llu) in %.3f s, %.1f MiB/s; downtime %.3f ms",

@@ -334,6 +334,17 @@ static int pause_threads(struct msrc *s)
 	}
 }
 
+/* STOPPED carries each device's pre-copy rounds, for the other report. */
+static int send_stopped(struct msrc *s)
+{
+	struct msg m = { .len = 0 };
+	unsigned int i;
+
+	for (i = 0; i < s->g.n; i++)
+		msg_put_u64(&m, 8 * i, s->g.dev[i].rounds);
+	return msg_send(&s->ctl, MSG_STOPPED, m.body, m.len);
+}
+
 /*
  * The downtime starts here: every device to its p2p grace state, then
  * every device to stop_copy, and the threads may read the rest.
@@ -349,7 +360,7 @@ static int stop_devices(struct msrc *s)
 	if (!r)
 		r = mgroup_goto(&s->g, ST_STOP_COPY);
 	if (!r)
-		r = msg_send(&s->ctl, MSG_STOPPED, NULL, 0);
+		r = send_stopped(s);
 	if (r)
 		return r;
 	mg_lock(&s->g);

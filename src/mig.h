@@ -17,7 +17,7 @@
  *   [pre-copy] INITIAL dev@offset ->     ACK once every device loaded its
  *                                 <-     initial bytes (switchover-ack)
  *   all -> p2p, all -> stop_copy
- *   STOPPED                       ->
+ *   STOPPED (rounds per device)   ->
  *   stop-copy data, trailers            each stream verified; all -> stop
  *                                 <-     LOADED
  *   COMMIT (the commit point)     ->     all -> running_p2p, all -> running

@@ -180,8 +180,9 @@ wait_resuming() {
 	# p2p lock-step: all reach pre_copy_p2p before any reaches stop_copy
 	jq_is '[.arcs[].to] | join(",")' \
 		"$(repeat pre_copy 4),$(repeat pre_copy_p2p 4),$(repeat stop_copy 4),$(repeat stop 4)"
-	local pre
+	local pre rounds
 	pre=$(jq -r .precopy_bytes <<<"$output")
+	rounds=$(jq -c '[.devices[].precopy_rounds]' <<<"$output")
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
 	[ -z "$RECV_STDERR" ]
@@ -189,6 +190,8 @@ wait_resuming() {
 	jq_is .committed true
 	jq_is .bytes 800000
 	jq_is .precopy_bytes "$pre"
+	# the source tells the destination its rounds
+	jq_is '[.devices[].precopy_rounds] | tostring' "$rounds"
 	jq_is '.downtime_usecs > 0' true
 	jq_is '[.devices[].bytes] | join(",")' 200000,200000,200000,200000
 	jq_is '[.devices[].state] | join(",")' running,running,running,running

@@ -78,6 +78,8 @@ receive_wait() {
 	jq_is .insecure false
 	jq_is .precopy_bytes 48
 	jq_is .stop_copy_bytes 144
+	jq_is .precopy_rounds 1
+	jq_is .precopy_converged true
 	jq_is '[.devices[].precopy] | join(",")' true,true
 	jq_is '[.devices[].state] | join(",")' stop,stop
 	jq_is '.downtime_usecs > 0' true
@@ -89,6 +91,7 @@ receive_wait() {
 	assert_equal "$RECV_STATUS" 0
 	jq_is .ok true
 	jq_is .bytes 192
+	jq_is .precopy_rounds 1
 	jq_is '[.devices[].state] | join(",")' running,running
 	jq_is '[.arcs[].to] | join(",")' \
 		resuming,resuming,stop,stop,running_p2p,running_p2p,running,running
