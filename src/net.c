@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "net.h"
 #include "pump.h"
@@ -233,21 +234,13 @@ void net_unlisten(int fd, const struct netaddr *a)
 		unlink(((const struct sockaddr_un *)&a->ss)->sun_path);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Wait until fd is readable, a signal, or the deadline (<0: none). */
 static int wait_in(int fd, double deadline, const char *cmd, const char *what)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
 	for (;;) {
-		int r, ms = deadline < 0 ? -1 : (int)((deadline - now()) * 1000);
+		int r, ms = deadline < 0 ? -1 : (int)((deadline - monotonic_secs()) * 1000);
 		if (deadline >= 0 && ms <= 0) {
 			err("%s: %s: timed out", cmd, what);
 			return -ETIMEDOUT;
@@ -284,7 +277,7 @@ static int authenticate(struct chan *c, struct net_opts *n, bool server)
 
 int net_accept(int lfd, struct net_opts *n, const char *cmd, struct chan *c)
 {
-	double deadline = n->timeout > 0 ? now() + n->timeout : -1;
+	double deadline = n->timeout > 0 ? monotonic_secs() + n->timeout : -1;
 	struct sockaddr_storage ss;
 
 	for (;;) {
@@ -322,13 +315,13 @@ static int try_connect(const struct netaddr *a, int *fdp)
 int net_connect(const struct netaddr *a, struct net_opts *n, const char *cmd,
 		struct chan *c)
 {
-	double deadline = now() + (n->timeout >= 0 ? n->timeout : CONNECT_TIMEOUT);
+	double deadline = monotonic_secs() + (n->timeout >= 0 ? n->timeout : CONNECT_TIMEOUT);
 	struct timespec pause = { 0, 100 * 1000 * 1000 };
 	int fd = -1, r;
 
 	/* Nobody listening yet is normal when both sides start together. */
 	while ((r = try_connect(a, &fd)) == -ECONNREFUSED || r == -ENOENT) {
-		if (now() >= deadline || vm_signal)
+		if (monotonic_secs() >= deadline || vm_signal)
 			break;
 		nanosleep(&pause, NULL);
 	}

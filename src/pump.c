@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "clock.h"
 #include "pump.h"
 #include "vfiomig.h"
 
@@ -29,14 +29,6 @@ void catch_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void progress_print(struct progress *p, double t)
 {
 	double secs = t - p->start;
@@ -54,7 +46,7 @@ void progress_init(struct progress *p, bool on, uint64_t expected)
 	memset(p, 0, sizeof(*p));
 	p->on = on;
 	p->expected = expected;
-	p->start = p->last = now();
+	p->start = p->last = monotonic_secs();
 }
 
 void progress_add(struct progress *p, uint64_t n)
@@ -64,7 +56,7 @@ void progress_add(struct progress *p, uint64_t n)
 	p->done += n;
 	if (!p->on)
 		return;
-	t = now();
+	t = monotonic_secs();
 	if (t - p->last >= 0.2) {
 		p->last = t;
 		progress_print(p, t);
@@ -75,7 +67,7 @@ void progress_end(struct progress *p)
 {
 	if (!p->on)
 		return;
-	progress_print(p, now());
+	progress_print(p, monotonic_secs());
 	fputc('\n', stderr);
 }
 

@@ -136,14 +136,6 @@ void ident_mismatch(const char *who, const struct stream_ident *s,
 			 di->device, di->subvendor, di->subdevice);
 }
 
-double monotonic_secs(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 void on_failure(struct save_ctx *c)
 {
 	const char *name = c->d.info.name;

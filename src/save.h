@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "chan.h"
+#include "clock.h"
 #include "device.h"
 #include "net.h"
 #include "pump.h"
@@ -64,7 +65,6 @@ void ident_mismatch(const char *who, const struct stream_ident *s,
 /* --then: any requestable state a command may end in. */
 int parse_then(const char *s, uint32_t *state);
 int parse_policy(const char *s, enum policy *p);
-double monotonic_secs(void);
 
 /* Put the device where --on-error says and print where it ended up. */
 void on_failure(struct save_ctx *c);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fsm.h"
 #include "devops.h"
 #include "log.h"
@@ -10,25 +10,17 @@
 #include "transition.h"
 #include "vfio.h"
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int set_one(struct vdev *d, uint32_t *cur, uint32_t t, int *data_fd,
 		   struct arc_log *log)
 {
-	double start = now();
+	double start = monotonic_secs();
 	int fd = -1, r;
 	uint32_t st;
 
 	dbg("%s: requesting %s -> %s", d->info.name, fsm_name(*cur), fsm_name(t));
 	r = dv_set_state(d, t, &fd);
 	if (log && log->n < (int)(sizeof(log->arc) / sizeof(log->arc[0])))
-		log->arc[log->n++] = (struct arc_time){ *cur, t, now() - start };
+		log->arc[log->n++] = (struct arc_time){ *cur, t, monotonic_secs() - start };
 	if (r) {
 		int where = dv_get_state(d, &st) ? -1 : (int)st;
 
