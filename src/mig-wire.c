@@ -3,7 +3,6 @@
  * Control frames of the migration protocol (mig.h): an 8-byte header
  * (type, body length; little-endian) and a bounded body.
  */
-#include <endian.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -11,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "le.h"
 #include "mig.h"
 #include "vfiomig.h"
 
@@ -18,11 +18,6 @@
 #define ATTACH_MAGIC "VFMIGDAT"
 /* HELLO: magic, version u16, ndev u16, flags u32, session, identities */
 #define HELLO_FIXED (8 + 2 + 2 + 4 + MIG_SESSION_ID)
-
-static void put16(uint8_t *p, uint16_t v) { v = htole16(v); memcpy(p, &v, 2); }
-static void put32(uint8_t *p, uint32_t v) { v = htole32(v); memcpy(p, &v, 4); }
-static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return le16toh(v); }
-static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return le32toh(v); }
 
 static const char *const names[] = {
 	[MSG_HELLO] = "HELLO", [MSG_READY] = "READY", [MSG_ABORT] = "ABORT",
@@ -177,17 +172,12 @@ int attach_decode(const struct msg *m, uint8_t *session, uint32_t *dev)
 
 uint64_t msg_u64(const struct msg *m, unsigned int at)
 {
-	uint64_t v = 0;
-
-	if (at + 8 <= m->len)
-		memcpy(&v, m->body + at, 8);
-	return le64toh(v);
+	return at + 8 <= m->len ? get64(m->body + at) : 0;
 }
 
 void msg_put_u64(struct msg *m, unsigned int at, uint64_t v)
 {
-	v = htole64(v);
-	memcpy(m->body + at, &v, 8);
+	put64(m->body + at, v);
 	if (m->len < at + 8)
 		m->len = at + 8;
 }

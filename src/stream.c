@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include <endian.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <xxh_x86dispatch.h>
 #endif
 
+#include "le.h"
 #include "stream.h"
 #include "vfiomig.h"
 
@@ -29,37 +29,10 @@ static uint64_t payload_hash(const void *buf, size_t len)
 #endif
 }
 
-/* Little-endian field access at fixed offsets. */
-static void put16(uint8_t *p, uint16_t v) { v = htole16(v); memcpy(p, &v, 2); }
-static void put32(uint8_t *p, uint32_t v) { v = htole32(v); memcpy(p, &v, 4); }
-static void put64(uint8_t *p, uint64_t v) { v = htole64(v); memcpy(p, &v, 8); }
-static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return le16toh(v); }
-static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return le32toh(v); }
-static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return le64toh(v); }
-
 const char *phase_name(uint32_t phase)
 {
 	return phase == PHASE_PRECOPY ? "pre_copy" :
 	       phase == PHASE_STOPCOPY ? "stop_copy" : "none";
-}
-
-ssize_t read_full(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, (uint8_t *)buf + got, len - got);
-
-		if (n == 0)
-			break;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		got += n;
-	}
-	return got;
 }
 
 int write_full(int fd, const void *buf, size_t len)

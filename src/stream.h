@@ -119,8 +119,7 @@ void stream_encode_ident(uint8_t h[STREAM_HEADER_SIZE], const struct stream_iden
 int stream_decode_ident(const uint8_t h[STREAM_HEADER_SIZE], struct stream_ident *id,
 			char *why);
 
-/* Full reads and writes that survive short transfers and EINTR. */
-ssize_t read_full(int fd, void *buf, size_t len);
+/* A full write that survives short transfers and EINTR. */
 int write_full(int fd, const void *buf, size_t len);
 
 #endif
