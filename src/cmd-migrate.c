@@ -147,7 +147,7 @@ int cmd_migrate(int argc, char **argv)
 
 	cmd_parse(&migrate_argp, argc, argv, &a);
 	chan_plain(&s.ctl, -1, a.to);
-	mgroup_init(&s.g, "migrate", a.devs, a.ndev);
+	mgroup_init(&s.g, &mig_source, a.devs, a.ndev);
 	catch_signals();
 	s.t0 = monotonic_secs();
 	r = setup(&s, &a);

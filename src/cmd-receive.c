@@ -129,7 +129,7 @@ int cmd_receive(int argc, char **argv)
 
 	cmd_parse(&receive_argp, argc, argv, &a);
 	chan_plain(&s.ctl, -1, a.listen);
-	mgroup_init(&s.g, "receive", a.devs, a.ndev);
+	mgroup_init(&s.g, &mig_destination, a.devs, a.ndev);
 	catch_signals();
 	s.t0 = monotonic_secs();
 	r = setup(&s, &a);

@@ -57,7 +57,7 @@ static int feed(struct mdev *m, const uint8_t *buf, size_t len, uint32_t phase)
 	else
 		m->stop_bytes += len;
 	m->records++;
-	mg_signal(g);
+	/* Nothing waits on the condition here: the main thread polls (maybe_ack). */
 	mg_unlock(g);
 	return 0;
 }
@@ -100,7 +100,6 @@ static void *dst_thread(void *arg)
 	mg_lock(m->group);
 	m->err = r;
 	m->done = !r;
-	mg_signal(m->group);
 	mg_unlock(m->group);
 	/* The downtime waits on this: the main thread must not sleep a tick. */
 	mg_wake(m->group);
@@ -114,12 +113,6 @@ static void *dst_thread(void *arg)
 #define HELLO_MS 10000
 /* How long the source may take to open its data connections. */
 #define ATTACH_SECS 30
-
-static int interrupted(void)
-{
-	err("receive: interrupted by %s", sigabbrev_np(vm_signal));
-	return -VM_E_INTERRUPTED;
-}
 
 /* Wait up to ms for one frame from c, whatever it is. */
 static int read_frame(struct chan *c, struct msg *m, int ms)
@@ -145,7 +138,7 @@ static int wait_hello(struct mdst *s)
 			return r;
 		r = read_frame(&s->ctl, &m, HELLO_MS);
 		if (vm_signal)
-			return interrupted();
+			return mgroup_interrupted(&s->g);
 		if (r > 0 && !hello_decode(&m, &s->h, why, sizeof(why)))
 			return 0;
 		if (r > 0)
@@ -208,21 +201,13 @@ static int enter_resuming(struct mdst *s)
 	return r ? r : msg_send(&s->ctl, MSG_READY, NULL, 0);
 }
 
-static int ctl_failed(struct mdst *s, int r)
-{
-	err("receive: the control connection from %s: %s", s->ctl.peer,
-	    r == -EPROTO ? "malformed frame" : errstr(r));
-	return r == -EPROTO ? r : -ECONNRESET;
-}
-
 static int on_msg(struct mdst *s, const struct msg *m)
 {
 	uint64_t dev;
 
 	switch (m->type) {
 	case MSG_ABORT:
-		err("receive: the source aborted: %.*s", (int)m->len, m->body);
-		return -VM_E_PEER;
+		return mgroup_peer_aborted(&s->g, m);
 	case MSG_INITIAL:
 		dev = msg_u64(m, 0);
 		if (dev >= s->g.n)
@@ -242,8 +227,7 @@ static int on_msg(struct mdst *s, const struct msg *m)
 		s->commit = true;
 		return 0;
 	}
-	err("receive: unexpected %s from the source", msg_name(m->type));
-	return -EPROTO;
+	return mgroup_unexpected(&s->g, m->type);
 }
 
 /* Switchover-ack: every pre-copy device has written its initial bytes. */
@@ -270,17 +254,12 @@ static int maybe_ack(struct mdst *s)
 static int dst_tick(struct mdst *s)
 {
 	struct msg m;
-	int r = msg_wait(&s->ctl, &m, MIG_TICK_MS, s->g.wake[0]);
+	int r = mgroup_tick(&s->g, &s->ctl, &m);
 
-	if (vm_signal)
-		return interrupted();
-	if (r < 0)
-		return ctl_failed(s, r);
-	if (r > 0 && (r = on_msg(s, &m)))
-		return r;
-	mg_lock(&s->g);
-	r = mgroup_failed(&s->g);
-	mg_unlock(&s->g);
+	if (r > 0)
+		r = on_msg(s, &m);
+	if (!r)
+		r = mgroup_failed(&s->g);
 	return r ? r : maybe_ack(s);
 }
 
@@ -321,7 +300,7 @@ static int attach_one(struct mdst *s, struct net_opts *n)
 	warn("dropped a connection from %s: not a data connection of this migration",
 	     c.peer);
 	chan_close(&c);
-	return vm_signal ? interrupted() : 0;
+	return vm_signal ? mgroup_interrupted(&s->g) : 0;
 }
 
 static int accept_data(struct mdst *s)
@@ -413,18 +392,6 @@ int dst_receive(struct mdst *s)
 	return r ? r : run(s);
 }
 
-static void abort_reason(int why, char *buf, size_t len)
-{
-	if (why == -VM_E_INTERRUPTED)
-		snprintf(buf, len, "the destination was interrupted");
-	else if (why == -VM_E_DATA)
-		snprintf(buf, len, "the destination refused the data");
-	else if (why == -VM_E_STATE)
-		snprintf(buf, len, "a state change failed on the destination");
-	else
-		snprintf(buf, len, "the destination failed: %s", errstr(why));
-}
-
 /* Only a reset leaves resuming: every touched device is reset. */
 static void reset_one(struct mdev *m)
 {
@@ -445,16 +412,7 @@ void dst_unwind(struct mdst *s, int why)
 {
 	unsigned int i;
 
-	/* The source hears why before its data connections break. */
-	mgroup_set_abort(&s->g);
-	if (s->ctl.fd >= 0 && why != -VM_E_PEER && why != -VM_E_REFUSED) {
-		char reason[128];
-
-		abort_reason(why, reason, sizeof(reason));
-		if (!msg_send(&s->ctl, MSG_ABORT, reason, strlen(reason)))
-			msg_linger(&s->ctl, MIG_LINGER_MS);
-	}
-	mgroup_abort(&s->g);
+	mgroup_stop(&s->g, &s->ctl, why);
 	for (i = 0; i < s->g.n; i++) {
 		struct mdev *m = &s->g.dev[i];
 

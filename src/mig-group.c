@@ -2,6 +2,7 @@
 /* The devices of one side of a migration, moved together. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -10,13 +11,18 @@
 #include "fsm.h"
 #include "log.h"
 #include "mig.h"
+#include "pump.h"
 
-int mgroup_init(struct mgroup *g, const char *cmd, const char **args, unsigned int n)
+const struct mig_side mig_source = { "migrate", "to", "source", "destination" };
+const struct mig_side mig_destination = { "receive", "from", "destination", "source" };
+
+int mgroup_init(struct mgroup *g, const struct mig_side *side, const char **args,
+		unsigned int n)
 {
 	unsigned int i;
 
 	memset(g, 0, sizeof(*g));
-	g->cmd = cmd;
+	g->side = side;
 	g->n = n;
 	for (i = 0; i < n; i++) {
 		g->dev[i].group = g;
@@ -57,7 +63,7 @@ int mgroup_open(struct mgroup *g)
 			return r;
 		for (j = 0; j < i; j++) {
 			if (!strcmp(g->dev[j].d.info.name, g->dev[i].d.info.name)) {
-				err("%s: %s is named twice", g->cmd, g->dev[i].d.info.name);
+				err("%s: %s is named twice", g->side->cmd, g->dev[i].d.info.name);
 				return -VM_E_USAGE;
 			}
 		}
@@ -187,19 +193,36 @@ void mgroup_join(struct mgroup *g)
 	}
 }
 
-void mgroup_set_abort(struct mgroup *g)
+static void abort_reason(const struct mig_side *side, int why, char *buf, size_t len)
 {
+	if (why == -VM_E_INTERRUPTED)
+		snprintf(buf, len, "the %s was interrupted", side->self);
+	else if (why == -VM_E_DATA)
+		snprintf(buf, len, "the %s refused the data", side->self);
+	else if (why == -VM_E_STATE)
+		snprintf(buf, len, "a state change failed on the %s", side->self);
+	else if (why == -VM_E_NOMIG)
+		snprintf(buf, len, "the %s refused", side->self);
+	else
+		snprintf(buf, len, "the %s failed: %s", side->self, errstr(why));
+}
+
+void mgroup_stop(struct mgroup *g, struct chan *ctl, int why)
+{
+	unsigned int i;
+
+	/* Our threads take what breaks from now on for the abort's doing. */
 	mg_lock(g);
 	g->abort = true;
 	mg_signal(g);
 	mg_unlock(g);
-}
+	if (ctl->fd >= 0 && why != -VM_E_PEER && why != -VM_E_REFUSED) {
+		char reason[128];
 
-void mgroup_abort(struct mgroup *g)
-{
-	unsigned int i;
-
-	mgroup_set_abort(g);
+		abort_reason(g->side, why, reason, sizeof(reason));
+		if (!msg_send(ctl, MSG_ABORT, reason, strlen(reason)))
+			msg_linger(ctl, MIG_LINGER_MS);
+	}
 	/* A thread blocked on its connection wakes with an error. */
 	for (i = 0; i < g->n; i++)
 		chan_shutdown(&g->dev[i].data);
@@ -209,11 +232,44 @@ void mgroup_abort(struct mgroup *g)
 int mgroup_failed(struct mgroup *g)
 {
 	unsigned int i;
+	int r = 0;
 
-	for (i = 0; i < g->n; i++)
-		if (g->dev[i].err)
-			return g->dev[i].err;
-	return 0;
+	mg_lock(g);
+	for (i = 0; !r && i < g->n; i++)
+		r = g->dev[i].err;
+	mg_unlock(g);
+	return r;
+}
+
+int mgroup_interrupted(const struct mgroup *g)
+{
+	err("%s: interrupted by %s", g->side->cmd, sigabbrev_np(vm_signal));
+	return -VM_E_INTERRUPTED;
+}
+
+int mgroup_unexpected(const struct mgroup *g, uint32_t type)
+{
+	err("%s: unexpected %s from the %s", g->side->cmd, msg_name(type), g->side->peer);
+	return -EPROTO;
+}
+
+int mgroup_peer_aborted(const struct mgroup *g, const struct msg *m)
+{
+	err("%s: the %s aborted: %.*s", g->side->cmd, g->side->peer, (int)m->len, m->body);
+	return -VM_E_PEER;
+}
+
+int mgroup_tick(struct mgroup *g, struct chan *ctl, struct msg *m)
+{
+	int r = msg_wait(ctl, m, MIG_TICK_MS, g->wake[0]);
+
+	if (vm_signal)
+		return mgroup_interrupted(g);
+	if (r >= 0)
+		return r;
+	err("%s: the control connection %s %s: %s", g->side->cmd, g->side->dir, ctl->peer,
+	    r == -EPROTO ? "malformed frame" : errstr(r));
+	return r == -EPROTO ? r : -ECONNRESET;
 }
 
 bool mgroup_all_done(struct mgroup *g)

@@ -191,34 +191,11 @@ static int send_initials(struct msrc *s)
 	return 0;
 }
 
-static int unexpected(uint32_t type)
-{
-	err("migrate: unexpected %s from the destination", msg_name(type));
-	return -EPROTO;
-}
-
-static int interrupted(void)
-{
-	err("migrate: interrupted by %s", sigabbrev_np(vm_signal));
-	return -VM_E_INTERRUPTED;
-}
-
-static int ctl_failed(struct msrc *s, int r)
-{
-	if (r == -EPROTO)
-		err("migrate: the control connection to %s: malformed frame", s->ctl.peer);
-	else
-		err("migrate: the control connection to %s: %s", s->ctl.peer,
-		    errstr(r));
-	return r == -EPROTO ? r : -ECONNRESET;
-}
-
 static int on_msg(struct msrc *s, const struct msg *m)
 {
 	switch (m->type) {
 	case MSG_ABORT:
-		err("migrate: the destination aborted: %.*s", (int)m->len, m->body);
-		return -VM_E_PEER;
+		return mgroup_peer_aborted(&s->g, m);
 	case MSG_ACK:
 		s->acked = true;
 		return 0;
@@ -231,7 +208,7 @@ static int on_msg(struct msrc *s, const struct msg *m)
 		s->dst_downtime_us = msg_u64(m, 0);
 		return 0;
 	default:
-		return unexpected(m->type);
+		return mgroup_unexpected(&s->g, m->type);
 	}
 }
 
@@ -242,17 +219,12 @@ static int on_msg(struct msrc *s, const struct msg *m)
 static int src_tick(struct msrc *s)
 {
 	struct msg m;
-	int r = msg_wait(&s->ctl, &m, MIG_TICK_MS, s->g.wake[0]);
+	int r = mgroup_tick(&s->g, &s->ctl, &m);
 
-	if (vm_signal)
-		return interrupted();
-	if (r < 0)
-		return ctl_failed(s, r);
-	if (r > 0 && (r = on_msg(s, &m)))
-		return r;
-	mg_lock(&s->g);
-	r = mgroup_failed(&s->g);
-	mg_unlock(&s->g);
+	if (r > 0)
+		r = on_msg(s, &m);
+	if (!r)
+		r = mgroup_failed(&s->g);
 	return r ? r : send_initials(s);
 }
 
@@ -310,28 +282,31 @@ static int converge(struct msrc *s)
 	}
 }
 
+static bool all_paused(struct msrc *s)
+{
+	unsigned int i;
+	bool all = true;
+
+	mg_lock(&s->g);
+	for (i = 0; i < s->g.n; i++)
+		all &= !s->g.dev[i].precopy || s->g.dev[i].paused;
+	mg_unlock(&s->g);
+	return all;
+}
+
 /* Every pre-copy thread finished its round and waits. */
 static int pause_threads(struct msrc *s)
 {
-	unsigned int i;
-	bool all;
+	int r = 0;
 
 	mg_lock(&s->g);
 	s->g.stop = true;
 	mg_signal(&s->g);
 	mg_unlock(&s->g);
-	for (;;) {
-		mg_lock(&s->g);
-		for (all = true, i = 0; i < s->g.n; i++)
-			all &= !s->g.dev[i].precopy || s->g.dev[i].paused;
-		int r = mgroup_failed(&s->g);
-		mg_unlock(&s->g);
-		if (r || all)
-			return r;
+	/* A thread that failed never pauses: src_tick() returns its failure. */
+	while (!r && !all_paused(s))
 		r = src_tick(s);
-		if (r)
-			return r;
-	}
+	return r ? r : mgroup_failed(&s->g);
 }
 
 /* STOPPED carries each device's pre-copy rounds, for the other report. */
@@ -413,19 +388,13 @@ static int hello(struct msrc *s)
 		return r;
 	}
 	/* READY: the destination's devices are all in resuming. */
-	for (;;) {
-		r = msg_wait(&s->ctl, &m, MIG_TICK_MS, -1);
-		if (vm_signal)
-			return interrupted();
-		if (r < 0)
-			return ctl_failed(s, r);
-		if (r > 0 && m.type == MSG_READY)
-			return 0;
-		if (r > 0 && m.type == MSG_ABORT)
-			return on_msg(s, &m);
-		if (r > 0)
-			return unexpected(m.type);
-	}
+	do
+		r = mgroup_tick(&s->g, &s->ctl, &m);
+	while (!r);
+	if (r < 0 || m.type == MSG_READY)
+		return r < 0 ? r : 0;
+	return m.type == MSG_ABORT ? mgroup_peer_aborted(&s->g, &m) :
+				     mgroup_unexpected(&s->g, m.type);
 }
 
 /* Each device's connection: ATTACH, then the stream's header. */
@@ -543,36 +512,11 @@ int src_migrate(struct msrc *s)
 	return r;
 }
 
-static void abort_reason(int why, char *buf, size_t len)
-{
-	if (why == -VM_E_INTERRUPTED)
-		snprintf(buf, len, "the source was interrupted");
-	else if (why == -VM_E_STATE)
-		snprintf(buf, len, "a state change failed on the source");
-	else if (why == -VM_E_NOMIG || why == -VM_E_REFUSED)
-		snprintf(buf, len, "the source refused");
-	else
-		snprintf(buf, len, "the source failed: %s", errstr(why));
-}
-
 void src_unwind(struct msrc *s, int why)
 {
 	unsigned int i;
 
-	/*
-	 * The destination hears why before its data connections break (else
-	 * it takes the abort for a truncated stream), and our threads take
-	 * what breaks from now on for the abort's doing.
-	 */
-	mgroup_set_abort(&s->g);
-	if (s->ctl.fd >= 0 && why != -VM_E_PEER) {
-		char reason[128];
-
-		abort_reason(why, reason, sizeof(reason));
-		if (!msg_send(&s->ctl, MSG_ABORT, reason, strlen(reason)))
-			msg_linger(&s->ctl, MIG_LINGER_MS);
-	}
-	mgroup_abort(&s->g);
+	mgroup_stop(&s->g, &s->ctl, why);
 	if (!s->touched) {
 		err("migrate: no device was touched");
 		return;

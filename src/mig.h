@@ -116,10 +116,19 @@ struct mdev {
 };
 
 /* The devices of one side and what their threads share. */
+/* One side of a migration, in the words its messages use. */
+struct mig_side {
+	const char *cmd;         /* "migrate" */
+	const char *dir;         /* "to": where the peer is */
+	const char *self;        /* "source" */
+	const char *peer;        /* "destination" */
+};
+extern const struct mig_side mig_source, mig_destination;
+
 struct mgroup {
 	struct mdev dev[MIG_MAX_DEVICES];
 	unsigned int n;
-	const char *cmd;
+	const struct mig_side *side;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool stop;               /* source: end pre-copy rounds */
@@ -129,20 +138,36 @@ struct mgroup {
 	struct arc_log log;      /* arcs of all devices (the first 16) */
 };
 
-int mgroup_init(struct mgroup *g, const char *cmd, const char **args, unsigned int n);
+int mgroup_init(struct mgroup *g, const struct mig_side *side, const char **args,
+		unsigned int n);
 /* Open every device; refuse the run (nothing changed) if one cannot go. */
 int mgroup_open(struct mgroup *g);
 void mgroup_close(struct mgroup *g);
 /* Take every device to state in turn (p2p lock-step: all reach one
  * state before any goes on). data_fd gets the session an arc opened. */
 int mgroup_goto(struct mgroup *g, uint32_t state);
-/* Tell the threads the run is over: what breaks from now on is no news. */
-void mgroup_set_abort(struct mgroup *g);
-/* Stop the threads: wake them, break their connections, join. */
-void mgroup_abort(struct mgroup *g);
+/*
+ * A failure before the commit: tell the peer why over ctl (unless it
+ * refused or aborted itself, or there is no connection yet) before the
+ * data connections break, else it takes the abort for a truncated stream;
+ * then stop the threads: wake them, break their connections, join.
+ */
+void mgroup_stop(struct mgroup *g, struct chan *ctl, int why);
 void mgroup_join(struct mgroup *g);
-/* A thread's failure, if any (0 when all are fine). */
+/* A thread's failure, if any (0 when all are fine; takes the lock). */
 int mgroup_failed(struct mgroup *g);
+/*
+ * One supervision step of a main thread: wait a tick for a frame on ctl
+ * (1, with *m) or a thread's wake-up (0). A signal or a broken control
+ * connection is said once and returned (<0).
+ */
+int mgroup_tick(struct mgroup *g, struct chan *ctl, struct msg *m);
+/* SIGINT or SIGTERM came: say so; -VM_E_INTERRUPTED. */
+int mgroup_interrupted(const struct mgroup *g);
+/* A frame this side does not expect now: say so; -EPROTO. */
+int mgroup_unexpected(const struct mgroup *g, uint32_t type);
+/* The peer's ABORT: print its reason; -VM_E_PEER. */
+int mgroup_peer_aborted(const struct mgroup *g, const struct msg *m);
 /* Every thread finished its work (takes the lock). */
 bool mgroup_all_done(struct mgroup *g);
 
