@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <argp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -74,6 +75,17 @@ int cmd_parse(const struct argp *argp, int argc, char **argv, void *input)
 	e = argp_parse(argp, argc, argv, 0, NULL, input);
 	argv[0] = saved;
 	return e ? -VM_E_USAGE : 0;
+}
+
+int parse_secs(const char *arg, double scale, double *out)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (*end || end == arg || v < 0)
+		return -1;
+	*out = v * scale;
+	return 0;
 }
 
 error_t parse_dev_list(int key, char *arg, struct argp_state *state,

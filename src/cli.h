@@ -19,6 +19,10 @@ int cmd_parse(const struct argp *argp, int argc, char **argv, void *input);
 error_t parse_one_dev(int key, char *arg, struct argp_state *state,
 		      const char **dev);
 
+/* A non-negative number (of seconds, milliseconds...) times scale into
+ * *out; -1 if arg is not one. */
+int parse_secs(const char *arg, double scale, double *out);
+
 /* ARGP_KEY_ARG and ARGP_KEY_END for a command that takes DEV... (at
  * most max); other keys are ARGP_ERR_UNKNOWN. */
 error_t parse_dev_list(int key, char *arg, struct argp_state *state,

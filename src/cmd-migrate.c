@@ -5,7 +5,6 @@
  * takes over, any failure puts the devices back where they were.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -33,17 +32,6 @@ static const struct argp_child migrate_children[] = {
 	{ &common_argp, 0, "Global options:", 0 },
 	{ 0 }
 };
-
-static int parse_secs(const char *arg, double scale, double *out)
-{
-	char *end;
-	double v = strtod(arg, &end);
-
-	if (*end || end == arg || v < 0)
-		return -1;
-	*out = v * scale;
-	return 0;
-}
 
 static error_t parse(int key, char *arg, struct argp_state *state)
 {

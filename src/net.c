@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "clock.h"
 #include "log.h"
 #include "net.h"
@@ -42,7 +43,6 @@ static const struct argp_option net_options[] = {
 static error_t net_parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct net_opts *n = state->input;
-	char *end;
 
 	switch (key) {
 	case ARGP_KEY_INIT:
@@ -55,8 +55,7 @@ static error_t net_parse_opt(int key, char *arg, struct argp_state *state)
 		n->insecure = true;
 		break;
 	case OPT_TIMEOUT:
-		n->timeout = strtod(arg, &end);
-		if (*end || end == arg || n->timeout < 0)
+		if (parse_secs(arg, 1, &n->timeout))
 			argp_error(state, "--timeout: '%s' is not a number of seconds", arg);
 		break;
 	default:
