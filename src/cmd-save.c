@@ -149,17 +149,11 @@ static int stopcopy_phase(struct save_ctx *c)
 	const char *where;
 	enum pump_end end;
 	uint64_t before;
-	int fd, r;
+	int r;
 
-	r = dev_goto(&c->d, &c->cur, ST_STOP_COPY, &fd, &c->log);
+	r = dev_goto_session(&c->d, &c->cur, ST_STOP_COPY, &c->data_fd, &c->log);
 	if (r)
 		return r;
-	/* From pre_copy the session continues; a driver may hand it again. */
-	if (fd >= 0) {
-		if (c->data_fd >= 0)
-			close(c->data_fd);
-		c->data_fd = fd;
-	}
 	if (c->data_fd < 0) {
 		err("save %s: stop_copy opened no data session", c->d.info.name);
 		return -VM_E_STATE;

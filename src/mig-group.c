@@ -115,18 +115,11 @@ int mgroup_goto(struct mgroup *g, uint32_t state)
 
 	for (i = 0; i < g->n; i++) {
 		struct mdev *m = &g->dev[i];
-		int fd = -1, r;
+		int r = dev_goto_session(&m->d, &m->cur, target_for(m, state), &m->data_fd,
+					 &g->log);
 
-		r = dev_goto(&m->d, &m->cur, target_for(m, state), &fd,
-			     g->log.n < 16 ? &g->log : NULL);
 		if (r)
 			return r;
-		/* From pre_copy the session goes on; a driver may hand it again. */
-		if (fd >= 0) {
-			if (m->data_fd >= 0)
-				close(m->data_fd);
-			m->data_fd = fd;
-		}
 	}
 	return 0;
 }

@@ -39,6 +39,20 @@ static int set_one(struct vdev *d, uint32_t *cur, uint32_t t, int *data_fd,
 	return 0;
 }
 
+int dev_goto_session(struct vdev *d, uint32_t *cur, uint32_t target, int *session,
+		     struct arc_log *log)
+{
+	int fd, r = dev_goto(d, cur, target, &fd, log);
+
+	/* A driver may hand the continuing session again. */
+	if (fd >= 0) {
+		if (*session >= 0)
+			close(*session);
+		*session = fd;
+	}
+	return r;
+}
+
 int dev_goto(struct vdev *d, uint32_t *cur, uint32_t target, int *data_fd,
 	     struct arc_log *log)
 {

@@ -31,6 +31,14 @@ int dev_goto(struct vdev *d, uint32_t *cur, uint32_t target, int *data_fd,
 	     struct arc_log *log);
 
 /*
+ * The same for a command that holds a data session in *session (-1:
+ * none): a session the arc opens replaces it (the old one is closed);
+ * otherwise it goes on, as from pre_copy into stop_copy.
+ */
+int dev_goto_session(struct vdev *d, uint32_t *cur, uint32_t target, int *session,
+		     struct arc_log *log);
+
+/*
  * Where is the device after a failure? GET it; a device stranded in
  * resuming is reset, since only a reset aborts it. Returns the state or
  * -1 if it cannot be read.
