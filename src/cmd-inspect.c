@@ -108,7 +108,7 @@ int cmd_inspect(int argc, char **argv)
 	if (ret)
 		return ret;
 	buf = malloc(STREAM_MAX_RECORD);
-	if (!buf || sr_init_chan(&r, &in)) {
+	if (!buf || sr_init(&r, &in)) {
 		err("inspect: out of memory");
 		free(buf);
 		endpoint_close(&in);

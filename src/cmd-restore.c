@@ -272,7 +272,7 @@ static int prepare(struct restore_ctx *c)
 		return r;
 	c->cur = c->orig;
 	c->buf = pump_buf(STREAM_MAX_RECORD);
-	if (!c->buf || sr_init_chan(&c->r, &c->in)) {
+	if (!c->buf || sr_init(&c->r, &c->in)) {
 		err("restore: out of memory");
 		return -ENOMEM;
 	}

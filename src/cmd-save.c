@@ -240,7 +240,7 @@ int cmd_save(int argc, char **argv)
 	}
 	c.cur = c.orig;
 	c.buf = pump_buf(SAVE_BUF);
-	if (!c.buf || sw_init_chan(&c.w, &c.out, a.x.raw)) {
+	if (!c.buf || sw_init(&c.w, &c.out, a.x.raw)) {
 		err("save: out of memory");
 		r = -ENOMEM;
 	} else {

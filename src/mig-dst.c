@@ -270,7 +270,7 @@ static int start_thread(struct mdst *s, unsigned int i, const struct chan *c)
 
 	m->data = *c;
 	s->attached |= 1u << i;
-	r = sr_init_chan(&m->rd, &m->data);
+	r = sr_init(&m->rd, &m->data);
 	if (!r)
 		r = -pthread_create(&m->thread, NULL, dst_thread, m);
 	if (r) {

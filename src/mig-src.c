@@ -414,7 +414,7 @@ static int open_data(struct msrc *s)
 		ident_fill(&d->d, &id);
 		r = msg_send(&d->data, MSG_ATTACH, m.body, m.len);
 		if (!r)
-			r = sw_init_chan(&d->w, &d->data, false);
+			r = sw_init(&d->w, &d->data, false);
 		if (!r)
 			r = sw_header(&d->w, &id);
 		if (r) {

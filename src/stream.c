@@ -157,15 +157,7 @@ static void encode_record(uint8_t *h, uint32_t type, uint32_t phase,
 
 /* --- writer -------------------------------------------------------------- */
 
-int sw_init(struct stream_writer *w, int fd, bool raw)
-{
-	int r = sw_init_chan(w, &w->own, raw);
-
-	chan_plain(&w->own, fd, "");
-	return r;
-}
-
-int sw_init_chan(struct stream_writer *w, struct chan *io, bool raw)
+int sw_init(struct stream_writer *w, struct chan *io, bool raw)
 {
 	memset(w, 0, sizeof(*w));
 	w->io = io;
@@ -262,15 +254,7 @@ int sw_trailer(struct stream_writer *w)
 
 /* --- reader -------------------------------------------------------------- */
 
-int sr_init(struct stream_reader *r, int fd)
-{
-	int e = sr_init_chan(r, &r->own);
-
-	chan_plain(&r->own, fd, "");
-	return e;
-}
-
-int sr_init_chan(struct stream_reader *r, struct chan *io)
+int sr_init(struct stream_reader *r, struct chan *io)
 {
 	memset(r, 0, sizeof(*r));
 	r->io = io;

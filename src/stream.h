@@ -51,7 +51,6 @@ struct XXH3_state_s;
 
 struct stream_writer {
 	struct chan *io;
-	struct chan own;           /* io for sw_init()'s plain fd */
 	bool raw;                  /* bare device bytes: no framing at all */
 	struct XXH3_state_s *hash; /* header and record headers so far */
 	uint64_t offset;
@@ -61,7 +60,6 @@ struct stream_writer {
 
 struct stream_reader {
 	struct chan *io;
-	struct chan own;
 	struct XXH3_state_s *hash;
 	uint64_t offset;        /* bytes consumed */
 	uint64_t data_bytes;
@@ -81,9 +79,8 @@ struct record {
 	uint64_t offset;        /* where its header starts in the stream */
 };
 
-int sw_init(struct stream_writer *w, int fd, bool raw);
-/* The same over a channel the caller keeps (and closes). */
-int sw_init_chan(struct stream_writer *w, struct chan *io, bool raw);
+/* Over a channel the caller keeps (and closes). */
+int sw_init(struct stream_writer *w, struct chan *io, bool raw);
 void sw_free(struct stream_writer *w);
 int sw_header(struct stream_writer *w, const struct stream_ident *id);
 int sw_record(struct stream_writer *w, uint32_t phase, const void *buf,
@@ -100,8 +97,7 @@ uint64_t stream_hash(const void *buf, size_t len);
  */
 void stream_hash_update(struct XXH3_state_s *s, const void *buf, size_t len);
 
-int sr_init(struct stream_reader *r, int fd);
-int sr_init_chan(struct stream_reader *r, struct chan *io);
+int sr_init(struct stream_reader *r, struct chan *io);
 void sr_free(struct stream_reader *r);
 /* 0, -errno on read errors, -VM_E_DATA with r->why set on defects. */
 int sr_header(struct stream_reader *r);

@@ -19,6 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct stream_reader r;
 	struct record rec;
+	struct chan in;
 	int fd, ret;
 
 	if (!buf)
@@ -28,7 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (write_full(fd, data, size) || lseek(fd, 0, SEEK_SET))
 		abort();
-	if (sr_init(&r, fd))
+	chan_plain(&in, fd, "input");
+	if (sr_init(&r, &in))
 		abort();
 	ret = sr_header(&r);
 	while (!ret && (ret = sr_next(&r, &rec, buf, STREAM_MAX_RECORD)) == 1)
