@@ -16,8 +16,8 @@
 const struct mig_side mig_source = { "migrate", "to", "source", "destination" };
 const struct mig_side mig_destination = { "receive", "from", "destination", "source" };
 
-int mgroup_init(struct mgroup *g, const struct mig_side *side, const char **args,
-		unsigned int n)
+void mgroup_init(struct mgroup *g, const struct mig_side *side, const char **args,
+		 unsigned int n)
 {
 	unsigned int i;
 
@@ -34,11 +34,9 @@ int mgroup_init(struct mgroup *g, const struct mig_side *side, const char **args
 	}
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_cond_init(&g->cond, NULL);
-	if (pipe2(g->wake, O_CLOEXEC | O_NONBLOCK)) {
+	/* Without the pipe the main thread still notices on its next tick. */
+	if (pipe2(g->wake, O_CLOEXEC | O_NONBLOCK))
 		g->wake[0] = g->wake[1] = -1;
-		return -errno;
-	}
-	return 0;
 }
 
 static int open_one(struct mgroup *g, struct mdev *m)

@@ -138,8 +138,8 @@ struct mgroup {
 	struct arc_log log;      /* arcs of all devices (the first 16) */
 };
 
-int mgroup_init(struct mgroup *g, const struct mig_side *side, const char **args,
-		unsigned int n);
+void mgroup_init(struct mgroup *g, const struct mig_side *side, const char **args,
+		 unsigned int n);
 /* Open every device; refuse the run (nothing changed) if one cannot go. */
 int mgroup_open(struct mgroup *g);
 void mgroup_close(struct mgroup *g);
