@@ -92,7 +92,7 @@ test-vm: vfiomig-asan tests/helpers/mtty-uart tests/helpers/holdpoke
 # FUZZ_SECONDS=600 make fuzz for a long one.
 FUZZ_SECONDS ?= 30
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_SRCS := src/stream.c src/chan.c src/pump.c
+FUZZ_SRCS := src/stream.c src/chan.c src/sig.c
 build/fuzz-stream: tests/fuzz/fuzz-stream.c $(FUZZ_SRCS) src/stream.h src/chan.h | build
 	$(call quiet,CC,$@)clang $(FUZZ_FLAGS) -D_GNU_SOURCE -Isrc -o $@ \
 		tests/fuzz/fuzz-stream.c $(FUZZ_SRCS) $(LDLIBS)

@@ -6,8 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "sig.h"
 #include "chan.h"
-#include "pump.h"
 
 void chan_plain(struct chan *c, int fd, const char *peer)
 {
@@ -63,7 +63,7 @@ ssize_t chan_read_full(struct chan *c, void *buf, size_t len)
 
 		if (n == 0)
 			break;
-		if (n == -EINTR && !vm_signal)
+		if (n == -EINTR && !sig_caught())
 			continue;
 		if (n < 0)
 			return n;
@@ -95,7 +95,7 @@ int chan_write_full(struct chan *c, const void *buf, size_t len)
 		ssize_t n = send_some(c, buf, len);
 
 		/* Only our own signals end a transfer. */
-		if (n == -EINTR && !vm_signal)
+		if (n == -EINTR && !sig_caught())
 			continue;
 		if (n < 0)
 			return (int)n;
@@ -111,7 +111,7 @@ static int writev_plain(int fd, struct iovec *iov, int cnt)
 	while (cnt) {
 		ssize_t n = writev(fd, iov, cnt);
 
-		if (n < 0 && errno == EINTR && !vm_signal)
+		if (n < 0 && errno == EINTR && !sig_caught())
 			continue;
 		if (n < 0)
 			return -errno;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sig.h"
 #include "check.h"
 #include "devops.h"
 #include "log.h"
@@ -149,9 +150,9 @@ void check_arcs(struct check_ctx *c)
 	const char *first = NULL;
 	char keep[160];
 
-	for (int round = 0; round < c->rounds && !vm_signal; round++) {
+	for (int round = 0; round < c->rounds && !sig_caught(); round++) {
 		for (uint32_t a = ST_STOP; a < ST_NR; a++) {
-			for (uint32_t b = ST_STOP; b < ST_NR && !vm_signal; b++) {
+			for (uint32_t b = ST_STOP; b < ST_NR && !sig_caught(); b++) {
 				if (a == ST_RESUMING || blocked(a, b) ||
 				    !fsm_supported(a, c->d.flags) ||
 				    !fsm_supported(b, c->d.flags))

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sig.h"
 #include "check.h"
 #include "devops.h"
 #include "log.h"
@@ -59,7 +60,7 @@ static ssize_t drain(int fd, uint8_t **buf, size_t *cap, bool precopy,
 			*end = "eof";
 			return got;
 		}
-		if (errno == EINTR && !vm_signal)
+		if (errno == EINTR && !sig_caught())
 			continue;
 		if (precopy && (errno == ENOMSG || errno == EAGAIN)) {
 			*end = errno == ENOMSG ? "ENOMSG" : "EAGAIN";

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sig.h"
 #include "check.h"
 #include "cli.h"
 #include "log.h"
@@ -160,7 +161,7 @@ static void run_checks(struct check_ctx *c)
 	 * the broken reset.
 	 */
 	check_reset(c);
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !vm_signal; i++) {
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !sig_caught(); i++) {
 		if (c->checks[0].result == CK_FAIL) {
 			if (strcmp(steps[i].name, "close"))
 				check_add(c, steps[i].name, CK_SKIP, "needs a reset that "
@@ -190,14 +191,14 @@ int cmd_check(int argc, char **argv)
 		r = -VM_E_STATE;
 	}
 	if (!r) {
-		catch_signals();
+		sig_catch();
 		run_checks(c);
 		if (c->d.fd >= 0 && check_home(c))
 			err("check %s: the device could not be returned to running",
 			    c->d.info.name);
-		if (vm_signal) {
+		if (sig_caught()) {
 			err("check %s: interrupted by %s; device running again",
-			    c->d.info.name, sigabbrev_np(vm_signal));
+			    c->d.info.name, sigabbrev_np(sig_caught()));
 			r = -VM_E_INTERRUPTED;
 		} else {
 			r = report(c, &failed);

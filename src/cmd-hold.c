@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sig.h"
 #include "cli.h"
 #include "holder-server.h"
 #include "log.h"
@@ -173,10 +174,10 @@ int cmd_hold(int argc, char **argv)
 	if (!r) {
 		if (!a.daemon)
 			announce(hs, getpid());
-		catch_signals();
+		sig_catch();
 		r = holder_serve(hs);
-		if (vm_signal)
-			info("hold: %s: releasing", sigabbrev_np(vm_signal));
+		if (sig_caught())
+			info("hold: %s: releasing", sigabbrev_np(sig_caught()));
 	}
 	for (int i = 0; i < hs->n; i++)
 		if (!hs->dev[i].released)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "sig.h"
 #include "cli.h"
 #include "fsm.h"
 #include "log.h"
@@ -136,7 +137,7 @@ int cmd_migrate(int argc, char **argv)
 	cmd_parse(&migrate_argp, argc, argv, &a);
 	chan_plain(&s.ctl, -1, a.to);
 	mgroup_init(&s.g, &mig_source, a.devs, a.ndev);
-	catch_signals();
+	sig_catch();
 	s.t0 = monotonic_secs();
 	r = setup(&s, &a);
 	if (!r) {

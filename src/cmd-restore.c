@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sig.h"
 #include "cli.h"
 #include "device.h"
 #include "devops.h"
@@ -113,10 +114,10 @@ static int check_ident(struct restore_ctx *c)
 static int feed(struct restore_ctx *c, const uint8_t *buf, size_t len)
 {
 	/* Checked per record: write_full() itself carries on after EINTR. */
-	int r = vm_signal ? -EINTR : write_full(c->data_fd, buf, len);
+	int r = sig_caught() ? -EINTR : write_full(c->data_fd, buf, len);
 
-	if (r == -EINTR && vm_signal) {
-		err("restore %s: interrupted by %s", c->d.info.name, sigabbrev_np(vm_signal));
+	if (r == -EINTR && sig_caught()) {
+		err("restore %s: interrupted by %s", c->d.info.name, sigabbrev_np(sig_caught()));
 		return -VM_E_INTERRUPTED;
 	}
 	if (r) {
@@ -131,8 +132,8 @@ static int feed(struct restore_ctx *c, const uint8_t *buf, size_t len)
 
 static int stream_failed(struct restore_ctx *c, int r)
 {
-	if (r == -EINTR && vm_signal) {
-		err("restore %s: interrupted by %s", c->d.info.name, sigabbrev_np(vm_signal));
+	if (r == -EINTR && sig_caught()) {
+		err("restore %s: interrupted by %s", c->d.info.name, sigabbrev_np(sig_caught()));
 		return -VM_E_INTERRUPTED;
 	}
 	if (r == -VM_E_DATA)
@@ -164,7 +165,7 @@ static int feed_raw(struct restore_ctx *c)
 
 		if (n == 0)
 			return 0;
-		if (n == -EINTR && !vm_signal)
+		if (n == -EINTR && !sig_caught())
 			continue;
 		if (n < 0)
 			return stream_failed(c, (int)n);
@@ -293,7 +294,7 @@ int cmd_restore(int argc, char **argv)
 
 	cmd_parse(&restore_argp, argc, argv, &a);
 	/* Before anything else: waiting for a peer can be interrupted. */
-	catch_signals();
+	sig_catch();
 	r = endpoint_open_in(a.in, "restore", &a.x.net, &c.in);
 	if (r)
 		return r;

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sig.h"
 #include "cli.h"
 #include "device.h"
 #include "devops.h"
@@ -104,8 +105,8 @@ static int restart_session(struct save_ctx *c)
 
 static int pump_failed(struct save_ctx *c, int r, const char *where)
 {
-	if (r == -EINTR && vm_signal) {
-		err("save %s: interrupted by %s", c->d.info.name, sigabbrev_np(vm_signal));
+	if (r == -EINTR && sig_caught()) {
+		err("save %s: interrupted by %s", c->d.info.name, sigabbrev_np(sig_caught()));
 		return -VM_E_INTERRUPTED;
 	}
 	if (!strcmp(where, "read"))
@@ -194,7 +195,7 @@ static int do_save(struct save_ctx *c)
 	}
 	if (!r && c->a->precopy)
 		r = precopy_phase(c);
-	if (!r && vm_signal)
+	if (!r && sig_caught())
 		r = pump_failed(c, -EINTR, "read");
 	if (!r)
 		r = stopcopy_phase(c);
@@ -225,7 +226,7 @@ int cmd_save(int argc, char **argv)
 		err("save: --json needs -o FILE: stdout carries the stream");
 		return -VM_E_USAGE;
 	}
-	catch_signals();
+	sig_catch();
 	r = endpoint_open_out(a.out, "save", &a.x.net, &c.out);
 	if (r)
 		return r;

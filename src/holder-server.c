@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "sig.h"
 #include "devops.h"
 #include "fsm.h"
 #include "holder.h"
@@ -304,7 +305,7 @@ int holder_serve(struct holder *hs)
 {
 	struct pollfd p[2 * MAX_HELD];
 
-	while (!vm_signal && build_poll(hs, p)) {
+	while (!sig_caught() && build_poll(hs, p)) {
 		if (poll(p, 2 * hs->n, -1) < 0) {
 			if (errno == EINTR)
 				continue;

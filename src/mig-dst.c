@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sig.h"
 #include "devops.h"
 #include "fsm.h"
 #include "log.h"
@@ -26,7 +27,7 @@ static int stream_failed(struct mdev *m, int r)
 	bool quiet;
 
 	mg_lock(g);
-	quiet = g->abort || (r == -EINTR && vm_signal);
+	quiet = g->abort || (r == -EINTR && sig_caught());
 	mg_unlock(g);
 	if (quiet)
 		return r;
@@ -41,9 +42,9 @@ static int stream_failed(struct mdev *m, int r)
 static int feed(struct mdev *m, const uint8_t *buf, size_t len, uint32_t phase)
 {
 	struct mgroup *g = m->group;
-	int r = vm_signal ? -EINTR : write_full(m->data_fd, buf, len);
+	int r = sig_caught() ? -EINTR : write_full(m->data_fd, buf, len);
 
-	if (r == -EINTR && vm_signal)
+	if (r == -EINTR && sig_caught())
 		return r;
 	if (r) {
 		err("receive %s: the driver refused the data at byte %llu: %s",
@@ -122,7 +123,7 @@ static int read_frame(struct chan *c, struct msg *m, int ms)
 	do {
 		r = msg_wait(c, m, MIG_TICK_MS, -1);
 		waited += MIG_TICK_MS;
-	} while (!r && !vm_signal && waited < ms);
+	} while (!r && !sig_caught() && waited < ms);
 	return r ? r : -ETIMEDOUT;
 }
 
@@ -137,7 +138,7 @@ static int wait_hello(struct mdst *s)
 		if (r)
 			return r;
 		r = read_frame(&s->ctl, &m, HELLO_MS);
-		if (vm_signal)
+		if (sig_caught())
 			return mgroup_interrupted(&s->g);
 		if (r > 0 && !hello_decode(&m, &s->h, why, sizeof(why)))
 			return 0;
@@ -300,7 +301,7 @@ static int attach_one(struct mdst *s, struct net_opts *n)
 	warn("dropped a connection from %s: not a data connection of this migration",
 	     c.peer);
 	chan_close(&c);
-	return vm_signal ? mgroup_interrupted(&s->g) : 0;
+	return sig_caught() ? mgroup_interrupted(&s->g) : 0;
 }
 
 static int accept_data(struct mdst *s)

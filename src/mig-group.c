@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sig.h"
 #include "devops.h"
 #include "fsm.h"
 #include "log.h"
@@ -234,7 +235,7 @@ int mgroup_failed(struct mgroup *g)
 
 int mgroup_interrupted(const struct mgroup *g)
 {
-	err("%s: interrupted by %s", g->side->cmd, sigabbrev_np(vm_signal));
+	err("%s: interrupted by %s", g->side->cmd, sigabbrev_np(sig_caught()));
 	return -VM_E_INTERRUPTED;
 }
 
@@ -254,7 +255,7 @@ int mgroup_tick(struct mgroup *g, struct chan *ctl, struct msg *m)
 {
 	int r = msg_wait(ctl, m, MIG_TICK_MS, g->wake[0]);
 
-	if (vm_signal)
+	if (sig_caught())
 		return mgroup_interrupted(g);
 	if (r >= 0)
 		return r;

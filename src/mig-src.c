@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "sig.h"
 #include "devops.h"
 #include "fsm.h"
 #include "log.h"
@@ -37,7 +38,7 @@ static int thread_failed(struct mdev *m, int r, const char *where)
 
 	mg_lock(g);
 	/* After an abort a broken connection is the abort's doing, not news. */
-	quiet = g->abort || (r == -EINTR && vm_signal);
+	quiet = g->abort || (r == -EINTR && sig_caught());
 	mg_unlock(g);
 	if (!quiet && !strcmp(where, "read"))
 		err("migrate %s: reading the device's data_fd: %s", m->d.info.name, errstr(r));

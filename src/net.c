@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sig.h"
 #include "cli.h"
 #include "clock.h"
 #include "log.h"
@@ -245,8 +246,8 @@ static int wait_in(int fd, double deadline, const char *cmd, const char *what)
 			return -ETIMEDOUT;
 		}
 		r = poll(&p, 1, ms);
-		if (vm_signal) {
-			err("%s: %s: interrupted by %s", cmd, what, sigabbrev_np(vm_signal));
+		if (sig_caught()) {
+			err("%s: %s: interrupted by %s", cmd, what, sigabbrev_np(sig_caught()));
 			return -VM_E_INTERRUPTED;
 		}
 		if (r > 0)
@@ -320,13 +321,13 @@ int net_connect(const struct netaddr *a, struct net_opts *n, const char *cmd,
 
 	/* Nobody listening yet is normal when both sides start together. */
 	while ((r = try_connect(a, &fd)) == -ECONNREFUSED || r == -ENOENT) {
-		if (monotonic_secs() >= deadline || vm_signal)
+		if (monotonic_secs() >= deadline || sig_caught())
 			break;
 		nanosleep(&pause, NULL);
 	}
-	if (vm_signal) {
+	if (sig_caught()) {
 		err("%s: connecting to %s: interrupted by %s", cmd, a->text,
-		    sigabbrev_np(vm_signal));
+		    sigabbrev_np(sig_caught()));
 		return -VM_E_INTERRUPTED;
 	}
 	if (r) {

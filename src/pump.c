@@ -6,28 +6,10 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "sig.h"
 #include "clock.h"
 #include "pump.h"
 #include "vfiomig.h"
-
-volatile sig_atomic_t vm_signal;
-
-static void on_signal(int sig)
-{
-	vm_signal = sig;
-}
-
-void catch_signals(void)
-{
-	/* No SA_RESTART: a blocking read or write returns EINTR at once. */
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	/* A closed output is an error we report, not a silent death. */
-	signal(SIGPIPE, SIG_IGN);
-}
 
 static void progress_print(struct progress *p, double t)
 {
@@ -116,7 +98,7 @@ static ssize_t fill(int fd, uint8_t *buf, size_t cap, bool precopy,
 			*end = END_EOF;
 			break;
 		}
-		if (errno == EINTR && !vm_signal)
+		if (errno == EINTR && !sig_caught())
 			continue;
 		if (precopy && (errno == ENOMSG || errno == EAGAIN)) {
 			*end = errno == ENOMSG ? END_ENOMSG : END_EAGAIN;
@@ -149,7 +131,7 @@ int pump_save(int data_fd, struct stream_writer *w, uint32_t phase, bool precopy
 		ssize_t n;
 
 		*end = (enum pump_end)-1;
-		if (vm_signal) {
+		if (sig_caught()) {
 			*where = "read";
 			r = -EINTR;
 			break;

@@ -7,17 +7,11 @@
 #ifndef VFIOMIG_PUMP_H
 #define VFIOMIG_PUMP_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "stream.h"
-
-/* Set by SIGINT/SIGTERM handlers; the only state a signal may touch. */
-extern volatile sig_atomic_t vm_signal;
-/* SIGINT and SIGTERM set vm_signal and interrupt blocking calls. */
-void catch_signals(void);
 
 struct progress {
 	bool on;

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "sig.h"
+
+/* The only state a signal handler touches. */
+static volatile sig_atomic_t caught;
+static int pipe_fd[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	int e = errno;
+
+	caught = sig;
+	/* Non-blocking: a full pipe is readable already. */
+	if (pipe_fd[1] >= 0)
+		(void)!write(pipe_fd[1], "", 1);
+	errno = e;
+}
+
+void sig_catch(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	if (pipe_fd[0] < 0 && pipe2(pipe_fd, O_CLOEXEC | O_NONBLOCK))
+		pipe_fd[0] = pipe_fd[1] = -1;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int sig_caught(void)
+{
+	return caught;
+}
+
+int sig_fd(void)
+{
+	return pipe_fd[0];
+}
