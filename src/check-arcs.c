@@ -12,7 +12,7 @@
 
 #include "sig.h"
 #include "check.h"
-#include "devops.h"
+#include "device.h"
 #include "log.h"
 #include "pump.h"
 #include "vfio.h"
@@ -40,13 +40,13 @@ int check_goto(struct check_ctx *c, uint32_t target)
 	uint32_t cur;
 	int fd, r;
 
-	if (dv_get_state(&c->d, &cur))
+	if (vdev_get_state(&c->s.d, &cur))
 		return -1;
 	if (cur == target)
 		return 0;
 	/* Resuming and error are left only by reset. */
 	if (cur == ST_RESUMING || cur == ST_ERROR) {
-		if (dv_reset(&c->d) || dv_get_state(&c->d, &cur))
+		if (vdev_reset(&c->s.d) || vdev_get_state(&c->s.d, &cur))
 			return -1;
 		if (cur == target)
 			return 0;
@@ -56,14 +56,14 @@ int check_goto(struct check_ctx *c, uint32_t target)
 		uint32_t out = cur == ST_STOP_COPY ? ST_STOP :
 			       cur == ST_PRE_COPY ? ST_RUNNING : ST_RUNNING_P2P;
 
-		if (dv_set_state(&c->d, out, &fd))
+		if (vdev_set_state(&c->s.d, out, &fd))
 			return -1;
 		if (fd >= 0)
 			close(fd);
 		if (out == target)
 			return 0;
 	}
-	r = dv_set_state(&c->d, target, &fd);
+	r = vdev_set_state(&c->s.d, target, &fd);
 	if (fd >= 0)
 		close(fd);
 	return r ? -1 : 0;
@@ -73,7 +73,7 @@ int check_home(struct check_ctx *c)
 {
 	uint32_t st;
 
-	if (!dv_reset(&c->d) && !dv_get_state(&c->d, &st) && st == ST_RUNNING)
+	if (!vdev_reset(&c->s.d) && !vdev_get_state(&c->s.d, &st) && st == ST_RUNNING)
 		return 0;
 	return check_goto(c, ST_RUNNING);
 }
@@ -112,7 +112,7 @@ static const char *one_arc(struct check_ctx *c, uint32_t a, uint32_t b,
 		return why;
 	}
 	t = now_us();
-	r = dv_set_state(&c->d, b, &fd);
+	r = vdev_set_state(&c->s.d, b, &fd);
 	t = now_us() - t;
 	if (fd >= 0)
 		close(fd);
@@ -125,7 +125,7 @@ static const char *one_arc(struct check_ctx *c, uint32_t a, uint32_t b,
 	s->data_fd = fd >= 0;
 	if (want == -1)
 		c->in_group_fd = fd >= 0 ? "new fd" : "no fd";
-	if (dv_get_state(&c->d, &st) || st != b) {
+	if (vdev_get_state(&c->s.d, &st) || st != b) {
 		snprintf(why, len, "%s -> %s succeeded but the device reports %s",
 			 fsm_name(a), fsm_name(b), fsm_name(st));
 		return why;
@@ -154,8 +154,8 @@ void check_arcs(struct check_ctx *c)
 		for (uint32_t a = ST_STOP; a < ST_NR; a++) {
 			for (uint32_t b = ST_STOP; b < ST_NR && !sig_caught(); b++) {
 				if (a == ST_RESUMING || blocked(a, b) ||
-				    !fsm_supported(a, c->d.flags) ||
-				    !fsm_supported(b, c->d.flags))
+				    !fsm_supported(a, c->s.d.flags) ||
+				    !fsm_supported(b, c->s.d.flags))
 					continue;
 				n++;
 				if (!one_arc(c, a, b, why, sizeof(why)))
@@ -183,12 +183,12 @@ static const char *refused(struct check_ctx *c, uint32_t req, char *why, size_t 
 	uint32_t before, after;
 	int fd, r;
 
-	if (dv_get_state(&c->d, &before))
+	if (vdev_get_state(&c->s.d, &before))
 		return "cannot read the state";
-	r = dv_set_state(&c->d, req, &fd);
+	r = vdev_set_state(&c->s.d, req, &fd);
 	if (fd >= 0)
 		close(fd);
-	if (dv_get_state(&c->d, &after))
+	if (vdev_get_state(&c->s.d, &after))
 		return "cannot read the state";
 	if (r != -EINVAL)
 		snprintf(why, len, "request %u answered %s, not EINVAL", req,
@@ -213,7 +213,7 @@ void check_illegal(struct check_ctx *c)
 	}
 	/* error, a number past the last state, and states the flags exclude */
 	for (uint32_t s = 0; s <= ST_NR && !bad; s++) {
-		if (s < ST_NR && s != ST_ERROR && fsm_supported(s, c->d.flags))
+		if (s < ST_NR && s != ST_ERROR && fsm_supported(s, c->s.d.flags))
 			continue;
 		n++;
 		bad = refused(c, s, why, sizeof(why));

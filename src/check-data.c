@@ -12,7 +12,7 @@
 
 #include "sig.h"
 #include "check.h"
-#include "devops.h"
+#include "device.h"
 #include "log.h"
 #include "pump.h"
 #include "stream.h"
@@ -26,7 +26,7 @@ static int session(struct check_ctx *c, uint32_t from, uint32_t to)
 {
 	int fd = -1;
 
-	if (check_goto(c, from) || dv_set_state(&c->d, to, &fd))
+	if (check_goto(c, from) || vdev_set_state(&c->s.d, to, &fd))
 		return -1;
 	return fd;
 }
@@ -78,7 +78,7 @@ void check_precopy(struct check_ctx *c)
 	ssize_t n;
 	int fd, r;
 
-	if (!(c->d.flags & MIG_PRE_COPY)) {
+	if (!(c->s.d.flags & MIG_PRE_COPY)) {
 		check_add(c, "precopy", CK_SKIP, "the device has no pre_copy support");
 		return;
 	}
@@ -99,7 +99,7 @@ void check_precopy(struct check_ctx *c)
 		int fd2 = -1;
 
 		/* The same session in stop_copy: precopy info must be refused. */
-		r = dv_set_state(&c->d, ST_STOP_COPY, &fd2);
+		r = vdev_set_state(&c->s.d, ST_STOP_COPY, &fd2);
 		if (fd2 >= 0)
 			close(fd2);
 		r = r ? r : vfio_precopy_info(fd, &initial, &dirty);
@@ -142,7 +142,7 @@ static int load(struct check_ctx *c, const uint8_t *buf, size_t len)
 	close(fd);
 	if (r)
 		return r;
-	r = dv_set_state(&c->d, ST_STOP, &fd2);
+	r = vdev_set_state(&c->s.d, ST_STOP, &fd2);
 	if (fd2 >= 0)
 		close(fd2);
 	return r;
@@ -169,7 +169,7 @@ void check_round_trip(struct check_ctx *c)
 	ssize_t n;
 	int r;
 
-	if (dv_data_size(&c->d, &est))
+	if (vdev_data_size(&c->s.d, &est))
 		est = (uint64_t)-1;
 	n = save_all(c, &c->saved, &cap);
 	if (n < 0) {
@@ -209,7 +209,7 @@ void check_truncated(struct check_ctx *c)
 	if (!r)
 		check_add(c, "truncated", CK_FAIL, "%zu of %zu bytes accepted at "
 			  "resuming -> stop", n / 2, n);
-	else if (dv_get_state(&c->d, &st) || st != ST_RESUMING)
+	else if (vdev_get_state(&c->s.d, &st) || st != ST_RESUMING)
 		check_add(c, "truncated", CK_FAIL, "refused (%s) but the device "
 			  "left resuming", errstr(r));
 	else
@@ -230,15 +230,15 @@ void check_reset(struct check_ctx *c)
 	for (size_t i = 0; i < sizeof(from) / sizeof(from[0]); i++) {
 		int fd = -1;
 
-		if (!fsm_supported(from[i], c->d.flags))
+		if (!fsm_supported(from[i], c->s.d.flags))
 			continue;
-		if (check_goto(c, ST_RUNNING) || dv_set_state(&c->d, from[i], &fd)) {
+		if (check_goto(c, ST_RUNNING) || vdev_set_state(&c->s.d, from[i], &fd)) {
 			check_add(c, "reset", CK_FAIL, "cannot reach %s", fsm_name(from[i]));
 			return;
 		}
 		if (fd >= 0)
 			close(fd);
-		if (dv_reset(&c->d) || dv_get_state(&c->d, &st) || st != ST_RUNNING) {
+		if (vdev_reset(&c->s.d) || vdev_get_state(&c->s.d, &st) || st != ST_RUNNING) {
 			check_add(c, "reset", CK_FAIL, "reset from %s did not give running",
 				  fsm_name(from[i]));
 			return;
@@ -252,10 +252,11 @@ void check_reset(struct check_ctx *c)
 /* Driver's choice: the state after the device is closed and reopened. */
 void check_close(struct check_ctx *c)
 {
-	struct devinfo di = c->d.info;
+	struct devinfo di = c->s.d.info;
+	char why[VDEV_WHY];
 	uint32_t st;
 
-	if (c->d.path == PATH_HOLDER) {
+	if (c->s.d.path == PATH_HOLDER) {
 		c->close_behaviour = "not observed (held by vfiomig hold)";
 		return;
 	}
@@ -263,9 +264,10 @@ void check_close(struct check_ctx *c)
 		c->close_behaviour = "unknown";
 		return;
 	}
-	dev_close(&c->d);
-	if (dev_open_info(&di, opts.open, false, &c->d) || !dev_probe_mig(&c->d) ||
-	    dv_get_state(&c->d, &st)) {
+	vdev_close(&c->s.d);
+	if (vdev_open(&di, opts.open, &c->s.d, why) || !vdev_probe_mig(&c->s.d) ||
+	    vdev_get_state(&c->s.d, &st)) {
+		err("check %s: reopening it: %s", di.name, why[0] ? why : "no state");
 		c->close_behaviour = "unknown (reopen failed)";
 		return;
 	}

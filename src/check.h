@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "device.h"
+#include "session.h"
 #include "fsm.h"
 
 #define MAX_CHECKS 32
@@ -32,7 +32,7 @@ struct arc_samples {
 };
 
 struct check_ctx {
-	struct vdev d;
+	struct sess s;
 	int rounds;
 	struct check checks[MAX_CHECKS];
 	int nchecks;

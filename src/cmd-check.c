@@ -112,8 +112,8 @@ static int report(struct check_ctx *c, int *failed)
 	int count[3] = { 0 };
 
 	out_begin();
-	out_str("device", "device", c->d.info.name);
-	out_str("driver", "driver", c->d.info.driver);
+	out_str("device", "device", c->s.d.info.name);
+	out_str("driver", "driver", c->s.d.info.driver);
 	out_text("\n");
 	out_arr_open("checks", NULL);
 	for (int i = 0; i < c->nchecks; i++) {
@@ -183,22 +183,22 @@ int cmd_check(int argc, char **argv)
 	if (!c)
 		return -ENOMEM;
 	c->rounds = a.rounds;
-	r = dev_open(a.dev, &c->d);
+	r = sess_open(&c->s, "check", a.dev);
 	if (!r)
-		r = dev_need_mig(&c->d);
+		r = sess_need_mig(&c->s);
 	if (!r && check_home(c)) {
-		err("check %s: cannot bring the device to running", c->d.info.name);
+		err("check %s: cannot bring the device to running", c->s.d.info.name);
 		r = -VM_E_STATE;
 	}
 	if (!r) {
 		sig_catch();
 		run_checks(c);
-		if (c->d.fd >= 0 && check_home(c))
+		if (sess_is_open(&c->s) && check_home(c))
 			err("check %s: the device could not be returned to running",
-			    c->d.info.name);
+			    c->s.d.info.name);
 		if (sig_caught()) {
 			err("check %s: interrupted by %s; device running again",
-			    c->d.info.name, sigabbrev_np(sig_caught()));
+			    c->s.d.info.name, sigabbrev_np(sig_caught()));
 			r = -VM_E_INTERRUPTED;
 		} else {
 			r = report(c, &failed);
@@ -206,7 +206,7 @@ int cmd_check(int argc, char **argv)
 				r = -VM_E_CHECK;
 		}
 	}
-	dev_close(&c->d);
+	sess_close(&c->s);
 	free(c->saved);
 	free(c);
 	return r;

@@ -72,11 +72,11 @@ static void announce(const struct holder *hs, pid_t pid)
 	for (int i = 0; i < hs->n; i++) {
 		const struct held *h = &hs->dev[i];
 
-		out_text("holding %s (opened through %s) at %s\n", h->d.info.name,
-			 open_path_name(h->d.path), h->sock);
+		out_text("holding %s (opened through %s) at %s\n", h->s.d.info.name,
+			 open_path_name(h->s.d.path), h->sock);
 		out_obj_open(NULL);
-		out_str("device", NULL, h->d.info.name);
-		out_str("open_path", NULL, open_path_name(h->d.path));
+		out_str("device", NULL, h->s.d.info.name);
+		out_str("open_path", NULL, open_path_name(h->s.d.path));
 		out_str("socket", NULL, h->sock);
 		out_obj_close();
 	}
@@ -131,14 +131,14 @@ static int open_all(struct holder *hs, const struct hold_args *a)
 {
 	for (unsigned int i = 0; i < a->n; i++) {
 		struct held *h = &hs->dev[i];
-		int r = dev_open(a->dev[i], &h->d);
+		int r = sess_open(&h->s, "hold", a->dev[i]);
 
 		h->listen = h->client = -1;
 		if (r)
 			return r;
 		hs->n = i + 1;
 		/* Flags plan a --then of release; no migration is fine here. */
-		dev_probe_mig(&h->d);
+		vdev_probe_mig(&h->s.d);
 		r = holder_listen(h);
 		if (r)
 			return r;

@@ -3,8 +3,7 @@
 #include <errno.h>
 
 #include "cli.h"
-#include "device.h"
-#include "devops.h"
+#include "session.h"
 #include "fsm.h"
 #include "log.h"
 #include "output.h"
@@ -36,7 +35,7 @@ static const struct argp info_argp = {
 static void report_probe(struct vdev *d, const char *key, const char *label,
 			 uint32_t feat, uint32_t op)
 {
-	int r = dv_feature_probe(d, feat, op);
+	int r = vdev_probe(d, feat, op);
 
 	if (r && r != -EINVAL && r != -ENOTTY && r != -EOPNOTSUPP)
 		dbg("PROBE of feature %u on %s: %s", feat, d->info.name, errstr(r));
@@ -50,12 +49,12 @@ static void report_migration(struct vdev *d)
 	int r;
 
 	report_flags(d->flags);
-	r = dv_get_state(d, &st);
+	r = vdev_get_state(d, &st);
 	if (r)
 		err("%s GET on %s: %s", IOCTL_NAME_MIG_STATE, d->info.name, errstr(r));
 	report_state("state", "state", r ? -1 : (int)st);
 
-	r = dv_data_size(d, &size);
+	r = vdev_data_size(d, &size);
 	if (!r)
 		out_u64("stop_copy_bytes", "stop-copy estimate", size);
 	else
@@ -71,28 +70,29 @@ int cmd_info(int argc, char **argv)
 {
 	struct info_args a = { 0 };
 	uint32_t dflags;
-	struct vdev d;
+	struct sess s;
+	struct vdev *d = &s.d;
 	int r, mig;
 
 	cmd_parse(&info_argp, argc, argv, &a);
-	r = dev_open(a.dev, &d);
+	r = sess_open(&s, "info", a.dev);
 	if (r)
 		return r;
-	mig = dev_need_mig(&d);
+	mig = sess_need_mig(&s);
 
 	out_begin();
-	report_identity(&d.info, true);
-	out_str("open_path", "opened through", open_path_name(d.path));
-	out_bool("reset", "reset", !dv_device_flags(&d, &dflags) &&
+	report_identity(&d->info, true);
+	out_str("open_path", "opened through", open_path_name(d->path));
+	out_bool("reset", "reset", !vdev_device_flags(d, &dflags) &&
 				   (dflags & VFIO_DEVICE_FLAGS_RESET));
 	if (!mig) {
-		report_migration(&d);
+		report_migration(d);
 	} else {
 		out_null("migration_flags", NULL, NULL);
 		out_null("migration", "migration", "not supported");
 		out_null("state", NULL, NULL);
 	}
 	r = out_end();
-	dev_close(&d);
+	sess_close(&s);
 	return mig ? mig : r;
 }

@@ -12,7 +12,6 @@
 
 #include "cli.h"
 #include "device.h"
-#include "devops.h"
 #include "fsm.h"
 #include "log.h"
 #include "output.h"
@@ -92,20 +91,20 @@ static void report_status(const struct vdev *d, const char *st, char *text,
 /* Open quietly and report flags and state, or why it could not. */
 static void list_one(const struct devinfo *di)
 {
-	char grp[16], mig[64] = "?", state[96];
+	char grp[16], mig[64] = "?", state[96], why[VDEV_WHY];
 	struct vdev d;
 	uint32_t st;
-	int r = dev_open_info(di, opts.open, true, &d);
+	int r = vdev_open(di, opts.open, &d, why);
 
 	snprintf(grp, sizeof(grp), "%d", di->group);
 	out_obj_open(NULL);
 	report_identity(di, false);
 	if (r) {
 		report_unavailable(di, r, state, sizeof(state));
-	} else if (dev_probe_mig(&d)) {
+	} else if (vdev_probe_mig(&d)) {
 		out_hex("migration_flags", NULL, d.flags);
 		flag_names(d.flags, mig, sizeof(mig));
-		r = dv_get_state(&d, &st);
+		r = vdev_get_state(&d, &st);
 		report_state("state", NULL, r ? -1 : (int)st);
 		report_status(&d, r ? "?" : fsm_name(st), state, sizeof(state));
 	} else {
@@ -117,7 +116,7 @@ static void list_one(const struct devinfo *di)
 	text_row(di->name, di->driver[0] ? di->driver : "-", grp,
 		 di->cdev[0] ? di->cdev : "-", mig, state);
 	out_obj_close();
-	dev_close(&d);
+	vdev_close(&d);
 }
 
 static int list_bus(const char *dir)

@@ -87,16 +87,16 @@ static int check_devices(struct mgroup *g)
 	unsigned int i;
 
 	for (i = 0; i < g->n; i++) {
-		const struct mdev *m = &g->dev[i];
+		const struct mig_dev *m = &g->dev[i];
 
-		if (m->cur != ST_RUNNING && m->cur != ST_RUNNING_P2P && m->cur != ST_STOP) {
+		if (m->s.cur != ST_RUNNING && m->s.cur != ST_RUNNING_P2P && m->s.cur != ST_STOP) {
 			err("migrate %s: device is in %s; migrate starts from running, "
-			    "running_p2p or stop", m->d.info.name, fsm_name(m->cur));
+			    "running_p2p or stop", m->s.d.info.name, fsm_name(m->s.cur));
 			return -VM_E_REFUSED;
 		}
-		if (g->n > 1 && !(m->d.flags & MIG_P2P)) {
+		if (g->n > 1 && !(m->s.d.flags & MIG_P2P)) {
 			err("migrate %s: no p2p support: devices without it can only "
-			    "migrate alone", m->d.info.name);
+			    "migrate alone", m->s.d.info.name);
 			return -VM_E_NOMIG;
 		}
 	}
@@ -146,6 +146,9 @@ int cmd_migrate(int argc, char **argv)
 			src_unwind(&s, r);
 		else if (src_finish(&s) && !r)
 			r = -VM_E_STATE;
+		/* Committed but not confirmed: say where each source device is. */
+		if (r && s.committed)
+			mgroup_say_where(&s.g);
 	}
 	s.t_end = monotonic_secs();
 	wr = report(&s, r);

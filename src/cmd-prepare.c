@@ -261,7 +261,7 @@ static int port_to_vf(const struct dl_handle *h, const char *arg, char *vf,
 /* Step resolve: the argument to a PCI VF, its PF and VF number. */
 static int resolve(const char *arg, struct prep *p)
 {
-	char vf[64];
+	char vf[64], why[512];
 	struct dl_handle h;
 	int r;
 
@@ -271,9 +271,11 @@ static int resolve(const char *arg, struct prep *p)
 			return r;
 		arg = vf;
 	}
-	r = devinfo_resolve(arg, &p->vf);
-	if (r)
+	r = devinfo_resolve(arg, &p->vf, why, sizeof(why));
+	if (r) {
+		err("%s", why);
 		return r;
+	}
 	if (strcmp(p->vf.bus, "pci"))
 		return refuse(arg, "not a PCI VF (bus %s)",
 			      p->vf.bus[0] ? p->vf.bus : "unknown");

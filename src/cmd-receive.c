@@ -81,9 +81,9 @@ static int check_devices(struct mgroup *g)
 	unsigned int i;
 
 	for (i = 0; i < g->n; i++) {
-		if (g->dev[i].cur == ST_ERROR) {
+		if (g->dev[i].s.cur == ST_ERROR) {
 			err("receive %s: device is in error; reset it first",
-			    g->dev[i].d.info.name);
+			    g->dev[i].s.d.info.name);
 			return -VM_E_STATE;
 		}
 	}

@@ -3,7 +3,7 @@
 #include <errno.h>
 
 #include "cli.h"
-#include "device.h"
+#include "session.h"
 #include "fsm.h"
 #include "holder.h"
 #include "log.h"
@@ -50,34 +50,31 @@ static const struct argp release_argp = {
 int cmd_release(int argc, char **argv)
 {
 	struct release_args a = { .then = HOLD_NO_STATE };
-	struct hold_resp resp = { 0 };
-	struct vdev d;
+	struct sess s;
+	struct vdev *d = &s.d;
 	int r, wr, st;
 
 	cmd_parse(&release_argp, argc, argv, &a);
-	r = dev_open(a.dev, &d);
+	r = sess_open(&s, "release", a.dev);
 	if (r)
 		return r;
-	if (d.path != PATH_HOLDER) {
-		err("release %s: not held by vfiomig hold", d.info.name);
-		dev_close(&d);
+	r = vdev_release(d, a.then, &st);
+	if (r == -ENOTCONN) {
+		err("release %s: not held by vfiomig hold", d->info.name);
+		sess_close(&s);
 		return -EINVAL;
 	}
-	r = holder_call(&d, HOP_RELEASE, a.then, 0, &resp, NULL);
-	/* The state is known only when the holder answered. */
-	st = resp.magic == HOLD_RESP_MAGIC ? (int)resp.u32 : -1;
 	if (r)
-		err("release %s: %s%s; device is in %s", d.info.name,
+		err("release %s: %s%s; device is in %s", d->info.name,
 		    a.then != HOLD_NO_STATE ? "moving it failed: " : "", errstr(r),
 		    st < 0 ? "an unknown state" : fsm_name(st));
 	out_begin();
-	out_str("device", NULL, d.info.name);
+	out_str("device", NULL, d->info.name);
 	out_bool("released", NULL, r == 0);
-	out_int("holder_pid", NULL, d.holder_pid);
+	out_int("holder_pid", NULL, d->holder_pid);
 	report_state("state", "state", st);
 	wr = out_end();
-	/* The holder closed the connection; there is nothing to reset here. */
-	d.has_mig = false;
-	dev_close(&d);
+	/* The holder hung up: nothing is left here to reset. */
+	sess_close(&s);
 	return r ? -VM_E_STATE : wr;
 }

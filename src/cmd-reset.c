@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vfiomig reset DEV: VFIO_DEVICE_RESET, the only way out of ERROR. */
 #include "cli.h"
-#include "device.h"
+#include "session.h"
 #include "fsm.h"
 #include "log.h"
 #include "output.h"
@@ -25,24 +25,24 @@ static const struct argp reset_argp = {
 int cmd_reset(int argc, char **argv)
 {
 	const char *dev = NULL;
-	struct vdev d;
-	int r, st, wr;
+	struct sess s;
+	int r, wr;
 
 	cmd_parse(&reset_argp, argc, argv, &dev);
-	r = dev_open(dev, &d);
+	r = sess_open(&s, "reset", dev);
 	if (r)
 		return r;
 	/* Reset works without migration support; the state is then unknown. */
-	dev_probe_mig(&d);
-	r = dev_reset(&d, &st);
+	vdev_probe_mig(&s.d);
+	r = sess_reset(&s);
 	if (r)
-		err("VFIO_DEVICE_RESET on %s: %s%s%s", d.info.name, errstr(r),
-		    st >= 0 ? "; device is in " : "", st >= 0 ? fsm_name(st) : "");
+		err("VFIO_DEVICE_RESET on %s: %s%s%s", s.d.info.name, errstr(r),
+		    s.known ? "; device is in " : "", s.known ? fsm_name(s.cur) : "");
 	out_begin();
-	out_str("device", NULL, d.info.name);
+	out_str("device", NULL, s.d.info.name);
 	out_bool("reset", NULL, r == 0);
-	report_state("state", "state", st);
+	report_state("state", "state", sess_state(&s));
 	wr = out_end();
-	dev_close(&d);
+	sess_close(&s);
 	return r ? r : wr;
 }

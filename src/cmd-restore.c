@@ -13,8 +13,6 @@
 
 #include "sig.h"
 #include "cli.h"
-#include "device.h"
-#include "devops.h"
 #include "endpoint.h"
 #include "fsm.h"
 #include "log.h"
@@ -22,7 +20,7 @@
 #include "pump.h"
 #include "report.h"
 #include "save.h"
-#include "transition.h"
+#include "session.h"
 #include "vfio.h"
 
 enum { OPT_FORCE = 0x100 };
@@ -35,9 +33,8 @@ struct restore_args {
 
 struct restore_ctx {
 	const struct restore_args *a;
-	struct vdev d;
+	struct sess s;
 	struct stream_reader r;
-	uint32_t orig, cur;
 	struct chan in;
 	int data_fd;
 	uint8_t *buf;
@@ -45,7 +42,6 @@ struct restore_ctx {
 	struct progress prog;
 	uint64_t bytes, records;
 	double secs;
-	bool reset;          /* aborted by reset */
 };
 
 static const struct argp_option restore_options[] = {
@@ -98,15 +94,15 @@ static int check_ident(struct restore_ctx *c)
 {
 	char why[256], who[96];
 
-	if (ident_same(&c->r.ident, &c->d.info))
+	if (ident_same(&c->r.ident, &c->s.d.info))
 		return 0;
 	if (c->a->force) {
 		warn("restore %s: stream is from a different kind of device; "
-		     "--force: restoring anyway", c->d.info.name);
+		     "--force: restoring anyway", c->s.d.info.name);
 		return 0;
 	}
-	snprintf(who, sizeof(who), "restore %s", c->d.info.name);
-	ident_mismatch(who, &c->r.ident, &c->d.info, why, sizeof(why));
+	snprintf(who, sizeof(who), "restore %s", c->s.d.info.name);
+	ident_mismatch(who, &c->r.ident, &c->s.d.info, why, sizeof(why));
 	err("%s", why);
 	return -VM_E_DATA;
 }
@@ -117,12 +113,12 @@ static int feed(struct restore_ctx *c, const uint8_t *buf, size_t len)
 	int r = sig_caught() ? -EINTR : write_full(c->data_fd, buf, len);
 
 	if (r == -EINTR && sig_caught()) {
-		err("restore %s: interrupted by %s", c->d.info.name, sigabbrev_np(sig_caught()));
+		err("restore %s: interrupted by %s", c->s.d.info.name, sigabbrev_np(sig_caught()));
 		return -VM_E_INTERRUPTED;
 	}
 	if (r) {
 		err("restore %s: the driver refused the data at byte %llu: %s",
-		    c->d.info.name, (unsigned long long)c->bytes, errstr(r));
+		    c->s.d.info.name, (unsigned long long)c->bytes, errstr(r));
 		return -VM_E_DATA;
 	}
 	c->bytes += len;
@@ -133,13 +129,13 @@ static int feed(struct restore_ctx *c, const uint8_t *buf, size_t len)
 static int stream_failed(struct restore_ctx *c, int r)
 {
 	if (r == -EINTR && sig_caught()) {
-		err("restore %s: interrupted by %s", c->d.info.name, sigabbrev_np(sig_caught()));
+		err("restore %s: interrupted by %s", c->s.d.info.name, sigabbrev_np(sig_caught()));
 		return -VM_E_INTERRUPTED;
 	}
 	if (r == -VM_E_DATA)
-		err("restore %s: %s: %s", c->d.info.name, in_name(c), c->r.why);
+		err("restore %s: %s: %s", c->s.d.info.name, in_name(c), c->r.why);
 	else
-		err("restore %s: reading %s: %s", c->d.info.name, in_name(c), errstr(r));
+		err("restore %s: reading %s: %s", c->s.d.info.name, in_name(c), errstr(r));
 	return r == -VM_E_DATA ? r : -EIO;
 }
 
@@ -180,13 +176,13 @@ static int do_restore(struct restore_ctx *c)
 {
 	int r;
 
-	if (c->cur == ST_ERROR) {
-		err("restore %s: device is in error; reset it first", c->d.info.name);
+	if (c->s.cur == ST_ERROR) {
+		err("restore %s: device is in error; reset it first", c->s.d.info.name);
 		return -VM_E_STATE;
 	}
-	r = dev_goto(&c->d, &c->cur, ST_RESUMING, &c->data_fd, &c->log);
+	r = sess_goto(&c->s, ST_RESUMING, &c->data_fd);
 	if (!r && c->data_fd < 0) {
-		err("restore %s: resuming opened no data session", c->d.info.name);
+		err("restore %s: resuming opened no data session", c->s.d.info.name);
 		r = -VM_E_STATE;
 	}
 	if (r)
@@ -196,63 +192,37 @@ static int do_restore(struct restore_ctx *c)
 	if (r)
 		return r;
 	/* resuming -> stop: the driver loads and validates the state here. */
-	r = dev_goto(&c->d, &c->cur, ST_STOP, NULL, &c->log);
+	r = sess_goto(&c->s, ST_STOP, NULL);
 	if (r) {
-		err("restore %s: the driver did not accept the state", c->d.info.name);
+		err("restore %s: the driver did not accept the state", c->s.d.info.name);
 		return -VM_E_DATA;
 	}
-	return dev_goto(&c->d, &c->cur, c->a->x.then, NULL, &c->log);
+	return sess_goto(&c->s, c->a->x.then, NULL);
 }
 
 /*
  * Abort: only a reset leaves resuming (or error). A device that never got
  * that far goes back to the state it was in. Say where it is.
  */
-static void abort_restore(struct restore_ctx *c)
-{
-	const char *how = "left in ";
-	uint32_t st;
-
-	if (dv_get_state(&c->d, &st)) {
-		err("restore %s: the device state cannot be read back", c->d.info.name);
-		return;
-	}
-	c->cur = st;
-	if (st == ST_RESUMING || st == ST_ERROR) {
-		how = st == ST_ERROR ? "reset from error: now " :
-				       "reset to abort resuming: now ";
-		if (!dv_reset(&c->d) && !dv_get_state(&c->d, &st)) {
-			c->cur = st;
-			c->reset = true;
-		} else {
-			how = "could not be reset: still ";
-		}
-	} else if (st == c->orig || !dev_goto(&c->d, &c->cur, c->orig, NULL, NULL)) {
-		err("restore %s: device back in %s, its state before restore",
-		    c->d.info.name, fsm_name(c->cur));
-		return;
-	}
-	err("restore %s: device %s%s", c->d.info.name, how, fsm_name(c->cur));
-}
-
 static int restore_report(const struct restore_ctx *c, int result)
 {
 	if (!opts.json) {
 		if (!result && !opts.quiet)
 			printf("restored %llu bytes in %llu records into %s in %.3f s; "
 			       "device is %s\n", (unsigned long long)c->bytes,
-			       (unsigned long long)c->records, c->d.info.name, c->secs,
-			       fsm_name(c->cur));
+			       (unsigned long long)c->records, c->s.d.info.name, c->secs,
+			       fsm_name(c->s.cur));
 		if (opts.verbose)
 			report_arcs(&c->log);
 		return 0;
 	}
 	out_begin();
-	out_str("device", NULL, c->d.info.name);
+	out_str("device", NULL, c->s.d.info.name);
 	out_bool("ok", NULL, result == 0);
-	out_str("from", NULL, fsm_name(c->orig));
-	report_state("state", NULL, (int)c->cur);
-	out_bool("reset", NULL, c->reset);
+	out_str("from", NULL, fsm_name(c->s.orig));
+	report_state("state", NULL, sess_state(&c->s));
+	out_bool("reset", NULL, c->s.where == WHERE_ABORTED ||
+				c->s.where == WHERE_RECOVERED || c->s.where == WHERE_RESET);
 	out_bool("raw", NULL, c->a->x.raw);
 	out_u64("bytes", NULL, c->bytes);
 	out_u64("records", NULL, c->records);
@@ -263,15 +233,11 @@ static int restore_report(const struct restore_ctx *c, int result)
 
 static int prepare(struct restore_ctx *c)
 {
-	int r = dev_open(c->a->dev, &c->d);
+	int r = sess_begin(&c->s, "restore", c->a->dev);
 
-	if (!r)
-		r = dev_need_mig(&c->d);
-	if (!r)
-		r = dev_get_state(&c->d, &c->orig);
 	if (r)
 		return r;
-	c->cur = c->orig;
+	c->s.log = &c->log;
 	c->buf = pump_buf(STREAM_MAX_RECORD);
 	if (!c->buf || sr_init(&c->r, &c->in)) {
 		err("restore: out of memory");
@@ -300,23 +266,21 @@ int cmd_restore(int argc, char **argv)
 		return r;
 	t0 = monotonic_secs();
 	r = prepare(&c);
-	if (r) {
-		if (c.d.fd >= 0)
-			err("restore %s: device untouched: %s", c.d.info.name,
-			    fsm_name(c.cur));
-	} else {
+	if (!r) {
 		progress_init(&c.prog, xfer_progress(&a.x), c.r.ident.size_estimate);
 		r = do_restore(&c);
-		if (c.data_fd >= 0)
-			close(c.data_fd);
-		if (r)
-			abort_restore(&c);
+	}
+	if (c.data_fd >= 0)
+		close(c.data_fd);
+	if (r) {
+		sess_unwind(&c.s, POLICY_RECOVER);
+		sess_say(&c.s);
 	}
 	c.secs = monotonic_secs() - t0;
-	wr = c.d.fd >= 0 ? restore_report(&c, r) : 0;
+	wr = sess_is_open(&c.s) ? restore_report(&c, r) : 0;
 	sr_free(&c.r);
 	free(c.buf);
-	dev_close(&c.d);
+	sess_close(&c.s);
 	endpoint_close(&c.in);
 	return r ? r : wr;
 }

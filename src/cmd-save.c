@@ -15,7 +15,7 @@
 #include "sig.h"
 #include "cli.h"
 #include "device.h"
-#include "devops.h"
+#include "device.h"
 #include "endpoint.h"
 #include "fsm.h"
 #include "log.h"
@@ -23,7 +23,7 @@
 #include "pump.h"
 #include "report.h"
 #include "save.h"
-#include "transition.h"
+#include "session.h"
 #include "vfio.h"
 
 /*
@@ -89,30 +89,30 @@ static int restart_session(struct save_ctx *c)
 {
 	uint32_t to;
 
-	if (c->cur == ST_ERROR || c->cur == ST_RESUMING) {
-		err("save %s: device is in %s; reset it first", c->d.info.name,
-		    fsm_name(c->cur));
+	if (c->s.cur == ST_ERROR || c->s.cur == ST_RESUMING) {
+		err("save %s: device is in %s; reset it first", c->s.d.info.name,
+		    fsm_name(c->s.cur));
 		return -VM_E_STATE;
 	}
-	if (!fsm_is_saving(c->cur))
+	if (!fsm_is_saving(c->s.cur))
 		return 0;
-	to = c->cur == ST_STOP_COPY ? ST_STOP :
-	     c->cur == ST_PRE_COPY ? ST_RUNNING : ST_RUNNING_P2P;
+	to = c->s.cur == ST_STOP_COPY ? ST_STOP :
+	     c->s.cur == ST_PRE_COPY ? ST_RUNNING : ST_RUNNING_P2P;
 	info("%s: restarting the %s session left by an earlier command",
-	     c->d.info.name, fsm_name(c->cur));
-	return dev_goto(&c->d, &c->cur, to, NULL, &c->log);
+	     c->s.d.info.name, fsm_name(c->s.cur));
+	return sess_goto(&c->s, to, NULL);
 }
 
 static int pump_failed(struct save_ctx *c, int r, const char *where)
 {
 	if (r == -EINTR && sig_caught()) {
-		err("save %s: interrupted by %s", c->d.info.name, sigabbrev_np(sig_caught()));
+		err("save %s: interrupted by %s", c->s.d.info.name, sigabbrev_np(sig_caught()));
 		return -VM_E_INTERRUPTED;
 	}
 	if (!strcmp(where, "read"))
-		err("save %s: reading the device's data_fd: %s", c->d.info.name, errstr(r));
+		err("save %s: reading the device's data_fd: %s", c->s.d.info.name, errstr(r));
 	else
-		err("save %s: writing %s: %s", c->d.info.name,
+		err("save %s: writing %s: %s", c->s.d.info.name,
 		    c->a->out ? c->a->out : "stdout", errstr(r));
 	return r == -EPIPE || r == -ENOSPC ? -EIO : r;
 }
@@ -120,22 +120,22 @@ static int pump_failed(struct save_ctx *c, int r, const char *where)
 /* Pre-copy: while the device runs, drain what it has now. */
 static int precopy_phase(struct save_ctx *c)
 {
-	uint32_t target = c->cur == ST_RUNNING_P2P ? ST_PRE_COPY_P2P : ST_PRE_COPY;
+	uint32_t target = c->s.cur == ST_RUNNING_P2P ? ST_PRE_COPY_P2P : ST_PRE_COPY;
 	const char *where;
 	uint64_t before;
 	int r;
 
-	if (!(c->d.flags & MIG_PRE_COPY)) {
+	if (!(c->s.d.flags & MIG_PRE_COPY)) {
 		err("save %s: --precopy: the device has no pre_copy support",
-		    c->d.info.name);
+		    c->s.d.info.name);
 		return -VM_E_NOMIG;
 	}
-	if (c->cur != ST_RUNNING && c->cur != ST_RUNNING_P2P) {
+	if (c->s.cur != ST_RUNNING && c->s.cur != ST_RUNNING_P2P) {
 		warn("save %s: --precopy: the device is in %s, not running: "
-		     "no pre-copy phase", c->d.info.name, fsm_name(c->cur));
+		     "no pre-copy phase", c->s.d.info.name, fsm_name(c->s.cur));
 		return 0;
 	}
-	r = dev_goto(&c->d, &c->cur, target, &c->data_fd, &c->log);
+	r = sess_goto(&c->s, target, &c->data_fd);
 	if (r)
 		return r;
 	before = c->w.data_bytes;
@@ -152,11 +152,11 @@ static int stopcopy_phase(struct save_ctx *c)
 	uint64_t before;
 	int r;
 
-	r = dev_goto_session(&c->d, &c->cur, ST_STOP_COPY, &c->data_fd, &c->log);
+	r = sess_goto_keep(&c->s, ST_STOP_COPY, &c->data_fd);
 	if (r)
 		return r;
 	if (c->data_fd < 0) {
-		err("save %s: stop_copy opened no data session", c->d.info.name);
+		err("save %s: stop_copy opened no data session", c->s.d.info.name);
 		return -VM_E_STATE;
 	}
 	before = c->w.data_bytes;
@@ -173,7 +173,7 @@ static int finish_output(struct save_ctx *c)
 	if (!r)
 		r = endpoint_sync(c->out.fd);
 	if (r) {
-		err("save %s: writing %s: %s", c->d.info.name,
+		err("save %s: writing %s: %s", c->s.d.info.name,
 		    c->a->out ? c->a->out : "stdout", errstr(r));
 		return -EIO;
 	}
@@ -185,7 +185,7 @@ static int do_save(struct save_ctx *c)
 	struct stream_ident id;
 	int r;
 
-	ident_fill(&c->d, &id);
+	ident_fill(&c->s.d, &id);
 	progress_init(&c->prog, xfer_progress(&c->a->x), id.size_estimate);
 	r = restart_session(c);
 	if (!r) {
@@ -201,7 +201,7 @@ static int do_save(struct save_ctx *c)
 		r = stopcopy_phase(c);
 	progress_end(&c->prog);
 	if (!r && c->a->x.then != ST_STOP_COPY)
-		r = dev_goto(&c->d, &c->cur, c->a->x.then, NULL, &c->log);
+		r = sess_goto(&c->s, c->a->x.then, NULL);
 	/*
 	 * The trailer goes last: a stream is valid only when the device is
 	 * where --then put it, so a failed save can never be restored while
@@ -230,16 +230,13 @@ int cmd_save(int argc, char **argv)
 	r = endpoint_open_out(a.out, "save", &a.x.net, &c.out);
 	if (r)
 		return r;
-	r = dev_open(a.dev, &c.d);
-	if (!r)
-		r = dev_need_mig(&c.d);
-	if (!r)
-		r = dev_get_state(&c.d, &c.orig);
+	r = sess_begin(&c.s, "save", a.dev);
 	if (r) {
-		dev_close(&c.d);
+		sess_close(&c.s);
+		endpoint_close(&c.out);
 		return r;
 	}
-	c.cur = c.orig;
+	c.s.log = &c.log;
 	c.buf = pump_buf(SAVE_BUF);
 	if (!c.buf || sw_init(&c.w, &c.out, a.x.raw)) {
 		err("save: out of memory");
@@ -251,12 +248,14 @@ int cmd_save(int argc, char **argv)
 	}
 	if (c.data_fd >= 0)
 		close(c.data_fd);
-	if (r)
-		on_failure(&c);
+	if (r) {
+		sess_unwind(&c.s, a.policy);
+		sess_say(&c.s);
+	}
 	wr = save_report(&c, r);
 	sw_free(&c.w);
 	free(c.buf);
-	dev_close(&c.d);
+	sess_close(&c.s);
 	endpoint_close(&c.out);
 	return r ? r : wr;
 }

@@ -11,8 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "device.h"
-#include "devops.h"
+#include "session.h"
 #include "fsm.h"
 #include "log.h"
 #include "output.h"
@@ -138,106 +137,69 @@ static void print_path(const struct vdev *d, uint32_t cur, uint32_t t)
 	out_arr_close();
 }
 
-/*
- * A SET failed: read back where the device really is and say so. A
- * device stranded in resuming is reset, since nothing else aborts it.
- */
-static int set_failed(struct vdev *d, uint32_t t, int e)
-{
-	uint32_t st;
-
-	out_str("error", NULL, strerrorname_np(-e) ? strerrorname_np(-e) : "E?");
-	if (dv_get_state(d, &st)) {
-		err("state %s on %s: %s SET: %s; the state cannot be read back",
-		    fsm_name(t), d->info.name, IOCTL_NAME_MIG_STATE, errstr(e));
-		return -VM_E_STATE;
-	}
-	if (st == ST_RESUMING) {
-		int r = dv_reset(d);
-
-		if (!r)
-			dv_get_state(d, &st);
-		err("state %s on %s: %s SET: %s; device was in resuming, reset to "
-		    "abort it: now %s", fsm_name(t), d->info.name,
-		    IOCTL_NAME_MIG_STATE, errstr(e), r ? "unknown" : fsm_name(st));
-	} else {
-		err("state %s on %s: %s SET: %s; device is in %s%s", fsm_name(t),
-		    d->info.name, IOCTL_NAME_MIG_STATE, errstr(e), fsm_name(st),
-		    st == ST_ERROR ? " (only reset leaves it)" : "");
-	}
-	return -VM_E_STATE;
-}
-
-/* One request; *cur follows the device. */
-static int step(struct vdev *d, uint32_t *cur, uint32_t t)
+/* One request, through the session: a failure is said in one line with
+ * the state the device is in (reset first if it was left in resuming). */
+static int step(struct sess *s, uint32_t t)
 {
 	int data_fd, r;
-	uint32_t st;
+	uint32_t want;
 
 	out_obj_open(NULL);
 	out_str("request", NULL, fsm_name(t));
-	print_path(d, *cur, t);
-	r = dv_set_state(d, t, &data_fd);
-	if (r) {
-		r = set_failed(d, t, r);
-		out_obj_close();
-		return r;
-	}
+	print_path(&s->d, s->cur, t);
+	r = sess_goto(s, t, &data_fd);
+	if (r && s->set_err)
+		out_str("error", NULL, strerrorname_np(-s->set_err) ?: "E?");
 	out_bool("data_session", NULL, data_fd >= 0);
 	if (data_fd >= 0) {
 		info("%s: %s opened a data session (closed on exit)",
-		     d->info.name, fsm_name(t));
+		     s->d.info.name, fsm_name(t));
 		close(data_fd);
 	}
 	out_obj_close();
-	if (dev_get_state(d, &st))
+	if (r)
+		return r;
+	want = s->cur;
+	if (sess_get(s))
 		return -VM_E_STATE;
-	if (st != t) {
+	if (s->cur != want) {
 		err("state %s on %s: the kernel reported success but the device "
-		    "is in %s", fsm_name(t), d->info.name, fsm_name(st));
+		    "is in %s", fsm_name(t), s->d.info.name, fsm_name(s->cur));
 		return -VM_E_STATE;
 	}
-	*cur = st;
 	return 0;
 }
 
 int cmd_state(int argc, char **argv)
 {
 	struct state_args a = { 0 };
-	uint32_t cur;
-	struct vdev d;
+	struct sess s;
 	int r, wr;
 
 	cmd_parse(&state_argp, argc, argv, &a);
 	r = check_targets(&a);
 	if (r)
 		return r;
-	r = dev_open(a.dev, &d);
-	if (r)
-		return r;
-	r = dev_need_mig(&d);
+	r = sess_begin(&s, "state", a.dev);
 	if (!r)
-		r = dev_get_state(&d, &cur);
-	if (!r)
-		r = plan_all(&d, &a, cur);
+		r = plan_all(&s.d, &a, s.cur);
 	if (r) {
-		dev_close(&d);
+		sess_close(&s);
 		return r;
 	}
+	s.settle_at_once = true;
 
 	out_begin();
-	out_str("device", NULL, d.info.name);
+	out_str("device", NULL, s.d.info.name);
 	if (a.n) {
-		out_str("from", NULL, fsm_name(cur));
+		out_str("from", NULL, fsm_name(s.orig));
 		out_arr_open("steps", NULL);
 		for (int i = 0; i < a.n && !r; i++)
-			r = step(&d, &cur, a.target[i]);
+			r = step(&s, a.target[i]);
 		out_arr_close();
-		if (r && dv_get_state(&d, &cur))
-			cur = (uint32_t)-1;
 	}
-	report_state("state", "state", (int)cur);
+	report_state("state", "state", sess_state(&s));
 	wr = out_end();
-	dev_close(&d);
+	sess_close(&s);
 	return r ? r : wr;
 }

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Opening a VFIO device by either path, and the state operations commands
- * share. Functions here print their own one-line errors and return 0 or a
- * negative code (errno or VM_E_*), ready for main() to map.
+ * The device handle: a VFIO device opened here (iommufd cdev or group)
+ * or reached through the process that holds it (vfiomig hold). Which one
+ * is chosen at open and lives in the handle's operations table; callers
+ * use the vdev_* calls below and never ask how the device is reached.
+ *
+ * Silent layer: every vdev_* call returns 0 or -errno (or -VM_E_*) and
+ * prints no error or warning (-v detail at most); vdev_open() hands its
+ * reason up in a buffer. What the user is told is the caller's to say
+ * (session.c, the commands).
  */
 #ifndef VFIOMIG_DEVICE_H
 #define VFIOMIG_DEVICE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sysfs.h"
@@ -16,10 +23,30 @@
 /* PATH_HOLDER: a vfiomig hold process has it; fd is our socket to it. */
 enum open_path { PATH_NONE, PATH_CDEV, PATH_GROUP, PATH_HOLDER };
 
+struct vdev;
+
+/* A backend. Each operation: 0 or -errno, nothing printed. */
+struct vdev_ops {
+	int (*mig_flags)(struct vdev *d, uint64_t *flags);
+	int (*get_state)(struct vdev *d, uint32_t *state);
+	/* *data_fd: a new session fd (O_CLOEXEC) or -1. */
+	int (*set_state)(struct vdev *d, uint32_t state, int *data_fd);
+	int (*reset)(struct vdev *d);
+	int (*data_size)(struct vdev *d, uint64_t *bytes);
+	/* 0 when the feature and operation are supported (PROBE). */
+	int (*probe)(struct vdev *d, uint32_t feature, uint32_t op);
+	int (*device_flags)(struct vdev *d, uint32_t *flags);
+	/* End holding, after moving to then (HOLD_NO_STATE: stay); *state
+	 * is where the device is, -1 if unknown. -ENOTCONN: not held. */
+	int (*release)(struct vdev *d, uint32_t then, int *state);
+	void (*close)(struct vdev *d);
+};
+
 struct vdev {
 	struct devinfo info;
+	const struct vdev_ops *ops; /* NULL: not open */
 	enum open_path path;
-	int fd;           /* device fd */
+	int fd;           /* device fd, or the socket to the holder */
 	int group_fd;     /* group path: the group, kept open */
 	int container_fd; /* group path: the container */
 	int iommu_fd;     /* cdev path: /dev/iommu */
@@ -29,30 +56,62 @@ struct vdev {
 	enum open_path held_path;
 };
 
+/* Room for the reason an open gives. */
+#define VDEV_WHY 512
+
 const char *open_path_name(enum open_path p);
 
-/* Resolve a user's name and open it as opts.open says. */
-int dev_open(const char *arg, struct vdev *d);
-/* Open an already resolved device; quiet=true prints nothing. */
-int dev_open_info(const struct devinfo *di, enum open_mode mode, bool quiet,
-		  struct vdev *d);
 /*
- * Close everything. A device found in RESUMING is reset first: the uAPI
- * aborts RESUMING only by reset, and closing in RESUMING is driver-defined
- * (the 6.12 mtty sample crashes on the next use). Returns the reset errno.
+ * Open a resolved device: through its holder when one holds it (unless
+ * --no-holder), else by cdev or group as mode says. On failure d is not
+ * open (vdev_is_open() false) and why says what failed and why.
  */
-int dev_close(struct vdev *d);
+int vdev_open(const struct devinfo *di, enum open_mode mode, struct vdev *d,
+	      char *why);
+bool vdev_is_open(const struct vdev *d);
+/* Close whatever is open (a device left in resuming is the caller's). */
+void vdev_close(struct vdev *d);
+/* Read the migration flags into d; true when the device has them. */
+bool vdev_probe_mig(struct vdev *d);
 
-/* Read migration flags into d; "no migration support" is an error here. */
-int dev_need_mig(struct vdev *d);
-/* Read migration flags into d without complaint; true when supported. */
-bool dev_probe_mig(struct vdev *d);
-/* GET the state; prints the error. */
-int dev_get_state(struct vdev *d, uint32_t *state);
-/* Reset and read back the state (ST_* or -1 if unreadable). */
-int dev_reset(struct vdev *d, int *state_after);
+static inline int vdev_mig_flags(struct vdev *d, uint64_t *flags)
+{
+	return d->ops->mig_flags(d, flags);
+}
 
-/* Map a handler's return to an exit code. */
-int exit_code(int ret);
+static inline int vdev_get_state(struct vdev *d, uint32_t *state)
+{
+	return d->ops->get_state(d, state);
+}
+
+static inline int vdev_set_state(struct vdev *d, uint32_t state, int *data_fd)
+{
+	return d->ops->set_state(d, state, data_fd);
+}
+
+static inline int vdev_reset(struct vdev *d)
+{
+	return d->ops->reset(d);
+}
+
+static inline int vdev_data_size(struct vdev *d, uint64_t *bytes)
+{
+	return d->ops->data_size(d, bytes);
+}
+
+static inline int vdev_probe(struct vdev *d, uint32_t feature, uint32_t op)
+{
+	return d->ops->probe(d, feature, op);
+}
+
+static inline int vdev_device_flags(struct vdev *d, uint32_t *flags)
+{
+	return d->ops->device_flags(d, flags);
+}
+
+static inline int vdev_release(struct vdev *d, uint32_t then, int *state)
+{
+	return d->ops->release(d, then, state);
+}
 
 #endif

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The client side of the holder: find a held device's socket, say hello,
- * and make requests. Every command uses this transparently through
- * devops.c when a holder holds its device.
+ * The holder backend: a device that a vfiomig hold process keeps open,
+ * reached over its socket (holder-proto.h). vdev_open() tries it first;
+ * every operation of struct vdev_ops becomes one request and answer, and
+ * a data session comes back as a passed fd. Silent like every backend.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -165,35 +166,117 @@ static int connect_sock(const char *path)
 	return s;
 }
 
-static int hello(const struct devinfo *di, bool quiet, struct vdev *d)
+static int hello(const struct devinfo *di, struct vdev *d, char *why)
 {
 	struct hold_resp resp;
 	int r = holder_call(d, HOP_HELLO, 0, 0, &resp, NULL);
 
-	if (r == -EBUSY) {
-		if (!quiet)
-			err("%s: device busy: held by vfiomig hold (pid %llu), which is "
-			    "serving another command", di->name,
-			    (unsigned long long)resp.u64);
-		return -EBUSY;
-	}
-	if (r == -EACCES) {
-		if (!quiet)
-			err("%s: held by vfiomig hold: permission denied: only root or "
-			    "the holder's user may use it", di->name);
-		return -EACCES;
-	}
-	if (r) {
-		if (!quiet)
-			err("%s: the holder refused the connection: %s", di->name, errstr(r));
+	if (r == -EBUSY)
+		why_set(why, VDEV_WHY, "%s: device busy: held by vfiomig hold (pid %llu), "
+			"which is serving another command", di->name,
+			(unsigned long long)resp.u64);
+	else if (r == -EACCES)
+		why_set(why, VDEV_WHY, "%s: held by vfiomig hold: permission denied: only "
+			"root or the holder's user may use it", di->name);
+	else if (r)
+		why_set(why, VDEV_WHY, "%s: the holder refused the connection: %s",
+			di->name, errstr(r));
+	if (r)
 		return r;
-	}
 	d->holder_pid = (int)resp.u64;
 	d->held_path = (enum open_path)resp.u32;
 	return 1;
 }
 
-int holder_connect(const struct devinfo *di, bool quiet, struct vdev *d)
+static int held_mig_flags(struct vdev *d, uint64_t *flags)
+{
+	struct hold_resp r;
+	int e = holder_call(d, HOP_MIG_FLAGS, 0, 0, &r, NULL);
+
+	*flags = e ? 0 : r.u64;
+	return e;
+}
+
+static int held_get_state(struct vdev *d, uint32_t *state)
+{
+	struct hold_resp r;
+	int e = holder_call(d, HOP_GET_STATE, 0, 0, &r, NULL);
+
+	if (!e)
+		*state = r.u32;
+	return e;
+}
+
+static int held_set_state(struct vdev *d, uint32_t state, int *data_fd)
+{
+	struct hold_resp r;
+
+	return holder_call(d, HOP_SET_STATE, state, 0, &r, data_fd);
+}
+
+static int held_reset(struct vdev *d)
+{
+	struct hold_resp r;
+
+	return holder_call(d, HOP_RESET, 0, 0, &r, NULL);
+}
+
+static int held_data_size(struct vdev *d, uint64_t *bytes)
+{
+	struct hold_resp r;
+	int e = holder_call(d, HOP_DATA_SIZE, 0, 0, &r, NULL);
+
+	*bytes = e ? 0 : r.u64;
+	return e;
+}
+
+static int held_probe(struct vdev *d, uint32_t feature, uint32_t op)
+{
+	struct hold_resp r;
+
+	return holder_call(d, HOP_PROBE, feature, op, &r, NULL);
+}
+
+static int held_device_flags(struct vdev *d, uint32_t *flags)
+{
+	struct hold_resp r;
+	int e = holder_call(d, HOP_DEVICE_INFO, 0, 0, &r, NULL);
+
+	*flags = e ? 0 : r.u32;
+	return e;
+}
+
+static int held_release(struct vdev *d, uint32_t then, int *state)
+{
+	struct hold_resp r = { 0 };
+	int e = holder_call(d, HOP_RELEASE, then, 0, &r, NULL);
+
+	/* The state is known only when the holder answered. */
+	*state = r.magic == HOLD_RESP_MAGIC ? (int)r.u32 : -1;
+	return e;
+}
+
+static void held_close(struct vdev *d)
+{
+	/* The holder keeps the device; we only hang up. */
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+}
+
+static const struct vdev_ops holder_ops = {
+	.mig_flags = held_mig_flags,
+	.get_state = held_get_state,
+	.set_state = held_set_state,
+	.reset = held_reset,
+	.data_size = held_data_size,
+	.probe = held_probe,
+	.device_flags = held_device_flags,
+	.release = held_release,
+	.close = held_close,
+};
+
+int holder_open(const struct devinfo *di, struct vdev *d, char *why)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 64];
 	int s;
@@ -203,9 +286,9 @@ int holder_connect(const struct devinfo *di, bool quiet, struct vdev *d)
 		/* The directory is 0700: another user cannot even look. */
 		if (errno != EACCES)
 			return 0;
-		if (!quiet)
-			err("%s: cannot reach a holder in %s: permission denied "
-			    "(only root and the holder's user may)", di->name, holder_dir());
+		why_set(why, VDEV_WHY, "%s: cannot reach a holder in %s: permission "
+			"denied (only root and the holder's user may)", di->name,
+			holder_dir());
 		return -EACCES;
 	}
 	s = connect_sock(path);
@@ -216,13 +299,14 @@ int holder_connect(const struct devinfo *di, bool quiet, struct vdev *d)
 		return 0;
 	}
 	if (s == -EACCES) {
-		if (!quiet)
-			err("%s: held by vfiomig hold: permission denied on %s", di->name, path);
+		why_set(why, VDEV_WHY, "%s: held by vfiomig hold: permission denied on %s",
+			di->name, path);
 		return -EACCES;
 	}
 	if (s < 0)
 		return 0;
 	d->fd = s;
+	d->ops = &holder_ops;
 	d->path = PATH_HOLDER;
-	return hello(di, quiet, d);
+	return hello(di, d, why);
 }

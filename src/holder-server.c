@@ -15,13 +15,13 @@
 #include <unistd.h>
 
 #include "sig.h"
-#include "devops.h"
+#include "device.h"
 #include "fsm.h"
 #include "holder.h"
 #include "holder-server.h"
 #include "log.h"
 #include "pump.h"
-#include "transition.h"
+#include "session.h"
 #include "vfio.h"
 
 static int make_dir(void)
@@ -67,14 +67,14 @@ int holder_listen(struct held *h)
 		err("hold: socket directory %s: %s", holder_dir(), errstr(r));
 		return r;
 	}
-	holder_sock_path(h->d.info.name, h->sock, sizeof(h->sock));
+	holder_sock_path(h->s.d.info.name, h->sock, sizeof(h->sock));
 	if (strlen(h->sock) >= sizeof(sa.sun_path)) {
 		err("hold: socket path %s is too long", h->sock);
 		return -ENAMETOOLONG;
 	}
 	r = claim_path(h->sock);
 	if (r) {
-		err("hold %s: %s", h->d.info.name, r == -EBUSY ?
+		err("hold %s: %s", h->s.d.info.name, r == -EBUSY ?
 		    "already held by another vfiomig hold" : errstr(r));
 		return r;
 	}
@@ -83,7 +83,7 @@ int holder_listen(struct held *h)
 	if (h->listen < 0 || bind(h->listen, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    chmod(h->sock, 0600) || listen(h->listen, 4)) {
 		r = -errno;
-		err("hold %s: listening on %s: %s", h->d.info.name, h->sock, errstr(r));
+		err("hold %s: listening on %s: %s", h->s.d.info.name, h->sock, errstr(r));
 		return r;
 	}
 	return 0;
@@ -110,9 +110,9 @@ static void disconnect(struct held *h)
 
 	close(h->client);
 	h->client = -1;
-	if (!dv_get_state(&h->d, &st) && st == ST_RESUMING) {
-		dv_reset(&h->d);
-		warn("hold %s: a client left it in resuming: reset", h->d.info.name);
+	if (!vdev_get_state(&h->s.d, &st) && st == ST_RESUMING) {
+		vdev_reset(&h->s.d);
+		warn("hold %s: a client left it in resuming: reset", h->s.d.info.name);
 	}
 }
 
@@ -137,13 +137,14 @@ static bool valid_request(const struct hold_req *q)
 
 static void release(struct held *h, uint32_t then, struct hold_resp *r)
 {
-	uint32_t cur = 0;
+	struct sess *s = &h->s;
 
-	r->err = dv_get_state(&h->d, &cur);
-	if (!r->err && then != HOLD_NO_STATE && then != cur)
-		r->err = dev_goto(&h->d, &cur, then, NULL, NULL) ? -EIO : 0;
-	r->u32 = cur;
-	info("hold %s: released in %s", h->d.info.name, fsm_name(cur));
+	r->err = vdev_get_state(&s->d, &s->cur);
+	s->known = !r->err;
+	if (!r->err && then != HOLD_NO_STATE && then != s->cur)
+		r->err = sess_goto(s, then, NULL) ? -EIO : 0;
+	r->u32 = r->err && !s->known ? 0 : s->cur;
+	info("hold %s: released in %s", s->d.info.name, fsm_name(s->cur));
 }
 
 /* Carry out one valid request; returns the errno for the response. */
@@ -156,29 +157,29 @@ static int dispatch(struct held *h, const struct hold_req *q,
 	*fd = -1;
 	switch (q->op) {
 	case HOP_HELLO:
-		snprintf(r->name, sizeof(r->name), "%s", h->d.info.name);
-		r->u32 = h->d.path;
+		snprintf(r->name, sizeof(r->name), "%s", h->s.d.info.name);
+		r->u32 = h->s.d.path;
 		r->u64 = (uint64_t)getpid();
 		return 0;
 	case HOP_GET_STATE:
-		e = dv_get_state(&h->d, &st);
+		e = vdev_get_state(&h->s.d, &st);
 		r->u32 = st;
 		return e;
 	case HOP_SET_STATE:
-		e = dv_set_state(&h->d, q->arg0, fd);
-		if (!dv_get_state(&h->d, &st))
+		e = vdev_set_state(&h->s.d, q->arg0, fd);
+		if (!vdev_get_state(&h->s.d, &st))
 			r->u32 = st;
 		return e;
 	case HOP_RESET:
-		return dv_reset(&h->d);
+		return vdev_reset(&h->s.d);
 	case HOP_MIG_FLAGS:
-		return dv_mig_flags(&h->d, &r->u64);
+		return vdev_mig_flags(&h->s.d, &r->u64);
 	case HOP_DATA_SIZE:
-		return dv_data_size(&h->d, &r->u64);
+		return vdev_data_size(&h->s.d, &r->u64);
 	case HOP_PROBE:
-		return dv_feature_probe(&h->d, q->arg0, q->arg1);
+		return vdev_probe(&h->s.d, q->arg0, q->arg1);
 	case HOP_DEVICE_INFO:
-		return dv_device_flags(&h->d, &r->u32);
+		return vdev_device_flags(&h->s.d, &r->u32);
 	case HOP_RELEASE:
 		release(h, q->arg0, r);
 		return r->err;
@@ -206,12 +207,12 @@ static void serve_request(struct held *h)
 	}
 	if (n != sizeof(*qp) || !valid_request(qp)) {
 		warn("hold %s: refused a malformed request (%zd bytes)",
-		     h->d.info.name, n);
+		     h->s.d.info.name, n);
 		reply(h->client, n >= 8 ? qp->op : 0, -EPROTO, NULL, -1);
 		disconnect(h);
 		return;
 	}
-	dbg("hold %s: request %u (%u, %u)", h->d.info.name, qp->op, qp->arg0, qp->arg1);
+	dbg("hold %s: request %u (%u, %u)", h->s.d.info.name, qp->op, qp->arg0, qp->arg1);
 	e = dispatch(h, qp, &r, &fd);
 	reply(h->client, qp->op, e, &r, fd);
 	if (fd >= 0)
@@ -260,14 +261,14 @@ static void accept_client(struct holder *hs, struct held *h)
 	if (s < 0)
 		return;
 	if (!peer_allowed(s, hs->uid, &pid)) {
-		warn("hold %s: refused pid %d: not root or uid %u", h->d.info.name,
+		warn("hold %s: refused pid %d: not root or uid %u", h->s.d.info.name,
 		     (int)pid, (unsigned int)hs->uid);
 		refuse(s, -EACCES, &r);
 	} else if (h->client >= 0) {
 		/* One client at a time keeps the device's session consistent. */
 		refuse(s, -EBUSY, &r);
 	} else {
-		info("hold %s: serving pid %d", h->d.info.name, (int)pid);
+		info("hold %s: serving pid %d", h->s.d.info.name, (int)pid);
 		h->client = s;
 	}
 }
@@ -281,7 +282,7 @@ void holder_drop(struct held *h)
 		unlink(h->sock);
 	}
 	h->listen = -1;
-	dev_close(&h->d);
+	sess_close(&h->s);
 	h->released = true;
 }
 

@@ -7,12 +7,12 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "device.h"
+#include "session.h"
 
 #define MAX_HELD 16
 
 struct held {
-	struct vdev d;
+	struct sess s;
 	char sock[PATH_MAX];
 	int listen;        /* listening socket */
 	int client;        /* the one client being served, or -1 */

@@ -15,12 +15,12 @@ const char *holder_dir(void);
 void holder_sock_path(const char *name, char *buf, size_t len);
 
 /*
- * Connect to the holder of this device, if there is one. Returns 1 with
- * d set up for PATH_HOLDER, 0 when nobody holds it (a stale socket left
- * by a dead holder is removed), or a negative code (message printed
- * unless quiet).
+ * The holder backend's open: connect to the holder of this device, if
+ * there is one. Returns 1 with d open through it, 0 when nobody holds it
+ * (a stale socket left by a dead holder is removed), or a negative code
+ * with why set (VDEV_WHY bytes).
  */
-int holder_connect(const struct devinfo *di, bool quiet, struct vdev *d);
+int holder_open(const struct devinfo *di, struct vdev *d, char *why);
 /* One request/response; *fd receives a passed data_fd or -1. */
 int holder_call(struct vdev *d, uint16_t op, uint32_t arg0, uint32_t arg1,
 		struct hold_resp *resp, int *fd);

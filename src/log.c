@@ -26,6 +26,15 @@ void vm_log(int level, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void why_set(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+}
+
 const char *errstr(int e)
 {
 	/* One static buffer: messages are formatted one at a time. */

@@ -15,6 +15,11 @@ void vm_log(int level, const char *fmt, ...)
 #define info(...) vm_log(LOG_INFO, __VA_ARGS__)
 #define dbg(...) vm_log(LOG_DEBUG, __VA_ARGS__)
 
+/* A reason a silent layer hands up for its caller to print: why is a
+ * buffer of VDEV_WHY bytes (device.h) or the size the callee documents. */
+void why_set(char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* "EINVAL (Invalid argument)" for a positive or negative errno. */
 const char *errstr(int e);
 

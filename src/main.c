@@ -5,6 +5,7 @@
  * the table below, which parses the rest of argv itself.
  */
 #include <argp.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,63 @@ static const struct argp front_argp = {
 	"Drive a VFIO device through the migration v2 state machine.\v",
 	common_children, front_help, NULL
 };
+
+/* A handler's return, mapped to the documented exit status. */
+static int exit_code(int ret)
+{
+	switch (ret) {
+	case 0:
+		return EXIT_OK;
+	case -VM_E_USAGE:
+		return EXIT_USAGE;
+	case -VM_E_STATE:
+		return EXIT_STATE;
+	case -VM_E_NOMIG:
+	case -EOPNOTSUPP:
+		return EXIT_NOMIG;
+	case -VM_E_NOTVFIO:
+		return EXIT_NOTVFIO;
+	case -VM_E_NOTVIABLE:
+		return EXIT_NOTVIABLE;
+	case -VM_E_OLDKERNEL:
+		return EXIT_OLDKERNEL;
+	case -VM_E_REFUSED:
+		return EXIT_REFUSED;
+	case -VM_E_DATA:
+		return EXIT_DATAERR;
+	case -VM_E_CHECK:
+		return EXIT_FAIL;
+	case -VM_E_INTERRUPTED:
+	case -EINTR:
+		return EXIT_INTERRUPTED;
+	case -VM_E_PEER:
+		return EXIT_PEER;
+	case -VM_E_AUTH:
+		return EXIT_AUTH;
+	case -VM_E_UNCONFIRMED:
+		return EXIT_UNCONFIRMED;
+	case -ENODEV:
+	case -ENOENT:
+	case -ENXIO:
+		return EXIT_NODEV;
+	case -EBUSY:
+		return EXIT_BUSY;
+	case -EACCES:
+	case -EPERM:
+		return EXIT_NOPERM;
+	case -EIO:
+	case -EPIPE:
+	case -ECONNREFUSED:
+	case -ECONNRESET:
+	case -ETIMEDOUT:
+	case -EHOSTUNREACH:
+	case -ENETUNREACH:
+	case -EBADMSG:
+		return EXIT_IOERR;
+	default:
+		return EXIT_FAIL;
+	}
+}
 
 int main(int argc, char **argv)
 {

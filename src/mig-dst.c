@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "sig.h"
-#include "devops.h"
+#include "device.h"
 #include "fsm.h"
 #include "log.h"
 #include "mig-dst.h"
@@ -21,25 +21,25 @@
 
 /* --- the device threads ------------------------------------------------- */
 
-static int stream_failed(struct mdev *m, int r)
+static int stream_failed(struct mig_dev *m, int r)
 {
 	struct mgroup *g = m->group;
 	bool quiet;
 
-	mg_lock(g);
+	mgroup_lock(g);
 	quiet = g->abort || (r == -EINTR && sig_caught());
-	mg_unlock(g);
+	mgroup_unlock(g);
 	if (quiet)
 		return r;
 	if (r == -VM_E_DATA)
-		err("receive %s: from %s: %s", m->d.info.name, m->data.peer, m->rd.why);
+		err("receive %s: from %s: %s", m->s.d.info.name, m->data.peer, m->rd.why);
 	else
-		err("receive %s: reading from %s: %s", m->d.info.name, m->data.peer,
+		err("receive %s: reading from %s: %s", m->s.d.info.name, m->data.peer,
 		    errstr(r));
 	return r == -VM_E_DATA ? r : -ECONNRESET;
 }
 
-static int feed(struct mdev *m, const uint8_t *buf, size_t len, uint32_t phase)
+static int feed(struct mig_dev *m, const uint8_t *buf, size_t len, uint32_t phase)
 {
 	struct mgroup *g = m->group;
 	int r = sig_caught() ? -EINTR : write_full(m->data_fd, buf, len);
@@ -48,10 +48,10 @@ static int feed(struct mdev *m, const uint8_t *buf, size_t len, uint32_t phase)
 		return r;
 	if (r) {
 		err("receive %s: the driver refused the data at byte %llu: %s",
-		    m->d.info.name, (unsigned long long)m->bytes, errstr(r));
+		    m->s.d.info.name, (unsigned long long)m->bytes, errstr(r));
 		return -VM_E_DATA;
 	}
-	mg_lock(g);
+	mgroup_lock(g);
 	m->bytes += len;
 	if (phase == PHASE_PRECOPY)
 		m->pre_bytes += len;
@@ -59,7 +59,7 @@ static int feed(struct mdev *m, const uint8_t *buf, size_t len, uint32_t phase)
 		m->stop_bytes += len;
 	m->records++;
 	/* Nothing waits on the condition here: the main thread polls (maybe_ack). */
-	mg_unlock(g);
+	mgroup_unlock(g);
 	return 0;
 }
 
@@ -71,7 +71,7 @@ static bool same_kind(const struct stream_ident *a, const struct stream_ident *b
 	       !strcmp(a->driver, b->driver) && !strcmp(a->mdev_type, b->mdev_type);
 }
 
-static int load(struct mdev *m, uint8_t *buf)
+static int load(struct mig_dev *m, uint8_t *buf)
 {
 	struct record rec;
 	int r = sr_header(&m->rd);
@@ -81,7 +81,7 @@ static int load(struct mdev *m, uint8_t *buf)
 	/* HELLO named the kind already; the stream must say the same. */
 	if (!same_kind(&m->rd.ident, m->announced)) {
 		err("receive %s: the data connection's stream is from another device "
-		    "than announced", m->d.info.name);
+		    "than announced", m->s.d.info.name);
 		return -VM_E_DATA;
 	}
 	while ((r = sr_next(&m->rd, &rec, buf, STREAM_MAX_RECORD)) == 1) {
@@ -94,16 +94,16 @@ static int load(struct mdev *m, uint8_t *buf)
 
 static void *dst_thread(void *arg)
 {
-	struct mdev *m = arg;
+	struct mig_dev *m = arg;
 	uint8_t *buf = pump_buf(STREAM_MAX_RECORD);
 	int r = buf ? load(m, buf) : -ENOMEM;
 
-	mg_lock(m->group);
+	mgroup_lock(m->group);
 	m->err = r;
 	m->done = !r;
-	mg_unlock(m->group);
+	mgroup_unlock(m->group);
 	/* The downtime waits on this: the main thread must not sleep a tick. */
-	mg_wake(m->group);
+	mgroup_wake(m->group);
 	free(buf);
 	return NULL;
 }
@@ -163,19 +163,19 @@ static int check_hello(struct mdst *s)
 		goto refuse;
 	}
 	for (i = 0; i < s->g.n; i++) {
-		struct mdev *m = &s->g.dev[i];
+		struct mig_dev *m = &s->g.dev[i];
 
 		m->announced = &s->h.id[i];
 		m->precopy = s->h.precopy & (1u << i);
-		if (ident_same(&s->h.id[i], &m->d.info))
+		if (ident_same(&s->h.id[i], &m->s.d.info))
 			continue;
 		if (s->a->force) {
 			warn("receive %s: the source's device %u is of another kind; "
-			     "--force: receiving anyway", m->d.info.name, i + 1);
+			     "--force: receiving anyway", m->s.d.info.name, i + 1);
 			continue;
 		}
-		snprintf(who, sizeof(who), "device %u (%s)", i + 1, m->d.info.name);
-		ident_mismatch(who, &s->h.id[i], &m->d.info, why, sizeof(why));
+		snprintf(who, sizeof(who), "device %u (%s)", i + 1, m->s.d.info.name);
+		ident_mismatch(who, &s->h.id[i], &m->s.d.info, why, sizeof(why));
 		goto refuse;
 	}
 	return 0;
@@ -195,7 +195,7 @@ static int enter_resuming(struct mdst *s)
 	for (i = 0; !r && i < s->g.n; i++) {
 		if (s->g.dev[i].data_fd < 0) {
 			err("receive %s: resuming opened no data session",
-			    s->g.dev[i].d.info.name);
+			    s->g.dev[i].s.d.info.name);
 			r = -VM_E_STATE;
 		}
 	}
@@ -239,13 +239,13 @@ static int maybe_ack(struct mdst *s)
 
 	if (s->acked)
 		return 0;
-	mg_lock(&s->g);
+	mgroup_lock(&s->g);
 	for (i = 0; due && i < s->g.n; i++) {
 		if (!(s->h.precopy & (1u << i)))
 			continue;
 		due = (s->initial_known & (1u << i)) && s->g.dev[i].bytes >= s->initial[i];
 	}
-	mg_unlock(&s->g);
+	mgroup_unlock(&s->g);
 	if (!due)
 		return 0;
 	s->acked = true;
@@ -266,7 +266,7 @@ static int dst_tick(struct mdst *s)
 
 static int start_thread(struct mdst *s, unsigned int i, const struct chan *c)
 {
-	struct mdev *m = &s->g.dev[i];
+	struct mig_dev *m = &s->g.dev[i];
 	int r;
 
 	m->data = *c;
@@ -361,6 +361,7 @@ static int run(struct mdst *s)
 	if (r) {
 		msg_abort(&s->ctl, "a state change failed on the destination after "
 			  "the commit");
+		mgroup_say_where(&s->g);
 		return r;
 	}
 	s->t_running = monotonic_secs();
@@ -394,35 +395,8 @@ int dst_receive(struct mdst *s)
 }
 
 /* Only a reset leaves resuming: every touched device is reset. */
-static void reset_one(struct mdev *m)
-{
-	uint32_t st;
-
-	if (m->data_fd >= 0)
-		close(m->data_fd);
-	m->data_fd = -1;
-	if (dv_reset(&m->d) || dv_get_state(&m->d, &st)) {
-		err("receive %s: reset failed; the device state is unknown", m->d.info.name);
-		return;
-	}
-	m->cur = st;
-	err("receive %s: device reset: now %s", m->d.info.name, fsm_name(st));
-}
-
 void dst_unwind(struct mdst *s, int why)
 {
-	unsigned int i;
-
 	mgroup_stop(&s->g, &s->ctl, why);
-	for (i = 0; i < s->g.n; i++) {
-		struct mdev *m = &s->g.dev[i];
-
-		if (m->d.fd < 0)
-			continue;
-		if (s->touched)
-			reset_one(m);
-		else
-			err("receive %s: device untouched: %s", m->d.info.name,
-			    fsm_name(m->cur));
-	}
+	mgroup_unwind(&s->g, POLICY_RESET, NULL);
 }

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "sig.h"
-#include "devops.h"
+#include "device.h"
 #include "fsm.h"
 #include "log.h"
 #include "mig.h"
@@ -30,7 +30,6 @@ void mgroup_init(struct mgroup *g, const struct mig_side *side, const char **arg
 		g->dev[i].index = i;
 		g->dev[i].arg = args[i];
 		g->dev[i].data_fd = -1;
-		g->dev[i].d.fd = -1;
 		chan_plain(&g->dev[i].data, -1, "");
 	}
 	pthread_mutex_init(&g->lock, NULL);
@@ -40,15 +39,11 @@ void mgroup_init(struct mgroup *g, const struct mig_side *side, const char **arg
 		g->wake[0] = g->wake[1] = -1;
 }
 
-static int open_one(struct mgroup *g, struct mdev *m)
+static int open_one(struct mgroup *g, struct mig_dev *m)
 {
-	int r = dev_open(m->arg, &m->d);
+	int r = sess_begin(&m->s, g->side->cmd, m->arg);
 
-	if (!r)
-		r = dev_need_mig(&m->d);
-	if (!r)
-		r = dev_get_state(&m->d, &m->orig);
-	m->cur = m->orig;
+	m->s.log = &g->log;
 	return r;
 }
 
@@ -61,8 +56,8 @@ int mgroup_open(struct mgroup *g)
 		if (r)
 			return r;
 		for (j = 0; j < i; j++) {
-			if (!strcmp(g->dev[j].d.info.name, g->dev[i].d.info.name)) {
-				err("%s: %s is named twice", g->side->cmd, g->dev[i].d.info.name);
+			if (!strcmp(g->dev[j].s.d.info.name, g->dev[i].s.d.info.name)) {
+				err("%s: %s is named twice", g->side->cmd, g->dev[i].s.d.info.name);
 				return -VM_E_USAGE;
 			}
 		}
@@ -75,7 +70,7 @@ void mgroup_close(struct mgroup *g)
 	unsigned int i;
 
 	for (i = 0; i < g->n; i++) {
-		struct mdev *m = &g->dev[i];
+		struct mig_dev *m = &g->dev[i];
 
 		chan_close(&m->data);
 		sw_free(&m->w);
@@ -83,8 +78,7 @@ void mgroup_close(struct mgroup *g)
 		if (m->data_fd >= 0)
 			close(m->data_fd);
 		m->data_fd = -1;
-		if (m->d.fd >= 0)
-			dev_close(&m->d);
+		sess_close(&m->s);
 	}
 	pthread_cond_destroy(&g->cond);
 	pthread_mutex_destroy(&g->lock);
@@ -94,18 +88,43 @@ void mgroup_close(struct mgroup *g)
 	}
 }
 
+void mgroup_unwind(struct mgroup *g, enum policy p, const char *none_touched)
+{
+	struct sess *v[MIG_MAX_DEVICES];
+
+	for (unsigned int i = 0; i < g->n; i++) {
+		struct mig_dev *m = &g->dev[i];
+
+		if (m->data_fd >= 0)
+			close(m->data_fd);
+		m->data_fd = -1;
+		v[i] = &m->s;
+	}
+	sess_unwind_all(v, g->n, p, none_touched);
+}
+
+void mgroup_say_where(struct mgroup *g)
+{
+	for (unsigned int i = 0; i < g->n; i++) {
+		if (!sess_is_open(&g->dev[i].s))
+			continue;
+		sess_settle(&g->dev[i].s);
+		sess_say(&g->dev[i].s);
+	}
+}
+
 /*
  * The grace state for p2p lock-step is pre_copy_p2p for a device in
  * pre-copy, running_p2p otherwise; a device without p2p support (only
  * allowed alone) goes on directly.
  */
-static uint32_t target_for(const struct mdev *m, uint32_t state)
+static uint32_t target_for(const struct mig_dev *m, uint32_t state)
 {
 	if (state != ST_RUNNING_P2P)
 		return state;
-	if (!(m->d.flags & MIG_P2P))
-		return m->cur;
-	return m->cur == ST_PRE_COPY ? ST_PRE_COPY_P2P : state;
+	if (!(m->s.d.flags & MIG_P2P))
+		return m->s.cur;
+	return m->s.cur == ST_PRE_COPY ? ST_PRE_COPY_P2P : state;
 }
 
 int mgroup_goto(struct mgroup *g, uint32_t state)
@@ -113,9 +132,8 @@ int mgroup_goto(struct mgroup *g, uint32_t state)
 	unsigned int i;
 
 	for (i = 0; i < g->n; i++) {
-		struct mdev *m = &g->dev[i];
-		int r = dev_goto_session(&m->d, &m->cur, target_for(m, state), &m->data_fd,
-					 &g->log);
+		struct mig_dev *m = &g->dev[i];
+		int r = sess_goto_keep(&m->s, target_for(m, state), &m->data_fd);
 
 		if (r)
 			return r;
@@ -123,22 +141,22 @@ int mgroup_goto(struct mgroup *g, uint32_t state)
 	return 0;
 }
 
-void mg_lock(struct mgroup *g)
+void mgroup_lock(struct mgroup *g)
 {
 	pthread_mutex_lock(&g->lock);
 }
 
-void mg_unlock(struct mgroup *g)
+void mgroup_unlock(struct mgroup *g)
 {
 	pthread_mutex_unlock(&g->lock);
 }
 
-void mg_signal(struct mgroup *g)
+void mgroup_signal(struct mgroup *g)
 {
 	pthread_cond_broadcast(&g->cond);
 }
 
-void mg_wake(struct mgroup *g)
+void mgroup_wake(struct mgroup *g)
 {
 	/* A full pipe already wakes the main thread: nothing is lost. */
 	if (write(g->wake[1], "", 1) < 0)
@@ -157,14 +175,14 @@ static struct timespec in_ms(int ms)
 	return ts;
 }
 
-void mg_wait(struct mgroup *g, int ms)
+void mgroup_wait(struct mgroup *g, int ms)
 {
 	struct timespec ts = in_ms(ms);
 
 	pthread_cond_timedwait(&g->cond, &g->lock, &ts);
 }
 
-void mg_pause(struct mgroup *g, int ms)
+void mgroup_pause(struct mgroup *g, int ms)
 {
 	struct timespec ts = in_ms(ms);
 
@@ -204,10 +222,10 @@ void mgroup_stop(struct mgroup *g, struct chan *ctl, int why)
 	unsigned int i;
 
 	/* Our threads take what breaks from now on for the abort's doing. */
-	mg_lock(g);
+	mgroup_lock(g);
 	g->abort = true;
-	mg_signal(g);
-	mg_unlock(g);
+	mgroup_signal(g);
+	mgroup_unlock(g);
 	if (ctl->fd >= 0 && why != -VM_E_PEER && why != -VM_E_REFUSED) {
 		char reason[128];
 
@@ -226,10 +244,10 @@ int mgroup_failed(struct mgroup *g)
 	unsigned int i;
 	int r = 0;
 
-	mg_lock(g);
+	mgroup_lock(g);
 	for (i = 0; !r && i < g->n; i++)
 		r = g->dev[i].err;
-	mg_unlock(g);
+	mgroup_unlock(g);
 	return r;
 }
 
@@ -269,9 +287,9 @@ bool mgroup_all_done(struct mgroup *g)
 	unsigned int i;
 	bool all = true;
 
-	mg_lock(g);
+	mgroup_lock(g);
 	for (i = 0; i < g->n; i++)
 		all &= g->dev[i].done;
-	mg_unlock(g);
+	mgroup_unlock(g);
 	return all;
 }

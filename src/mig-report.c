@@ -19,7 +19,7 @@ static void add_up(const struct mgroup *g, struct totals *t)
 
 	*t = (struct totals){ 0 };
 	for (i = 0; i < g->n; i++) {
-		const struct mdev *m = &g->dev[i];
+		const struct mig_dev *m = &g->dev[i];
 
 		t->bytes += m->bytes;
 		t->pre += m->pre_bytes;
@@ -30,9 +30,9 @@ static void add_up(const struct mgroup *g, struct totals *t)
 	}
 }
 
-static const char *state_of(const struct mdev *m)
+static const char *state_of(const struct mig_dev *m)
 {
-	return m->d.fd >= 0 ? fsm_name(m->cur) : "unknown";
+	return m->s.d.fd >= 0 ? fsm_name(m->s.cur) : "unknown";
 }
 
 static void text_devices(const struct mgroup *g)
@@ -40,10 +40,10 @@ static void text_devices(const struct mgroup *g)
 	unsigned int i;
 
 	for (i = 0; i < g->n; i++) {
-		const struct mdev *m = &g->dev[i];
+		const struct mig_dev *m = &g->dev[i];
 
 		printf("  %s: %llu bytes (pre_copy %llu, stop_copy %llu) in %llu "
-		       "records, %u pre-copy rounds; %s\n", m->d.info.name,
+		       "records, %u pre-copy rounds; %s\n", m->s.d.info.name,
 		       (unsigned long long)m->bytes, (unsigned long long)m->pre_bytes,
 		       (unsigned long long)m->stop_bytes,
 		       (unsigned long long)m->records, m->rounds, state_of(m));
@@ -79,12 +79,12 @@ static void json_devices(const struct mgroup *g)
 
 	out_arr_open("devices", NULL);
 	for (i = 0; i < g->n; i++) {
-		const struct mdev *m = &g->dev[i];
+		const struct mig_dev *m = &g->dev[i];
 
 		out_obj_open(NULL);
-		out_str("device", NULL, m->d.info.name);
-		out_str("from", NULL, fsm_name(m->orig));
-		report_state("state", NULL, m->d.fd >= 0 ? (int)m->cur : -1);
+		out_str("device", NULL, m->s.d.info.name);
+		out_str("from", NULL, fsm_name(m->s.orig));
+		report_state("state", NULL, m->s.d.fd >= 0 ? (int)m->s.cur : -1);
 		out_bool("precopy", NULL, m->precopy);
 		out_u64("bytes", NULL, m->bytes);
 		out_u64("precopy_bytes", NULL, m->pre_bytes);

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "sig.h"
-#include "devops.h"
+#include "device.h"
 #include "fsm.h"
 #include "log.h"
 #include "mig-src.h"
@@ -31,19 +31,19 @@
 
 /* --- the device threads ------------------------------------------------- */
 
-static int thread_failed(struct mdev *m, int r, const char *where)
+static int thread_failed(struct mig_dev *m, int r, const char *where)
 {
 	struct mgroup *g = m->group;
 	bool quiet;
 
-	mg_lock(g);
+	mgroup_lock(g);
 	/* After an abort a broken connection is the abort's doing, not news. */
 	quiet = g->abort || (r == -EINTR && sig_caught());
-	mg_unlock(g);
+	mgroup_unlock(g);
 	if (!quiet && !strcmp(where, "read"))
-		err("migrate %s: reading the device's data_fd: %s", m->d.info.name, errstr(r));
+		err("migrate %s: reading the device's data_fd: %s", m->s.d.info.name, errstr(r));
 	else if (!quiet)
-		err("migrate %s: sending to %s: %s", m->d.info.name, m->data.peer, errstr(r));
+		err("migrate %s: sending to %s: %s", m->s.d.info.name, m->data.peer, errstr(r));
 	return r;
 }
 
@@ -52,7 +52,7 @@ static int thread_failed(struct mdev *m, int r, const char *where)
  * PRECOPY_INFO; *moved says whether the pass moved data. A round, as
  * reported, is the passes up to the device's temporary end of data.
  */
-static int precopy_round(struct mdev *m, uint8_t *buf, uint64_t *ini, uint64_t *dirty,
+static int precopy_round(struct mig_dev *m, uint8_t *buf, uint64_t *ini, uint64_t *dirty,
 			 bool *moved)
 {
 	uint64_t before = m->w.data_bytes;
@@ -78,12 +78,12 @@ static int precopy_round(struct mdev *m, uint8_t *buf, uint64_t *ini, uint64_t *
 	}
 	r = vfio_precopy_info(m->data_fd, ini, dirty);
 	if (r)
-		err("migrate %s: VFIO_MIG_GET_PRECOPY_INFO: %s", m->d.info.name, errstr(r));
+		err("migrate %s: VFIO_MIG_GET_PRECOPY_INFO: %s", m->s.d.info.name, errstr(r));
 	return r;
 }
 
 /* Rounds until the main thread says stop; then it may step the device. */
-static int precopy_rounds(struct mdev *m, uint8_t *buf)
+static int precopy_rounds(struct mig_dev *m, uint8_t *buf)
 {
 	struct mgroup *g = m->group;
 	uint64_t ini, dirty;
@@ -93,20 +93,20 @@ static int precopy_rounds(struct mdev *m, uint8_t *buf)
 		int r = precopy_round(m, buf, &ini, &dirty, &moved);
 		if (r)
 			return r;
-		mg_lock(g);
+		mgroup_lock(g);
 		m->initial_left = ini;
 		m->dirty = dirty;
 		if (!ini && !m->initial_done) {
 			m->initial_done = true;
 			m->initial_off = m->w.data_bytes;
 		}
-		mg_signal(g);
+		mgroup_signal(g);
 		/* Nothing to read (now): let the device run a while. */
 		if ((!ini && !dirty) || !moved)
-			mg_pause(g, MIG_TICK_MS);
+			mgroup_pause(g, MIG_TICK_MS);
 		stop = g->stop || g->abort;
 		m->paused = stop;
-		mg_unlock(g);
+		mgroup_unlock(g);
 	} while (!stop);
 	return 0;
 }
@@ -115,15 +115,15 @@ static int wait_go(struct mgroup *g)
 {
 	int r;
 
-	mg_lock(g);
+	mgroup_lock(g);
 	while (!g->go && !g->abort)
-		mg_wait(g, 200);
+		mgroup_wait(g, 200);
 	r = g->abort ? -ECANCELED : 0;
-	mg_unlock(g);
+	mgroup_unlock(g);
 	return r;
 }
 
-static int stopcopy(struct mdev *m, uint8_t *buf)
+static int stopcopy(struct mig_dev *m, uint8_t *buf)
 {
 	uint64_t before = m->w.data_bytes;
 	const char *where = "write";
@@ -144,7 +144,7 @@ static int stopcopy(struct mdev *m, uint8_t *buf)
 
 static void *src_thread(void *arg)
 {
-	struct mdev *m = arg;
+	struct mig_dev *m = arg;
 	struct mgroup *g = m->group;
 	uint8_t *buf = pump_buf(MIG_BUF);
 	int r = buf ? 0 : -ENOMEM;
@@ -155,14 +155,14 @@ static void *src_thread(void *arg)
 		r = wait_go(g);
 	if (!r)
 		r = stopcopy(m, buf);
-	mg_lock(g);
+	mgroup_lock(g);
 	m->err = r == -ECANCELED ? 0 : r;
 	m->done = !r;
 	m->records = m->w.records;
 	m->bytes = m->w.data_bytes;
-	mg_signal(g);
-	mg_unlock(g);
-	mg_wake(g);
+	mgroup_signal(g);
+	mgroup_unlock(g);
+	mgroup_wake(g);
 	free(buf);
 	return NULL;
 }
@@ -177,7 +177,7 @@ static int send_initials(struct msrc *s)
 	int r;
 
 	for (i = 0; i < s->g.n; i++) {
-		struct mdev *d = &s->g.dev[i];
+		struct mig_dev *d = &s->g.dev[i];
 
 		if (!d->precopy || !d->initial_done || (s->initial_sent & (1u << i)))
 			continue;
@@ -196,7 +196,11 @@ static int on_msg(struct msrc *s, const struct msg *m)
 {
 	switch (m->type) {
 	case MSG_ABORT:
-		return mgroup_peer_aborted(&s->g, m);
+		if (!s->committed)
+			return mgroup_peer_aborted(&s->g, m);
+		err("migrate: committed, but the destination failed to run its devices: "
+		    "%.*s; the source devices stay stopped", (int)m->len, m->body);
+		return -VM_E_UNCONFIRMED;
 	case MSG_ACK:
 		s->acked = true;
 		return 0;
@@ -245,12 +249,12 @@ static void precopy_sums(struct msrc *s, uint64_t *sent, uint64_t *left)
 	unsigned int i;
 
 	*sent = *left = 0;
-	mg_lock(&s->g);
+	mgroup_lock(&s->g);
 	for (i = 0; i < s->g.n; i++) {
 		*sent += s->g.dev[i].pre_bytes;
 		*left += s->g.dev[i].initial_left + s->g.dev[i].dirty;
 	}
-	mg_unlock(&s->g);
+	mgroup_unlock(&s->g);
 }
 
 /*
@@ -288,10 +292,10 @@ static bool all_paused(struct msrc *s)
 	unsigned int i;
 	bool all = true;
 
-	mg_lock(&s->g);
+	mgroup_lock(&s->g);
 	for (i = 0; i < s->g.n; i++)
 		all &= !s->g.dev[i].precopy || s->g.dev[i].paused;
-	mg_unlock(&s->g);
+	mgroup_unlock(&s->g);
 	return all;
 }
 
@@ -300,10 +304,10 @@ static int pause_threads(struct msrc *s)
 {
 	int r = 0;
 
-	mg_lock(&s->g);
+	mgroup_lock(&s->g);
 	s->g.stop = true;
-	mg_signal(&s->g);
-	mg_unlock(&s->g);
+	mgroup_signal(&s->g);
+	mgroup_unlock(&s->g);
 	/* A thread that failed never pauses: src_tick() returns its failure. */
 	while (!r && !all_paused(s))
 		r = src_tick(s);
@@ -339,10 +343,10 @@ static int stop_devices(struct msrc *s)
 		r = send_stopped(s);
 	if (r)
 		return r;
-	mg_lock(&s->g);
+	mgroup_lock(&s->g);
 	s->g.go = true;
-	mg_signal(&s->g);
-	mg_unlock(&s->g);
+	mgroup_signal(&s->g);
+	mgroup_unlock(&s->g);
 	return 0;
 }
 
@@ -375,11 +379,11 @@ static int hello(struct msrc *s)
 		return -errno;
 	memcpy(h.session, s->session, sizeof(h.session));
 	for (i = 0; i < s->g.n; i++) {
-		struct mdev *d = &s->g.dev[i];
+		struct mig_dev *d = &s->g.dev[i];
 
-		ident_fill(&d->d, &h.id[i]);
-		d->precopy = !s->a->no_precopy && (d->d.flags & MIG_PRE_COPY) &&
-			     d->cur == ST_RUNNING;
+		ident_fill(&d->s.d, &h.id[i]);
+		d->precopy = !s->a->no_precopy && (d->s.d.flags & MIG_PRE_COPY) &&
+			     d->s.cur == ST_RUNNING;
 		h.precopy |= (uint32_t)d->precopy << i;
 	}
 	hello_encode(&h, &m);
@@ -407,19 +411,19 @@ static int open_data(struct msrc *s)
 	struct msg m;
 
 	for (i = 0; i < s->g.n; i++) {
-		struct mdev *d = &s->g.dev[i];
+		struct mig_dev *d = &s->g.dev[i];
 		int r = net_connect(&s->addr, n, "migrate", &d->data);
 		if (r)
 			return r;
 		attach_encode(s->session, i, &m);
-		ident_fill(&d->d, &id);
+		ident_fill(&d->s.d, &id);
 		r = msg_send(&d->data, MSG_ATTACH, m.body, m.len);
 		if (!r)
 			r = sw_init(&d->w, &d->data, false);
 		if (!r)
 			r = sw_header(&d->w, &id);
 		if (r) {
-			err("migrate %s: sending to %s: %s", d->d.info.name, d->data.peer,
+			err("migrate %s: sending to %s: %s", d->s.d.info.name, d->data.peer,
 			    errstr(r));
 			return r;
 		}
@@ -435,10 +439,10 @@ static int start_threads(struct msrc *s)
 
 	s->touched = true;
 	for (i = 0; i < s->g.n; i++) {
-		struct mdev *d = &s->g.dev[i];
+		struct mig_dev *d = &s->g.dev[i];
 
 		if (d->precopy) {
-			r = dev_goto(&d->d, &d->cur, ST_PRE_COPY, &d->data_fd, &s->g.log);
+			r = sess_goto(&d->s, ST_PRE_COPY, &d->data_fd);
 			if (r)
 				return r;
 		}
@@ -477,7 +481,7 @@ static int commit(struct msrc *s)
 	/* From here on the destination owns the devices' state. */
 	s->committed = true;
 	r = wait_for(s, &s->running);
-	if (r) {
+	if (r && r != -VM_E_UNCONFIRMED) {
 		err("migrate: committed, but the destination did not confirm that its "
 		    "devices run; the source devices stay stopped");
 		return -VM_E_UNCONFIRMED;
@@ -515,37 +519,8 @@ int src_migrate(struct msrc *s)
 
 void src_unwind(struct msrc *s, int why)
 {
-	unsigned int i;
-
 	mgroup_stop(&s->g, &s->ctl, why);
-	if (!s->touched) {
-		err("migrate: no device was touched");
-		return;
-	}
-	for (i = 0; i < s->g.n; i++) {
-		struct mdev *d = &s->g.dev[i];
-		int st;
-
-		if (d->d.fd < 0)
-			continue;
-		if (d->data_fd >= 0)
-			close(d->data_fd);
-		d->data_fd = -1;
-		st = dev_settle(&d->d);
-		if (st < 0) {
-			err("migrate %s: the device state cannot be read back", d->d.info.name);
-			continue;
-		}
-		d->cur = (uint32_t)st;
-		if (d->cur == d->orig || (d->cur != ST_ERROR &&
-		    !dev_goto(&d->d, &d->cur, d->orig, NULL, NULL)))
-			err("migrate %s: device back in %s, its state before migrate",
-			    d->d.info.name, fsm_name(d->cur));
-		else
-			err("migrate %s: device left in %s%s", d->d.info.name,
-			    fsm_name(d->cur),
-			    d->cur == ST_ERROR ? " (only reset leaves it)" : "");
-	}
+	mgroup_unwind(&s->g, POLICY_UNWIND, "migrate");
 }
 
 int src_finish(struct msrc *s)
@@ -553,14 +528,14 @@ int src_finish(struct msrc *s)
 	unsigned int i;
 	int r = 0;
 
-	/* Every device is tried; dev_goto names each one that fails. */
+	/* Every device is tried; sess_goto() names each one that fails. */
 	for (i = 0; i < s->g.n; i++) {
-		struct mdev *d = &s->g.dev[i];
+		struct mig_dev *d = &s->g.dev[i];
 
 		if (d->data_fd >= 0)
 			close(d->data_fd);
 		d->data_fd = -1;
-		if (d->cur != ST_STOP && dev_goto(&d->d, &d->cur, ST_STOP, NULL, &s->g.log))
+		if (d->s.cur != ST_STOP && sess_goto(&d->s, ST_STOP, NULL))
 			r = -VM_E_STATE;
 	}
 	return r;

@@ -37,7 +37,7 @@
 #include "device.h"
 #include "net.h"
 #include "stream.h"
-#include "transition.h"
+#include "session.h"
 
 #define MIG_MAX_DEVICES 16
 #define MIG_PROTO_VERSION 1
@@ -89,12 +89,11 @@ void msg_put_u64(struct msg *m, unsigned int at, uint64_t v);
 struct mgroup;
 
 /* One device of a migration, on either side. */
-struct mdev {
+struct mig_dev {
 	struct mgroup *group;
 	unsigned int index;
 	const char *arg;
-	struct vdev d;
-	uint32_t orig, cur;
+	struct sess s;            /* the device, its states, where it was left */
 	int data_fd;
 	struct chan data;
 	struct stream_writer w;   /* source */
@@ -126,7 +125,7 @@ struct mig_side {
 extern const struct mig_side mig_source, mig_destination;
 
 struct mgroup {
-	struct mdev dev[MIG_MAX_DEVICES];
+	struct mig_dev dev[MIG_MAX_DEVICES];
 	unsigned int n;
 	const struct mig_side *side;
 	pthread_mutex_t lock;
@@ -154,6 +153,11 @@ int mgroup_goto(struct mgroup *g, uint32_t state);
  */
 void mgroup_stop(struct mgroup *g, struct chan *ctl, int why);
 void mgroup_join(struct mgroup *g);
+/* After a failure: close the data sessions, unwind every device by the
+ * policy and say where each was left (session.h, sess_unwind_all()). */
+void mgroup_unwind(struct mgroup *g, enum policy p, const char *none_touched);
+/* After the commit: read back and say where every device is. */
+void mgroup_say_where(struct mgroup *g);
 /* A thread's failure, if any (0 when all are fine; takes the lock). */
 int mgroup_failed(struct mgroup *g);
 /*
@@ -171,16 +175,16 @@ int mgroup_peer_aborted(const struct mgroup *g, const struct msg *m);
 /* Every thread finished its work (takes the lock). */
 bool mgroup_all_done(struct mgroup *g);
 
-void mg_lock(struct mgroup *g);
-void mg_unlock(struct mgroup *g);
+void mgroup_lock(struct mgroup *g);
+void mgroup_unlock(struct mgroup *g);
 /* Wait on the group's condition for at most ms (lock held). Wakes on
  * any signal: callers re-check what they wait for. */
-void mg_wait(struct mgroup *g, int ms);
+void mgroup_wait(struct mgroup *g, int ms);
 /* Sleep ms (lock held) unless stop or abort is set meanwhile. */
-void mg_pause(struct mgroup *g, int ms);
-void mg_signal(struct mgroup *g);
+void mgroup_pause(struct mgroup *g, int ms);
+void mgroup_signal(struct mgroup *g);
 /* A thread finished or failed: end the main thread's wait at once. */
-void mg_wake(struct mgroup *g);
+void mgroup_wake(struct mgroup *g);
 
 /* Poll interval of the supervising threads. */
 #define MIG_TICK_MS 20

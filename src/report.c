@@ -3,6 +3,7 @@
 
 #include "fsm.h"
 #include "output.h"
+#include "log.h"
 #include "report.h"
 
 static const struct {
@@ -92,4 +93,21 @@ void report_state(const char *key, const char *label, int st)
 		out_null(key, label, "unknown");
 	else
 		out_str(key, label, fsm_name((uint32_t)st));
+}
+
+void report_arcs(const struct arc_log *log)
+{
+	out_arr_open("arcs", NULL);
+	for (int i = 0; i < log->n; i++) {
+		const struct arc_time *a = &log->arc[i];
+
+		info("arc %s -> %s: %.3f ms", fsm_name(a->from), fsm_name(a->to),
+		     a->secs * 1e3);
+		out_obj_open(NULL);
+		out_str("from", NULL, fsm_name(a->from));
+		out_str("to", NULL, fsm_name(a->to));
+		out_u64("usecs", NULL, (uint64_t)(a->secs * 1e6));
+		out_obj_close();
+	}
+	out_arr_close();
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "device.h"
+#include "session.h"
 
 /* device, bus, driver, iommu_group, cdev and the identity fields. */
 void report_identity(const struct devinfo *di, bool labels);
@@ -14,6 +15,8 @@ void report_identity(const struct devinfo *di, bool labels);
 void report_flags(uint64_t flags);
 /* "state": name, or null when unknown (st < 0). */
 void report_state(const char *key, const char *label, int st);
+/* "arcs": [{from, to, usecs}], and "arc A -> B: T ms" lines with -v. */
+void report_arcs(const struct arc_log *log);
 /* "stop_copy,p2p" for messages. */
 const char *flag_names(uint64_t flags, char *buf, size_t len);
 

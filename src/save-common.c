@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "endpoint.h"
 #include "fsm.h"
-#include "devops.h"
+#include "device.h"
 #include "log.h"
 #include "output.h"
 #include "report.h"
@@ -91,84 +91,6 @@ bool xfer_progress(const struct xfer_opts *x)
 	       (x->progress < 0 && isatty(STDERR_FILENO) && !opts.quiet);
 }
 
-void ident_fill(struct vdev *d, struct stream_ident *id)
-{
-	const struct devinfo *di = &d->info;
-
-	memset(id, 0, sizeof(*id));
-	id->bus = !strcmp(di->bus, "pci") ? BUS_PCI :
-		  !strcmp(di->bus, "mdev") ? BUS_MDEV : BUS_UNKNOWN;
-	id->vendor = di->vendor;
-	id->device = di->device;
-	id->subvendor = di->subvendor;
-	id->subdevice = di->subdevice;
-	id->mig_flags = d->flags;
-	id->created = (uint64_t)time(NULL);
-	snprintf(id->driver, sizeof(id->driver), "%s", di->driver);
-	snprintf(id->mdev_type, sizeof(id->mdev_type), "%s", di->mdev_type);
-	snprintf(id->tool, sizeof(id->tool), "vfiomig %s", VFIOMIG_VERSION);
-	if (dv_data_size(d, &id->size_estimate))
-		id->size_estimate = 0;
-}
-
-bool ident_same(const struct stream_ident *s, const struct devinfo *di)
-{
-	if (s->bus == BUS_MDEV)
-		return !strcmp(di->bus, "mdev") && !strcmp(s->mdev_type, di->mdev_type) &&
-		       !strcmp(s->driver, di->driver);
-	return s->bus == BUS_PCI && !strcmp(di->bus, "pci") &&
-	       s->vendor == di->vendor && s->device == di->device &&
-	       s->subvendor == di->subvendor && s->subdevice == di->subdevice;
-}
-
-void ident_mismatch(const char *who, const struct stream_ident *s,
-		    const struct devinfo *di, char *buf, size_t len)
-{
-	if (s->bus == BUS_MDEV)
-		snprintf(buf, len, "%s: stream is from a %s/%s device, this is %s/%s; "
-			 "--force to try anyway", who, s->driver, s->mdev_type,
-			 di->driver[0] ? di->driver : "-",
-			 di->mdev_type[0] ? di->mdev_type : di->bus);
-	else
-		snprintf(buf, len, "%s: stream is from PCI device %04x:%04x (%04x:%04x), "
-			 "this is %04x:%04x (%04x:%04x); --force to try anyway", who,
-			 s->vendor, s->device, s->subvendor, s->subdevice, di->vendor,
-			 di->device, di->subvendor, di->subdevice);
-}
-
-void on_failure(struct save_ctx *c)
-{
-	const char *name = c->d.info.name;
-	int st;
-
-	if (c->d.fd < 0)
-		return;
-	st = dev_settle(&c->d);
-	if (st >= 0)
-		c->cur = (uint32_t)st;
-	if (c->a->policy == POLICY_RESET) {
-		if (dv_reset(&c->d) || (st = dev_settle(&c->d)) < 0) {
-			err("save %s: reset failed; the device state is unknown", name);
-			return;
-		}
-		c->cur = (uint32_t)st;
-		err("save %s: device reset: now %s", name, fsm_name(c->cur));
-		return;
-	}
-	if (st < 0) {
-		err("save %s: the device state cannot be read back", name);
-		return;
-	}
-	if (c->a->policy == POLICY_UNWIND && c->cur != ST_ERROR &&
-	    (c->cur == c->orig || !dev_goto(&c->d, &c->cur, c->orig, NULL, NULL))) {
-		err("save %s: device back in %s, its state before save", name,
-		    fsm_name(c->cur));
-		return;
-	}
-	err("save %s: device left in %s%s", name, fsm_name(c->cur),
-	    c->cur == ST_ERROR ? " (only reset leaves it)" : "");
-}
-
 static void report_text(const struct save_ctx *c, int result)
 {
 	FILE *f = endpoint_is_stdio(c->a->out) ? stderr : stdout;
@@ -179,10 +101,10 @@ static void report_text(const struct save_ctx *c, int result)
 	fprintf(f, "saved %llu bytes in %llu records from %s (pre_copy %llu, "
 		   "stop_copy %llu) in %.3f s, %.1f MiB/s; device is %s\n",
 		(unsigned long long)c->w.data_bytes,
-		(unsigned long long)c->w.records, c->d.info.name,
+		(unsigned long long)c->w.records, c->s.d.info.name,
 		(unsigned long long)c->pre_bytes,
 		(unsigned long long)c->stop_bytes, c->secs,
-		c->secs > 0 ? mib / c->secs : 0.0, fsm_name(c->cur));
+		c->secs > 0 ? mib / c->secs : 0.0, fsm_name(c->s.cur));
 }
 
 int save_report(const struct save_ctx *c, int result)
@@ -194,10 +116,10 @@ int save_report(const struct save_ctx *c, int result)
 		return 0;
 	}
 	out_begin();
-	out_str("device", NULL, c->d.info.name);
+	out_str("device", NULL, c->s.d.info.name);
 	out_bool("ok", NULL, result == 0);
-	out_str("from", NULL, fsm_name(c->orig));
-	report_state("state", NULL, c->d.fd >= 0 ? (int)c->cur : -1);
+	out_str("from", NULL, fsm_name(c->s.orig));
+	report_state("state", NULL, sess_state(&c->s));
 	out_bool("raw", NULL, c->a->x.raw);
 	out_u64("bytes", NULL, c->w.data_bytes);
 	out_u64("precopy_bytes", NULL, c->pre_bytes);

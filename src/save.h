@@ -13,9 +13,8 @@
 #include "net.h"
 #include "pump.h"
 #include "stream.h"
-#include "transition.h"
-
-enum policy { POLICY_UNWIND, POLICY_RESET, POLICY_LEAVE };
+#include "ident.h"
+#include "session.h"
 
 /* Options save and restore share: --raw, --then, --[no-]progress. */
 struct xfer_opts {
@@ -41,8 +40,7 @@ struct save_args {
 
 struct save_ctx {
 	const struct save_args *a;
-	struct vdev d;
-	uint32_t orig, cur;
+	struct sess s;
 	int data_fd;
 	struct chan out;
 	struct stream_writer w;
@@ -54,20 +52,10 @@ struct save_ctx {
 	double t0, secs;
 };
 
-/* The stream header's description of the device. */
-void ident_fill(struct vdev *d, struct stream_ident *id);
-/* Is the stream from the same kind of device? */
-bool ident_same(const struct stream_ident *s, const struct devinfo *di);
-/* "WHO: stream is from ..., this is ...; --force to try anyway" */
-void ident_mismatch(const char *who, const struct stream_ident *s,
-		    const struct devinfo *di, char *buf, size_t len);
-
 /* --then: any requestable state a command may end in. */
 int parse_then(const char *s, uint32_t *state);
 int parse_policy(const char *s, enum policy *p);
 
-/* Put the device where --on-error says and print where it ended up. */
-void on_failure(struct save_ctx *c);
 /* The summary: text on stdout (stderr when stdout is the stream), or JSON. */
 int save_report(const struct save_ctx *c, int result);
 

@@ -188,21 +188,24 @@ static int candidate_path(const char *arg, char *out, size_t len)
 	return 0;
 }
 
-int devinfo_resolve(const char *arg, struct devinfo *di)
+int devinfo_resolve(const char *arg, struct devinfo *di, char *why, size_t len)
 {
 	char cand[PATH_MAX], real[PATH_MAX];
 	int ret = candidate_path(arg, cand, sizeof(cand));
 
 	if (ret) {
-		err("%s: not a device name (use a PCI address, an mdev UUID, "
-		    "a /sys device path or /dev/vfio/devices/vfioN)", arg);
+		why_set(why, len, "%s: not a device name (use a PCI address, an mdev "
+			"UUID, a /sys device path or /dev/vfio/devices/vfioN)", arg);
 		return ret;
 	}
 	if (!realpath(cand, real)) {
-		err("%s: no such device: %s", arg, errstr(errno));
+		why_set(why, len, "%s: no such device: %s", arg, errstr(errno));
 		return -ENODEV;
 	}
-	return devinfo_from_path(real, di);
+	ret = devinfo_from_path(real, di);
+	if (ret)
+		why_set(why, len, "%s: reading %s: %s", arg, real, errstr(ret));
+	return ret;
 }
 
 static bool driver_is_vfio(const char *devdir)

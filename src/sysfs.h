@@ -24,8 +24,8 @@ struct devinfo {
 	char mdev_type[64];
 };
 
-/* Returns 0, -ENODEV (printed) or -VM_E_USAGE for an unparsable name. */
-int devinfo_resolve(const char *arg, struct devinfo *di);
+/* Returns 0, -ENODEV or -VM_E_USAGE for an unparsable name, with why set. */
+int devinfo_resolve(const char *arg, struct devinfo *di, char *why, size_t len);
 /* Fill from a canonical sysfs device directory. */
 int devinfo_from_path(const char *path, struct devinfo *di);
 
