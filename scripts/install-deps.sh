@@ -12,7 +12,7 @@ pkgs=(
 	cppcheck valgrind
 	# tests and checks
 	bats bats-support bats-assert jq shellcheck man-db groff-base
-	clang libclang-rt-14-dev bsdutils
+	clang libclang-rt-14-dev bsdutils strace
 	# benchmarks (make bench): socat is the baseline of bench/migrate.sh
 	socat openssl
 	# the real-kernel test bed: kernel source, its build deps, qemu

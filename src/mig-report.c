@@ -32,7 +32,7 @@ static void add_up(const struct mgroup *g, struct totals *t)
 
 static const char *state_of(const struct mig_dev *m)
 {
-	return m->s.d.fd >= 0 ? fsm_name(m->s.cur) : "unknown";
+	return sess_state(&m->s) >= 0 ? fsm_name(m->s.cur) : "unknown";
 }
 
 static void text_devices(const struct mgroup *g)
@@ -42,6 +42,9 @@ static void text_devices(const struct mgroup *g)
 	for (i = 0; i < g->n; i++) {
 		const struct mig_dev *m = &g->dev[i];
 
+		/* A name that never opened is no device: nothing to claim. */
+		if (!sess_is_open(&m->s))
+			continue;
 		printf("  %s: %llu bytes (pre_copy %llu, stop_copy %llu) in %llu "
 		       "records, %u pre-copy rounds; %s\n", m->s.d.info.name,
 		       (unsigned long long)m->bytes, (unsigned long long)m->pre_bytes,
@@ -81,10 +84,12 @@ static void json_devices(const struct mgroup *g)
 	for (i = 0; i < g->n; i++) {
 		const struct mig_dev *m = &g->dev[i];
 
+		if (!sess_is_open(&m->s))
+			continue;
 		out_obj_open(NULL);
 		out_str("device", NULL, m->s.d.info.name);
 		out_str("from", NULL, fsm_name(m->s.orig));
-		report_state("state", NULL, m->s.d.fd >= 0 ? (int)m->s.cur : -1);
+		report_state("state", NULL, sess_state(&m->s));
 		out_bool("precopy", NULL, m->precopy);
 		out_u64("bytes", NULL, m->bytes);
 		out_u64("precopy_bytes", NULL, m->pre_bytes);

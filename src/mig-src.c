@@ -481,7 +481,10 @@ static int commit(struct msrc *s)
 	/* From here on the destination owns the devices' state. */
 	s->committed = true;
 	r = wait_for(s, &s->running);
-	if (r && r != -VM_E_UNCONFIRMED) {
+	/* The destination's ABORT after the commit is said as it came. */
+	if (r == -VM_E_UNCONFIRMED)
+		return r;
+	if (r) {
 		err("migrate: committed, but the destination did not confirm that its "
 		    "devices run; the source devices stay stopped");
 		return -VM_E_UNCONFIRMED;

@@ -222,6 +222,18 @@ void sess_settle(struct sess *s)
 	s->where = peek(s) ? WHERE_UNKNOWN : WHERE_LEFT;
 }
 
+/* The way back is not part of the command's walk: its arcs go unlogged. */
+static int unwind_to_orig(struct sess *s)
+{
+	struct arc_log *log = s->log;
+	int r;
+
+	s->log = NULL;
+	r = sess_goto(s, s->orig, NULL);
+	s->log = log;
+	return r;
+}
+
 void sess_unwind(struct sess *s, enum policy p)
 {
 	s->where = WHERE_NONE;
@@ -247,7 +259,7 @@ void sess_unwind(struct sess *s, enum policy p)
 		return;
 	}
 	if ((p == POLICY_UNWIND || p == POLICY_RECOVER) && s->cur != ST_ERROR &&
-	    (s->cur == s->orig || !sess_goto(s, s->orig, NULL))) {
+	    (s->cur == s->orig || !unwind_to_orig(s))) {
 		s->where = WHERE_BACK;
 		return;
 	}

@@ -88,6 +88,36 @@ commands() {
 	assert_failure $EX_NODEV
 }
 
+@test "save, restore, state, migrate of a name with no device: one line, exit 66, nothing claimed" {
+	local psk=$BATS_TEST_TMPDIR/psk in=$BATS_TEST_TMPDIR/in.vfm trace=$BATS_TEST_TMPDIR/trace
+	local -a args
+	(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$psk")
+	: >"$in"
+	for cmd in save restore state migrate; do
+		case $cmd in
+		save) args=(save 0000:ff:00.0 -o "$BATS_TEST_TMPDIR/out.vfm") ;;
+		restore) args=(restore 0000:ff:00.0 -i "$in") ;;
+		state) args=(state 0000:ff:00.0 stop) ;;
+		migrate) args=(migrate 0000:ff:00.0 --to "unix:$BATS_TEST_TMPDIR/none.sock"
+			--psk-file "$psk") ;;
+		esac
+		echo "# vfiomig -j ${args[*]} (under strace)"
+		# (LeakSanitizer cannot run under ptrace; the second run has it)
+		ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0 run --separate-stderr \
+			strace -f -qq -e trace=close -o "$trace" "$VFIOMIG" -j "${args[@]}" </dev/null
+		echo "# status $status; stderr: $stderr; stdout: $output"
+		assert_equal "$status" $EX_NODEV
+		assert_one_error '^vfiomig: 0000:ff:00.0: no such device: ENOENT \(No such file or directory\)$'
+		# stdin, stdout and stderr are not the command's to close
+		run ! grep -E 'close\([012]\)' "$trace"
+		# a document, if any, names no device and no state
+		run --separate-stderr "$VFIOMIG" -j "${args[@]}" </dev/null
+		[ -z "$output" ] ||
+			jq -e '(has("device") or has("state") or ((.devices // []) | length > 0)) | not' \
+				<<<"$output"
+	done
+}
+
 @test "state names: unknown ones are a usage error listing the valid ones" {
 	vm state 0000:ff:1f.7 sleeping
 	assert_failure $EX_USAGE

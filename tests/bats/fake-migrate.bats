@@ -530,26 +530,39 @@ wait_resuming() {
 }
 
 @test "fake-migrate: a destination arc failing after the commit exits 11 on the source" {
-	local spec
+	local arc k i before after want
 	devices 2
-	for spec in 'STOP>RUNNING_P2P:stop' 'RUNNING_P2P>RUNNING:running_p2p'; do
-		rearm 2
-		VFIOMIG_FAKE_FAIL="${spec%:*}:EIO" receive 2 --listen "$UNIX" --psk-file "$PSK"
-		migrate 2 --to "$UNIX" --psk-file "$PSK"
-		assert_failure $EX_UNCONFIRMED
-		jq_is .committed true
-		jq_is .ok false
-		assert_lines_are "$stderr" \
-			"vfiomig: migrate: the destination aborted: a state change failed on the destination after the commit" \
-			"vfiomig: migrate: committed, but the destination did not confirm that its devices run; the source devices stay stopped"
-		receive_wait
-		assert_equal "$RECV_STATUS" $EX_STATE
-		jq_is .committed true
-		assert_one_error_in "$RECV_STDERR" "EIO \(Input/output error\); device is in ${spec##*:}$"
-		# committed: the source stays stopped, the destination is not reset
-		assert_equal "$(states S 2)" stop,stop
-		assert_equal "$(fstate "${D[0]}")" "${spec##*:}"
-		assert_same_bytes 2
+	# Each arc of the commit failing on each device: the devices before it
+	# went on, the failing one and those after it did not.
+	for arc in 'STOP>RUNNING_P2P:running_p2p:stop' 'RUNNING_P2P>RUNNING:running:running_p2p'; do
+		IFS=: read -r spec before after <<<"$arc"
+		for k in 0 1; do
+			rearm 2
+			VFIOMIG_FAKE_FAIL="${D[k]}@$spec:EIO" receive 2 --listen "$UNIX" --psk-file "$PSK"
+			migrate 2 --to "$UNIX" --psk-file "$PSK"
+			assert_failure $EX_UNCONFIRMED
+			jq_is .committed true
+			jq_is .ok false
+			assert_lines_are "$stderr" \
+				"vfiomig: migrate: committed, but the destination failed to run its devices: a state change failed on the destination after the commit; the source devices stay stopped" \
+				"vfiomig: migrate ${S[0]}: device left in stop" \
+				"vfiomig: migrate ${S[1]}: device left in stop"
+			receive_wait
+			assert_equal "$RECV_STATUS" $EX_STATE
+			jq_is .committed true
+			for ((i = 0; i < 2; i++)); do
+				want=$after
+				((i >= k)) || want=$before
+				[[ "$RECV_STDERR" == *"vfiomig: receive ${D[i]}: device left in $want"* ]]
+				assert_equal "$(fstate "${D[i]}")" "$want"
+			done
+			# one line for the failed arc, then one per device
+			[[ "$RECV_STDERR" =~ "on ${D[k]}: VFIO_DEVICE_FEATURE(MIG_DEVICE_STATE) SET: EIO (Input/output error); device is in $after"$'\n' ]]
+			assert_equal "$(grep -c . <<<"$RECV_STDERR")" 3
+			# committed: the source stays stopped, the destination is not reset
+			assert_equal "$(states S 2)" stop,stop
+			assert_same_bytes 2
+		done
 	done
 }
 

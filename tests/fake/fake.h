@@ -9,7 +9,8 @@
  *
  * Environment, read at each call:
  *   VFIOMIG_FAKE_ROOT=/abs/dir       enables the fake (else pass-through)
- *   VFIOMIG_FAKE_FAIL=FROM>TO[:ERRNO][:error],...  fail a driver arc
+ *   VFIOMIG_FAKE_FAIL=[NAME@]FROM>TO[:ERRNO][:error],...  fail a driver
+ *                                    arc (NAME@: only on that device)
  *   VFIOMIG_FAKE_EBUSY=1             group open and cdev bind are EBUSY
  *   VFIOMIG_FAKE_EPERM=1             opening /dev/vfio/ nodes is EACCES
  *   VFIOMIG_FAKE_STATE_ERRNO=ERRNO   MIG_DEVICE_STATE GET fails

@@ -113,10 +113,11 @@ int fsm_next_state(uint32_t flags, int cur, int new, int *next)
 }
 
 /*
- * VFIOMIG_FAKE_FAIL=FROM>TO[:ERRNO][:error],... Returns the errno for
- * this arc or 0; *to_error says whether the device breaks.
+ * VFIOMIG_FAKE_FAIL=[NAME@]FROM>TO[:ERRNO][:error],... Returns the errno
+ * for this arc or 0; *to_error says whether the device breaks. NAME@
+ * limits an item to the device of that name.
  */
-static int injected(int cur, int next, bool *to_error)
+static int injected(const char *name, int cur, int next, bool *to_error)
 {
 	const char *env = getenv("VFIOMIG_FAKE_FAIL");
 	char buf[512], *save = NULL, *item, *f[4];
@@ -131,8 +132,16 @@ static int injected(int cur, int next, bool *to_error)
 		char *gt = strchr(item, '>');
 		char *rest;
 
+		char *at = strchr(item, '@');
+
 		if (!gt)
 			continue;
+		if (at && at < gt) {
+			*at = '\0';
+			if (strcmp(item, name))
+				continue;
+			item = at + 1;
+		}
 		*gt = '\0';
 		f[0] = item;
 		f[1] = strtok_r(gt + 1, ":", &rest);
@@ -242,7 +251,7 @@ int fsm_set_state(const char *name, const struct fake_cfg *cfg, int new)
 		rc = fsm_next_state(cfg->flags, cur, new, &next);
 		if (rc)
 			return rc;
-		rc = injected(cur, next, &to_error);
+		rc = injected(name, cur, next, &to_error);
 		if (rc) {
 			if (to_error) {
 				data_disable(name);
