@@ -36,7 +36,7 @@ SRCS := $(wildcard src/*.c)
 OBJS := $(SRCS:src/%.c=build/%.o)
 ASAN_OBJS := $(SRCS:src/%.c=build/asan/%.o)
 
-.PHONY: all check check-host check-vm test-unit test-fake test-vm demo \
+.PHONY: all check check-host check-deps check-vm test-unit test-fake test-vm demo \
 	install uninstall clean fake lint
 
 all: vfiomig
@@ -119,7 +119,11 @@ analyze:
 		--inline-suppr --error-exitcode=1 -D_GNU_SOURCE -D__x86_64__ -Isrc \
 		--suppressions-list=.cppcheck-suppressions src/ tests/helpers/ tests/fuzz/
 
-check-host: test-unit test-fake lint analyze
+# The modules of src/ depend on each other without a loop (nm + tsort).
+check-deps: vfiomig
+	$(Q)scripts/check-deps.sh build
+
+check-host: test-unit test-fake lint analyze check-deps
 	$(Q)$(MAKE) -s fuzz FUZZ_SECONDS=20
 
 check: check-host test-vm

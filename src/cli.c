@@ -7,6 +7,9 @@
 #include "cli.h"
 #include "vfiomig.h"
 
+/* What the user asked for: the program's only global mutable state. */
+struct vm_opts opts;
+
 enum { OPT_OPEN = 0x100, OPT_NO_HOLDER };
 
 static const struct argp_option common_options[] = {

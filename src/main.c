@@ -19,8 +19,6 @@
 #define VFIOMIG_VERSION "0.1"
 #endif
 
-struct vm_opts opts;
-
 const char *argp_program_version = "vfiomig " VFIOMIG_VERSION;
 const char *argp_program_bug_address = NULL;
 

@@ -22,7 +22,7 @@
 
 /*
  * Records of 1 MiB: on a socket, fewer and larger writes cost less
- * system time (bench/migrate.sh); pump.c still reads and hashes 128 KiB
+ * system time (bench/migrate.sh); pump.c still reads and hashes 256 KiB
  * at a time, while the data is in cache.
  */
 #define MIG_BUF (1u << 20)

@@ -39,7 +39,8 @@ int net_auth_init(struct net_opts *n, const char *cmd);
 
 /*
  * A listening socket bound exactly where told. A unix socket path is
- * created mode 0600 and removed by net_unlisten.
+ * created mode 0700 (umask 077 at bind: only its owner may connect) and
+ * removed by net_unlisten.
  */
 int net_listen(const struct netaddr *a, const char *cmd);
 void net_unlisten(int fd, const struct netaddr *a);

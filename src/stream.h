@@ -83,17 +83,13 @@ struct record {
 int sw_init(struct stream_writer *w, struct chan *io, bool raw);
 void sw_free(struct stream_writer *w);
 int sw_header(struct stream_writer *w, const struct stream_ident *id);
-int sw_record(struct stream_writer *w, uint32_t phase, const void *buf,
-	      size_t len);
-/* The same, with the payload's XXH3 already computed (see pump.c). */
+/* One record, with the payload's XXH3 already computed (see pump.c). */
 int sw_record_hashed(struct stream_writer *w, uint32_t phase, const void *buf,
 		     size_t len, uint64_t phash);
 int sw_trailer(struct stream_writer *w);
-/* The XXH3 records carry, of one buffer. */
-uint64_t stream_hash(const void *buf, size_t len);
 /*
- * The same in pieces, with the same CPU dispatch: a reset state fed a
- * buffer's pieces digests to its stream_hash.
+ * The XXH3 records carry, in pieces, with the same CPU dispatch: a reset
+ * state fed a buffer's pieces digests to what one XXH3 of it gives.
  */
 void stream_hash_update(struct XXH3_state_s *s, const void *buf, size_t len);
 

@@ -21,16 +21,6 @@ int vfio_api_version(int container)
 	return xioctl(container, VFIO_GET_API_VERSION, NULL);
 }
 
-int vfio_check_extension(int container, unsigned long ext)
-{
-	int r;
-
-	do {
-		r = ioctl(container, VFIO_CHECK_EXTENSION, ext);
-	} while (r < 0 && errno == EINTR);
-	return r < 0 ? -errno : r;
-}
-
 int vfio_set_iommu(int container, unsigned long type)
 {
 	int r = ioctl(container, VFIO_SET_IOMMU, type);
@@ -78,14 +68,6 @@ int vfio_device_info(int dev, struct vfio_device_info *info)
 int vfio_reset(int dev)
 {
 	return xioctl(dev, VFIO_DEVICE_RESET, NULL);
-}
-
-int vfio_region_info(int dev, uint32_t index, struct vfio_region_info *ri)
-{
-	memset(ri, 0, sizeof(*ri));
-	ri->argsz = sizeof(*ri);
-	ri->index = index;
-	return xioctl(dev, VFIO_DEVICE_GET_REGION_INFO, ri);
 }
 
 /*

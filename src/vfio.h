@@ -13,7 +13,6 @@
 
 /* Container and group (legacy path). */
 int vfio_api_version(int container);
-int vfio_check_extension(int container, unsigned long ext);
 int vfio_set_iommu(int container, unsigned long type);
 int vfio_group_status(int group, uint32_t *flags);
 int vfio_group_set_container(int group, int container);
@@ -25,7 +24,6 @@ int vfio_bind_iommufd(int dev, int iommufd);
 /* Device. */
 int vfio_device_info(int dev, struct vfio_device_info *info);
 int vfio_reset(int dev);
-int vfio_region_info(int dev, uint32_t index, struct vfio_region_info *ri);
 
 /* VFIO_DEVICE_FEATURE: migration. */
 int vfio_mig_flags(int dev, uint64_t *flags);

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The modules of src/ must not depend on each other in a loop. A module
+# is one object file; it depends on another when it uses a symbol the
+# other defines (nm). tsort(1) fails on a loop and names its members.
+# Usage: scripts/check-deps.sh [BUILD_DIR]   (default build, after make;
+# only the objects of the sources in src/ count)
+set -uo pipefail
+
+dir=${1:-build}
+src=$(cd "$(dirname "$0")/../src" && pwd)
+declare -A owner
+objs=()
+for c in "$src"/*.c; do
+	o=$dir/$(basename "$c" .c).o
+	[ -f "$o" ] || { echo "check-deps: no $o (run make first)" >&2; exit 2; }
+	objs+=("$o")
+done
+
+for o in "${objs[@]}"; do
+	m=$(basename "$o" .o)
+	while read -r _ _ sym; do
+		owner[$sym]=$m
+	done < <(nm --defined-only -g "$o")
+done
+
+edges=$(for o in "${objs[@]}"; do
+	m=$(basename "$o" .o)
+	while read -r _ sym; do
+		d=${owner[$sym]:-}
+		if [ -n "$d" ] && [ "$d" != "$m" ]; then
+			echo "$m $d"
+		fi
+	done < <(nm -u "$o")
+done | sort -u)
+
+if ! out=$(tsort <<<"$edges" 2>&1 >/dev/null) || [ -n "$out" ]; then
+	echo "check-deps: the modules of src/ depend on each other in a loop:" >&2
+	echo "$out" >&2
+	exit 1
+fi
+echo "check-deps: $(wc -l <<<"$edges") dependencies among ${#objs[@]} modules, no loop"
