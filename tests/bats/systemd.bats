@@ -1,0 +1,121 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The vfiomig-hold@.service template unit: systemd-analyze verify accepts
+# it, the instance name becomes the device argument as vfiomig(8) says,
+# the command systemd runs holds the device until SIGTERM and then leaves
+# it as it was, and make install / uninstall put it in place and take it
+# away again.
+
+load helpers
+
+UNIT_IN=$TOP/systemd/vfiomig-hold@.service.in
+
+setup() {
+	# verify needs ExecStart's binary to exist: a bin directory with the
+	# binary under test, and the man page for Documentation=.
+	BIN=$BATS_TEST_TMPDIR/bin
+	UNITDIR=$BATS_TEST_TMPDIR/unit
+	MANDIR=$BATS_TEST_TMPDIR/man
+	mkdir -p "$BIN" "$UNITDIR" "$MANDIR/man8"
+	ln -s "$VFIOMIG" "$BIN/vfiomig"
+	cp "$TOP/man/vfiomig.8" "$MANDIR/man8/"
+	sed "s|@BINDIR@|$BIN|g" "$UNIT_IN" >"$UNITDIR/vfiomig-hold@.service"
+}
+
+teardown() {
+	[ -z "${HOLDER_PID:-}" ] || kill "$HOLDER_PID" 2>/dev/null || true
+}
+
+# verify INSTANCE: systemd-analyze verify of the template as that instance
+# (FILE:NAME, since a ':' in a file name would read as that separator).
+verify() {
+	run env MANPATH="$MANDIR" systemd-analyze verify \
+		"$UNITDIR/vfiomig-hold@.service:vfiomig-hold@$1.service"
+}
+
+# The command line systemd would run for instance $1, as words in EXEC.
+# systemd prints it with C-style quoting (an escaped instance gives a
+# backslash in the pid file's name), which bash's double quotes undo.
+exec_start() {
+	local line
+	line=$(env SYSTEMD_LOG_LEVEL=debug systemd-analyze verify --man=no \
+		"$UNITDIR/vfiomig-hold@.service:vfiomig-hold@$1.service" 2>&1 |
+		sed -n 's/^[[:space:]]*Command Line: //p')
+	[ -n "$line" ] || return 1
+	eval "EXEC=($line)"
+}
+
+@test "systemd: verify accepts the unit, its binary and its man page" {
+	verify 0000:3b:00.1
+	assert_success
+	assert_output ""
+}
+
+@test "systemd: verify refuses the unit when its binary is missing" {
+	rm "$BIN/vfiomig"
+	verify 0000:3b:00.1
+	assert_failure
+	assert_output --partial "is not executable"
+}
+
+@test "systemd: the instance is the device, escaped as systemd-escape does" {
+	local mdev=5d3e0c7a-6b43-4a5e-9f0b-2b5f2f0d8c11 inst dev
+	# A PCI address needs no escaping.
+	run systemd-escape --template=vfiomig-hold@.service 0000:3b:00.1
+	assert_output "vfiomig-hold@0000:3b:00.1.service"
+	for dev in 0000:3b:00.1 "$mdev" /sys/bus/pci/devices/0000:3b:00.1; do
+		inst=$(systemd-escape "$dev")
+		exec_start "$inst"
+		run printf '%s\n' "${EXEC[@]}"
+		assert_output "$BIN/vfiomig
+hold
+--daemon
+--pidfile=/run/vfiomig-hold-$inst.pid
+$dev"
+	done
+}
+
+@test "systemd: the unit's command holds the device until SIGTERM, which leaves it as it was" {
+	fake_setup
+	export VFIOMIG_RUNDIR=$BATS_TEST_TMPDIR/run
+	local inst pid
+	inst=$(systemd-escape "$MDEV")
+	exec_start "$inst"
+	# The pid file goes where the test can write.
+	EXEC=("${EXEC[@]/#--pidfile=\/run\//--pidfile=$BATS_TEST_TMPDIR/}")
+	# Type=forking: the command returns once the socket listens.
+	run --separate-stderr env LD_PRELOAD="$PRELOAD" "${EXEC[@]}"
+	assert_success
+	assert_output --partial "holding $MDEV"
+	[ -S "$VFIOMIG_RUNDIR/$MDEV.sock" ]
+	pid=$(cat "$BATS_TEST_TMPDIR/vfiomig-hold-$inst.pid")
+	HOLDER_PID=$pid
+	kill -0 "$pid"
+	fvm state "$MDEV" stop
+	assert_success
+	fvm -j list
+	assert_success
+	jq_is ".devices[] | select(.device == \"$MDEV\") | .status" held
+	jq_is ".devices[] | select(.device == \"$MDEV\") | .holder_pid" "$pid"
+	# systemctl stop: SIGTERM to the process the pid file names.
+	kill -TERM "$pid"
+	timeout 10 tail --pid="$pid" -f /dev/null
+	HOLDER_PID=
+	[ ! -e "$VFIOMIG_RUNDIR/$MDEV.sock" ]
+	[ ! -e "$BATS_TEST_TMPDIR/vfiomig-hold-$inst.pid" ]
+	[ "$(fstate "$MDEV")" = stop ]
+}
+
+@test "systemd: make install puts the unit in SYSTEMDUNITDIR for BINDIR, uninstall removes it" {
+	local dest=$BATS_TEST_TMPDIR/dest
+	make -s -C "$TOP" install DESTDIR="$dest" >/dev/null
+	run cat "$dest/usr/local/lib/systemd/system/vfiomig-hold@.service"
+	assert_line "ExecStart=/usr/local/sbin/vfiomig hold --daemon --pidfile=/run/vfiomig-hold-%i.pid %I"
+	make -s -C "$TOP" install DESTDIR="$dest" PREFIX=/usr SYSTEMDUNITDIR=/lib/systemd/system >/dev/null
+	run grep '^ExecStart=' "$dest/lib/systemd/system/vfiomig-hold@.service"
+	assert_output --regexp '^ExecStart=/usr/sbin/vfiomig hold '
+	make -s -C "$TOP" uninstall DESTDIR="$dest" >/dev/null
+	make -s -C "$TOP" uninstall DESTDIR="$dest" PREFIX=/usr SYSTEMDUNITDIR=/lib/systemd/system >/dev/null
+	run find "$dest" -type f
+	assert_output ""
+}
