@@ -7,7 +7,9 @@
 #
 # Usage: build-deb.sh VERSION OUTDIR
 #   VERSION  the Makefile's; debian/changelog's newest entry must match
-#   OUTDIR   gets vfiomig_VERSION_ARCH.deb, .changes, .buildinfo, build.log
+#   OUTDIR   gets the binary packages (vfiomig_VERSION_ARCH.deb and its
+#            dbgsym), the source package (.dsc, .tar.xz: lintian checks
+#            debian/ there), .changes, .buildinfo and build.log
 set -euo pipefail
 
 version=${1:?usage: build-deb.sh VERSION OUTDIR}
@@ -40,7 +42,7 @@ git ls-files -z --cached --others --exclude-standard |
 
 log=$outdir/build.log
 export DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-parallel=$(nproc)}"
-if ! (cd "$src" && dpkg-buildpackage -us -uc -b) >"$log" 2>&1; then
+if ! (cd "$src" && dpkg-buildpackage -us -uc) >"$log" 2>&1; then
 	tail -n 30 "$log" >&2
 	fail "dpkg-buildpackage failed (whole log: $log)"
 fi

@@ -102,3 +102,10 @@ EOF
 	assert_success
 	assert_output ""
 }
+
+@test "package: its autopkgtest runs the suites make test-unit and test-fake run" {
+	suites() { grep -o 'tests/bats/[a-z-]*\.bats' | sort -u; }
+	make_suites=$(make -s -n -C "$TOP" test-unit test-fake | suites)
+	[ -n "$make_suites" ]
+	diff -u <(printf '%s\n' "$make_suites") <(suites <"$TOP/debian/tests/suites")
+}
