@@ -41,6 +41,9 @@ git ls-files -z --cached --others --exclude-standard |
 	tar --null -T - -cf - | tar -xf - -C "$src"
 
 log=$outdir/build.log
+# The package build is a make of its own: none of the calling make's flags
+# (-n, -s, its jobserver) leak into it.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 export DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-parallel=$(nproc)}"
 if ! (cd "$src" && dpkg-buildpackage -us -uc) >"$log" 2>&1; then
 	tail -n 30 "$log" >&2
