@@ -12,7 +12,7 @@ setup_file() {
 	VERSION=$(sed -n 's/^VERSION := //p' "$TOP/Makefile")
 	if [ -z "${DEB_DIR:-}" ]; then
 		DEB_DIR=$TOP/build/deb
-		make -s -C "$TOP" deb >&3
+		top_make deb >&3
 	fi
 	DEB=$DEB_DIR/vfiomig_${VERSION}_$(dpkg --print-architecture).deb
 	CHANGES=${DEB%.deb}.changes
@@ -105,7 +105,7 @@ EOF
 
 @test "package: its autopkgtest runs the suites make test-unit and test-fake run" {
 	suites() { grep -o 'tests/bats/[a-z-]*\.bats' | sort -u; }
-	make_suites=$(make -s -n -C "$TOP" test-unit test-fake | suites)
+	make_suites=$(top_make -n test-unit test-fake | suites)
 	[ -n "$make_suites" ]
 	diff -u <(printf '%s\n' "$make_suites") <(suites <"$TOP/debian/tests/suites")
 }

@@ -108,14 +108,14 @@ $dev"
 
 @test "systemd: make install puts the unit in SYSTEMDUNITDIR for BINDIR, uninstall removes it" {
 	local dest=$BATS_TEST_TMPDIR/dest
-	make -s -C "$TOP" install DESTDIR="$dest" >/dev/null
+	top_make install DESTDIR="$dest" >/dev/null
 	run cat "$dest/usr/local/lib/systemd/system/vfiomig-hold@.service"
 	assert_line "ExecStart=/usr/local/sbin/vfiomig hold --daemon --pidfile=/run/vfiomig-hold-%i.pid %I"
-	make -s -C "$TOP" install DESTDIR="$dest" PREFIX=/usr SYSTEMDUNITDIR=/lib/systemd/system >/dev/null
+	top_make install DESTDIR="$dest" PREFIX=/usr SYSTEMDUNITDIR=/lib/systemd/system >/dev/null
 	run grep '^ExecStart=' "$dest/lib/systemd/system/vfiomig-hold@.service"
 	assert_output --regexp '^ExecStart=/usr/sbin/vfiomig hold '
-	make -s -C "$TOP" uninstall DESTDIR="$dest" >/dev/null
-	make -s -C "$TOP" uninstall DESTDIR="$dest" PREFIX=/usr SYSTEMDUNITDIR=/lib/systemd/system >/dev/null
+	top_make uninstall DESTDIR="$dest" >/dev/null
+	top_make uninstall DESTDIR="$dest" PREFIX=/usr SYSTEMDUNITDIR=/lib/systemd/system >/dev/null
 	run find "$dest" -type f
 	assert_output ""
 }
