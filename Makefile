@@ -43,7 +43,8 @@ OBJS := $(SRCS:src/%.c=build/%.o)
 ASAN_OBJS := $(SRCS:src/%.c=build/asan/%.o)
 
 .PHONY: all check check-host host-suites check-vm test-unit test-fake test-vm \
-	test-package test-systemd demo deps deb install uninstall clean fake lint
+	test-deps test-package test-systemd demo deps deb install uninstall clean \
+	fake lint
 
 all: vfiomig
 
@@ -141,6 +142,10 @@ test-package: deb
 test-systemd: vfiomig vfiomig-asan fake
 	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/systemd.bats
 
+# install-deps.sh and the deps step on a simulated machine (deps.bats).
+test-deps:
+	$(Q)$(BATS) tests/bats/deps.bats
+
 # What the Makefile and the tests need, from scripts/install-deps.sh (the
 # one list): as root it installs whatever is missing. For anyone else
 # with something missing, make stops before any other step with the
@@ -149,7 +154,7 @@ deps:
 	$(Q)$(if $(DEPS_REFUSAL),$(error $(DEPS_REFUSAL)))scripts/install-deps.sh
 DEPS_REFUSAL = $(shell scripts/install-deps.sh --refusal)
 
-host-suites: test-unit test-fake test-package test-systemd lint analyze
+host-suites: test-unit test-fake test-deps test-package test-systemd lint analyze
 	$(Q)$(MAKE) -s fuzz FUZZ_SECONDS=20
 
 # The two commands of a fresh machine (and check-host): deps first, then
