@@ -129,11 +129,14 @@ apt-get install -y -q --no-install-recommends pkg-config debhelper"
 	assert_success
 	assert_line --index 0 "scripts/install-deps.sh"
 	assert_line --index 1 --regexp '^make .*host-suites test-vm$'
-	# A target that builds nothing asks pkg-config nothing while make reads
-	# the Makefile: with no pkg-config at all, deps still runs.
-	ln -s /bin/false "$FAKEBIN/pkg-config"
+	# make asks pkg-config nothing while it reads the Makefile: on a
+	# fresh machine (no pkg-config yet) deps runs and installs it.
+	printf '#!/bin/sh\necho "$*" >>"%s"\nexit 127\n' "$BATS_TEST_TMPDIR/pkg-config.called" \
+		>"$FAKEBIN/pkg-config"
+	chmod +x "$FAKEBIN/pkg-config"
 	run --separate-stderr top_make deps
 	assert_success
+	[ ! -e "$BATS_TEST_TMPDIR/pkg-config.called" ]
 	run cat "$APT_LOG"
 	assert_line --index 1 "apt-get install -y -q --no-install-recommends pkg-config"
 }
