@@ -75,35 +75,55 @@ $dev"
 	done
 }
 
-@test "systemd: the unit's command holds the device until SIGTERM, which leaves it as it was" {
-	fake_setup
-	export VFIOMIG_RUNDIR=$BATS_TEST_TMPDIR/run
-	local inst pid
-	inst=$(systemd-escape "$MDEV")
+# Run what systemd runs for the fake device $1's instance, the pid file
+# where the test can write; PIDFILE and HOLDER_PID name what it left.
+start_unit() {
+	local inst
+	inst=$(systemd-escape "$1")
 	exec_start "$inst"
-	# The pid file goes where the test can write.
 	EXEC=("${EXEC[@]/#--pidfile=\/run\//--pidfile=$BATS_TEST_TMPDIR/}")
+	PIDFILE=$BATS_TEST_TMPDIR/vfiomig-hold-$inst.pid
 	# Type=forking: the command returns once the socket listens.
 	run --separate-stderr env LD_PRELOAD="$PRELOAD" "${EXEC[@]}"
 	assert_success
-	assert_output --partial "holding $MDEV"
-	[ -S "$VFIOMIG_RUNDIR/$MDEV.sock" ]
-	pid=$(cat "$BATS_TEST_TMPDIR/vfiomig-hold-$inst.pid")
-	HOLDER_PID=$pid
-	kill -0 "$pid"
+	assert_output --partial "holding $1"
+	[ -S "$VFIOMIG_RUNDIR/$1.sock" ]
+	HOLDER_PID=$(cat "$PIDFILE")
+	kill -0 "$HOLDER_PID"
+}
+
+# The holder is gone, and took its socket and pid file with it.
+assert_unit_ended() {
+	timeout 10 tail --pid="$HOLDER_PID" -f /dev/null
+	HOLDER_PID=
+	[ ! -e "$VFIOMIG_RUNDIR/$1.sock" ]
+	[ ! -e "$PIDFILE" ]
+}
+
+@test "systemd: the unit's command holds the device until SIGTERM, which leaves it as it was" {
+	fake_setup
+	export VFIOMIG_RUNDIR=$BATS_TEST_TMPDIR/run
+	start_unit "$MDEV"
 	fvm state "$MDEV" stop
 	assert_success
 	fvm -j list
 	assert_success
 	jq_is ".devices[] | select(.device == \"$MDEV\") | .status" held
-	jq_is ".devices[] | select(.device == \"$MDEV\") | .holder_pid" "$pid"
+	jq_is ".devices[] | select(.device == \"$MDEV\") | .holder_pid" "$HOLDER_PID"
 	# systemctl stop: SIGTERM to the process the pid file names.
-	kill -TERM "$pid"
-	timeout 10 tail --pid="$pid" -f /dev/null
-	HOLDER_PID=
-	[ ! -e "$VFIOMIG_RUNDIR/$MDEV.sock" ]
-	[ ! -e "$BATS_TEST_TMPDIR/vfiomig-hold-$inst.pid" ]
+	kill -TERM "$HOLDER_PID"
+	assert_unit_ended "$MDEV"
 	[ "$(fstate "$MDEV")" = stop ]
+}
+
+@test "systemd: vfiomig release ends the unit's holder too" {
+	fake_setup
+	export VFIOMIG_RUNDIR=$BATS_TEST_TMPDIR/run
+	start_unit "$PCI"
+	fvm release "$PCI" --then running_p2p
+	assert_success
+	assert_unit_ended "$PCI"
+	[ "$(fstate "$PCI")" = running_p2p ]
 }
 
 @test "systemd: make install puts the unit in SYSTEMDUNITDIR for BINDIR, uninstall removes it" {
