@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The vfiomig-hold@.service template unit: systemd-analyze verify accepts
 # it, the instance name becomes the device argument as vfiomig(8) says,
-# the command systemd runs holds the device until SIGTERM and then leaves
-# it as it was, and make install / uninstall put it in place and take it
+# the command systemd runs holds the device until SIGTERM (leaving it as it
+# was) or release, and make install / uninstall put it in place and take it
 # away again.
 
 load helpers
