@@ -7,6 +7,7 @@ BINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -15,8 +16,13 @@ CFLAGS += -pthread -std=gnu11 -Wall -Wextra -Wformat=2 -Wmissing-prototypes \
 # sysfs paths are bounded by PATH_MAX; a truncated one is simply not found.
 CFLAGS += -Wno-format-truncation
 PKGS := libxxhash libnl-3.0 libnl-genl-3.0 gnutls
-CPPFLAGS += $(shell pkg-config --cflags $(PKGS))
-LDLIBS += $(shell pkg-config --libs $(PKGS)) -pthread
+# pkg-config runs once, when a compile or link first needs it, never while
+# make reads this file: on a fresh machine make check must get as far as
+# its deps step, which installs pkg-config.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
+CPPFLAGS += $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS) -pthread
 CPPFLAGS += -D_GNU_SOURCE -DVFIOMIG_VERSION='"$(VERSION)"' -MMD -MP
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -36,8 +42,9 @@ SRCS := $(wildcard src/*.c)
 OBJS := $(SRCS:src/%.c=build/%.o)
 ASAN_OBJS := $(SRCS:src/%.c=build/asan/%.o)
 
-.PHONY: all check check-host check-deps check-vm test-unit test-fake test-vm demo \
-	install uninstall clean fake lint
+.PHONY: all check check-host host-suites check-deps check-vm test-unit test-fake \
+	test-vm test-deps test-package test-systemd demo deps deb install uninstall \
+	clean fake lint
 
 all: vfiomig
 
@@ -123,10 +130,45 @@ analyze:
 check-deps: vfiomig
 	$(Q)scripts/check-deps.sh build
 
-check-host: test-unit test-fake lint analyze check-deps
+# The Debian package (debian/): built from a copy of the work tree in
+# build/deb, so that its clean step leaves this tree's builds alone.
+DEB_DIR := build/deb
+
+deb: deps
+	$(Q)scripts/build-deb.sh $(VERSION) $(DEB_DIR)
+
+# Builds the package, then checks its contents, lintian and the binary.
+test-package: deb
+	$(Q)DEB_DIR=$(CURDIR)/$(DEB_DIR) $(BATS) tests/bats/package.bats
+
+# The hold unit: systemd-analyze verify, its command on the fake device,
+# make install / uninstall (which need the plain build).
+test-systemd: vfiomig vfiomig-asan fake
+	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/systemd.bats
+
+# install-deps.sh and the deps step on a simulated machine (deps.bats).
+test-deps:
+	$(Q)$(BATS) tests/bats/deps.bats
+
+# What the Makefile and the tests need, from scripts/install-deps.sh (the
+# one list): as root it installs whatever is missing. For anyone else
+# with something missing, make stops before any other step with the
+# script's one line naming what and how, as make's only error line.
+deps:
+	$(Q)$(if $(DEPS_REFUSAL),$(error $(DEPS_REFUSAL)))scripts/install-deps.sh
+DEPS_REFUSAL = $(shell scripts/install-deps.sh --refusal)
+
+host-suites: test-unit test-fake test-deps test-package test-systemd lint analyze \
+		check-deps
 	$(Q)$(MAKE) -s fuzz FUZZ_SECONDS=20
 
-check: check-host test-vm
+# The two commands of a fresh machine (and check-host): deps first, then
+# the rest in a second make, which reads pkg-config's answers.
+check-host: deps
+	$(Q)$(MAKE) --no-print-directory host-suites
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory host-suites test-vm
 
 lint:
 	$(Q)for m in man/*.[0-9]; do \
@@ -135,12 +177,14 @@ lint:
 	$(Q)shellcheck -x -s bash scripts/*.sh scripts/testbed/*.sh scripts/testbed/*.bash \
 		bench/*.sh tests/*.sh tests/fuzz/*.sh \
 		completions/vfiomig.bash tests/bats/*.bash
+	$(Q)shellcheck -s sh debian/tests/suites
 
 # Benchmarks print figures and ratios; they pass or fail nothing.
 bench: vfiomig fake
 	$(Q)bench/run.sh
 
-demo: vfiomig tests/helpers/mtty-uart
+demo: deps
+	$(Q)$(MAKE) --no-print-directory vfiomig tests/helpers/mtty-uart
 	$(Q)scripts/testbed/run-vm.sh -- scripts/demo.sh $(CURDIR)/vfiomig
 
 install: vfiomig
@@ -149,11 +193,16 @@ install: vfiomig
 	install -D -m 0644 man/vfiomig-stream.5 $(DESTDIR)$(MANDIR)/man5/vfiomig-stream.5
 	install -D -m 0644 completions/vfiomig.bash $(DESTDIR)$(BASHCOMPDIR)/vfiomig
 	install -D -m 0644 completions/_vfiomig $(DESTDIR)$(ZSHCOMPDIR)/_vfiomig
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' systemd/vfiomig-hold@.service.in \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/vfiomig-hold@.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vfiomig-hold@.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vfiomig $(DESTDIR)$(MANDIR)/man8/vfiomig.8 \
 	      $(DESTDIR)$(MANDIR)/man5/vfiomig-stream.5 \
-	      $(DESTDIR)$(BASHCOMPDIR)/vfiomig $(DESTDIR)$(ZSHCOMPDIR)/_vfiomig
+	      $(DESTDIR)$(BASHCOMPDIR)/vfiomig $(DESTDIR)$(ZSHCOMPDIR)/_vfiomig \
+	      $(DESTDIR)$(SYSTEMDUNITDIR)/vfiomig-hold@.service
 
 clean:
 	rm -rf build vfiomig vfiomig-asan tests/helpers/mtty-uart tests/helpers/holdpoke

@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Install every Debian package that building and testing vfiomig needs,
-# skipping those already present. Run as root on Debian 12.
+# Install every Debian package that building, testing and packaging
+# vfiomig needs, skipping those already present. Run as root on Debian 12;
+# 'make check', 'make demo' and 'make deb' run it first.
+#
+# Usage: install-deps.sh [--refusal]
+#   (none)     install what is missing; without root, print one line
+#              naming what is missing and how to install it, and exit 1
+#   --refusal  install nothing: print that same line and exit 1 if this
+#              user could not install what is missing, else print nothing
+#              (make reports the line as its one error, see Makefile)
 set -euo pipefail
 
 pkgs=(
@@ -13,6 +21,9 @@ pkgs=(
 	# tests and checks
 	bats bats-support bats-assert jq shellcheck man-db groff-base
 	clang libclang-rt-14-dev bsdutils strace
+	# the Debian package (make deb) and its checks; systemd for
+	# systemd-analyze verify of the unit
+	debhelper lintian git systemd
 	# benchmarks (make bench): socat is the baseline of bench/migrate.sh
 	socat openssl
 	# the real-kernel test bed: kernel source, its build deps, qemu
@@ -20,9 +31,23 @@ pkgs=(
 	qemu-system-x86 iproute2 util-linux procps
 )
 
+mode=install
+case ${1-} in
+'') ;;
+--refusal) mode=refusal ;;
+*)
+	echo "usage: install-deps.sh [--refusal]" >&2
+	exit 64
+	;;
+esac
+
+# One dpkg-query for the whole list: a package it does not know at all is
+# missing too (dpkg-query names it on stderr and prints no line for it).
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${pkgs[@]}" 2>/dev/null |
+	awk '$NF == "installed" { print $1 }' || true)
 missing=()
 for p in "${pkgs[@]}"; do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+	if ! grep -qxF -- "$p" <<<"$installed" && [[ " ${missing[*]} " != *" $p "* ]]; then
 		missing+=("$p")
 	fi
 done
@@ -32,9 +57,15 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "install-deps: missing packages: ${missing[*]} (run as root to install)" >&2
+	line="install-deps: missing Debian packages: ${missing[*]}; run scripts/install-deps.sh as root to install them"
+	if [ "$mode" = refusal ]; then
+		echo "$line"
+	else
+		echo "$line" >&2
+	fi
 	exit 1
 fi
+[ "$mode" = install ] || exit 0
 
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive

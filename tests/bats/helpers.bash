@@ -30,6 +30,12 @@ vm() {
 	echo "# status $status"; [ -z "$stderr" ] || echo "# stderr: $stderr"
 }
 
+# make -s in the top directory, with none of a calling make's flags (its
+# -n, its jobserver) when a suite runs under make check.
+top_make() {
+	env -u MAKEFLAGS -u MAKELEVEL make -s -C "$TOP" "$@"
+}
+
 requires_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
 }
