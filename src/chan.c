@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A channel: one byte stream over a plain fd or a TLS session, read and
+ * written whole. Owns retrying short transfers and EINTR; must not know
+ * what the bytes mean (stream.c, mig-wire.c) nor print.
+ */
 #include <errno.h>
 #include <gnutls/gnutls.h>
 #include <stdint.h>

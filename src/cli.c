@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The global options (-j, -v, --open, ...) and the argp glue every
+ * command's parser shares. Owns struct vm_opts, the only global mutable
+ * state; must not act on a device.
+ */
 #include <argp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,9 +11,6 @@
 
 #include "cli.h"
 #include "vfiomig.h"
-
-/* What the user asked for: the program's only global mutable state. */
-struct vm_opts opts;
 
 enum { OPT_OPEN = 0x100, OPT_NO_HOLDER };
 
@@ -78,17 +80,6 @@ int cmd_parse(const struct argp *argp, int argc, char **argv, void *input)
 	e = argp_parse(argp, argc, argv, 0, NULL, input);
 	argv[0] = saved;
 	return e ? -VM_E_USAGE : 0;
-}
-
-int parse_secs(const char *arg, double scale, double *out)
-{
-	char *end;
-	double v = strtod(arg, &end);
-
-	if (*end || end == arg || v < 0)
-		return -1;
-	*out = v * scale;
-	return 0;
 }
 
 error_t parse_dev_list(int key, char *arg, struct argp_state *state,

@@ -3,6 +3,7 @@
  * The direct backend: a device opened here, by its iommufd cdev or by
  * its group and a type1 container, reached with the VFIO ioctls; and the
  * generic open that picks the holder backend first (holder-client.c).
+ * Must not print or decide anything: reasons go up in a buffer.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Where a save writes and a restore reads: stdin/stdout, a file, or a
+ * network endpoint (net.c). Owns opening and closing them; must not
+ * know the stream format.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>

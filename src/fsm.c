@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The state machine as the kernel defines it: names, which states the
+ * flags allow, the next-hop table and planning. Pure: no device, no
+ * output.
+ */
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Leveled messages on stderr. Errors and warnings carry the program name. */
+/*
+ * Leveled messages on stderr (error, warning, info, debug by -q/-v);
+ * errors and warnings carry the program name. No policy.
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * The destination of a live migration: one thread per device verifies
  * the stream on its connection and writes it into the device's data_fd,
  * while the main thread speaks the control protocol (mig.h) and steps
- * the devices.
+ * the devices. Unwinding and reports go through mig-group.c and session.c.
  */
 #include <errno.h>
 #include <poll.h>

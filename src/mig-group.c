@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The devices of one side of a migration, moved together. */
+/*
+ * The devices of one side of a migration, moved together: opening,
+ * p2p lock-step, the threads' shared state and its lock, unwinding
+ * through the session module. Must not speak the wire protocol.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

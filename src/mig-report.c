@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The report of a migration, source or destination: text or JSON. */
+/*
+ * The report of a migration, source or destination: text or JSON.
+ * Reads the group; changes nothing.
+ */
 #include <stdio.h>
 
 #include "fsm.h"

@@ -3,7 +3,7 @@
  * The source of a live migration: one thread per device reads its
  * data_fd into a stream on the device's own connection, while the main
  * thread steps the devices in lock-step and speaks the control protocol
- * (mig.h).
+ * (mig.h). Unwinding and reports go through mig-group.c and session.c.
  */
 #include <errno.h>
 #include <stdlib.h>

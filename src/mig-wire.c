@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Control frames of the migration protocol (mig.h): an 8-byte header
- * (type, body length; little-endian) and a bounded body.
+ * (type, body length; little-endian) and a bounded body. Encodes and
+ * checks frames; must not touch devices.
  */
 #include <errno.h>
 #include <poll.h>

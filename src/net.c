@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tcp:// and unix: endpoints: parsing, listening, connecting with
+ * deadlines, and the key for TLS-PSK (tls.c). Owns sockets; must not
+ * know the stream or the migration protocol.
+ */
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>

@@ -2,7 +2,8 @@
 /*
  * Text and JSON output. The JSON writer keeps a stack of "first element"
  * flags to place commas; text mode prints "label  value" lines indented
- * by nesting depth, and arrays of strings on one line.
+ * by nesting depth, and arrays of strings on one line. Prints what it is
+ * given; must not decide what is reported.
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Who holds a device node open: the /proc scan behind 'busy (pid N)'.
+ * Reads /proc only; prints nothing.
+ */
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>

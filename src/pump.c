@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Moving a device's data: a data_fd read into stream records (save),
+ * with the pre-copy end-of-data conventions and progress. Must not move
+ * the device between states (session.c) nor open endpoints.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

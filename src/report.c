@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Output pieces several commands print the same way (identity, flags,
+ * states, arcs), through output.c. The printing side: nothing here
+ * touches a device.
+ */
 #include <stdio.h>
 
 #include "fsm.h"

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What save and restore share: their transfer options (--raw, --then,
+ * --progress, the network group) and save's report. Must not move
+ * devices (session.c).
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * SIGINT and SIGTERM: the flag and the wake-up pipe (sig.h). Must not
+ * decide what an interrupted command does.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The vfiomig stream format (vfiomig-stream(5)): writer and strict
+ * reader over a channel, checksums included. No device knowledge, no
+ * output: errors come back as codes and a reason.
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

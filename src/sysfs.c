@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Device names and sysfs facts: resolving what the user typed to a
+ * device, its driver, group, cdev and identity. Reads sysfs only;
+ * prints nothing (reasons are handed up).
+ */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * TLS 1.3 with a pre-shared key (GnuTLS) on a connected socket: the
+ * handshake and the session a channel wraps. Must not know what is
+ * carried.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <gnutls/gnutls.h>

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Typed wrappers for every VFIO and iommufd ioctl (vfio.h): 0 or
+ * -errno, nothing printed, no policy.
+ */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What the user asked for (struct vm_opts, the program's only global
+ * mutable state, filled by cli.c) and the number parsers options share.
+ * Every layer may read it; nothing here acts.
+ */
+#include <stdlib.h>
+
+#include "cli.h"
+#include "vfiomig.h"
+
+struct vm_opts opts;
+
+int parse_secs(const char *arg, double scale, double *out)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (*end || end == arg || v < 0)
+		return -1;
+	*out = v * scale;
+	return 0;
+}
