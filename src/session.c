@@ -135,7 +135,6 @@ static int set_one(struct sess *s, uint32_t t, int *data_fd, uint32_t request)
 	double start = monotonic_secs();
 	struct arc_log *log = s->log;
 	uint32_t from = s->cur;
-	char where[128];
 	int fd = -1, r;
 
 	dbg("%s: requesting %s -> %s", s->d.info.name, fsm_name(from), fsm_name(t));
@@ -145,6 +144,8 @@ static int set_one(struct sess *s, uint32_t t, int *data_fd, uint32_t request)
 		log->arc[log->n++] = (struct arc_time){ from, t, monotonic_secs() - start };
 	s->set_err = r;
 	if (r) {
+		char where[128];
+
 		arc_where(s, where, sizeof(where));
 		if (s->settle_at_once)
 			err("%s %s on %s: %s SET: %s; %s", s->cmd, fsm_name(request),
