@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "log.h"
 #include "vfiomig.h"
 
 enum { OPT_OPEN = 0x100, OPT_NO_HOLDER };
@@ -26,9 +27,52 @@ static const struct argp_option common_options[] = {
 	{ 0 }
 };
 
+/*
+ * argp says what is wrong with the usage itself, then exits 64. Its
+ * error stream goes on to stderr unchanged, and its first line is kept
+ * for the JSON error object that main still owes (log_record_error).
+ */
+static ssize_t usage_write(void *cookie, const char *buf, size_t len)
+{
+	static char line[512];
+	static size_t used;
+	static bool done;
+
+	fwrite(buf, 1, len, stderr);
+	for (size_t i = 0; i < len && !done; i++) {
+		if (buf[i] == '\n' || used == sizeof(line) - 1) {
+			line[used] = '\0';
+			used = 0;
+			/* Not "Try `vfiomig --help'...": that says nothing. */
+			if (strncmp(line, "Try `", 5)) {
+				log_record_error("%s", line);
+				done = true;
+			}
+		} else {
+			line[used++] = buf[i];
+		}
+	}
+	return (ssize_t)len;
+}
+
+static FILE *usage_stream(void)
+{
+	static FILE *f;
+
+	if (!f) {
+		f = fopencookie(NULL, "w", (cookie_io_functions_t){ .write = usage_write });
+		if (f)
+			setvbuf(f, NULL, _IONBF, 0);
+	}
+	return f ? f : stderr;
+}
+
 static error_t common_parse(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
+	case ARGP_KEY_INIT:
+		state->err_stream = usage_stream();
+		break;
 	case 'j':
 		opts.json = true;
 		break;

@@ -181,8 +181,12 @@ int cmd_state(int argc, char **argv)
 	if (r)
 		return r;
 	r = sess_begin(&s, "state", a.dev);
-	if (!r)
+	if (!r) {
 		r = plan_all(&s.d, &a, s.cur);
+		/* Refused before any SET: the device is where it was. */
+		if (r)
+			out_note_device(s.d.info.name, 1, fsm_name(s.cur));
+	}
 	if (r) {
 		sess_close(&s);
 		return r;

@@ -11,14 +11,58 @@
 #include "log.h"
 #include "vfiomig.h"
 
+/*
+ * The run's first error, for the JSON error object (output.c): its text
+ * and the errno that errstr() formatted into it, if any. errstr() runs
+ * while a message's arguments are evaluated, just before vm_log().
+ */
+static struct {
+	char msg[512];
+	int err;
+	bool have;
+} first;
+static int formatted_errno;
+
+static void record_first(const char *fmt, va_list ap)
+{
+	if (first.have)
+		return;
+	vsnprintf(first.msg, sizeof(first.msg), fmt, ap);
+	first.err = formatted_errno;
+	first.have = true;
+}
+
+void log_record_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	record_first(fmt, ap);
+	va_end(ap);
+	formatted_errno = 0;
+}
+
+const char *log_first_error(int *err)
+{
+	*err = first.have ? first.err : 0;
+	return first.have ? first.msg : NULL;
+}
+
 void vm_log(int level, const char *fmt, ...)
 {
 	va_list ap;
 	/* Warnings show by default; -q silences them, each -v adds a level. */
 	int max = opts.quiet ? LOG_ERR : LOG_WARN + opts.verbose;
 
-	if (level > max)
+	if (level == LOG_ERR) {
+		va_start(ap, fmt);
+		record_first(fmt, ap);
+		va_end(ap);
+	}
+	if (level > max) {
+		formatted_errno = 0;
 		return;
+	}
 	if (level <= LOG_WARN)
 		fputs("vfiomig: ", stderr);
 	if (level == LOG_WARN)
@@ -27,6 +71,7 @@ void vm_log(int level, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	formatted_errno = 0;
 }
 
 void why_set(char *why, size_t len, const char *fmt, ...)
@@ -46,6 +91,7 @@ const char *errstr(int e)
 
 	if (e < 0)
 		e = -e;
+	formatted_errno = e;
 	name = strerrorname_np(e);
 	snprintf(buf, sizeof(buf), "%s (%s)", name ? name : "E?", strerror(e));
 	return buf;

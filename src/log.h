@@ -2,12 +2,20 @@
 #ifndef VFIOMIG_LOG_H
 #define VFIOMIG_LOG_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 enum { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 void vm_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Note a failure that was told some other way (argp's usage errors):
+ * it becomes the JSON error object's message if it is the first. */
+void log_record_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+/* The run's first error line and the errno in it (0: none); NULL if none. */
+const char *log_first_error(int *err);
 
 /* Errors always print; "vfiomig: <what failed>: <why>" on one line. */
 #define err(...) vm_log(LOG_ERR, __VA_ARGS__)

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "device.h"
 #include "log.h"
+#include "output.h"
 #include "vfiomig.h"
 
 #ifndef VFIOMIG_VERSION
@@ -204,6 +205,19 @@ static int exit_code(int ret)
 	}
 }
 
+/*
+ * argp ends the run itself on a usage error (exit 64): the JSON document
+ * is still owed. A clean exit there (--help, --version) owes none.
+ */
+static void finish_on_exit(int status, void *arg)
+{
+	if (!status)
+		return;
+	if (status == EXIT_USAGE)
+		log_record_error("usage error (see 'vfiomig --help')");
+	out_finish(status, 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct front f = { 0 };
@@ -211,6 +225,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	argp_err_exit_status = EXIT_USAGE;
+	on_exit(finish_on_exit, NULL);
 	argp_parse(&front_argp, argc, argv, ARGP_IN_ORDER, NULL, &f);
 
 	c = find_cmd(argv[f.cmd_index]);
@@ -219,5 +234,6 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	ret = c->func(argc - f.cmd_index, argv + f.cmd_index);
-	return exit_code(ret);
+	/* -errno names itself; VM_E_* codes leave it to the first error line. */
+	return out_finish(exit_code(ret), ret < 0 && -ret < VM_E_BASE ? -ret : 0);
 }

@@ -22,9 +22,19 @@
 static struct {
 	int depth;
 	bool first[MAX_DEPTH];
+	char closer[MAX_DEPTH]; /* '}' or ']' for each open level */
 	bool in_text_array;   /* text mode: printing array items on a line */
 	bool text_array_empty;
+	bool open;            /* JSON: the top level awaits out_finish() */
+	bool finished;
 } w;
+
+/* Where failures left devices, for the JSON error object. */
+static struct {
+	char name[64];
+	char state[24];       /* "" when unknown */
+} noted[16];
+static unsigned int nnoted;
 
 static void json_indent(void)
 {
@@ -71,6 +81,7 @@ static void json_key(const char *key)
 static void json_push(char c)
 {
 	fputc(c, stdout);
+	w.closer[w.depth] = c == '{' ? '}' : ']';
 	if (w.depth < MAX_DEPTH - 1)
 		w.depth++;
 	w.first[w.depth] = true;
@@ -98,19 +109,17 @@ void out_begin(void)
 {
 	memset(&w, 0, sizeof(w));
 	w.first[0] = true;
-	if (opts.json)
+	if (opts.json) {
 		json_push('{');
-	else
+		w.open = true;
+	} else {
 		w.depth = 1;
+	}
 }
 
 /* Returns -errno when stdout could not be written: that is a failure. */
-int out_end(void)
+static int flush_out(void)
 {
-	if (opts.json) {
-		json_pop('}');
-		fputc('\n', stdout);
-	}
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		int e = errno ? errno : EIO;
 
@@ -118,6 +127,76 @@ int out_end(void)
 		return -e;
 	}
 	return 0;
+}
+
+int out_end(void)
+{
+	/* JSON: the document stays open for out_finish()'s error object. */
+	return flush_out();
+}
+
+void out_note_device(const char *name, int state_known, const char *state)
+{
+	if (nnoted == sizeof(noted) / sizeof(noted[0]))
+		return;
+	snprintf(noted[nnoted].name, sizeof(noted[0].name), "%s", name);
+	snprintf(noted[nnoted].state, sizeof(noted[0].state), "%s",
+		 state_known ? state : "");
+	nnoted++;
+}
+
+static void error_object(int code, int e)
+{
+	int logged;
+	const char *msg = log_first_error(&logged);
+	const char *name;
+
+	/* The errno the message names is the cause; the code may be mapped. */
+	if (logged)
+		e = logged;
+	name = e ? strerrorname_np(e) : NULL;
+	out_obj_open("error");
+	out_str("message", NULL, msg ? msg : "failed (see stderr)");
+	if (name)
+		out_str("errno", NULL, name);
+	else
+		out_null("errno", NULL, NULL);
+	out_int("exit_code", NULL, code);
+	if (nnoted) {
+		out_arr_open("devices", NULL);
+		for (unsigned int i = 0; i < nnoted; i++) {
+			out_obj_open(NULL);
+			out_str("device", NULL, noted[i].name);
+			if (noted[i].state[0])
+				out_str("state", NULL, noted[i].state);
+			else
+				out_null("state", NULL, NULL);
+			out_obj_close();
+		}
+		out_arr_close();
+	}
+	out_obj_close();
+}
+
+int out_finish(int code, int e)
+{
+	/* Only help succeeds without a report: its text is the answer. */
+	if (!opts.json || w.finished || (!code && !w.open))
+		return code;
+	if (!w.open)
+		out_begin();
+	/* A command that failed mid-document left levels open. */
+	while (w.depth > 1)
+		json_pop(w.closer[w.depth - 1]);
+	if (code)
+		error_object(code, e);
+	json_pop('}');
+	fputc('\n', stdout);
+	w.open = false;
+	w.finished = true;
+	if (flush_out())
+		return code ? code : EXIT_IOERR;
+	return code;
 }
 
 void out_obj_open(const char *key)

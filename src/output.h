@@ -3,7 +3,10 @@
  * One printing path for human text and JSON. Each call names a JSON key
  * and a text label; in JSON mode the label is ignored, in text mode the
  * key is, and a NULL label prints nothing. JSON mode emits exactly one
- * document per run: out_begin() opens it, out_end() closes it.
+ * document per run, on every exit: out_begin() opens it, out_end()
+ * flushes what a command reported, and main's out_finish() closes it,
+ * with an "error" object when the run failed; a failed run that reported
+ * nothing gets a document that is only the error object.
  */
 #ifndef VFIOMIG_OUTPUT_H
 #define VFIOMIG_OUTPUT_H
@@ -13,6 +16,12 @@
 
 void out_begin(void);
 int out_end(void);
+/* Close the run's document (JSON): exit code, and the errno to name when
+ * the first error line names none. Returns the exit code to use. */
+int out_finish(int code, int e);
+/* Where a failure left a device (state_known 0: unknown), for the error
+ * object. */
+void out_note_device(const char *name, int state_known, const char *state);
 
 void out_obj_open(const char *key);
 void out_obj_close(void);

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "fsm.h"
 #include "log.h"
+#include "output.h"
 #include "session.h"
 #include "vfio.h"
 
@@ -272,6 +273,8 @@ void sess_say(const struct sess *s)
 	const char *cmd = s->cmd, *name = s->d.info.name;
 	const char *st = fsm_name(s->cur);
 
+	if (s->where != WHERE_NONE && s->where != WHERE_DONE)
+		out_note_device(name, s->where != WHERE_UNKNOWN, st);
 	switch (s->where) {
 	case WHERE_NONE:
 	case WHERE_DONE:

@@ -198,3 +198,47 @@ commands() {
 	assert_failure
 	[[ "$stderr" == *"writing output: ENOSPC"* ]]
 }
+
+# vfiomig -j ARGS... must print exactly one JSON document whose error
+# object carries the exit code it exited with (and the expected one).
+assert_json_failure() {
+	local want=$1
+	shift
+	run --separate-stderr "$VFIOMIG" -j "$@" </dev/null
+	echo "# vfiomig -j $* -> $status; stdout: $output"
+	assert_equal "$status" "$want"
+	assert_equal "$(jq -s length <<<"$output")" 1
+	jq -e --argjson c "$want" '.error.exit_code == $c and (.error.message | length > 0)' \
+		<<<"$output"
+	# and the one line on stderr says it too
+	[ -n "$stderr" ]
+}
+
+@test "-j: every command's usage error is one JSON document with an error object" {
+	local c
+	for c in $("$VFIOMIG" help | awk '/^Commands:/ { on = 1; next } on && NF { print $1 }'); do
+		assert_json_failure $EX_USAGE "$c" --no-such-option
+	done
+	assert_json_failure $EX_USAGE no-such-command
+	assert_json_failure $EX_USAGE --no-such-option
+	run --separate-stderr "$VFIOMIG" -j state 0000:ff:00.0 bogus
+	jq -e '.error.message | test("is not a state")' <<<"$output"
+}
+
+@test "-j: failures after parsing are one JSON document naming the errno" {
+	local psk=$BATS_TEST_TMPDIR/psk
+	(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$psk")
+	for args in "info 0000:ff:00.0" "state 0000:ff:00.0" "reset 0000:ff:00.0" \
+		"check 0000:ff:00.0" "hold 0000:ff:00.0" "release 0000:ff:00.0" \
+		"save 0000:ff:00.0 -o $BATS_TEST_TMPDIR/s.vfm" \
+		"migrate 0000:ff:00.0 --to unix:$BATS_TEST_TMPDIR/x.sock --psk-file $psk" \
+		"receive 0000:ff:00.0 --listen unix:$BATS_TEST_TMPDIR/y.sock --psk-file $psk"; do
+		# shellcheck disable=SC2086 # the words are the arguments
+		assert_json_failure $EX_NODEV $args
+		jq -e '.error.errno == "ENOENT"' <<<"$output"
+	done
+	assert_json_failure $EX_DATAERR inspect /dev/null
+	jq -e '.valid == false and .error.errno == null' <<<"$output"
+	assert_json_failure $EX_REFUSED state 0000:ff:00.0 error
+	assert_json_failure $EX_NODEV inspect "$BATS_TEST_TMPDIR/none.vfm"
+}

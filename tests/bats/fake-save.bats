@@ -78,6 +78,20 @@ assert_rejected() {
 	assert_rejected "$OUT"
 }
 
+@test "fake: with -j a failed save is one document: its report and an error object" {
+	VFIOMIG_FAKE_FAIL='RUNNING_P2P>STOP:EIO' fvm -j save $PCI -o "$OUT"
+	assert_failure $EX_STATE
+	assert_equal "$(jq -s length <<<"$output")" 1
+	jq_is .ok false
+	jq_is .state running
+	jq_is .error.exit_code $EX_STATE
+	jq_is .error.errno EIO
+	jq_is '.error.message | test("^running -> stop_copy on .*SET: EIO .*; device is in running_p2p$")' true
+	jq_is '.error.devices | length' 1
+	jq_is '.error.devices[0].device' $PCI
+	jq_is '.error.devices[0].state' running
+}
+
 @test "fake: a failure at each arc of save --precopy unwinds to running" {
 	for arc in 'RUNNING>PRE_COPY' 'PRE_COPY>PRE_COPY_P2P' 'PRE_COPY_P2P>STOP_COPY'; do
 		VFIOMIG_FAKE_FAIL="$arc:EIO" fvm save --precopy $PCI -o "$OUT"
