@@ -64,6 +64,10 @@ fake:
 tests/helpers/holdpoke: tests/helpers/holdpoke.c src/holder-proto.h
 	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
 
+# Rewrites fields of a saved stream and seals it again, for the reader tests.
+tests/helpers/streamfix: tests/helpers/streamfix.c
+	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -lxxhash
+
 # Reads and writes an mtty port's FIFO through VFIO, for the VM tests.
 tests/helpers/mtty-uart: tests/helpers/mtty-uart.c src/compat.h
 	$(call quiet,CC,$@)$(CC) $(CFLAGS) -o $@ $<
@@ -73,10 +77,10 @@ tests/helpers/mtty-uart: tests/helpers/mtty-uart.c src/compat.h
 BATS ?= bats
 TESTBIN ?= $(CURDIR)/vfiomig-asan
 
-test-unit: vfiomig-asan fake
+test-unit: vfiomig-asan fake tests/helpers/streamfix
 	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/cli.bats tests/bats/devlink.bats
 
-test-fake: vfiomig-asan fake tests/helpers/holdpoke
+test-fake: vfiomig-asan fake tests/helpers/holdpoke tests/helpers/streamfix
 	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/fake.bats tests/bats/fake-save.bats \
 		tests/bats/fake-check.bats tests/bats/fake-hold.bats \
 		tests/bats/fake-migrate.bats
@@ -107,7 +111,7 @@ fuzz: build/fuzz-stream vfiomig fake
 
 # The host suites again, with the plain build under valgrind. Tests that
 # time signals or move GiBs skip themselves there (VFIOMIG_VALGRIND=1).
-check-valgrind: vfiomig fake tests/helpers/holdpoke
+check-valgrind: vfiomig fake tests/helpers/holdpoke tests/helpers/streamfix
 	$(Q)VFIOMIG=$(CURDIR)/tests/valgrind.sh VFIOMIG_REAL=$(CURDIR)/vfiomig \
 		VFIOMIG_VALGRIND=1 $(BATS) tests/bats/cli.bats tests/bats/devlink.bats \
 		tests/bats/fake.bats tests/bats/fake-save.bats tests/bats/fake-check.bats \
@@ -152,7 +156,8 @@ uninstall:
 	      $(DESTDIR)$(BASHCOMPDIR)/vfiomig $(DESTDIR)$(ZSHCOMPDIR)/_vfiomig
 
 clean:
-	rm -rf build vfiomig vfiomig-asan tests/helpers/mtty-uart tests/helpers/holdpoke
+	rm -rf build vfiomig vfiomig-asan tests/helpers/mtty-uart tests/helpers/holdpoke \
+	      tests/helpers/streamfix
 	-$(MAKE) -s -C tests/fake clean 2>/dev/null
 
 -include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)

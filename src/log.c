@@ -5,25 +5,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "log.h"
 #include "vfiomig.h"
 
 void vm_log(int level, const char *fmt, ...)
 {
 	va_list ap;
+	char msg[4096];
 	/* Warnings show by default; -q silences them, each -v adds a level. */
 	int max = opts.quiet ? LOG_ERR : LOG_WARN + opts.verbose;
 
 	if (level > max)
 		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/*
+	 * Messages quote what streams, peers and holders said: escaped, no
+	 * escape sequence reaches the terminal and a message stays one line.
+	 * One locked write: device threads report at the same time.
+	 */
+	flockfile(stderr);
 	if (level <= LOG_WARN)
 		fputs("vfiomig: ", stderr);
 	if (level == LOG_WARN)
 		fputs("warning: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
+	esc_text(stderr, msg);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 const char *errstr(int e)
