@@ -125,14 +125,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	f = fopen(argv[1], "r+b");
-	if (!f || fseek(f, 0, SEEK_END) || (long)(size = ftell(f)) < 0) {
+	if (!f) {
 		perror(argv[1]);
 		return 1;
 	}
-	rewind(f);
-	buf = malloc(size + 1);
-	if (!buf || fread(buf, 1, size, f) != size) {
+	if (fseek(f, 0, SEEK_END) || (long)(size = ftell(f)) < 0 ||
+	    !(buf = malloc(size + 1)) || (rewind(f), fread(buf, 1, size, f) != size)) {
 		perror(argv[1]);
+		fclose(f);
 		return 1;
 	}
 	if (argc > 2 && !strcmp(argv[2], "-n"))
