@@ -68,6 +68,11 @@ tests/helpers/holdpoke: tests/helpers/holdpoke.c src/holder-proto.h
 tests/helpers/streamfix: tests/helpers/streamfix.c
 	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -lxxhash
 
+# Writes migration control frames, to play a source in the migration tests.
+tests/helpers/migframes: tests/helpers/migframes.c src/mig-wire.c src/stream.c src/chan.c \
+		src/pump.c
+	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ $^ $(LDLIBS)
+
 # Reads and writes an mtty port's FIFO through VFIO, for the VM tests.
 tests/helpers/mtty-uart: tests/helpers/mtty-uart.c src/compat.h
 	$(call quiet,CC,$@)$(CC) $(CFLAGS) -o $@ $<
@@ -80,7 +85,8 @@ TESTBIN ?= $(CURDIR)/vfiomig-asan
 test-unit: vfiomig-asan fake tests/helpers/streamfix
 	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/cli.bats tests/bats/devlink.bats
 
-test-fake: vfiomig-asan fake tests/helpers/holdpoke tests/helpers/streamfix
+test-fake: vfiomig-asan fake tests/helpers/holdpoke tests/helpers/streamfix \
+	   tests/helpers/migframes
 	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/fake.bats tests/bats/fake-save.bats \
 		tests/bats/fake-check.bats tests/bats/fake-hold.bats \
 		tests/bats/fake-migrate.bats
@@ -126,7 +132,8 @@ fuzz: $(FUZZ_TARGETS:%=build/fuzz-%) build/mkseed-frames vfiomig fake
 
 # The host suites again, with the plain build under valgrind. Tests that
 # time signals or move GiBs skip themselves there (VFIOMIG_VALGRIND=1).
-check-valgrind: vfiomig fake tests/helpers/holdpoke tests/helpers/streamfix
+check-valgrind: vfiomig fake tests/helpers/holdpoke tests/helpers/streamfix \
+		tests/helpers/migframes
 	$(Q)VFIOMIG=$(CURDIR)/tests/valgrind.sh VFIOMIG_REAL=$(CURDIR)/vfiomig \
 		VFIOMIG_VALGRIND=1 $(BATS) tests/bats/cli.bats tests/bats/devlink.bats \
 		tests/bats/fake.bats tests/bats/fake-save.bats tests/bats/fake-check.bats \
@@ -173,7 +180,7 @@ uninstall:
 
 clean:
 	rm -rf build vfiomig vfiomig-asan tests/helpers/mtty-uart tests/helpers/holdpoke \
-	      tests/helpers/streamfix
+	      tests/helpers/streamfix tests/helpers/migframes
 	-$(MAKE) -s -C tests/fake clean 2>/dev/null
 
 -include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)

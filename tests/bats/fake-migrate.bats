@@ -867,3 +867,22 @@ wait_for_text() {
 		assert_equal "$(fstate "${D[0]}")" running
 	done
 }
+
+@test "fake-migrate: a source's ABORT reason is printed escaped" {
+	requires_cmd socat
+	devices 1
+	receive 1 --listen "$UNIX" --insecure --force
+	local i
+	for i in $(seq 200); do
+		[ -S "$SOCK" ] && break
+		sleep 0.05
+	done
+	# HELLO, then ABORT with a terminal title sequence and a line break
+	"$TOP/tests/helpers/migframes" hello 1 abort $'\e]0;owned\a\nsecond line\xff' |
+		socat -t 5 - "UNIX-CONNECT:$SOCK" >/dev/null
+	receive_wait
+	assert_equal "$RECV_STATUS" $EX_PEER
+	[[ "$RECV_STDERR" == *'vfiomig: receive: the source aborted: \x1b]0;owned\x07\nsecond line\xff'$'\n'* ]]
+	[[ "$RECV_STDERR" != *$'\e'* ]]
+	assert_equal "$(fstate "${D[0]}")" running
+}
