@@ -155,7 +155,9 @@ static int check_str(const uint8_t *h, int at, int len, const char *name, char *
 
 /* The latest creation time a reader accepts: 9999-12-31T23:59:59Z. */
 #define CREATED_MAX 253402300799ull
-#define MIG_FLAGS_KNOWN 7ull  /* stop_copy, p2p, pre_copy */
+/* VFIO's migration flags: stop_copy (which every migratable device has), p2p, pre_copy. */
+#define MIG_FLAG_STOP_COPY 1ull
+#define MIG_FLAGS_KNOWN 7ull
 
 static int check_ids(const uint8_t *h, char *why)
 {
@@ -182,7 +184,7 @@ static int check_fields(const uint8_t *h, char *why)
 		bad = nonzero_at(h, H_RESERVED2, H_HASH);
 	if (bad >= 0)
 		return DEFECT("reserved bytes at byte %d are not zero", bad);
-	if ((mf & ~MIG_FLAGS_KNOWN) || !(mf & 1))
+	if ((mf & ~MIG_FLAGS_KNOWN) || !(mf & MIG_FLAG_STOP_COPY))
 		return DEFECT("migration flags 0x%llx at byte %d: %s",
 			      (unsigned long long)mf, H_MIGFLAGS,
 			      mf & ~MIG_FLAGS_KNOWN ? "unknown flags" : "no stop_copy");
@@ -522,8 +524,8 @@ int sr_next(struct stream_reader *r, struct record *rec, void *buf, size_t cap)
 	if (e)
 		return e;
 	if (rec->len > cap)
-		return defect(r, "record of %llu bytes exceeds the buffer",
-			      (unsigned long long)rec->len);
+		return defect(r, "record of %llu bytes at byte %llu exceeds the buffer",
+			      (unsigned long long)rec->len, (unsigned long long)rec->offset);
 	/* The whole-stream digest covers everything before the trailer. */
 	digest = XXH3_64bits_digest(r->hash);
 	e = take(r, buf, rec->len, "a record payload");
