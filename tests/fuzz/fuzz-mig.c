@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "escape.h"
+#include "input.h"
 #include "mig.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -56,12 +56,15 @@ static void decode(const struct msg *f)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct chan c;
-	int fd = memfd_create("frames", MFD_CLOEXEC), r;
+	int fd, r;
 
 	if (!sink)
 		sink = fopen("/dev/null", "w");
-	if (fd < 0 || !sink || write_full(fd, data, size) || lseek(fd, 0, SEEK_SET))
+	if (!sink)
 		abort();
+	fd = input_fd(data, size);
+	if (fd < 0)
+		return 0;
 	chan_plain(&c, fd, "peer");
 	while ((r = msg_recv(&c, &m)) == 1)
 		decode(&m);

@@ -9,9 +9,9 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
+#include "input.h"
 #include "stream.h"
 #include "vfiomig.h"
 
@@ -29,11 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!buf)
 		buf = malloc(STREAM_MAX_RECORD);
-	fd = memfd_create("stream", MFD_CLOEXEC);
-	if (fd < 0 || !buf)
+	if (!buf)
 		abort();
-	if (write_full(fd, data, size) || lseek(fd, 0, SEEK_SET))
-		abort();
+	fd = input_fd(data, size);
+	if (fd < 0)
+		return 0;
 	chan_plain(&in, fd, "input");
 	if (sr_init(&r, &in))
 		abort();
