@@ -56,10 +56,14 @@ void esc_text(FILE *f, const char *str)
 		unsigned int cp;
 		size_t len = utf8_seq(s, n, &cp);
 
-		if (len && !is_control(cp) && cp != '\\') {
+		if (len && cp == '\\') {
+			fputs("\\\\", f);
+		} else if (len && cp == '\n') {
+			fputs("\\n", f);
+		} else if (len && cp == '\t') {
+			fputs("\\t", f);
+		} else if (len && !is_control(cp)) {
 			fwrite(s, 1, len, f);
-		} else if (len == 1 && (cp == '\n' || cp == '\t' || cp == '\\')) {
-			fprintf(f, "\\%c", cp == '\n' ? 'n' : cp == '\t' ? 't' : '\\');
 		} else {
 			/* A C1 control is two bytes in UTF-8: show both. */
 			len = len ? len : 1;
