@@ -24,14 +24,15 @@ void chan_plain(struct chan *c, int fd, const char *peer)
 
 /*
  * GnuTLS codes as errno: a record that fails its integrity check is a
- * bad message; a peer that vanished without closing the session is an
- * end of input (the stream's own framing says whether it was complete).
+ * bad message. A peer that vanished without closing the session is a
+ * reset connection, never an end of input: a --raw stream has no framing
+ * that would tell a cut-off transfer from a complete one.
  */
 static ssize_t tls_errno(ssize_t n)
 {
 	switch (n) {
 	case GNUTLS_E_PREMATURE_TERMINATION:
-		return 0;
+		return -ECONNRESET;
 	case GNUTLS_E_DECRYPTION_FAILED:
 	case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
 		return -EBADMSG;

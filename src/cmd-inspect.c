@@ -4,6 +4,7 @@
  * checksum, without any device. Exits 65 on the first defect.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,7 +50,11 @@ static void print_ident(const struct stream_ident *id)
 
 	out_u64("format_version", "format", STREAM_VERSION);
 	out_str("written_by", "written by", id->tool);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	/* The reader bounds the year; a time gmtime cannot convert is shown raw. */
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	else
+		snprintf(when, sizeof(when), "@%llu", (unsigned long long)id->created);
 	out_str("created", "created", when);
 	out_obj_open("source");
 	out_str("bus", "source bus", id->bus == BUS_PCI ? "pci" :

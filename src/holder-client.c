@@ -136,8 +136,7 @@ int holder_call(struct vdev *d, uint16_t op, uint32_t arg0, uint32_t arg1,
 	if (n < 0)
 		return (int)n;
 	*resp = m.r;
-	if (n != sizeof(*resp) || resp->magic != HOLD_RESP_MAGIC ||
-	    resp->version != HOLD_VERSION || resp->op != op) {
+	if (!hold_resp_valid(m.raw, n, op)) {
 		if (pfd >= 0)
 			close(pfd);
 		return n == 0 ? -ECONNRESET : -EPROTO;

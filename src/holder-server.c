@@ -116,25 +116,6 @@ static void disconnect(struct held *h)
 	}
 }
 
-static bool valid_request(const struct hold_req *q)
-{
-	if (q->magic != HOLD_REQ_MAGIC || q->version != HOLD_VERSION ||
-	    q->op < HOP_HELLO || q->op >= HOP_MAX)
-		return false;
-	switch (q->op) {
-	case HOP_SET_STATE:
-		return q->arg0 < 256 && !q->arg1;
-	case HOP_PROBE:
-		return q->arg0 <= VFIO_DEVICE_FEATURE_MASK &&
-		       (q->arg1 == VFIO_DEVICE_FEATURE_GET ||
-			q->arg1 == VFIO_DEVICE_FEATURE_SET);
-	case HOP_RELEASE:
-		return (q->arg0 < ST_NR || q->arg0 == HOLD_NO_STATE) && !q->arg1;
-	default:
-		return !q->arg0 && !q->arg1;
-	}
-}
-
 static void release(struct held *h, uint32_t then, struct hold_resp *r)
 {
 	struct sess *s = &h->s;
@@ -205,7 +186,7 @@ static void serve_request(struct held *h)
 		disconnect(h);
 		return;
 	}
-	if (n != sizeof(*qp) || !valid_request(qp)) {
+	if (!hold_req_valid(m.raw, n)) {
 		warn("hold %s: refused a malformed request (%zd bytes)",
 		     h->s.d.info.name, n);
 		reply(h->client, n >= 8 ? qp->op : 0, -EPROTO, NULL, -1);

@@ -3,6 +3,7 @@
 #ifndef VFIOMIG_HOLDER_H
 #define VFIOMIG_HOLDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -30,5 +31,12 @@ int hold_send(int sock, const void *msg, size_t len, int fd);
 /* Returns the byte count (a size other than expected is the caller's to
  * refuse), 0 at EOF, or -errno; *fd gets a passed fd or -1. */
 ssize_t hold_recv(int sock, void *msg, size_t len, int *fd);
+
+/*
+ * The checks of what arrives (holder-check.c): n bytes received, a
+ * request the server may carry out, an answer to op the client may use.
+ */
+bool hold_req_valid(const void *msg, ssize_t n);
+bool hold_resp_valid(const void *msg, ssize_t n, uint16_t op);
 
 #endif

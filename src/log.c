@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "log.h"
 #include "vfiomig.h"
 
@@ -50,6 +51,7 @@ const char *log_first_error(int *err)
 
 void vm_log(int level, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 	/* Warnings show by default; -q silences them, each -v adds a level. */
 	int max = opts.quiet ? LOG_ERR : LOG_WARN + opts.verbose;
@@ -63,14 +65,22 @@ void vm_log(int level, const char *fmt, ...)
 		formatted_errno = 0;
 		return;
 	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/*
+	 * Messages quote what streams, peers and holders said: escaped, no
+	 * escape sequence reaches the terminal and a message stays one line.
+	 * One locked write: device threads report at the same time.
+	 */
+	flockfile(stderr);
 	if (level <= LOG_WARN)
 		fputs("vfiomig: ", stderr);
 	if (level == LOG_WARN)
 		fputs("warning: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
+	esc_text(stderr, msg);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 	formatted_errno = 0;
 }
 

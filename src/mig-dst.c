@@ -272,6 +272,8 @@ static int start_thread(struct mdst *s, unsigned int i, const struct chan *c)
 	m->data = *c;
 	s->attached |= 1u << i;
 	r = sr_init(&m->rd, &m->data);
+	/* The source keeps its data connections open until the end. */
+	m->rd.open_end = true;
 	if (!r)
 		r = -pthread_create(&m->thread, NULL, dst_thread, m);
 	if (r) {

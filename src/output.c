@@ -2,8 +2,9 @@
 /*
  * Text and JSON output. The JSON writer keeps a stack of "first element"
  * flags to place commas; text mode prints "label  value" lines indented
- * by nesting depth, and arrays of strings on one line. Prints what it is
- * given; must not decide what is reported.
+ * by nesting depth, and arrays of strings on one line. String values
+ * are escaped in both (escape.h): many come from outside. Prints what it
+ * is given; must not decide what is reported.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "escape.h"
 #include "log.h"
 #include "output.h"
 #include "vfiomig.h"
@@ -48,20 +50,7 @@ static void json_indent(void)
 static void json_escape(const char *s)
 {
 	fputc('"', stdout);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", stdout);
-		else if (c == '\t')
-			fputs("\\t", stdout);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			fputc(c, stdout);
-	}
+	esc_json(stdout, s);
 	fputc('"', stdout);
 }
 
@@ -247,7 +236,9 @@ void out_elem_str(const char *val)
 		json_key(NULL);
 		json_escape(val);
 	} else if (w.in_text_array) {
-		printf("%s%s", w.text_array_empty ? "" : " ", val);
+		if (!w.text_array_empty)
+			fputc(' ', stdout);
+		esc_text(stdout, val);
 		w.text_array_empty = false;
 	}
 }
@@ -259,7 +250,8 @@ void out_str(const char *key, const char *label, const char *val)
 		json_escape(val);
 	} else if (label) {
 		text_label(label);
-		printf("%s\n", val);
+		esc_text(stdout, val);
+		fputc('\n', stdout);
 	}
 }
 

@@ -67,6 +67,12 @@ struct stream_reader {
 	uint64_t phase_bytes[3];
 	struct stream_ident ident;
 	bool ended;             /* a valid trailer was read */
+	/*
+	 * The writer keeps the connection open after the trailer (a
+	 * migration's data connection): do not wait for the end of input.
+	 * Otherwise one byte after the trailer is a defect.
+	 */
+	bool open_end;
 	char why[STREAM_WHY];          /* the defect, when a call returned -VM_E_DATA */
 };
 
@@ -99,7 +105,9 @@ void sr_free(struct stream_reader *r);
 int sr_header(struct stream_reader *r);
 /*
  * The next data record's payload into buf (cap >= STREAM_MAX_RECORD).
- * Returns 1 with *rec filled, 0 after a verified trailer, or <0 as above.
+ * Returns 1 with *rec filled, 0 after a verified trailer and the end of
+ * the input (unless open_end), or <0 as above. Every defect names its
+ * byte offset in the stream.
  */
 int sr_next(struct stream_reader *r, struct record *rec, void *buf, size_t cap);
 

@@ -838,3 +838,64 @@ assert_cut_in() {
 	assert_equal "$(fstate "${S[0]}") $(fstate "${D[0]}")" "stop running"
 	assert_same_bytes 1
 }
+
+# Until FILE holds TEXT (a background command's stderr), at most 10 s.
+wait_for_text() {
+	local i
+	for i in $(seq 200); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "never saw '$2' in $1" >&2
+	return 1
+}
+
+@test "fake-migrate: a sender dying mid-stream without ending TLS fails restore with 74, raw or framed" {
+	not_under_valgrind
+	local raw rc
+	devices 1 size=8000000 rate=2000000
+	for raw in --raw ""; do
+		rearm 1
+		# This driver takes a short state at resuming -> stop: only the
+		# transport can tell that the data was cut.
+		VFIOMIG_FAKE_BUG=accept_truncated env LD_PRELOAD="$PRELOAD" "$VFIOMIG" \
+			restore $raw --force --progress "${D[0]}" -i "$UNIX" --psk-file "$PSK" \
+			>"$OUT.restore" 2>"$OUT.restore.err" &
+		RECV_PID=$!
+		env LD_PRELOAD="$PRELOAD" "$VFIOMIG" save $raw "${S[0]}" -o "$UNIX" \
+			--psk-file "$PSK" 2>/dev/null &
+		MIG_PID=$!
+		# The restore has had data: kill the sender in the middle.
+		wait_for_text "$OUT.restore.err" "MiB/s"
+		kill -9 "$MIG_PID"
+		wait "$MIG_PID" || true
+		MIG_PID=
+		rc=0
+		wait "$RECV_PID" || rc=$?
+		RECV_PID=
+		run cat "$OUT.restore.err"
+		assert_equal "$rc" $EX_IOERR
+		assert_output --partial "vfiomig: restore ${D[0]}: reading a local peer: ECONNRESET (Connection reset by peer)"
+		assert_output --partial "vfiomig: restore ${D[0]}: device reset to abort resuming: now running"
+		assert_equal "$(fstate "${D[0]}")" running
+	done
+}
+
+@test "fake-migrate: a source's ABORT reason is printed escaped" {
+	requires_cmd socat
+	devices 1
+	receive 1 --listen "$UNIX" --insecure --force
+	local i
+	for i in $(seq 200); do
+		[ -S "$SOCK" ] && break
+		sleep 0.05
+	done
+	# HELLO, then ABORT with a terminal title sequence and a line break
+	"$TOP/tests/helpers/migframes" hello 1 abort $'\e]0;owned\a\nsecond line\xff' |
+		socat -t 5 - "UNIX-CONNECT:$SOCK" >/dev/null
+	receive_wait
+	assert_equal "$RECV_STATUS" $EX_PEER
+	[[ "$RECV_STDERR" == *'vfiomig: receive: the source aborted: \x1b]0;owned\x07\nsecond line\xff'$'\n'* ]]
+	[[ "$RECV_STDERR" != *$'\e'* ]]
+	assert_equal "$(fstate "${D[0]}")" running
+}

@@ -315,3 +315,183 @@ assert_rejected() {
 	run jq -r '"\(.valid) \(.bytes) \(.records_count > 1)"' "$OUT.inspect"
 	assert_output "true 3221225472 true"
 }
+
+# --- the reader is strict: vfiomig-stream(5) to the letter ------------------
+
+STREAMFIX=$TOP/tests/helpers/streamfix
+
+# $OUT.bad: a copy of the stream in $OUT with streamfix EDITs, sealed.
+defective() {
+	cp "$OUT" "$OUT.bad"
+	"$STREAMFIX" "$OUT.bad" "$@"
+}
+
+# inspect and restore both refuse $OUT.bad naming this defect (exit 65),
+# and the destination is running afterwards.
+assert_defect() {
+	fvm inspect "$OUT.bad"
+	assert_failure $EX_DATAERR
+	assert_equal "$stderr" "vfiomig: inspect $OUT.bad: $1"
+	fvm restore $DST -i "$OUT.bad"
+	assert_failure $EX_DATAERR
+	[[ "$stderr" == "vfiomig: restore $DST: $OUT.bad: $1"$'\n'* ]] ||
+		{ echo "restore said: $stderr"; false; }
+	assert_equal "$(fstate $DST)" running
+}
+
+@test "fake: streamfix seals a stream exactly as save wrote it" {
+	fvm save --precopy $PCI -o "$OUT"
+	defective
+	cmp "$OUT" "$OUT.bad"
+	# and an edit it seals is seen by no checksum
+	defective -n 100:1=0x41
+	fvm inspect "$OUT.bad"
+	assert_failure $EX_DATAERR
+}
+
+@test "fake: header flags and reserved header bytes other than 0 are refused" {
+	fvm save $PCI -o "$OUT"
+	defective 12:4=1
+	assert_defect "header flags 0x1 at byte 12, expected 0"
+	for at in 44 47 224 240 247; do
+		defective $at:1=0x80
+		assert_defect "reserved bytes at byte $at are not zero"
+	done
+}
+
+@test "fake: reserved bytes of record headers and the trailer must be 0" {
+	# header 256, data record 256 (48 + 96), trailer 400 (48 + 24)
+	fvm save $PCI -o "$OUT"
+	for spec in 263:256 268:256 271:256 407:400 412:400; do
+		defective ${spec%:*}:1=1
+		assert_defect "reserved bytes at byte ${spec%:*} are not zero (record at byte ${spec#*:})"
+	done
+}
+
+@test "fake: nothing may follow the trailer" {
+	fvm save $PCI -o "$OUT"
+	cp "$OUT" "$OUT.bad"
+	printf x >>"$OUT.bad"
+	assert_defect "data after the trailer at byte 472"
+	# through a pipe too
+	run --separate-stderr bash -c "cat '$OUT.bad' | env LD_PRELOAD='$PRELOAD' '$VFIOMIG' inspect"
+	assert_failure $EX_DATAERR
+	assert_equal "$stderr" "vfiomig: inspect stdin: data after the trailer at byte 472"
+}
+
+@test "fake: every header field is range checked, at its offset" {
+	fvm save $PCI -o "$OUT"
+	defective 16:8=8
+	assert_defect "migration flags 0x8 at byte 16: unknown flags"
+	defective 16:8=6
+	assert_defect "migration flags 0x6 at byte 16: no stop_copy"
+	defective 24:4=3
+	assert_defect "unknown bus 3 at byte 24"
+	defective 36:4=0x10000
+	assert_defect "PCI ID 0x10000 at byte 36 is wider than 16 bits"
+	defective 111:1=0x41
+	assert_defect "the driver name at byte 48 is not NUL-padded (byte 111)"
+	defective 100:1=0x41
+	assert_defect "the driver name at byte 48 is not NUL-padded (byte 100)"
+	defective 207:1=0x41
+	assert_defect "the tool name at byte 176 is not NUL-padded (byte 207)"
+	defective 112:s=mtty-2
+	assert_defect "an mdev type in a stream of a device that is no mdev at byte 112"
+	defective 216:8=253402300800
+	assert_defect "creation time 253402300800 at byte 216 is after the year 9999"
+	defective 10:2=255
+	assert_defect "header size 255 at byte 10, expected 256"
+	defective 8:2=2
+	assert_defect "stream format version 2 at byte 8 is not supported (this is 1)"
+}
+
+@test "fake: an mdev stream must name its mdev type" {
+	fvm save $MDEV -o "$OUT"
+	assert_success
+	fvm -j inspect "$OUT"
+	assert_success
+	jq_is .source.mdev_type mtty-2
+	defective 112:8=0
+	fvm inspect "$OUT.bad"
+	assert_failure $EX_DATAERR
+	assert_equal "$stderr" "vfiomig: inspect $OUT.bad: an mdev stream without an mdev type at byte 112"
+}
+
+@test "fake: every record header field is range checked, at its offset" {
+	fvm save $PCI -o "$OUT"
+	defective 260:2=3
+	assert_defect "unknown record type 3 at byte 260"
+	defective 262:1=0
+	assert_defect "phase 0 at byte 262 in a data record"
+	defective 262:1=3
+	assert_defect "phase 3 at byte 262 in a data record"
+	defective 406:1=1
+	assert_defect "phase 1 at byte 406 in a trailer record"
+	defective 264:4=1
+	assert_defect "record for device 1 at byte 264 in a single-device stream"
+	defective 280:8=0
+	assert_defect "data record length 0 at byte 280 is not 1 to 16777216"
+	defective 280:8=16777217
+	assert_defect "data record length 16777217 at byte 280 is not 1 to 16777216"
+	defective 272:8=1
+	assert_defect "record at byte 256 carries device data from byte 1, expected 0 (a record is missing or repeated)"
+	defective 424:8=25
+	assert_defect "trailer of 25 bytes at byte 400, expected 24"
+}
+
+@test "fake: the trailer's counts must match the stream" {
+	fvm save $PCI -o "$OUT"
+	defective @448:8=95
+	assert_defect "trailer at byte 400 says 95 data bytes, stream has 96"
+	defective @456:8=2
+	assert_defect "trailer at byte 400 says 2 records, stream has 1"
+	defective @464:8=1
+	assert_defect "whole-stream checksum mismatch at byte 464"
+}
+
+@test "fake: the real binary still refuses every checksum that does not match" {
+	fvm save $PCI -o "$OUT"
+	defective -n 100:1=0x41
+	assert_defect "header checksum mismatch at byte 248"
+	defective -n 270:1=1
+	assert_defect "record header checksum mismatch at byte 256"
+	defective -n 310:1=0x41
+	assert_defect "record 1 payload checksum mismatch at byte 256"
+	defective -n 450:1=1
+	assert_defect "trailer checksum mismatch at byte 400"
+}
+
+@test "fake: inspect shows any creation time up to the year 9999 and refuses later ones" {
+	fvm save $PCI -o "$OUT"
+	defective 216:8=253402300799
+	cp "$OUT.bad" "$OUT"
+	fvm -j inspect "$OUT"
+	assert_success
+	jq_is .created 9999-12-31T23:59:59Z
+	# INT64_MAX, which gmtime cannot convert: refused, no crash
+	defective 216:8=9223372036854775807
+	assert_defect "creation time 9223372036854775807 at byte 216 is after the year 9999"
+}
+
+@test "fake: text from a stream is printed escaped, and as valid UTF-8 in JSON" {
+	fvm save $PCI -o "$OUT"
+	defective 176:s=$'\e[2Jvfiomig\x9b0m\xff\\\n\xc2\x9b\xc3\xa9' 48:8=0 56:8=0 48:s=$'drv\a\tx'
+	fvm inspect "$OUT.bad"
+	assert_success
+	assert_line --regexp '^ *written by +\\x1b\[2Jvfiomig\\x9b0m\\xff\\\\\\n\\xc2\\x9b'$'\xc3\xa9''$'
+	assert_line --regexp '^ *source driver +drv\\x07\\tx$'
+	[[ "$output" != *$'\e'* ]]
+	fvm -j inspect "$OUT.bad"
+	assert_success
+	# jq decodes it: every byte that is no UTF-8 became U+FFFD
+	jq_is .written_by $'\e[2Jvfiomig\ufffd0m\ufffd\\\n\u009b\u00e9'
+	jq_is .source.driver $'drv\a\tx'
+	[[ "$output" == *'"written_by":"\u001b[2Jvfiomig\ufffd0m\ufffd\\\n\u009b'$'\xc3\xa9''"'* ]]
+	# errors quote it escaped too
+	fake_pci_device "$ROOT" 0000:5e:00.2 23 cdev=8
+	defective 112:s=$'\e]0;owned\a' 24:4=2
+	fvm restore 0000:5e:00.2 -i "$OUT.bad"
+	assert_failure $EX_DATAERR
+	[[ "$stderr" == *'from a mlx5_vfio_pci/\x1b]0;owned\x07 device'* ]]
+	[[ "$stderr" != *$'\e'* ]]
+}

@@ -97,7 +97,7 @@ check_uart() {
 	assert_equal "$(stat -c %s "$BLOB")" 96
 	vm inspect "$BLOB"
 	assert_failure $EX_DATAERR
-	assert_one_error 'not a vfiomig stream \(bad magic; a --raw stream\?\)$'
+	assert_one_error 'not a vfiomig stream \(bad magic at byte 0; a --raw stream\?\)$'
 	vm restore --raw "$B" -i "$BLOB"
 	assert_success
 	check_uart "$B"

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * migframes WHAT...: write migration control frames to stdout, made with
+ * vfiomig's own encoders, to play a source that says what a test wants:
+ *   hello N       a HELLO for N PCI devices (15b3:101e, pre-copy off)
+ *   abort TEXT    an ABORT whose reason is TEXT, bytes as given
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mig.h"
+
+static struct msg m;
+
+static void hello(unsigned int n)
+{
+	struct hello h = { .ndev = n };
+
+	memset(h.session, 0x5a, sizeof(h.session));
+	for (unsigned int i = 0; i < n && i < MIG_MAX_DEVICES; i++) {
+		struct stream_ident *id = &h.id[i];
+
+		id->bus = BUS_PCI;
+		id->vendor = 0x15b3;
+		id->device = 0x101e;
+		id->mig_flags = 7;
+		snprintf(id->driver, sizeof(id->driver), "mlx5_vfio_pci");
+		snprintf(id->tool, sizeof(id->tool), "migframes");
+	}
+	hello_encode(&h, &m);
+}
+
+int main(int argc, char **argv)
+{
+	struct chan out;
+
+	chan_plain(&out, STDOUT_FILENO, "stdout");
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "hello")) {
+			hello((unsigned int)strtoul(argv[i + 1], NULL, 0));
+		} else if (!strcmp(argv[i], "abort")) {
+			m.type = MSG_ABORT;
+			m.len = (uint32_t)strnlen(argv[i + 1], sizeof(m.body));
+			memcpy(m.body, argv[i + 1], m.len);
+		} else {
+			fprintf(stderr, "migframes: unknown frame '%s'\n", argv[i]);
+			return 2;
+		}
+		if (msg_send(&out, m.type, m.body, m.len)) {
+			perror("migframes: stdout");
+			return 1;
+		}
+	}
+	return 0;
+}
