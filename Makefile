@@ -77,7 +77,7 @@ tests/helpers/streamfix: tests/helpers/streamfix.c
 
 # Writes migration control frames, to play a source in the migration tests.
 tests/helpers/migframes: tests/helpers/migframes.c src/mig-wire.c src/stream.c src/chan.c \
-		src/pump.c
+		src/sig.c
 	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ $^ $(LDLIBS)
 
 # Reads and writes an mtty port's FIFO through VFIO, for the VM tests.
