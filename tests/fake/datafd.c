@@ -342,7 +342,8 @@ static void info_dirty(struct fake_page *pg, const struct fake_cfg *cfg,
 	uint64_t unread = page_avail(pg) - pg->pos, pend;
 
 	info->initial_bytes = 0;
-	info->dirty_bytes = unread;
+	/* hisi_acc, qat: dirty_bytes is 0, whatever a read would give */
+	info->dirty_bytes = cfg->dirty_none ? 0 : unread;
 	if (!cfg->dirty_on_info)
 		return;
 	pend = device_query(pg, cfg);
@@ -396,6 +397,9 @@ static int precopy_info(struct fake_fd *e, struct vfio_precopy_info *info)
 	if (pg->dead)
 		return -ENODEV;
 	if (pg->pos > page_avail(pg))
+		return -EINVAL;
+	/* hisi_acc, qat: the position is checked against the initial data */
+	if (cfg.dirty_none && pg->pos > pg->init_end)
 		return -EINVAL;
 	reinit = info_reinit(pg, &cfg);
 	if (v2)

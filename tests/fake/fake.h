@@ -408,7 +408,7 @@ struct fake_cfg {
 	bool match_fail;	/* match=fail: RESUMING writes refused */
 	bool sticky_error;	/* ERROR: every SET is EIO until reset */
 	bool dirty_on_info;	/* PRECOPY_INFO makes the dirty data */
-	bool dirty_none;	/* no dirty data in pre-copy at all */
+	bool dirty_none;	/* PRECOPY_INFO: dirty 0, EINVAL past initial */
 	bool p2p_stop;		/* P2P stops the device: no dirtying */
 	bool pollable;		/* poll() on a saving fd says when data is */
 };

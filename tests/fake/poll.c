@@ -19,7 +19,10 @@
 
 #define SLICE_MS	5
 
-/* Our readiness for each pollable data fd; returns how many are ready. */
+/*
+ * Our readiness for each pollable data fd, in ours[] (-1: not ours);
+ * returns how many are ready.
+ */
 static int fake_revents(struct pollfd *fds, nfds_t n, int *ours, int *saved)
 {
 	int ready = 0, r;
@@ -30,14 +33,13 @@ static int fake_revents(struct pollfd *fds, nfds_t n, int *ours, int *saved)
 							NULL;
 
 		r = ds ? data_poll_ready(ds) : -1;
-		ours[i] = r >= 0;
 		saved[i] = fds[i].fd;
+		ours[i] = r < 0 ? -1 : r & (fds[i].events | POLLRDHUP |
+					    POLLERR | POLLHUP);
 		if (r < 0)
 			continue;
-		fds[i].revents = (short)(r & (fds[i].events | POLLRDHUP |
-					      POLLERR | POLLHUP));
 		fds[i].fd = -1;	/* the real poll() skips it */
-		ready += fds[i].revents != 0;
+		ready += ours[i] != 0;
 	}
 	return ready;
 }
@@ -50,8 +52,11 @@ static int restore(struct pollfd *fds, nfds_t n, const int *ours,
 
 	for (i = 0; i < n; i++) {
 		fds[i].fd = saved[i];
-		if (ours[i])
-			total += fds[i].revents != 0;
+		if (ours[i] < 0)
+			continue;
+		/* the real poll() zeroed it: a negative fd is skipped */
+		fds[i].revents = (short)ours[i];
+		total += ours[i] != 0;
 	}
 	return total;
 }

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -165,6 +166,7 @@ static ssize_t read_all(int fd, unsigned char *buf, size_t len)
 #include "selftest-data.inc"
 #include "selftest-bugs.inc"
 #include "selftest-pass.inc"
+#include "selftest-drivers.inc"
 
 int main(int argc, char **argv)
 {
@@ -197,6 +199,7 @@ int main(int argc, char **argv)
 	test_datafd();
 	test_bugs();
 	test_passfd();
+	test_drivers();
 
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

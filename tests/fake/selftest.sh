@@ -90,6 +90,31 @@ src=$(fake_data_source "$root" 0000:10:00.0)
 	exit 1
 }
 
+# one device per personality (selftest-drivers.inc)
+fake_pci_device "$root" 0000:20:00.0 200 personality=mlx5 size=1048576 \
+	precopy=65536 dirty=16384 redirty=3 chunk=262144 inflight_ms=100
+fake_pci_device "$root" 0000:20:00.1 201 personality=mlx5 size=200000 \
+	precopy=10000 dirty=5000 reinit=7000 inflight_ms=0
+fake_pci_device "$root" 0000:21:00.0 210 personality=hisi_acc
+fake_pci_device "$root" 0000:21:00.1 211 personality=hisi_acc match=fail
+fake_pci_device "$root" 0000:22:00.0 220 personality=pds
+fake_pci_device "$root" 0000:23:00.0 230 personality=virtio size=65536 \
+	precopy=16384 dirty=4096 redirty=10 query_ms=300
+fake_pci_device "$root" 0000:24:00.0 240 personality=qat
+fake_pci_device "$root" 0000:24:00.1 241 personality=qat dirty=100 redirty=5
+fake_pci_device "$root" 0000:25:00.0 250 personality=xe precopy_info_v2=1
+fake_pci_device "$root" 0000:26:00.0 260 personality=mtty
+[[ $(readlink "$root/sys/bus/pci/devices/0000:21:00.0/driver") == \
+   */hisi_acc_vfio_pci ]] || {
+	echo "FAIL: a personality's sysfs driver"
+	exit 1
+}
+if fake_pci_device "$root" 0000:27:00.0 270 personality=nosuch 2>/dev/null
+then
+	echo "FAIL: an unknown personality was accepted"
+	exit 1
+fi
+
 # the witness helpers must agree with what the library writes
 fake_set_state "$root" 0000:01:00.1 STOP
 [[ $(fake_state "$root" 0000:01:00.1) == STOP ]]

@@ -181,8 +181,6 @@ int cfg_load(const char *name, struct fake_cfg *cfg)
 		cfg_set(cfg, line, eq + 1);
 	}
 	fclose(f);
-	if (cfg->dirty_none)
-		cfg->dirty = cfg->redirty = cfg->reinit = 0;
 	if (cfg->precopy > cfg->size)
 		cfg->precopy = cfg->size;
 	if (cfg->dirty > cfg->size - cfg->precopy)
