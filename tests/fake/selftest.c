@@ -33,6 +33,7 @@
 #include "compat.h"
 
 static int passed, failed;
+static bool drivers_only;
 static const char *root, *trace_path;
 
 static void check(bool ok, const char *fmt, ...)
@@ -173,19 +174,25 @@ int main(int argc, char **argv)
 	int i;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s TRACEFILE [--small] [--big-backing]\n",
-			argv[0]);
+		fprintf(stderr, "usage: %s TRACEFILE [--small] [--big-backing] "
+			"[--drivers]\n", argv[0]);
 		return 2;
 	}
 	trace_path = argv[1];
 	for (i = 2; i < argc; i++) {
 		small_only |= !strcmp(argv[i], "--small");
 		big_backing |= !strcmp(argv[i], "--big-backing");
+		drivers_only |= !strcmp(argv[i], "--drivers");
 	}
 	root = getenv("VFIOMIG_FAKE_ROOT");
 	setenv("VFIOMIG_FAKE_TRACE", trace_path, 1);
 	setvbuf(stdout, NULL, _IONBF, 0);
 
+	if (drivers_only) {
+		test_drivers();
+		printf("%d passed, %d failed\n", passed, failed);
+		return failed ? 1 : 0;
+	}
 	test_paths();
 	test_group();
 	test_cdev();

@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Build a fake root and run the fake's self-test against it.
-# Usage: tests/fake/selftest.sh [--valgrind | --asan | --big-backing]
+# Usage: tests/fake/selftest.sh [--valgrind | --asan | --big-backing |
+#                                --drivers]
+#
+# --drivers runs only the personalities' part (selftest-drivers.inc),
+# whose timings are lower bounds only, for the bats suite.
 #
 # Backing files (backing=file) go to a fresh directory in /dev/shm when
 # there is one, else under the temporary root, removed at exit.
@@ -136,6 +140,8 @@ case ${1:-} in
 		printf "cat of the 4 GiB backing file: %.3f s, %.0f MiB/s\n",
 			b - a, 4096 / (b - a) }'
 	small=(--big-backing) ;;
+--drivers)
+	small=(--drivers) ;;
 --valgrind)
 	# the 4 GiB read-through would take minutes under valgrind
 	small=(--small)
