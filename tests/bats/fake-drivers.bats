@@ -574,3 +574,18 @@ flow_check() {
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
 }
+
+@test "drivers: info reports PRECOPY_INFOv2 where the kernel has it (feature 12, SET only)" {
+	local p
+	for p in mlx5 mtty xe; do
+		fake_pci_device "$ROOT" 0000:3b:02.0 60 cdev=60 personality=$p precopy_info_v2=1
+		fvm -j info 0000:3b:02.0
+		assert_success
+		# xe has no pre_copy: the core refuses the opt-in
+		[ $p = xe ] && jq_is .precopy_info_v2 false || jq_is .precopy_info_v2 true
+		rm -rf "$ROOT/sys/bus/pci/devices/0000:3b:02.0"
+	done
+	pairs mlx5 1 precopy_info_v2=0
+	fvm -j info "${S[0]}"
+	jq_is .precopy_info_v2 false
+}
