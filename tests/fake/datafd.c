@@ -357,10 +357,13 @@ static void info_dirty(struct fake_page *pg, const struct fake_cfg *cfg,
 
 /*
  * reinit=N: once the initial bytes were read, new initial data appears
- * (mlx5 with PRECOPY_INFOv2, Linux 7.1): the unread dirty data and N new
- * bytes are initial now. Only an opted-in caller hears REINIT.
+ * (mlx5 with PRECOPY_INFOv2, Linux 7.1): N new bytes readable. For an
+ * opted-in caller they and the unread dirty data are initial again, and
+ * it hears REINIT; for one that did not opt in, initial_bytes only ever
+ * decreases (the v1 contract) and the bytes are dirty.
  */
-static bool info_reinit(struct fake_page *pg, const struct fake_cfg *cfg)
+static bool info_reinit(struct fake_page *pg, const struct fake_cfg *cfg,
+			bool v2)
 {
 	uint64_t room = pg->size - page_avail(pg);
 
@@ -369,8 +372,9 @@ static bool info_reinit(struct fake_page *pg, const struct fake_cfg *cfg)
 		return false;
 	pg->reinit_done = 1;
 	pg->extra += cfg->reinit < room ? cfg->reinit : room;
-	pg->init_end = page_avail(pg);
-	return true;
+	if (v2)
+		pg->init_end = page_avail(pg);
+	return v2;
 }
 
 /*
@@ -401,7 +405,7 @@ static int precopy_info(struct fake_fd *e, struct vfio_precopy_info *info)
 	/* hisi_acc, qat: the position is checked against the initial data */
 	if (cfg.dirty_none && pg->pos > pg->init_end)
 		return -EINVAL;
-	reinit = info_reinit(pg, &cfg);
+	reinit = info_reinit(pg, &cfg, v2);
 	if (v2)
 		info->flags = reinit ? FAKE_PRECOPY_INFO_REINIT : 0;
 	if (pg->pos < pg->init_end) {

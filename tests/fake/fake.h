@@ -128,11 +128,12 @@
  *                     pending data and fetch none.
  *   estimate=N        MIG_DATA_SIZE reports N, whatever the state (pds)
  *   reinit=N          once the initial bytes were read, a PRECOPY_INFO in
- *                     PRE_COPY makes N new bytes readable and, with the
- *                     unread dirty data, initial again; a caller that
- *                     opted in to PRECOPY_INFOv2 sees VFIO_PRECOPY_INFO_
- *                     REINIT in flags (1 << 0), one that did not sees
- *                     its own flags back and the bytes as initial_bytes.
+ *                     PRE_COPY makes N new bytes readable, once. For a
+ *                     caller that opted in to PRECOPY_INFOv2 they are,
+ *                     with the unread dirty data, initial again, and
+ *                     flags says VFIO_PRECOPY_INFO_REINIT (1 << 0); one
+ *                     that did not sees its own flags back and the bytes
+ *                     as dirty_bytes (initial_bytes never grows in v1).
  *   precopy_info_v2=0|1  the kernel has feature 12 (7.1): SET (no data)
  *                     opts in until the device is closed; PROBE with SET
  *                     says 0, with GET EINVAL; a device without PRE_COPY
