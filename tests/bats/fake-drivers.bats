@@ -514,6 +514,20 @@ flow_check() {
 	assert_equal "$(states S 4)" running,running,running,running
 	[ ! -s "$VFIOMIG_FAKE_TRACE" ]
 	[ ! -e "$SOCK" ]
+	# and receive refuses such a set before it listens
+	for i in 0 1 2 3; do
+		p=mtty
+		[ $i = 2 ] && p=hisi_acc
+		fake_pci_device "$ROOT" "0000:5e:01.$i" $((50 + i)) cdev=$((50 + i)) personality=$p
+		D[i]=0000:5e:01.$i
+	done
+	fvm receive "${D[@]}" --listen "$UNIX" --psk-file "$PSK"
+	assert_failure $EX_NOMIG
+	[[ $(head -n 1 <<<"$stderr") == "vfiomig: receive ${D[2]}: no p2p support"* ]]
+	[ "$(grep -c ': device untouched: running$' <<<"$stderr")" -eq 4 ]
+	assert_equal "$(states D 4)" running,running,running,running
+	[ ! -s "$VFIOMIG_FAKE_TRACE" ]
+	[ ! -e "$SOCK" ]
 }
 
 @test "drivers hisi_acc: the destination refusing the match data mid-restore is the driver refusing it; the device is reset" {
