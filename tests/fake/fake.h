@@ -5,7 +5,8 @@
  * Paths under /sys/, /dev/vfio/ and /dev/iommu are redirected into
  * $VFIOMIG_FAKE_ROOT, and ioctl()s on the fake nodes are answered the way
  * the Linux 6.12 VFIO core (drivers/vfio/vfio_main.c, group.c,
- * device_cdev.c) and the mtty sample driver answer them.
+ * device_cdev.c) and the mtty sample driver answer them, or, for a device
+ * with a personality= key, the in-tree driver it names (below).
  *
  * Environment, read at each call:
  *   VFIOMIG_FAKE_ROOT=/abs/dir       enables the fake (else pass-through)
