@@ -96,7 +96,7 @@ test-fake: vfiomig-asan fake tests/helpers/holdpoke tests/helpers/streamfix \
 	   tests/helpers/migframes
 	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/fake.bats tests/bats/fake-save.bats \
 		tests/bats/fake-check.bats tests/bats/fake-hold.bats \
-		tests/bats/fake-migrate.bats
+		tests/bats/fake-migrate.bats tests/bats/fake-drivers.bats
 
 # The real-kernel suites run in the test VM, with the sanitizer build too.
 test-vm: vfiomig-asan tests/helpers/mtty-uart tests/helpers/holdpoke

@@ -8,3 +8,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$here/save-vs-cat.sh" "$@"
 echo
 "$here/migrate.sh"
+echo
+"$here/drivers.sh"

@@ -62,8 +62,9 @@ static void report_migration(struct vdev *d)
 			 r == -ENOTTY || r == -EINVAL ? "unsupported" : errstr(r));
 	report_probe(d, "dirty_tracking", "dirty tracking",
 		     VFIO_DEVICE_FEATURE_DMA_LOGGING_START, VFIO_DEVICE_FEATURE_SET);
+	/* the opt-in is a SET without data: a PROBE of GET is always EINVAL */
 	report_probe(d, "precopy_info_v2", "precopy info v2",
-		     VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2, VFIO_DEVICE_FEATURE_GET);
+		     VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2, VFIO_DEVICE_FEATURE_SET);
 }
 
 int cmd_info(int argc, char **argv)

@@ -76,6 +76,7 @@ static const struct argp receive_argp = {
 	receive_children, NULL, NULL
 };
 
+/* As migrate's: several devices reach running_p2p before any runs. */
 static int check_devices(struct mgroup *g)
 {
 	unsigned int i;
@@ -85,6 +86,11 @@ static int check_devices(struct mgroup *g)
 			err("receive %s: device is in error; reset it first",
 			    g->dev[i].s.d.info.name);
 			return -VM_E_STATE;
+		}
+		if (g->n > 1 && !(g->dev[i].d.flags & MIG_P2P)) {
+			err("receive %s: no p2p support: devices without it can only "
+			    "migrate alone", g->dev[i].d.info.name);
+			return -VM_E_NOMIG;
 		}
 	}
 	return 0;

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fake.h"
@@ -39,8 +40,28 @@ uint64_t page_avail(const struct fake_page *pg)
 		return pg->size;
 	/* the device dirties more once the initial bytes are out */
 	if (pg->pos >= pg->precopy)
-		return pg->precopy + pg->dirty + pg->redirtied;
+		return pg->precopy + (pg->on_info ? 0 : pg->dirty) +
+		       pg->redirtied + pg->extra;
 	return pg->precopy;
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+/* What the device would make readable next if asked (on_info). */
+uint64_t page_pending(const struct fake_page *pg)
+{
+	uint64_t room = pg->size - page_avail(pg);
+
+	if (pg->stop_copy || !pg->dirty || pg->pos < pg->precopy ||
+	    (pg->dirtied && !pg->redirty))
+		return 0;
+	return pg->dirty < room ? pg->dirty : room;
 }
 
 /*
@@ -52,6 +73,13 @@ void page_redirty(struct fake_page *pg)
 {
 	uint64_t room;
 
+	if (pg->on_info && !pg->dirtied) {
+		/* the first dirty= bytes, which others have at once */
+		room = page_pending(pg);
+		pg->redirtied += room;
+		pg->dirtied = room != 0;
+		return;
+	}
 	if (pg->stop_copy || !pg->redirty || !pg->dirty ||
 	    pg->pos < pg->precopy)
 		return;
@@ -121,11 +149,15 @@ int data_save_open(const char *name, const struct fake_cfg *cfg,
 		.dirty = cfg->dirty,
 		.redirty = cfg->redirty,
 		.pattern = cfg->pattern,
+		.init_end = cfg->precopy,
+		.on_info = cfg->dirty_on_info,
 	};
 
 	data_disable(name);
 	if (cfg->pattern)
 		pg.seed = image_seed(name);
+	if (cfg->inflight_ms)	/* the SAVE command runs a while */
+		pg.ready_ns = now_ns() + cfg->inflight_ms * 1000000ULL;
 	return open_session(name, "save", cfg, &pg);
 }
 
@@ -142,10 +174,11 @@ int data_save_finish(const char *name, const struct fake_cfg *cfg)
 {
 	struct fake_page *pg = page_map(name, "save");
 
-	(void)cfg;
 	if (!pg)
 		return -EINVAL;
 	pg->stop_copy = 1;
+	if (cfg->inflight_ms)	/* the final SAVE command */
+		pg->ready_ns = now_ns() + cfg->inflight_ms * 1000000ULL;
 	page_unmap(pg);
 	return -1;
 }
@@ -281,14 +314,115 @@ void data_disable(const char *name)
 	disable(name, "resume");
 }
 
-/* mtty_precopy_ioctl(); the resume fd has no ioctl op at all. */
+/*
+ * A device query (mlx5's QUERY_VHCA_MIGRATION_STATE, virtio's admin
+ * command): what the device would add now, or 0 when virtio's ratelimit
+ * says the last query was too recent to ask again.
+ */
+static uint64_t device_query(struct fake_page *pg, const struct fake_cfg *cfg)
+{
+	uint64_t now = now_ns();
+
+	if (cfg->query_ms && pg->query_ns &&
+	    now - pg->query_ns < cfg->query_ms * 1000000ULL)
+		return 0;
+	pg->query_ns = now;
+	return page_pending(pg);
+}
+
+/*
+ * mlx5vf_precopy_ioctl() / virtiovf_precopy_ioctl(): dirty_bytes is the
+ * unread data plus what the device has pending; at the end of the read
+ * data the driver fetches that pending data (a new SAVE, in flight for a
+ * while). Others report only what is readable.
+ */
+static void info_dirty(struct fake_page *pg, const struct fake_cfg *cfg,
+		       struct vfio_precopy_info *info)
+{
+	uint64_t unread = page_avail(pg) - pg->pos, pend;
+
+	info->initial_bytes = 0;
+	/* hisi_acc, qat: dirty_bytes is 0, whatever a read would give */
+	info->dirty_bytes = cfg->dirty_none ? 0 : unread;
+	if (!cfg->dirty_on_info)
+		return;
+	pend = device_query(pg, cfg);
+	info->dirty_bytes += pend;
+	if (unread || !pend)
+		return;
+	page_redirty(pg);
+	if (cfg->inflight_ms)
+		pg->ready_ns = now_ns() + cfg->inflight_ms * 1000000ULL;
+}
+
+/*
+ * reinit=N: once the initial bytes were read, new initial data appears
+ * (mlx5 with PRECOPY_INFOv2, Linux 7.1): N new bytes readable. For an
+ * opted-in caller they and the unread dirty data are initial again, and
+ * it hears REINIT; for one that did not opt in, initial_bytes only ever
+ * decreases (the v1 contract) and the bytes are dirty.
+ */
+static bool info_reinit(struct fake_page *pg, const struct fake_cfg *cfg,
+			bool v2)
+{
+	uint64_t room = pg->size - page_avail(pg);
+
+	if (!cfg->reinit || pg->reinit_done || pg->pos < pg->init_end ||
+	    pg->stop_copy)
+		return false;
+	pg->reinit_done = 1;
+	pg->extra += cfg->reinit < room ? cfg->reinit : room;
+	if (v2)
+		pg->init_end = page_avail(pg);
+	return v2;
+}
+
+/*
+ * mtty_precopy_ioctl() and the drivers' own (personality.c); the resume
+ * fd has no ioctl op at all. With the PRECOPY_INFOv2 opt-in flags is an
+ * output (0 or REINIT); without it the caller's flags come back as they
+ * were, as every 6.12 driver leaves them.
+ */
+static int precopy_info(struct fake_fd *e, struct vfio_precopy_info *info)
+{
+	struct fake_page *pg = data_page(e->ds);
+	struct fake_cfg cfg;
+	bool reinit, v2 = v2_opted(e->name);
+	int state;
+
+	if (cfg_load(e->name, &cfg))
+		return -ENODEV;
+	state = state_get(e->name);
+	/* hisi_acc_vf_precopy_ioctl() accepts PRE_COPY only: it has no P2P */
+	if (state != VFIOMIG_STATE_PRE_COPY &&
+	    (state != VFIOMIG_STATE_PRE_COPY_P2P || cfg.pers == PERS_HISI) &&
+	    !bug_on("precopy_info_anywhere"))
+		return -EINVAL;
+	if (pg->dead)
+		return -ENODEV;
+	if (pg->pos > page_avail(pg))
+		return -EINVAL;
+	/* hisi_acc, qat: the position is checked against the initial data */
+	if (cfg.dirty_none && pg->pos > pg->init_end)
+		return -EINVAL;
+	reinit = info_reinit(pg, &cfg, v2);
+	if (v2)
+		info->flags = reinit ? FAKE_PRECOPY_INFO_REINIT : 0;
+	if (pg->pos < pg->init_end) {
+		info->initial_bytes = pg->init_end - pg->pos;
+		info->dirty_bytes = 0;
+	} else {
+		info_dirty(pg, &cfg, info);
+	}
+	return 0;
+}
+
 int data_ioctl(struct fake_fd *e, int fd, unsigned long req, void *arg)
 {
 	size_t minsz = offsetof(struct vfio_precopy_info, dirty_bytes) +
 		       sizeof(__u64);
 	struct vfio_precopy_info *info = arg;
-	struct fake_page *pg;
-	int state, lk, ret = 0;
+	int lk, ret;
 
 	(void)fd;
 	if (e->kind != FK_SAVE || req != VFIO_MIG_GET_PRECOPY_INFO)
@@ -297,24 +431,8 @@ int data_ioctl(struct fake_fd *e, int fd, unsigned long req, void *arg)
 		return -EFAULT;
 	if (info->argsz < minsz)
 		return -EINVAL;
-	pg = data_page(e->ds);
 	lk = dev_lock(e->name);
-	state = state_get(e->name);
-	if (state != VFIOMIG_STATE_PRE_COPY &&
-	    state != VFIOMIG_STATE_PRE_COPY_P2P &&
-	    !bug_on("precopy_info_anywhere")) {
-		ret = -EINVAL;
-	} else if (pg->dead) {
-		ret = -ENODEV;
-	} else if (pg->pos > page_avail(pg)) {
-		ret = -EINVAL;
-	} else if (pg->pos < pg->precopy) {
-		info->initial_bytes = pg->precopy - pg->pos;
-		info->dirty_bytes = 0;
-	} else {
-		info->initial_bytes = 0;
-		info->dirty_bytes = page_avail(pg) - pg->pos;
-	}
+	ret = precopy_info(e, info);
 	dev_unlock(lk);
 	return ret;
 }

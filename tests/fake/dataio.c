@@ -39,6 +39,13 @@ struct data_sess {
 	uint64_t rate;		/* bytes/s, 0: unlimited */
 	uint64_t rate_done;
 	struct timespec rate_t0;
+	/* driver conventions (personality.c) */
+	uint64_t chunk;		/* a read stops at a multiple, 0: never */
+	bool inflight;		/* reads wait for (or EAGAIN on) data in flight */
+	bool on_info;		/* reads never make dirty data */
+	bool p2p_stop;		/* nor does a device stopped in PRE_COPY_P2P */
+	bool match_fail;	/* hisi: the match header is refused */
+	char name[FAKE_NAME_MAX];
 };
 
 struct fake_page *data_page(struct data_sess *ds)
@@ -160,6 +167,12 @@ int data_attach(struct fake_fd *e, int fd, const char *path,
 		ds->end_errno = cfg->precopy_end;
 	}
 	set_limits(ds, cfg);
+	ds->chunk = cfg->chunk;
+	ds->inflight = cfg->inflight_ms != 0;
+	ds->on_info = cfg->dirty_on_info;
+	ds->p2p_stop = cfg->p2p_stop;
+	ds->match_fail = cfg->match_fail && cfg->pers == PERS_HISI;
+	snprintf(ds->name, sizeof(ds->name), "%s", e->name);
 	return ds->resume ? 0 : load_image(ds, e->name, cfg->backing);
 }
 
@@ -248,15 +261,52 @@ static void rate_end(struct data_sess *ds, size_t n)
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
 }
 
+/*
+ * mlx5vf_save_read(): data of a SAVE command still running is waited for
+ * (interruptibly) by a blocking read and is EAGAIN with O_NONBLOCK.
+ */
+static int wait_inflight(struct data_sess *ds, int fd)
+{
+	uint64_t until = ds->pg->ready_ns, now = now_ns();
+	struct timespec t;
+	int fl;
+
+	if (!ds->inflight || !until || now >= until)
+		return 0;
+	fl = fcntl(fd, F_GETFL);
+	if (fl >= 0 && (fl & O_NONBLOCK))
+		return -EAGAIN;
+	t.tv_sec = (time_t)(until / 1000000000ULL);
+	t.tv_nsec = (long)(until % 1000000000ULL);
+	return clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) ?
+	       -EINTR : 0;
+}
+
+/* May this read, finding the reader caught up, make more dirty data? */
+static bool read_redirties(struct data_sess *ds)
+{
+	if (ds->on_info)
+		return false;	/* only PRECOPY_INFO asks the device */
+	return !ds->p2p_stop ||
+	       state_get(ds->name) != VFIOMIG_STATE_PRE_COPY_P2P;
+}
+
 /* mtty_save_read(), with the end conventions of other drivers. */
-static ssize_t data_read(struct data_sess *ds, uint8_t *buf, size_t len)
+static ssize_t data_read(int fd, struct data_sess *ds, uint8_t *buf,
+			 size_t len)
 {
 	struct fake_page *pg = ds->pg;
-	uint64_t pos = pg->pos, avail;
+	uint64_t pos, avail;
 	ssize_t r;
 	size_t n;
 	int err;
 
+	if (pg->dead)
+		return -ENODEV;
+	err = wait_inflight(ds, fd);
+	if (err)
+		return err;
+	pos = pg->pos;
 	if (pg->dead)
 		return -ENODEV;
 	avail = page_avail(pg);
@@ -265,7 +315,10 @@ static ssize_t data_read(struct data_sess *ds, uint8_t *buf, size_t len)
 	n = len < avail - pos ? len : (size_t)(avail - pos);
 	if (n > ds->max_io)
 		n = ds->max_io;
-	if (!n && len)
+	/* the driver's buffers: one read never crosses into the next */
+	if (ds->chunk && n > ds->chunk - pos % ds->chunk)
+		n = (size_t)(ds->chunk - pos % ds->chunk);
+	if (!n && len && read_redirties(ds))
 		page_redirty(pg);	/* for the next read */
 	if (!n)
 		return (!len || pg->stop_copy) ? 0 : -ds->end_errno;
@@ -355,6 +408,14 @@ static ssize_t data_write(int fd, struct data_sess *ds, const uint8_t *buf,
 		return -EIO;
 	pg->pos = pos + n;
 	rate_end(ds, n);
+	/*
+	 * hisi_acc_vf_resume_write(): once the match header is complete,
+	 * vf_qm_check_match() runs; a mismatch is EFAULT for the call that
+	 * completed it, its bytes kept.
+	 */
+	if (ds->match_fail && pos < HISI_MATCH_SIZE &&
+	    pos + n >= HISI_MATCH_SIZE)
+		return -EFAULT;
 	return (ssize_t)n;
 }
 
@@ -379,7 +440,7 @@ FAKE_EXPORT ssize_t read(int fd, void *buf, size_t len)
 
 	if (!ds || ds->resume)
 		return real.read(fd, buf, len);
-	return result(data_read(ds, buf, len));
+	return result(data_read(fd, ds, buf, len));
 }
 
 FAKE_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
@@ -467,4 +528,26 @@ FAKE_EXPORT ssize_t splice(int in, off_t *in_off, int out, off_t *out_off,
 	if (data_fd(in) || data_fd(out))
 		return result(-EINVAL);
 	return real.splice(in, in_off, out, out_off, len, flags);
+}
+
+/*
+ * mlx5vf_save_poll(): readable when data is queued or the save is
+ * complete, POLLRDHUP too once the session is dead; nothing while a
+ * SAVE command is in flight or at a temporary end. -1 for an fd whose
+ * driver has no poll op: the regular file's answer (always ready) is
+ * then the kernel's DEFAULT_POLLMASK.
+ */
+int data_poll_ready(struct data_sess *ds)
+{
+	const struct fake_page *pg = ds->pg;
+
+	if (ds->resume || !ds->inflight)
+		return -1;
+	if (pg->dead)
+		return POLLIN | POLLRDNORM | POLLRDHUP;
+	if (pg->ready_ns && now_ns() < pg->ready_ns)
+		return 0;
+	if (pg->stop_copy || page_avail(pg) > pg->pos)
+		return POLLIN | POLLRDNORM;
+	return 0;
 }

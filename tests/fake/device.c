@@ -6,7 +6,9 @@
  * state survives. close=reset is mlx5-like: mlx5vf_pci_open_device() and
  * mlx5vf_cmd_close_migratable() bring the device back to RUNNING, so a
  * process that died without closing is still covered by the reset on the
- * next open.
+ * next open. open=running is every variant driver's open_device(): the
+ * state becomes RUNNING whatever it was at the last close (no session
+ * survives a close anyway), while mtty's stays.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,7 +24,9 @@ static void reset_if(const char *name, bool on_close)
 	if (cfg_load(name, &cfg) || !cfg.migration)
 		return;
 	lk = dev_lock(name);
-	if (cfg.close_reset)
+	if (on_close)
+		v2_clear(name);	/* the PRECOPY_INFOv2 opt-in ends with it */
+	if (cfg.close_reset || (!on_close && cfg.open_running))
 		fsm_reset(name);
 	else if (on_close)
 		data_disable(name);

@@ -5,7 +5,8 @@
  * Paths under /sys/, /dev/vfio/ and /dev/iommu are redirected into
  * $VFIOMIG_FAKE_ROOT, and ioctl()s on the fake nodes are answered the way
  * the Linux 6.12 VFIO core (drivers/vfio/vfio_main.c, group.c,
- * device_cdev.c) and the mtty sample driver answer them.
+ * device_cdev.c) and the mtty sample driver answer them, or, for a device
+ * with a personality= key, the in-tree driver it names (below).
  *
  * Environment, read at each call:
  *   VFIOMIG_FAKE_ROOT=/abs/dir       enables the fake (else pass-through)
@@ -109,6 +110,118 @@
  *                     cannot be made the open (or SET_STATE) fails with
  *                     its errno and a line on stderr.
  *
+ * Driver keys, each defaulted by the personality (below), else off:
+ *   personality=NAME  mtty (the default: everything above), mlx5,
+ *                     hisi_acc, pds, virtio, qat, xe. Applied before
+ *                     every other key, so any key given overrides it.
+ *   open=keep|running running: RUNNING on open (every variant driver's
+ *                     open_device()); keep: mtty, the state survives.
+ *   chunk=N           no read() crosses a multiple of N (mlx5's buffers)
+ *   inflight_ms=N     data the driver fetches (on entering PRE_COPY, on
+ *                     PRECOPY_INFO at the end of the data, on entering
+ *                     STOP_COPY) arrives N ms later: a blocking read()
+ *                     waits for it (a signal cuts the wait: EINTR), an
+ *                     O_NONBLOCK one gets EAGAIN, poll() says not ready.
+ *                     Non-zero also means poll() follows the data (mlx5
+ *                     has a poll op); otherwise poll() always says ready,
+ *                     as the kernel does for a file without one.
+ *   query_ms=N        PRECOPY_INFO asks the device at most once in N ms
+ *                     (virtio's ratelimit); other calls report no
+ *                     pending data and fetch none.
+ *   estimate=N        MIG_DATA_SIZE reports N, whatever the state (pds)
+ *   reinit=N          once the initial bytes were read, a PRECOPY_INFO in
+ *                     PRE_COPY makes N new bytes readable, once. For a
+ *                     caller that opted in to PRECOPY_INFOv2 they are,
+ *                     with the unread dirty data, initial again, and
+ *                     flags says VFIO_PRECOPY_INFO_REINIT (1 << 0); one
+ *                     that did not sees its own flags back and the bytes
+ *                     as dirty_bytes (initial_bytes never grows in v1).
+ *   precopy_info_v2=0|1  the kernel has feature 12 (7.1): SET (no data)
+ *                     opts in until the device is closed; PROBE with SET
+ *                     says 0, with GET EINVAL; a device without PRE_COPY
+ *                     is EINVAL. 0: feature 12 is an unknown feature.
+ *   match=ok|fail     hisi_acc: the destination refuses the source's
+ *                     match header (another device type, queue config or
+ *                     version): the write() that completes its 40 bytes
+ *                     fails EFAULT, the bytes counted.
+ *
+ * The personalities. Each is what its driver's source (Linux 6.12 from
+ * Debian's linux-source-6.12; virtio's migration and xe from mainline,
+ * after 6.12) makes visible through the uAPI. A driver's own stream
+ * format is not imitated: the stream is the image, as for mtty.
+ *
+ *   mtty (samples/vfio-mdev/mtty.c): flags STOP_COPY|P2P|PRE_COPY, 0 at
+ *     the temporary end (mtty_save_read()), state kept on close
+ *     (mtty_close_device()), size = stop_copy_length, 96 bytes for a
+ *     2-port device, 24 of them pre-copy.
+ *   mlx5 (drivers/vfio/pci/mlx5/main.c, cmd.c): flags STOP_COPY|P2P|
+ *     PRE_COPY. mlx5vf_save_read(): ENOMSG at the temporary end of
+ *     pre-copy; data of a SAVE command still running is waited for by a
+ *     blocking read and EAGAIN with O_NONBLOCK; mlx5vf_save_poll() is
+ *     the only poll op of all these drivers. mlx5vf_precopy_ioctl():
+ *     dirty_bytes is the unread data plus what the firmware reports
+ *     (QUERY_VHCA_MIGRATION_STATE, every call), and at the end of the
+ *     read data it issues a new SAVE (here: dirty= bytes, redirty=
+ *     times, inflight_ms= later); reads never make dirty data.
+ *     mlx5vf_pci_open_device() sets RUNNING, mlx5vf_pci_close_device()
+ *     -> mlx5vf_cmd_close_migratable() resets (close=reset).
+ *     MIG_DATA_SIZE is a firmware query of the real size
+ *     (mlx5vf_pci_get_data_size()). MAX_CHUNK_SIZE 8 MiB buffers
+ *     (mlx5vf_prep_stop_copy() in chunk mode): chunk=8388608.
+ *     PRECOPY_INFOv2/REINIT: the 2026 series, mlx5 its first user.
+ *     The devlink migratable capability (before bind) is not the
+ *     fake's: it has no devlink.
+ *   hisi_acc (drivers/vfio/pci/hisilicon/hisi_acc_vfio_pci.c): flags
+ *     STOP_COPY|PRE_COPY, no P2P (hisi_acc_vfio_pci_migrn_init_dev()).
+ *     Pre-copy is the match data, QM_MATCH_SIZE = 40 bytes
+ *     (hisi_acc_vf_pre_copy()), read() gives 0 at its end
+ *     (hisi_acc_vf_save_read()); hisi_acc_vf_precopy_ioctl() answers
+ *     in PRE_COPY only, dirty_bytes always 0. The save is
+ *     sizeof(struct acc_vf_data) = 176 bytes, MIG_DATA_SIZE says so
+ *     (hisi_acc_vfio_pci_get_data_size()). hisi_acc_vf_resume_write() checks
+ *     the match data once 40 bytes are in (vf_qm_check_match()):
+ *     EFAULT (match=fail). RUNNING on open
+ *     (hisi_acc_vfio_pci_open_device()), files dropped on close.
+ *   pds (drivers/vfio/pci/pds/vfio_dev.c, lm.c): flags STOP_COPY|P2P
+ *     (pds_vfio_init_device()). MIG_DATA_SIZE is
+ *     PDS_LM_DEVICE_STATE_LENGTH = 65536 whatever the state
+ *     (pds_vfio_get_device_state_size()) while the save is the size the
+ *     firmware reports (pds_vfio_get_lm_state_size_cmd(); 12 KiB here).
+ *     pds_vfio_set_device_state() never walks from ERROR and returns
+ *     -EIO whenever the device is, or ends, in ERROR: only
+ *     VFIO_DEVICE_RESET (pds_vfio_reset() from reset_done) leaves it.
+ *     RUNNING on open (pds_vfio_open_device()).
+ *   virtio (drivers/vfio/pci/virtio/migrate.c, mainline): flags
+ *     STOP_COPY|P2P|PRE_COPY (virtiovf_set_migratable()).
+ *     virtiovf_save_read(): ENOMSG at the temporary end of pre-copy;
+ *     its EINVAL for an end of data in a file neither in pre-copy nor
+ *     complete cannot be reached through the uAPI (the file is complete
+ *     before the STOP_COPY arc returns), so the fake has none.
+ *     virtiovf_precopy_ioctl() asks the device for its context size at
+ *     most once a second (pre_copy_rl_state; query_ms=1000) and only
+ *     then reads a new context at the end of the data; reads never make
+ *     dirty data. P2P arcs put the device in DEV_MODE_F_STOPPED: no
+ *     dirtying there. RUNNING on open (virtiovf_open_migration()),
+ *     files dropped on close; MIG_DATA_SIZE an admin command (the
+ *     real size).
+ *   qat (drivers/vfio/pci/qat/main.c): flags STOP_COPY|P2P|PRE_COPY
+ *     (qat_vf_pci_init_dev()); pre-copy is the setup data, read() 0 at
+ *     its end (qat_vf_save_read()), dirty_bytes always 0
+ *     (qat_vf_precopy_ioctl()); the state is one
+ *     ADF_GEN4_VF_MSTATE_SIZE = 4096-byte block, MIG_DATA_SIZE says so
+ *     (qat_vf_pci_get_data_size()). P2P suspends the whole device
+ *     (qat_vf_pci_step_device_state()): no dirtying in PRE_COPY_P2P.
+ *     RUNNING on open (qat_vf_pci_open_device()). The setup data's
+ *     check on each RESUMING write (qat_vf_resume_write()) is not
+ *     imitated.
+ *   xe (drivers/vfio/pci/xe/main.c, mainline): flags STOP_COPY|P2P
+ *     (xe_vfio_pci_migration_init()); RUNNING on open
+ *     (xe_vfio_pci_open_device()) and xe_vfio_pci_reset() on close
+ *     (xe_vfio_pci_close_device()); RUNNING_P2P is handled as STOP
+ *     (xe_vfio_set_state()), not observable without DMA; the size is
+ *     the PF's sum over GTs, VRAM included (GBs on real parts; 1 MiB
+ *     here, size= for benchmarks); MIG_DATA_SIZE says it.
+ *
  * The image rule. An exact image is bytes: a counter seeded by the name,
  * replaced by whatever was last restored (any content is accepted, as
  * mtty accepts any ports). A pattern image is generated from a seed:
@@ -162,6 +275,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -209,6 +323,7 @@ struct real_fns {
 			struct timespec *);
 	char *(*realpath)(const char *, char *);
 	DIR *(*opendir)(const char *);
+	int (*poll)(struct pollfd *, nfds_t, int);
 };
 
 extern struct real_fns real;
@@ -284,11 +399,38 @@ struct fake_cfg {
 	uint64_t rate;		/* bytes/s, 0: unlimited */
 	int precopy_end;	/* 0, ENOMSG or EAGAIN */
 	char group[32];
+	/* the driver's own conventions (personality.c) */
+	int pers;		/* enum fake_pers */
+	bool open_running;	/* open=running: RUNNING on open */
+	uint64_t chunk;		/* reads stop at multiples, 0: none */
+	uint64_t inflight_ms;	/* new data arrives that much later */
+	uint64_t query_ms;	/* PRECOPY_INFO asks the device this often */
+	uint64_t estimate;	/* MIG_DATA_SIZE answer, 0: the real size */
+	uint64_t reinit;	/* bytes of new initial data, once, 0: never */
+	bool v2;		/* feature 12 exists (a 7.1 kernel) */
+	bool match_fail;	/* match=fail: RESUMING writes refused */
+	bool sticky_error;	/* ERROR: every SET is EIO until reset */
+	bool dirty_on_info;	/* PRECOPY_INFO makes the dirty data */
+	bool dirty_none;	/* PRECOPY_INFO: dirty 0, EINVAL past initial */
+	bool p2p_stop;		/* P2P stops the device: no dirtying */
+	bool pollable;		/* poll() on a saving fd says when data is */
 };
 
 #define FAKE_EXACT_MAX	(16ULL << 20)
 
 int cfg_load(const char *name, struct fake_cfg *cfg);
+
+/* ---- personality.c: the in-tree drivers the fake can be ---- */
+enum fake_pers {
+	PERS_MTTY, PERS_MLX5, PERS_HISI, PERS_PDS, PERS_VIRTIO, PERS_QAT,
+	PERS_XE,
+};
+
+/* Set @cfg to personality @name's defaults; -1 for an unknown name. */
+int pers_apply(const char *name, struct fake_cfg *cfg);
+const char *pers_name(int pers);
+/* hisi_acc: the bytes of the match header, checked once written */
+#define HISI_MATCH_SIZE	40
 int dev_lock(const char *name);		/* returns lock fd or -1 */
 void dev_unlock(int lock_fd);
 int state_get(const char *name);
@@ -355,6 +497,15 @@ struct fake_page {
 	uint32_t bad;		/* resume: not a pattern image */
 	uint64_t bad_at;	/* resume: first wrong byte */
 	uint8_t hdr[PAT_HDR];	/* resume: the header as written */
+	/* driver conventions (personality.c), saving sessions */
+	uint64_t init_end;	/* initial data ends here; REINIT moves it */
+	uint64_t extra;		/* bytes REINIT made readable */
+	uint64_t ready_ns;	/* unread data arrives then (CLOCK_MONOTONIC) */
+	uint64_t query_ns;	/* the last device query, 0: none yet */
+	uint32_t on_info;	/* dirty data is made by PRECOPY_INFO */
+	uint32_t dirtied;	/* on_info: the first dirty= bytes were made */
+	uint32_t reinit_done;	/* the one REINIT happened */
+	uint32_t pad;
 	/* what a process that receives the fd needs to know what it is */
 	uint32_t magic;		/* FAKE_PAGE_MAGIC */
 	uint32_t resume;	/* resuming session, else saving */
@@ -363,6 +514,8 @@ struct fake_page {
 
 uint64_t page_avail(const struct fake_page *pg);
 void page_redirty(struct fake_page *pg);
+uint64_t page_pending(const struct fake_page *pg);
+uint64_t now_ns(void);
 int data_save_open(const char *name, const struct fake_cfg *cfg,
 		   bool stop_copy);
 int data_save_finish(const char *name, const struct fake_cfg *cfg);
@@ -379,12 +532,18 @@ int data_attach(struct fake_fd *e, int fd, const char *path,
 void data_detach(struct data_sess *ds);	/* drops one reference */
 struct data_sess *data_ref(struct data_sess *ds);
 struct fake_page *data_page(struct data_sess *ds);
+/* poll.c: POLLIN now for a saving fd of a pollable driver, or -1 */
+int data_poll_ready(struct data_sess *ds);
 int data_source_open(const char *name, const char *path, int flags,
 		     mode_t mode);
 
 /* ---- ioctl.c / feature.c ---- */
 int device_ioctl(struct fake_fd *e, unsigned long req, void *arg);
 int device_feature(const char *name, void *arg);
+/* PRECOPY_INFOv2 (feature 12, Linux 7.1): the opt-in of the open device */
+#define FAKE_PRECOPY_INFO_REINIT	(1u << 0)
+bool v2_opted(const char *name);
+void v2_clear(const char *name);
 void device_opened(const char *name);
 void device_closed(const char *name);
 

@@ -18,6 +18,10 @@
 #       image=auto|exact|pattern backing=none|file logging=0|1 vendor=
 #       device= subvendor= subdevice=   (fake.h has their semantics, the
 #       image rule and VFIOMIG_FAKE_BACKING_DIR)
+#       personality=mtty|mlx5|hisi_acc|pds|virtio|qat|xe  a driver's
+#       conventions, its sysfs driver and PCI IDs (any key given
+#       overrides); open=keep|running chunk=N inflight_ms=N query_ms=N
+#       estimate=N reinit=N precopy_info_v2=0|1 match=ok|fail tune them
 
 _FAKE_STATES=(ERROR STOP RUNNING STOP_COPY RESUMING RUNNING_P2P PRE_COPY
 	      PRE_COPY_P2P)
@@ -56,7 +60,9 @@ _fake_opts() {
 	for kv in "$@"; do
 		case ${kv%%=*} in
 		driver|cdev|flags|close|size|precopy|dirty|redirty|precopy_end|\
-		rate|image|backing|logging|vendor|device|subvendor|subdevice)
+		rate|image|backing|logging|vendor|device|subvendor|subdevice|\
+		personality|open|chunk|inflight_ms|query_ms|estimate|reinit|\
+		precopy_info_v2|match)
 			_o[${kv%%=*}]=${kv#*=} ;;
 		*)
 			echo "fakeroot: unknown key '$kv'" >&2
@@ -109,6 +115,15 @@ _fake_common() {
 		image=${_c[image]}
 		backing=${_c[backing]}
 		logging=${_c[logging]}
+		personality=${_c[personality]-}
+		open=${_c[open]-}
+		chunk=${_c[chunk]-}
+		inflight_ms=${_c[inflight_ms]-}
+		query_ms=${_c[query_ms]-}
+		estimate=${_c[estimate]-}
+		reinit=${_c[reinit]-}
+		precopy_info_v2=${_c[precopy_info_v2]-}
+		match=${_c[match]-}
 	EOF
 	echo 2 >"$root/.fake/$name/state"
 	# the kernel only creates the debugfs state file when mig_ops is set
@@ -125,11 +140,52 @@ _fake_defaults() {
 	    [subvendor]=0x15b3 [subdevice]=0x0068)
 }
 
+# The sysfs driver and PCI IDs of each personality (libvfiofake's
+# personality.c has the rest); their other keys are left empty so that
+# the library's defaults for that driver apply unless a key is given.
+_FAKE_PERSONALITIES=(mtty mlx5 hisi_acc pds virtio qat xe)
+_fake_personality() {
+	local -n _p=$1
+	local name=$2 k
+
+	case $name in
+	mtty) return 0 ;;
+	mlx5) _p[driver]=mlx5_vfio_pci _p[vendor]=0x15b3 _p[device]=0x101e ;;
+	hisi_acc) _p[driver]=hisi_acc_vfio_pci _p[vendor]=0x19e5
+		  _p[device]=0xa256 ;;
+	pds) _p[driver]=pds_vfio_pci _p[vendor]=0x1dd8 _p[device]=0x1003 ;;
+	virtio) _p[driver]=virtio_vfio_pci _p[vendor]=0x1af4
+		_p[device]=0x1041 ;;
+	qat) _p[driver]=qat_vfio_pci _p[vendor]=0x8086 _p[device]=0x4941 ;;
+	xe) _p[driver]=xe-vfio-pci _p[vendor]=0x8086 _p[device]=0xe20b ;;
+	*)
+		echo "fakeroot: unknown personality '$name'" >&2
+		return 1 ;;
+	esac
+	_p[subvendor]=${_p[vendor]} _p[subdevice]=0x0000
+	for k in flags close size precopy dirty redirty precopy_end; do
+		_p[$k]=
+	done
+}
+
+# personality= in the arguments, applied before the other keys.
+_fake_pick() {
+	local arr=$1 kv
+	shift
+	for kv in "$@"; do
+		if [[ $kv == personality=* ]]; then
+			_fake_personality "$arr" "${kv#*=}" || return
+		fi
+	done
+	return 0
+}
+
 fake_pci_device() {
 	local root=${1:?} bdf=${2:?} group=${3:?} dev
 	local -A o
 	shift 3
 	_fake_defaults o
+	_fake_pick o "$@" || return
 	_fake_opts o "$@" || return
 
 	dev=$root/sys/devices/pci0000:00/$bdf

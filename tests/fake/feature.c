@@ -5,14 +5,19 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "fake.h"
 
 #define FEAT_HDR	offsetof(struct vfio_device_feature, data)
 #define FEAT_GS		(VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET)
+
+static int feat_unknown(void);
 
 /* include/linux/vfio.h:vfio_check_feature() */
 static int check_feature(uint32_t flags, size_t argsz, uint32_t ops,
@@ -97,7 +102,55 @@ static int feat_data_size(const struct fake_cfg *cfg, uint32_t flags,
 	if (ret != 1)
 		return ret;
 	/* the bug: an estimate that has nothing to do with the save */
-	ds->stop_copy_length = bug_u64("size_estimate", &est) ? est : cfg->size;
+	if (bug_u64("size_estimate", &est))
+		ds->stop_copy_length = est;
+	else	/* pds: PDS_LM_DEVICE_STATE_LENGTH, whatever the state */
+		ds->stop_copy_length = cfg->estimate ? cfg->estimate : cfg->size;
+	return 0;
+}
+
+/* The opt-in lives while the device is open: .fake/NAME/v2 exists. */
+bool v2_opted(const char *name)
+{
+	char path[PATH_MAX];
+
+	return !dev_file(path, sizeof(path), name, "v2") &&
+	       real.access(path, F_OK) == 0;
+}
+
+void v2_clear(const char *name)
+{
+	char path[PATH_MAX];
+
+	if (!dev_file(path, sizeof(path), name, "v2"))
+		unlink(path);
+}
+
+/*
+ * VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2, as the 7.1 core answers it
+ * (vfio_ioctl_device_feature_migration_precopy_info_v2()): SET only, no
+ * data, EINVAL for a device without PRE_COPY. precopy_info_v2=0 is a
+ * kernel without it, where the feature is unknown.
+ */
+static int feat_precopy_v2(const char *name, const struct fake_cfg *cfg,
+			   uint32_t flags, size_t argsz)
+{
+	char path[PATH_MAX];
+	int ret, fd;
+
+	if (!cfg->v2 || !cfg->migration)
+		return feat_unknown();
+	if (!(cfg->flags & VFIO_MIGRATION_PRE_COPY))
+		return -EINVAL;
+	ret = check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, 0);
+	if (ret != 1)
+		return ret;
+	if (dev_file(path, sizeof(path), name, "v2"))
+		return -ENAMETOOLONG;
+	fd = real.open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	real.close(fd);
 	return 0;
 }
 
@@ -181,6 +234,8 @@ int device_feature(const char *name, void *arg)
 				    sizeof(struct vfio_device_feature_dma_logging_report));
 	case VFIO_DEVICE_FEATURE_MIG_DATA_SIZE:
 		return feat_data_size(&cfg, f->flags, f->data, argsz);
+	case VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2:
+		return feat_precopy_v2(name, &cfg, f->flags, argsz);
 	default:
 		return feat_unknown();
 	}

@@ -241,7 +241,28 @@ static int buggy_fd(const char *name, const struct fake_cfg *cfg,
 	return fd;
 }
 
+/*
+ * pds_vfio_set_device_state(): the walk never starts from ERROR, and a
+ * request that ends in ERROR, or finds the device there, is -EIO.
+ */
+static int set_state(const char *name, const struct fake_cfg *cfg, int new);
+
 int fsm_set_state(const char *name, const struct fake_cfg *cfg, int new)
+{
+	int ret;
+
+	if (cfg->sticky_error && state_get(name) == S_ERROR)
+		return -EIO;
+	ret = set_state(name, cfg, new);
+	if (cfg->sticky_error && state_get(name) == S_ERROR) {
+		if (ret >= 0)
+			fdtab_drop(ret);
+		return -EIO;
+	}
+	return ret;
+}
+
+static int set_state(const char *name, const struct fake_cfg *cfg, int new)
 {
 	int cur = state_get(name);
 	int ret = -1, next, rc;

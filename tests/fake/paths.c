@@ -58,6 +58,7 @@ void fake_init(void)
 	LOAD(recvmmsg);
 	LOAD(realpath);
 	LOAD(opendir);
+	LOAD(poll);
 	done = true;
 
 	env = getenv("VFIOMIG_FAKE_ROOT");

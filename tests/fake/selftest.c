@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -32,6 +33,7 @@
 #include "compat.h"
 
 static int passed, failed;
+static bool drivers_only;
 static const char *root, *trace_path;
 
 static void check(bool ok, const char *fmt, ...)
@@ -165,25 +167,32 @@ static ssize_t read_all(int fd, unsigned char *buf, size_t len)
 #include "selftest-data.inc"
 #include "selftest-bugs.inc"
 #include "selftest-pass.inc"
+#include "selftest-drivers.inc"
 
 int main(int argc, char **argv)
 {
 	int i;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s TRACEFILE [--small] [--big-backing]\n",
-			argv[0]);
+		fprintf(stderr, "usage: %s TRACEFILE [--small] [--big-backing] "
+			"[--drivers]\n", argv[0]);
 		return 2;
 	}
 	trace_path = argv[1];
 	for (i = 2; i < argc; i++) {
 		small_only |= !strcmp(argv[i], "--small");
 		big_backing |= !strcmp(argv[i], "--big-backing");
+		drivers_only |= !strcmp(argv[i], "--drivers");
 	}
 	root = getenv("VFIOMIG_FAKE_ROOT");
 	setenv("VFIOMIG_FAKE_TRACE", trace_path, 1);
 	setvbuf(stdout, NULL, _IONBF, 0);
 
+	if (drivers_only) {
+		test_drivers();
+		printf("%d passed, %d failed\n", passed, failed);
+		return failed ? 1 : 0;
+	}
 	test_paths();
 	test_group();
 	test_cdev();
@@ -197,6 +206,7 @@ int main(int argc, char **argv)
 	test_datafd();
 	test_bugs();
 	test_passfd();
+	test_drivers();
 
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Build a fake root and run the fake's self-test against it.
-# Usage: tests/fake/selftest.sh [--valgrind | --asan | --big-backing]
+# Usage: tests/fake/selftest.sh [--valgrind | --asan | --big-backing |
+#                                --drivers]
+#
+# --drivers runs only the personalities' part (selftest-drivers.inc),
+# whose timings are lower bounds only, for the bats suite.
 #
 # Backing files (backing=file) go to a fresh directory in /dev/shm when
 # there is one, else under the temporary root, removed at exit.
@@ -90,6 +94,31 @@ src=$(fake_data_source "$root" 0000:10:00.0)
 	exit 1
 }
 
+# one device per personality (selftest-drivers.inc)
+fake_pci_device "$root" 0000:20:00.0 200 personality=mlx5 size=1048576 \
+	precopy=65536 dirty=16384 redirty=3 chunk=262144 inflight_ms=100
+fake_pci_device "$root" 0000:20:00.1 201 personality=mlx5 size=200000 \
+	precopy=10000 dirty=5000 reinit=7000 inflight_ms=0
+fake_pci_device "$root" 0000:21:00.0 210 personality=hisi_acc
+fake_pci_device "$root" 0000:21:00.1 211 personality=hisi_acc match=fail
+fake_pci_device "$root" 0000:22:00.0 220 personality=pds
+fake_pci_device "$root" 0000:23:00.0 230 personality=virtio size=65536 \
+	precopy=16384 dirty=4096 redirty=10 query_ms=300
+fake_pci_device "$root" 0000:24:00.0 240 personality=qat
+fake_pci_device "$root" 0000:24:00.1 241 personality=qat dirty=100 redirty=5
+fake_pci_device "$root" 0000:25:00.0 250 personality=xe precopy_info_v2=1
+fake_pci_device "$root" 0000:26:00.0 260 personality=mtty
+[[ $(readlink "$root/sys/bus/pci/devices/0000:21:00.0/driver") == \
+   */hisi_acc_vfio_pci ]] || {
+	echo "FAIL: a personality's sysfs driver"
+	exit 1
+}
+if fake_pci_device "$root" 0000:27:00.0 270 personality=nosuch 2>/dev/null
+then
+	echo "FAIL: an unknown personality was accepted"
+	exit 1
+fi
+
 # the witness helpers must agree with what the library writes
 fake_set_state "$root" 0000:01:00.1 STOP
 [[ $(fake_state "$root" 0000:01:00.1) == STOP ]]
@@ -111,6 +140,8 @@ case ${1:-} in
 		printf "cat of the 4 GiB backing file: %.3f s, %.0f MiB/s\n",
 			b - a, 4096 / (b - a) }'
 	small=(--big-backing) ;;
+--drivers)
+	small=(--drivers) ;;
 --valgrind)
 	# the 4 GiB read-through would take minutes under valgrind
 	small=(--small)

@@ -86,8 +86,34 @@ static uint64_t parse_u64(const char *v, uint64_t def)
 	return (end == v) ? def : n;
 }
 
+/* The driver-convention keys; personality.c sets their defaults. */
+static bool cfg_set_driver(struct fake_cfg *cfg, const char *k, const char *v)
+{
+	if (!strcmp(k, "open"))
+		cfg->open_running = !strcmp(v, "running");
+	else if (!strcmp(k, "chunk"))
+		cfg->chunk = parse_u64(v, 0);
+	else if (!strcmp(k, "inflight_ms"))
+		cfg->inflight_ms = parse_u64(v, 0);
+	else if (!strcmp(k, "query_ms"))
+		cfg->query_ms = parse_u64(v, 0);
+	else if (!strcmp(k, "estimate"))
+		cfg->estimate = parse_u64(v, 0);
+	else if (!strcmp(k, "reinit"))
+		cfg->reinit = parse_u64(v, 0);
+	else if (!strcmp(k, "precopy_info_v2"))
+		cfg->v2 = parse_u64(v, 0) != 0;
+	else if (!strcmp(k, "match"))
+		cfg->match_fail = !strcmp(v, "fail");
+	else
+		return false;
+	return true;
+}
+
 static void cfg_set(struct fake_cfg *cfg, const char *k, const char *v)
 {
+	if (!*v || !strcmp(k, "personality") || cfg_set_driver(cfg, k, v))
+		return;	/* an empty value keeps the default */
 	if (!strcmp(k, "flags")) {
 		cfg->migration = strcmp(v, "none") != 0;
 		cfg->flags = cfg->migration ? (uint32_t)parse_u64(v, 7) : 0;
@@ -139,6 +165,13 @@ int cfg_load(const char *name, struct fake_cfg *cfg)
 	f = fopen(path, "re");
 	if (!f)
 		return -ENODEV;
+	/* the personality first: every other key overrides its defaults */
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "personality=", 12) && line[12])
+			pers_apply(line + 12, cfg);
+	}
+	rewind(f);
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		eq = strchr(line, '=');
