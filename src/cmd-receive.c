@@ -87,9 +87,9 @@ static int check_devices(struct mgroup *g)
 			    g->dev[i].s.d.info.name);
 			return -VM_E_STATE;
 		}
-		if (g->n > 1 && !(g->dev[i].d.flags & MIG_P2P)) {
+		if (g->n > 1 && !(g->dev[i].s.d.flags & MIG_P2P)) {
 			err("receive %s: no p2p support: devices without it can only "
-			    "migrate alone", g->dev[i].d.info.name);
+			    "migrate alone", g->dev[i].s.d.info.name);
 			return -VM_E_NOMIG;
 		}
 	}
