@@ -127,7 +127,7 @@ static void arc_where(struct sess *s, char *buf, size_t len)
 			 r || !s->known ? "unknown" : fsm_name(s->cur));
 	} else {
 		snprintf(buf, len, "device is in %s%s", fsm_name(s->cur),
-			 s->cur == ST_ERROR ? " (only reset leaves it)" : "");
+			 s->cur == ST_ERROR ? " (only a reset leaves it)" : "");
 	}
 }
 
@@ -296,7 +296,7 @@ void sess_say(const struct sess *s)
 		break;
 	case WHERE_LEFT:
 		err("%s %s: device left in %s%s", cmd, name, st,
-		    s->cur == ST_ERROR ? " (only reset leaves it)" : "");
+		    s->cur == ST_ERROR ? " (only a reset leaves it)" : "");
 		break;
 	case WHERE_UNKNOWN:
 		err("%s %s: the device state cannot be read back", cmd, name);

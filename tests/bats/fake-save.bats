@@ -113,7 +113,7 @@ assert_rejected() {
 	assert_equal "$(fstate $PCI)" running
 	VFIOMIG_FAKE_FAIL='STOP>STOP_COPY:EIO:error' fvm save $PCI -o "$OUT"
 	assert_failure $EX_STATE
-	[[ "$stderr" == *"save $PCI: device left in error (only reset leaves it)"* ]]
+	[[ "$stderr" == *"save $PCI: device left in error (only a reset leaves it)"* ]]
 	assert_equal "$(fstate $PCI)" error
 }
 

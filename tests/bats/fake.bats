@@ -125,7 +125,7 @@ teardown() {
 @test "fake: a device that drops to error stays there until reset" {
 	VFIOMIG_FAKE_FAIL='STOP>STOP_COPY:EIO:error' fvm state $PCI stop_copy
 	assert_failure $EX_STATE
-	assert_one_error "device is in error \(only reset leaves it\)$"
+	assert_one_error "device is in error \(only a reset leaves it\)$"
 	assert_equal "$(fstate $PCI)" error
 	fvm state $PCI running
 	assert_failure $EX_STATE
