@@ -51,6 +51,11 @@ struct vfio_device_feature_mig_data_size {
 #ifndef VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2
 #define VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 12
 #endif
+/* With feature 12 opted in, PRECOPY_INFO may say the initial bytes
+ * started over (mlx5 first); the opt-in ends when the device closes. */
+#ifndef VFIO_PRECOPY_INFO_REINIT
+#define VFIO_PRECOPY_INFO_REINIT (1u << 0)
+#endif
 
 /* 6.6: iommufd device cdev. */
 #ifndef VFIO_DEVICE_BIND_IOMMUFD

@@ -282,11 +282,19 @@ int vdev_open(const struct devinfo *di, enum open_mode mode, struct vdev *d,
 		d->ops = &direct_ops;
 		r = open_direct(di, mode, d, why);
 	}
-	if (r)
+	if (r) {
 		vdev_close(d);
-	else
-		dbg("opened %s through the %s path", di->name, open_path_name(d->path));
-	return r;
+		return r;
+	}
+	dbg("opened %s through the %s path", di->name, open_path_name(d->path));
+	/*
+	 * Where feature 12 exists, every open opts in, so a driver can say
+	 * its initial bytes started over (REINIT); a holder opted in when it
+	 * opened. Older kernels answer EINVAL or ENOTTY: nothing changes.
+	 */
+	if (d->path != PATH_HOLDER)
+		d->precopy_v2 = !vfio_precopy_v2(d->fd);
+	return 0;
 }
 
 bool vdev_is_open(const struct vdev *d)

@@ -52,6 +52,7 @@ struct vdev {
 	int iommu_fd;     /* cdev path: /dev/iommu */
 	uint64_t flags;   /* migration flags, valid when has_mig */
 	bool has_mig;
+	bool precopy_v2;  /* opted in to PRECOPY_INFOv2 (direct backend) */
 	int holder_pid;   /* PATH_HOLDER: the holder, and how it opened it */
 	enum open_path held_path;
 };

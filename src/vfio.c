@@ -154,12 +154,27 @@ int vfio_feature_probe(int dev, uint32_t feat, uint32_t op)
 	return feature(dev, VFIO_DEVICE_FEATURE_PROBE | op | feat, NULL, 0);
 }
 
-int vfio_precopy_info(int data_fd, uint64_t *initial, uint64_t *dirty)
+int vfio_precopy_v2(int dev)
+{
+	return feature(dev, VFIO_DEVICE_FEATURE_SET |
+			    VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2, NULL, 0);
+}
+
+int vfio_precopy_info_flags(int data_fd, uint64_t *initial, uint64_t *dirty,
+			    uint32_t *flags)
 {
 	struct vfio_precopy_info pi = { .argsz = sizeof(pi) };
 	int r = xioctl(data_fd, VFIO_MIG_GET_PRECOPY_INFO, &pi);
 
 	*initial = pi.initial_bytes;
 	*dirty = pi.dirty_bytes;
+	*flags = r ? 0 : pi.flags;
 	return r;
+}
+
+int vfio_precopy_info(int data_fd, uint64_t *initial, uint64_t *dirty)
+{
+	uint32_t flags;
+
+	return vfio_precopy_info_flags(data_fd, initial, dirty, &flags);
 }

@@ -34,8 +34,14 @@ int vfio_data_size(int dev, uint64_t *bytes);
 /* 0 if the feature and operation are supported (PROBE). */
 int vfio_feature_probe(int dev, uint32_t feature, uint32_t op);
 
-/* On a data_fd in a PRE_COPY state. */
+/* Opt in to PRECOPY_INFOv2 (feature 12, Linux 7.1) until the device is
+ * closed: PRECOPY_INFO may then set VFIO_PRECOPY_INFO_REINIT. */
+int vfio_precopy_v2(int dev);
+
+/* On a data_fd in a PRE_COPY state; flags as the kernel returned them. */
 int vfio_precopy_info(int data_fd, uint64_t *initial, uint64_t *dirty);
+int vfio_precopy_info_flags(int data_fd, uint64_t *initial, uint64_t *dirty,
+			    uint32_t *flags);
 
 /* Human names for error messages. */
 #define IOCTL_NAME_MIG_STATE "VFIO_DEVICE_FEATURE(MIG_DEVICE_STATE)"
