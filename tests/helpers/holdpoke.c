@@ -101,7 +101,9 @@ static int poke(const char *path, const char *mode)
 		len = sizeof(big);
 	}
 	s = dial(path);
-	if (send(s, msg, len, 0) < 0) {
+	/* A holder that refuses us may answer and close before we send. */
+	if (send(s, msg, len, MSG_NOSIGNAL) < 0 && errno != EPIPE &&
+	    errno != ECONNRESET) {
 		perror("holdpoke: send");
 		return 1;
 	}
