@@ -127,11 +127,11 @@ static int lock_once(int dfd, const char *lock, int *fd)
 int hold_lock(int dfd, const char *name, int wait_ms)
 {
 	char lock[300];
-	int fd, r;
 
 	snprintf(lock, sizeof(lock), "%s.lock", name);
 	for (int waited = 0;; waited += 10) {
-		r = lock_once(dfd, lock, &fd);
+		int fd, r = lock_once(dfd, lock, &fd);
+
 		if (!r)
 			return fd;
 		if (r != -EWOULDBLOCK && r != -EAGAIN)
