@@ -383,12 +383,14 @@ static int check_place(const struct devinfo *di, int dfd, const char *sock,
 	char reason[128];
 
 	if (fstatat(dfd, sock, st, AT_SYMLINK_NOFOLLOW)) {
-		if (errno == ENOENT)
+		int e = errno;
+
+		if (e == ENOENT)
 			return 0;
-		if (errno != EACCES) {
+		if (e != EACCES) {
 			why_set(why, VDEV_WHY, "%s: looking for a holder at %s: %s",
-				di->name, path, errstr(errno));
-			return -errno;
+				di->name, path, errstr(e));
+			return -e;
 		}
 		/* The directory is 0700: another user cannot even look. */
 		why_set(why, VDEV_WHY, "%s: cannot reach a holder in %s: permission "

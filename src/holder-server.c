@@ -33,13 +33,18 @@ static int open_dir(struct held *h)
 
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
+	/* O_DIRECTORY: a file that is not one is ENOTDIR; a link, ELOOP. */
 	h->dir = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (h->dir < 0)
-		return errno == ELOOP ? -ENOTDIR : -errno;
+		return -errno;
 	if (fstat(h->dir, &st))
 		return -errno;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+	if (st.st_uid != geteuid()) {
+		err("hold: socket directory %s is owned by uid %u, not by us (uid %u): %s",
+		    dir, (unsigned int)st.st_uid, (unsigned int)geteuid(),
+		    errstr(EPERM));
 		return -EPERM;
+	}
 	return fchmod(h->dir, 0700) ? -errno : 0;
 }
 
@@ -93,9 +98,9 @@ static int bind_listen(struct held *h, const char *sock)
 	h->listen = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (h->listen < 0 || bind(h->listen, (struct sockaddr *)&sa, sizeof(sa)))
 		return -errno;
-	if (fstatat(h->dir, tmp, &st, AT_SYMLINK_NOFOLLOW))
-		return -errno;
-	if (fchmodat(h->dir, tmp, 0600, 0) || listen(h->listen, 4) ||
+	/* Bound under the lock: NAME.sock.new is ours until renamed. */
+	if (fstatat(h->dir, tmp, &st, AT_SYMLINK_NOFOLLOW) ||
+	    fchmodat(h->dir, tmp, 0600, 0) || listen(h->listen, 4) ||
 	    renameat(h->dir, tmp, h->dir, sock))
 		r = -errno;
 	if (r) {
@@ -118,7 +123,8 @@ int holder_listen(struct held *h)
 	h->sock_ino = 0;
 	r = open_dir(h);
 	if (r) {
-		err("hold: socket directory %s: %s", holder_dir(), errstr(r));
+		if (r != -EPERM)
+			err("hold: socket directory %s: %s", holder_dir(), errstr(r));
 		return r;
 	}
 	holder_sock_path(name, h->sock, sizeof(h->sock));
