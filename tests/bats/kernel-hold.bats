@@ -49,7 +49,7 @@ wait_connected() {
 wait_gone() {
 	local st
 	for _ in $(seq 50); do
-		st=$(sed -n 's/^State:\s*\(.\).*/\1/p' /proc/"$1"/status 2>/dev/null)
+		st=$(sed -n 's/^State:\s*\(.\).*/\1/p' /proc/"$1"/status 2>/dev/null || true)
 		[ -z "$st" ] || [ "$st" = Z ] && return 0
 		sleep 0.1
 	done
