@@ -303,6 +303,14 @@ list_status() {
 	assert_one_error "the directory is writable by group or others \(mode 0770\)"
 }
 
+@test "fake hold: a run directory reached through a symbolic link is refused" {
+	VFIOMIG_RUNDIR=$BATS_TEST_TMPDIR/real start_holder $PCI
+	ln -s real "$VFIOMIG_RUNDIR"
+	fvm state $PCI
+	assert_failure $EX_NOPERM
+	assert_one_error "^vfiomig: $PCI: holder directory .*/run refused: not a directory \(symbolic links are not followed\): EACCES"
+}
+
 @test "fake hold: a socket served by another user is refused in a trusted directory" {
 	requires_cmd setpriv
 	mkdir -m 0777 "$VFIOMIG_RUNDIR"
