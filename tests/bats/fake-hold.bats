@@ -345,6 +345,17 @@ list_status() {
 	done
 }
 
+@test "fake hold: a holder that answers for another device is not believed" {
+	mkdir -m 0700 "$VFIOMIG_RUNDIR"
+	"$HOLDPOKE" serve "$VFIOMIG_RUNDIR/$PCI.sock" $RESETTER \
+		>"$BATS_TEST_TMPDIR/plant.out" &
+	PLANT_PID=$!
+	wait_for_line '^ready$' plant.out
+	fvm state $PCI
+	assert_failure $EX_FAIL
+	assert_one_error "^vfiomig: $PCI: the holder's answer to HELLO does not describe this device: EPROTO"
+}
+
 @test "fake hold: the holder refuses another user at once and keeps serving root" {
 	requires_cmd setpriv
 	start_holder $PCI
@@ -388,6 +399,7 @@ list_status() {
 	assert_success
 	[[ "$stderr" == *"removed the stale holder socket"* ]]
 	assert [ ! -e "$VFIOMIG_RUNDIR/$PCI.sock" ]
+	assert [ ! -e "$VFIOMIG_RUNDIR/$PCI.lock" ]
 }
 
 @test "fake hold: a holder refuses to start while NAME.lock stays taken" {
@@ -398,6 +410,8 @@ list_status() {
 	assert_failure $EX_BUSY
 	assert_one_error "^vfiomig: hold $PCI: already held by another vfiomig hold: .*/$PCI.lock is locked: EBUSY"
 	assert [ ! -e "$VFIOMIG_RUNDIR/$PCI.sock" ]
+	# The lock file is the other holder's: still there.
+	assert [ -e "$VFIOMIG_RUNDIR/$PCI.lock" ]
 }
 
 @test "fake hold: a holder that cannot listen removes nothing it did not bind" {
