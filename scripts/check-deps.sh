@@ -40,7 +40,7 @@ layer_of() {
 	case $1 in
 	fsm | sig | log | output | report | opts | escape) echo 0 ;;
 	stream | pump | chan | net | tls | endpoint | mig-wire) echo 1 ;;
-	device | holder-client | holder-check | vfio | sysfs | ident | owner | devlink) echo 2 ;;
+	device | holder-client | holder-check | holder-dir | vfio | sysfs | ident | owner | devlink) echo 2 ;;
 	session) echo 3 ;;
 	*) echo 4 ;;
 	esac

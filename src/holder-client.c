@@ -4,30 +4,31 @@
  * reached over its socket (holder-proto.h). vdev_open() tries it first;
  * every operation of struct vdev_ops becomes one request and answer, and
  * a data session comes back as a passed fd. Silent like every backend.
+ *
+ * Nothing a socket says is believed before it is known to be a holder's
+ * (vfiomig(8), SECURITY): the run directory and the socket must belong
+ * to root or to us (holder-dir.c), the server's SO_PEERCRED uid too, and
+ * a passed fd must look like a data session. A socket that fails a check
+ * is an error, not a reason to open the device directly: the user must
+ * see that something else is listening where a holder should be.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
+#include "fsm.h"
 #include "holder.h"
 #include "log.h"
 #include "vfiomig.h"
-
-const char *holder_dir(void)
-{
-	const char *dir = getenv("VFIOMIG_RUNDIR");
-
-	return dir && dir[0] ? dir : HOLD_DIR_DEFAULT;
-}
-
-void holder_sock_path(const char *name, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/%s.sock", holder_dir(), name);
-}
 
 int hold_send(int sock, const void *msg, size_t len, int fd)
 {
@@ -131,6 +132,12 @@ int holder_call(struct vdev *d, uint16_t op, uint32_t arg0, uint32_t arg1,
 	 * once, maybe before our request went out: read its answer anyway.
 	 */
 	n = hold_recv(d->fd, m.raw, sizeof(m.raw), &pfd);
+	/*
+	 * A holder that closed without reading our request resets the
+	 * connection; its answer is still queued behind the reset.
+	 */
+	if (n == -ECONNRESET)
+		n = hold_recv(d->fd, m.raw, sizeof(m.raw), &pfd);
 	if (r && n <= 0)
 		return r == -EPIPE ? -ECONNRESET : r;
 	if (n < 0)
@@ -146,23 +153,6 @@ int holder_call(struct vdev *d, uint16_t op, uint32_t arg0, uint32_t arg1,
 	else if (pfd >= 0)
 		close(pfd);
 	return resp->err;
-}
-
-static int connect_sock(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-	if (s < 0)
-		return -errno;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if (connect(s, (struct sockaddr *)&sa, sizeof(sa))) {
-		int e = errno;
-
-		close(s);
-		return -e;
-	}
-	return s;
 }
 
 static int hello(const struct devinfo *di, struct vdev *d, char *why)
@@ -182,6 +172,15 @@ static int hello(const struct devinfo *di, struct vdev *d, char *why)
 			di->name, errstr(r));
 	if (r)
 		return r;
+	/* A holder of another device, or one that cannot say how it opened
+	 * it, is not the holder of this one. */
+	if (strncmp(resp.name, di->name, sizeof(resp.name)) ||
+	    (resp.u32 != PATH_CDEV && resp.u32 != PATH_GROUP) || !resp.u64 ||
+	    resp.u64 > INT_MAX) {
+		why_set(why, VDEV_WHY, "%s: the holder's answer to HELLO does not "
+			"describe this device: %s", di->name, errstr(EPROTO));
+		return -EPROTO;
+	}
 	d->holder_pid = (int)resp.u64;
 	d->held_path = (enum open_path)resp.u32;
 	return 1;
@@ -206,11 +205,49 @@ static int held_get_state(struct vdev *d, uint32_t *state)
 	return e;
 }
 
+/*
+ * What a data session looks like: the anon inode file a driver makes
+ * (anon_inode_getfile() in mtty, mlx5, hisi_acc, qat, pds), or a regular
+ * file (the fake device's sessions), open for reading when saving and for
+ * writing when resuming. A socket, pipe, device node, directory, O_PATH
+ * fd or an fd for a state that opens no session is refused: nothing else
+ * is ever read from or written to as device data.
+ */
+static bool data_fd_fits(int fd, uint32_t state)
+{
+	int fl = fcntl(fd, F_GETFL), acc = fl & O_ACCMODE;
+	struct statfs sfs;
+	struct stat st;
+
+	if (fl < 0 || (fl & O_PATH) || fstat(fd, &st) || fstatfs(fd, &sfs))
+		return false;
+	if (sfs.f_type != ANON_INODE_FS_MAGIC && !S_ISREG(st.st_mode))
+		return false;
+	switch (state) {
+	case ST_STOP_COPY:
+	case ST_PRE_COPY:
+	case ST_PRE_COPY_P2P:
+		return acc == O_RDONLY || acc == O_RDWR;
+	case ST_RESUMING:
+		return acc == O_WRONLY || acc == O_RDWR;
+	default:
+		return false;
+	}
+}
+
 static int held_set_state(struct vdev *d, uint32_t state, int *data_fd)
 {
 	struct hold_resp r;
+	int e = holder_call(d, HOP_SET_STATE, state, 0, &r, data_fd);
 
-	return holder_call(d, HOP_SET_STATE, state, 0, &r, data_fd);
+	if (*data_fd >= 0 && !data_fd_fits(*data_fd, state)) {
+		dbg("%s: the holder passed an fd that is not a data session for %s",
+		    d->info.name, fsm_name(state));
+		close(*data_fd);
+		*data_fd = -1;
+		return -EPROTO;
+	}
+	return e;
 }
 
 static int held_reset(struct vdev *d)
@@ -250,8 +287,8 @@ static int held_release(struct vdev *d, uint32_t then, int *state)
 	struct hold_resp r = { 0 };
 	int e = holder_call(d, HOP_RELEASE, then, 0, &r, NULL);
 
-	/* The state is known only when the holder answered. */
-	*state = r.magic == HOLD_RESP_MAGIC ? (int)r.u32 : -1;
+	/* The state is known only when the holder answered with one. */
+	*state = r.magic == HOLD_RESP_MAGIC && r.u32 < ST_NR ? (int)r.u32 : -1;
 	return e;
 }
 
@@ -275,26 +312,111 @@ static const struct vdev_ops holder_ops = {
 	.close = held_close,
 };
 
-int holder_open(const struct devinfo *di, struct vdev *d, char *why)
+static bool same_inode(const struct stat *a, const struct stat *b)
 {
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 64];
-	int s;
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
 
-	holder_sock_path(di->name, path, sizeof(path));
-	if (access(path, F_OK)) {
-		/* The directory is 0700: another user cannot even look. */
-		if (errno != EACCES)
+/*
+ * A socket that refused our connection: a dead holder's, unless a holder
+ * is starting or ending right now. Holders keep NAME.lock for as long as
+ * they live and bind only under it, so once we have the lock, a socket
+ * that is still the one that refused us and still refuses is stale.
+ */
+static void remove_stale(int dfd, const char *name, const char *sock,
+			 const char *path, const struct stat *seen)
+{
+	struct stat now;
+	int lock = hold_lock(dfd, name, 0), s;
+
+	if (lock < 0) {
+		dbg("%s: %s refused a connection, but %s.lock is taken: left alone",
+		    name, path, name);
+		return;
+	}
+	s = hold_connect(path);
+	if (s >= 0)
+		close(s);
+	else if (s == -ECONNREFUSED &&
+		 !fstatat(dfd, sock, &now, AT_SYMLINK_NOFOLLOW) &&
+		 same_inode(&now, seen) && !unlinkat(dfd, sock, 0))
+		info("%s: removed the stale holder socket %s", name, path);
+	hold_unlock(dfd, name, lock);
+}
+
+/* The one line a socket that is not a holder's gets; no fallback. */
+static int untrusted(const struct devinfo *di, const char *path,
+		     const char *reason, char *why)
+{
+	why_set(why, VDEV_WHY, "%s: holder socket %s refused: %s: %s; "
+		"--no-holder opens the device directly", di->name, path, reason,
+		errstr(EACCES));
+	return -EACCES;
+}
+
+/* Connected: the server must run as root or as us. */
+static int check_peer(const struct devinfo *di, const char *path, int s,
+		      char *why)
+{
+	char reason[128];
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &len)) {
+		snprintf(reason, sizeof(reason), "its credentials are unknown (%s)",
+			 strerrorname_np(errno));
+		return untrusted(di, path, reason, why);
+	}
+	if (hold_uid_trusted(cr.uid, geteuid()))
+		return 0;
+	snprintf(reason, sizeof(reason), "it is served by uid %u (pid %d), not "
+		 "by root or uid %u", (unsigned int)cr.uid, (int)cr.pid,
+		 (unsigned int)geteuid());
+	return untrusted(di, path, reason, why);
+}
+
+/* The run directory and the socket in it, before we connect. */
+static int check_place(const struct devinfo *di, int dfd, const char *sock,
+		       const char *path, struct stat *st, char *why)
+{
+	char reason[128];
+
+	if (fstatat(dfd, sock, st, AT_SYMLINK_NOFOLLOW)) {
+		int e = errno;
+
+		if (e == ENOENT)
 			return 0;
+		if (e != EACCES) {
+			why_set(why, VDEV_WHY, "%s: looking for a holder at %s: %s",
+				di->name, path, errstr(e));
+			return -e;
+		}
+		/* The directory is 0700: another user cannot even look. */
 		why_set(why, VDEV_WHY, "%s: cannot reach a holder in %s: permission "
 			"denied (only root and the holder's user may)", di->name,
 			holder_dir());
 		return -EACCES;
 	}
-	s = connect_sock(path);
+	if (hold_dir_check(dfd, geteuid(), reason, sizeof(reason)) ||
+	    hold_sock_check(st, geteuid(), reason, sizeof(reason)))
+		return untrusted(di, path, reason, why);
+	return 1;
+}
+
+static int reach(const struct devinfo *di, struct vdev *d, int dfd, char *why)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 64], sock[300];
+	struct stat st;
+	int s;
+
+	snprintf(sock, sizeof(sock), "%s.sock", di->name);
+	holder_sock_path(di->name, path, sizeof(path));
+	s = check_place(di, dfd, sock, path, &st, why);
+	if (s <= 0)
+		return s;
+	s = hold_connect(path);
 	if (s == -ECONNREFUSED) {
-		/* The holder died without cleaning up: the socket is stale. */
-		if (!unlink(path))
-			info("%s: removed the stale holder socket %s", di->name, path);
+		remove_stale(dfd, di->name, sock, path, &st);
 		return 0;
 	}
 	if (s == -EACCES) {
@@ -307,5 +429,31 @@ int holder_open(const struct devinfo *di, struct vdev *d, char *why)
 	d->fd = s;
 	d->ops = &holder_ops;
 	d->path = PATH_HOLDER;
-	return hello(di, d, why);
+	s = check_peer(di, path, d->fd, why);
+	return s ? s : hello(di, d, why);
+}
+
+int holder_open(const struct devinfo *di, struct vdev *d, char *why)
+{
+	int dfd = open(holder_dir(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r;
+
+	if (dfd < 0) {
+		int e = errno;
+
+		if (e == ENOENT)
+			return 0; /* no holder has ever run here */
+		if (e == ELOOP || e == ENOTDIR) {
+			why_set(why, VDEV_WHY, "%s: holder directory %s refused: not a "
+				"directory (symbolic links are not followed): %s",
+				di->name, holder_dir(), errstr(EACCES));
+			return -EACCES;
+		}
+		why_set(why, VDEV_WHY, "%s: holder directory %s: %s", di->name,
+			holder_dir(), errstr(e));
+		return -e;
+	}
+	r = reach(di, d, dfd, why);
+	close(dfd);
+	return r;
 }

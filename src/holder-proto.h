@@ -19,17 +19,20 @@
 
 enum hold_op {
 	HOP_HELLO = 1,      /* -> name, u32 open path, u64 holder pid */
-	HOP_GET_STATE,      /* -> u32 state */
-	HOP_SET_STATE,      /* arg0 state -> u32 state reached; maybe a data_fd */
+	HOP_GET_STATE,      /* -> u32 state (HOLD_NO_STATE if err) */
+	HOP_SET_STATE,      /* arg0 state -> u32 state now (or HOLD_NO_STATE);
+			     * a data_fd when arg0 opens a session */
 	HOP_RESET,          /* VFIO_DEVICE_RESET */
 	HOP_MIG_FLAGS,      /* -> u64 migration flags */
 	HOP_DATA_SIZE,      /* -> u64 stop-copy estimate */
 	HOP_PROBE,          /* arg0 feature, arg1 GET/SET flag -> err */
 	HOP_DEVICE_INFO,    /* -> u32 VFIO_DEVICE_GET_INFO flags */
-	HOP_RELEASE,        /* arg0 state to leave it in, or HOLD_NO_STATE */
+	HOP_RELEASE,        /* arg0 state to leave it in, or HOLD_NO_STATE;
+			     * -> u32 state now (or HOLD_NO_STATE) */
 	HOP_MAX,
 };
 
+/* No state: as a request, "stay"; in an answer, "unknown". */
 #define HOLD_NO_STATE 0xffffffffu
 
 struct hold_req {

@@ -6,6 +6,7 @@
  * client's connection, never the holder.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,69 +25,134 @@
 #include "session.h"
 #include "vfio.h"
 
-static int make_dir(void)
+/* The run directory: made 0700 if missing, ours, writable by us alone. */
+static int open_dir(struct held *h)
 {
 	const char *dir = holder_dir();
 	struct stat st;
 
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
-	if (stat(dir, &st))
+	/* O_DIRECTORY: a file that is not one is ENOTDIR; a link, ELOOP. */
+	h->dir = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (h->dir < 0)
 		return -errno;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+	if (fstat(h->dir, &st))
+		return -errno;
+	if (st.st_uid != geteuid()) {
+		err("hold: socket directory %s is owned by uid %u, not by us (uid %u): %s",
+		    dir, (unsigned int)st.st_uid, (unsigned int)geteuid(),
+		    errstr(EPERM));
 		return -EPERM;
-	return chmod(dir, 0700) ? -errno : 0;
+	}
+	return fchmod(h->dir, 0700) ? -errno : 0;
 }
 
-/* A socket file already there: a live holder (busy) or a dead one's. */
-static int claim_path(const char *path)
+/*
+ * Under the lock, what is at NAME.sock already: nothing, or a dead
+ * holder's socket (nobody listens; the rename below replaces it). A
+ * live listener that does not hold the lock, or a file that is not a
+ * socket, is not ours to remove: refuse to start.
+ */
+static int check_existing(struct held *h, const char *sock)
+{
+	const char *name = h->s.d.info.name;
+	struct stat st;
+	int s;
+
+	if (fstatat(h->dir, sock, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		err("hold %s: %s is there and is not a socket: left alone: %s",
+		    name, h->sock, errstr(EEXIST));
+		return -EEXIST;
+	}
+	s = hold_connect(h->sock);
+	if (s >= 0) {
+		close(s);
+		err("hold %s: a process that does not hold %s.lock listens on %s: %s",
+		    name, name, h->sock, errstr(EBUSY));
+		return -EBUSY;
+	}
+	return s == -ECONNREFUSED ? 0 : s;
+}
+
+/*
+ * Listen on NAME.sock.new, then rename it to NAME.sock: a client finds
+ * the socket only once it listens, and a dead holder's is replaced in
+ * one step. The inode is remembered so that we only ever remove ours.
+ */
+static int bind_listen(struct held *h, const char *sock)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int s, r;
+	char tmp[300];
+	struct stat st;
+	int r = 0;
 
-	if (access(path, F_OK))
-		return 0;
-	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (s < 0)
+	snprintf(tmp, sizeof(tmp), "%s.new", sock);
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.new", h->sock) >=
+	    sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	/* Left by a holder that died before its rename; we have the lock. */
+	unlinkat(h->dir, tmp, 0);
+	h->listen = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (h->listen < 0 || bind(h->listen, (struct sockaddr *)&sa, sizeof(sa)))
 		return -errno;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	r = connect(s, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
-	close(s);
-	if (!r)
-		return -EBUSY;
-	return unlink(path) ? -errno : 0;
+	/* Bound under the lock: NAME.sock.new is ours until renamed. */
+	if (fstatat(h->dir, tmp, &st, AT_SYMLINK_NOFOLLOW) ||
+	    fchmodat(h->dir, tmp, 0600, 0) || listen(h->listen, 4) ||
+	    renameat(h->dir, tmp, h->dir, sock))
+		r = -errno;
+	if (r) {
+		unlinkat(h->dir, tmp, 0);
+		return r;
+	}
+	h->sock_dev = st.st_dev;
+	h->sock_ino = st.st_ino;
+	return 0;
 }
 
 int holder_listen(struct held *h)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int r = make_dir();
+	const char *name = h->s.d.info.name;
+	struct sockaddr_un sa;
+	char sock[300];
+	int r;
 
-	h->listen = h->client = -1;
+	h->listen = h->client = h->dir = h->lock = -1;
+	h->sock_ino = 0;
+	r = open_dir(h);
 	if (r) {
-		err("hold: socket directory %s: %s", holder_dir(), errstr(r));
+		if (r != -EPERM)
+			err("hold: socket directory %s: %s", holder_dir(), errstr(r));
 		return r;
 	}
-	holder_sock_path(h->s.d.info.name, h->sock, sizeof(h->sock));
-	if (strlen(h->sock) >= sizeof(sa.sun_path)) {
+	holder_sock_path(name, h->sock, sizeof(h->sock));
+	snprintf(sock, sizeof(sock), "%s.sock", name);
+	if (strlen(h->sock) + strlen(".new") >= sizeof(sa.sun_path)) {
 		err("hold: socket path %s is too long", h->sock);
 		return -ENAMETOOLONG;
 	}
-	r = claim_path(h->sock);
-	if (r) {
-		err("hold %s: %s", h->s.d.info.name, r == -EBUSY ?
-		    "already held by another vfiomig hold" : errstr(r));
+	/* A client removing a stale socket has it for a moment: wait 1 s. */
+	h->lock = hold_lock(h->dir, name, 1000);
+	if (h->lock < 0) {
+		r = h->lock;
+		h->lock = -1;
+		if (r == -EWOULDBLOCK) {
+			err("hold %s: already held by another vfiomig hold: %s/%s.lock "
+			    "is locked: %s", name, holder_dir(), name, errstr(EBUSY));
+			return -EBUSY;
+		}
+		err("hold %s: locking %s/%s.lock: %s", name, holder_dir(), name,
+		    errstr(r));
 		return r;
 	}
-	h->listen = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", h->sock);
-	if (h->listen < 0 || bind(h->listen, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    chmod(h->sock, 0600) || listen(h->listen, 4)) {
-		r = -errno;
-		err("hold %s: listening on %s: %s", h->s.d.info.name, h->sock, errstr(r));
-		return r;
-	}
-	return 0;
+	r = check_existing(h, sock);
+	if (!r)
+		r = bind_listen(h, sock);
+	if (r && r != -EEXIST && r != -EBUSY)
+		err("hold %s: listening on %s: %s", name, h->sock, errstr(r));
+	return r;
 }
 
 static void reply(int sock, uint16_t op, int err_, const struct hold_resp *in,
@@ -124,7 +190,7 @@ static void release(struct held *h, uint32_t then, struct hold_resp *r)
 	s->known = !r->err;
 	if (!r->err && then != HOLD_NO_STATE && then != s->cur)
 		r->err = sess_goto(s, then, NULL) ? -EIO : 0;
-	r->u32 = r->err && !s->known ? 0 : s->cur;
+	r->u32 = s->known ? s->cur : HOLD_NO_STATE;
 	info("hold %s: released in %s", s->d.info.name, fsm_name(s->cur));
 }
 
@@ -144,12 +210,11 @@ static int dispatch(struct held *h, const struct hold_req *q,
 		return 0;
 	case HOP_GET_STATE:
 		e = vdev_get_state(&h->s.d, &st);
-		r->u32 = st;
+		r->u32 = e ? HOLD_NO_STATE : st;
 		return e;
 	case HOP_SET_STATE:
 		e = vdev_set_state(&h->s.d, q->arg0, fd);
-		if (!vdev_get_state(&h->s.d, &st))
-			r->u32 = st;
+		r->u32 = vdev_get_state(&h->s.d, &st) ? HOLD_NO_STATE : st;
 		return e;
 	case HOP_RESET:
 		return vdev_reset(&h->s.d);
@@ -216,19 +281,13 @@ static bool peer_allowed(int sock, uid_t uid, pid_t *pid)
 }
 
 /*
- * Refuse a connection with an answer. Its first request is read first (a
- * short wait at most): closing a unix socket with unread data resets the
- * peer, which would then see ECONNRESET instead of our answer.
+ * Refuse a connection with an answer, at once: nothing here may wait
+ * for a client, or one silent client would stall every held device.
+ * Closing with its request unread makes the client's first read
+ * ECONNRESET; our answer is queued behind it (holder_call reads again).
  */
 static void refuse(int s, int err_, const struct hold_resp *r)
 {
-	struct pollfd p = { .fd = s, .events = POLLIN };
-
-	if (poll(&p, 1, 200) > 0) {
-		char discard[sizeof(struct hold_req) + 1];
-
-		(void)!recv(s, discard, sizeof(discard), MSG_DONTWAIT);
-	}
 	reply(s, HOP_HELLO, err_, r, -1);
 	close(s);
 }
@@ -254,24 +313,47 @@ static void accept_client(struct holder *hs, struct held *h)
 	}
 }
 
+/* Remove NAME.sock only if it is still the socket we bound. */
+static void unlink_ours(struct held *h)
+{
+	char sock[300];
+	struct stat st;
+
+	snprintf(sock, sizeof(sock), "%s.sock", h->s.d.info.name);
+	if (h->sock_ino && !fstatat(h->dir, sock, &st, AT_SYMLINK_NOFOLLOW) &&
+	    st.st_dev == h->sock_dev && st.st_ino == h->sock_ino)
+		unlinkat(h->dir, sock, 0);
+	h->sock_ino = 0;
+}
+
 void holder_drop(struct held *h)
 {
 	if (h->client >= 0)
 		disconnect(h);
-	if (h->listen >= 0) {
+	if (h->listen >= 0)
 		close(h->listen);
-		unlink(h->sock);
-	}
 	h->listen = -1;
+	/* The name is needed for the lock file: close the device last. */
+	if (h->dir >= 0) {
+		unlink_ours(h);
+		hold_unlock(h->dir, h->s.d.info.name, h->lock);
+		close(h->dir);
+	}
+	h->dir = h->lock = -1;
 	sess_close(&h->s);
 	h->released = true;
 }
 
-/* pollfd slots: 2 per device, listen then client (fd -1 is ignored). */
+/*
+ * pollfd slots: 2 per device, listen then client (fd -1 is ignored), and
+ * last the signal pipe, so that a signal that comes just before poll()
+ * still ends it at once.
+ */
 static int build_poll(struct holder *hs, struct pollfd *p)
 {
 	int live = 0;
 
+	p[2 * hs->n] = (struct pollfd){ .fd = sig_fd(), .events = POLLIN };
 	for (int i = 0; i < hs->n; i++) {
 		struct held *h = &hs->dev[i];
 
@@ -285,10 +367,10 @@ static int build_poll(struct holder *hs, struct pollfd *p)
 
 int holder_serve(struct holder *hs)
 {
-	struct pollfd p[2 * MAX_HELD];
+	struct pollfd p[2 * MAX_HELD + 1];
 
 	while (!sig_caught() && build_poll(hs, p)) {
-		if (poll(p, 2 * hs->n, -1) < 0) {
+		if (poll(p, 2 * hs->n + 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			err("hold: poll: %s", errstr(-errno));

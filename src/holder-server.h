@@ -16,6 +16,10 @@ struct held {
 	char sock[PATH_MAX];
 	int listen;        /* listening socket */
 	int client;        /* the one client being served, or -1 */
+	int dir;           /* the run directory, or -1 */
+	int lock;          /* NAME.lock, flocked while we hold it, or -1 */
+	dev_t sock_dev;    /* the socket inode we bound (sock_ino 0: none) */
+	ino_t sock_ino;
 	bool released;
 };
 
@@ -25,11 +29,15 @@ struct holder {
 	uid_t uid;         /* besides root, the only user served */
 };
 
-/* Open the socket directory and a listening socket for h->dev[i]. */
+/*
+ * Open the socket directory, take NAME.lock and put a listening socket
+ * at NAME.sock for h (holder-dir.c: what is checked).
+ */
 int holder_listen(struct held *h);
 /* Serve until every device is released or a signal arrives. */
 int holder_serve(struct holder *hs);
-/* Close a device and its socket, leaving the device as it is. */
+/* Close a device and its socket (only the one we bound) and lock,
+ * leaving the device as it is. */
 void holder_drop(struct held *h);
 
 #endif

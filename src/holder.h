@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "device.h"
@@ -14,6 +15,27 @@
 /* The directory of holder sockets: $VFIOMIG_RUNDIR or /run/vfiomig. */
 const char *holder_dir(void);
 void holder_sock_path(const char *name, char *buf, size_t len);
+
+/* A SOCK_SEQPACKET connection to path: the fd or -errno. */
+int hold_connect(const char *path);
+
+/*
+ * What both ends trust (holder-dir.c): root, or the user asking (me).
+ * The checks return 0, or -EACCES with why saying what is wrong.
+ */
+bool hold_uid_trusted(uid_t owner, uid_t me);
+/* dfd: the run directory; owned by a trusted uid, no group/other write. */
+int hold_dir_check(int dfd, uid_t me, char *why, size_t len);
+/* st: the socket's inode (lstat); a socket owned by a trusted uid. */
+int hold_sock_check(const struct stat *st, uid_t me, char *why, size_t len);
+/*
+ * Lock NAME.lock in the run directory dfd, retrying for up to wait_ms
+ * while another process has it. Returns the lock's fd, -EWOULDBLOCK
+ * when it stayed taken, or -errno. hold_unlock() removes the lock file
+ * (while still holding it) and closes fd.
+ */
+int hold_lock(int dfd, const char *name, int wait_ms);
+void hold_unlock(int dfd, const char *name, int fd);
 
 /*
  * The holder backend's open: connect to the holder of this device, if

@@ -4,6 +4,9 @@
 # mlx5) behaves as one session across separate commands only when held;
 # one client at a time; a dead holder leaves nothing that confuses the
 # next command; malformed requests are refused and serving goes on.
+# Trust on both ends: sockets another user planted or serves, and run
+# directories others may write, are refused; the holder refuses other
+# users at once. Stale sockets are removed only under NAME.lock.
 
 load helpers
 
@@ -15,7 +18,7 @@ setup() {
 
 teardown() {
 	local p
-	for p in ${HOLDER_PID:-} ${CLIENT_PID:-}; do
+	for p in ${HOLDER_PID:-} ${CLIENT_PID:-} ${PLANT_PID:-}; do
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
@@ -31,6 +34,56 @@ start_holder() {
 	done
 	cat "$BATS_TEST_TMPDIR/hold.err"
 	return 1
+}
+
+# Wait until FILE (under the test's directory) has a line matching RE.
+wait_for_line() {
+	for _ in $(seq 50); do
+		grep -q "$1" "$BATS_TEST_TMPDIR/$2" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "no '$1' in $2" >&2
+	return 1
+}
+
+# fvm for a command that must end by itself: a hold that wrongly starts
+# serving is stopped after 10 s (exit 124) instead of hanging the suite.
+fvm_bounded() {
+	echo "# [fake] vfiomig $*"
+	run --separate-stderr timeout 10 env LD_PRELOAD="$PRELOAD" "$VFIOMIG" "$@"
+	echo "# status $status"
+	[ -z "$stderr" ] || echo "# stderr: $stderr"
+}
+
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+# Let another user reach DIR: o+x on it and on each parent up to the
+# run's temporary directory.
+let_others_in() {
+	local d=$1
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		[ "$d" = "$BATS_RUN_TMPDIR" ] && break
+		d=$(dirname "$d")
+	done
+}
+
+# A server that is not vfiomig hold, as uid UID, at DEV's socket place,
+# answering as its holder would (holdpoke serve); waits until it listens.
+plant() {
+	local uid=$1 dev=$2
+	shift 2
+	setpriv --reuid="$uid" --regid="$uid" --clear-groups "$HOLDPOKE" serve \
+		"$VFIOMIG_RUNDIR/$dev.sock" "$dev" "$@" >"$BATS_TEST_TMPDIR/plant.out" &
+	PLANT_PID=$!
+	wait_for_line '^ready$' plant.out
+}
+
+# The state reported for DEV by list -j, and its status there.
+list_status() {
+	printf '%s' "$output" | jq -r ".devices[] | select(.device == \"$1\") | .status"
 }
 
 @test "fake hold: without a holder a reset-on-close device forgets its state" {
@@ -188,4 +241,193 @@ start_holder() {
 	done
 	assert [ -z "$state" -o "$state" = Z ]
 	HOLDER_PID=
+}
+
+@test "fake hold: SIGTERM ends an idle holder within a second, sockets and lock gone" {
+	start_holder $PCI
+	assert [ -e "$VFIOMIG_RUNDIR/$PCI.lock" ]
+	kill -TERM $HOLDER_PID
+	for _ in $(seq 10); do
+		kill -0 $HOLDER_PID 2>/dev/null || break
+		sleep 0.1
+	done
+	run kill -0 $HOLDER_PID
+	assert_failure
+	wait $HOLDER_PID
+	HOLDER_PID=
+	assert [ ! -e "$VFIOMIG_RUNDIR/$PCI.sock" ]
+	assert [ ! -e "$VFIOMIG_RUNDIR/$PCI.lock" ]
+}
+
+@test "fake hold: a failed GET is answered with an error and no state" {
+	VFIOMIG_FAKE_STATE_ERRNO=ENODEV start_holder $PCI
+	run "$HOLDPOKE" "$VFIOMIG_RUNDIR/$PCI.sock" get
+	assert_success
+	assert_output "ENODEV 4294967295"
+	run "$HOLDPOKE" "$VFIOMIG_RUNDIR/$PCI.sock" hello
+	assert_output OK
+}
+
+@test "fake hold: a socket planted by another user in a directory it owns is refused" {
+	requires_cmd setpriv
+	mkdir -m 0700 "$VFIOMIG_RUNDIR"
+	chown 65534:65534 "$VFIOMIG_RUNDIR"
+	let_others_in "$BATS_TEST_TMPDIR"
+	plant 65534 $PCI
+	fvm -j state $PCI
+	assert_failure $EX_NOPERM
+	assert_one_error "^vfiomig: $PCI: holder socket .*/$PCI.sock refused: the directory is owned by uid 65534, not by root or uid 0: EACCES \(Permission denied\); --no-holder opens the device directly$"
+	fvm -j list
+	assert_success
+	assert_equal "$(list_status $PCI)" error
+	fvm --no-holder -j state $PCI
+	assert_success
+	jq_is .state running
+}
+
+@test "fake hold: a run directory that others may write is refused" {
+	requires_cmd setpriv
+	mkdir -m 0777 "$VFIOMIG_RUNDIR"
+	let_others_in "$BATS_TEST_TMPDIR"
+	plant 65534 $PCI
+	fvm state $PCI stop
+	assert_failure $EX_NOPERM
+	assert_one_error "holder socket .*/$PCI.sock refused: the directory is writable by group or others \(mode 0777\): EACCES"
+	assert_equal "$(fstate $PCI)" running
+	# A real holder's socket in a directory opened up later: refused too.
+	rm -rf "$VFIOMIG_RUNDIR"
+	start_holder $PCI
+	chmod 0770 "$VFIOMIG_RUNDIR"
+	fvm state $PCI
+	assert_failure $EX_NOPERM
+	assert_one_error "the directory is writable by group or others \(mode 0770\)"
+}
+
+@test "fake hold: a run directory reached through a symbolic link is refused" {
+	VFIOMIG_RUNDIR=$BATS_TEST_TMPDIR/real start_holder $PCI
+	ln -s real "$VFIOMIG_RUNDIR"
+	fvm state $PCI
+	assert_failure $EX_NOPERM
+	assert_one_error "^vfiomig: $PCI: holder directory .*/run refused: not a directory \(symbolic links are not followed\): EACCES"
+}
+
+@test "fake hold: a socket served by another user is refused in a trusted directory" {
+	requires_cmd setpriv
+	mkdir -m 0777 "$VFIOMIG_RUNDIR"
+	let_others_in "$BATS_TEST_TMPDIR"
+	plant 65534 $PCI
+	# Directory and socket file now look like root's: the peer does not.
+	chmod 0755 "$VFIOMIG_RUNDIR"
+	chown 0:0 "$VFIOMIG_RUNDIR/$PCI.sock"
+	fvm -j state $PCI
+	assert_failure $EX_NOPERM
+	assert_one_error "holder socket .*/$PCI.sock refused: it is served by uid 65534 \(pid [0-9]+\), not by root or uid 0: EACCES"
+	fvm -j list
+	assert_equal "$(list_status $PCI)" error
+	# A socket file another user owns is refused before connecting.
+	chown 65534:65534 "$VFIOMIG_RUNDIR/$PCI.sock"
+	fvm state $PCI
+	assert_failure $EX_NOPERM
+	assert_one_error "the socket is owned by uid 65534, not by root or uid 0"
+}
+
+@test "fake hold: a data session that is not one is refused" {
+	mkdir -m 0700 "$VFIOMIG_RUNDIR"
+	for kind in pipe null; do
+		plant 0 $PCI $kind
+		fvm -j state $PCI stop_copy
+		assert_failure $EX_STATE
+		assert_one_error "SET: EPROTO \(Protocol error\)"
+		jq_is .steps[0].data_session false
+		kill $PLANT_PID
+		wait $PLANT_PID || true
+		rm -f "$VFIOMIG_RUNDIR/$PCI.sock"
+	done
+}
+
+@test "fake hold: a holder that answers for another device is not believed" {
+	mkdir -m 0700 "$VFIOMIG_RUNDIR"
+	"$HOLDPOKE" serve "$VFIOMIG_RUNDIR/$PCI.sock" $RESETTER \
+		>"$BATS_TEST_TMPDIR/plant.out" &
+	PLANT_PID=$!
+	wait_for_line '^ready$' plant.out
+	fvm state $PCI
+	assert_failure $EX_FAIL
+	assert_one_error "^vfiomig: $PCI: the holder's answer to HELLO does not describe this device: EPROTO"
+}
+
+@test "fake hold: the holder refuses another user at once and keeps serving root" {
+	requires_cmd setpriv
+	start_holder $PCI
+	# Open the way for the other user: the holder's SO_PEERCRED check is
+	# what must stop it.
+	let_others_in "$BATS_TEST_TMPDIR"
+	chmod 0711 "$VFIOMIG_RUNDIR"
+	chmod 0666 "$VFIOMIG_RUNDIR/$PCI.sock"
+	run as_nobody "$HOLDPOKE" "$VFIOMIG_RUNDIR/$PCI.sock" hello
+	assert_success
+	assert_output EACCES
+	# Ten silent clients, refused one after another without waiting on
+	# any of them.
+	run as_nobody "$HOLDPOKE" "$VFIOMIG_RUNDIR/$PCI.sock" silent 10
+	assert_success
+	assert_equal "$(grep -c '^EACCES$' <<<"$output")" 10
+	ms=$(sed -n 's/^\([0-9]*\) ms$/\1/p' <<<"$output")
+	[ -n "${VFIOMIG_VALGRIND:-}" ] || [ "$ms" -lt 1000 ]
+	fvm -j state $PCI
+	assert_success
+	jq_is .state running
+	run grep -c "refused pid [0-9]*: not root or uid 0" "$BATS_TEST_TMPDIR/hold.err"
+	assert_output 11
+}
+
+@test "fake hold: a client leaves a stale socket alone while NAME.lock is taken" {
+	requires_cmd flock
+	start_holder $PCI
+	kill -KILL $HOLDER_PID
+	wait $HOLDER_PID || true
+	HOLDER_PID=
+	ino=$(stat -c %i "$VFIOMIG_RUNDIR/$PCI.sock")
+	# flock stands for a holder that is starting: it has the lock.
+	run --separate-stderr flock -o "$VFIOMIG_RUNDIR/$PCI.lock" \
+		env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -v -j state $PCI
+	assert_success
+	[[ "$stderr" != *"removed the stale holder socket"* ]]
+	assert_equal "$(stat -c %i "$VFIOMIG_RUNDIR/$PCI.sock")" "$ino"
+	# Without it, the same client removes the dead holder's socket.
+	fvm -v state $PCI
+	assert_success
+	[[ "$stderr" == *"removed the stale holder socket"* ]]
+	assert [ ! -e "$VFIOMIG_RUNDIR/$PCI.sock" ]
+	assert [ ! -e "$VFIOMIG_RUNDIR/$PCI.lock" ]
+}
+
+@test "fake hold: a holder refuses to start while NAME.lock stays taken" {
+	requires_cmd flock
+	mkdir -m 0700 "$VFIOMIG_RUNDIR"
+	run --separate-stderr flock -o "$VFIOMIG_RUNDIR/$PCI.lock" \
+		timeout 10 env LD_PRELOAD="$PRELOAD" "$VFIOMIG" hold $PCI
+	assert_failure $EX_BUSY
+	assert_one_error "^vfiomig: hold $PCI: already held by another vfiomig hold: .*/$PCI.lock is locked: EBUSY"
+	assert [ ! -e "$VFIOMIG_RUNDIR/$PCI.sock" ]
+	# The lock file is the other holder's: still there.
+	assert [ -e "$VFIOMIG_RUNDIR/$PCI.lock" ]
+}
+
+@test "fake hold: a holder that cannot listen removes nothing it did not bind" {
+	mkdir -m 0700 "$VFIOMIG_RUNDIR"
+	echo precious >"$VFIOMIG_RUNDIR/$PCI.sock"
+	fvm_bounded hold $PCI
+	assert_failure
+	assert_one_error "^vfiomig: hold $PCI: .*/$PCI.sock is there and is not a socket: left alone: EEXIST"
+	assert_equal "$(cat "$VFIOMIG_RUNDIR/$PCI.sock")" precious
+	rm "$VFIOMIG_RUNDIR/$PCI.sock"
+	# A live listener that is not a holder: refused, and still there.
+	plant 0 $PCI
+	fvm_bounded hold $PCI
+	assert_failure $EX_BUSY
+	assert_one_error "a process that does not hold $PCI.lock listens on .*/$PCI.sock: EBUSY"
+	run "$HOLDPOKE" "$VFIOMIG_RUNDIR/$PCI.sock" hello
+	assert_output OK
+	assert [ ! -e "$VFIOMIG_RUNDIR/$PCI.lock" ]
 }

@@ -3,7 +3,8 @@
 # vfiomig hold against mtty in the test VM: a runbook of separate
 # commands through the holder, save from one held device and restore
 # into another with the UART bytes checked, two clients at once, a killed
-# holder, permissions, malformed requests.
+# holder, permissions (both ends: the directory and SO_PEERCRED),
+# malformed requests.
 
 load helpers
 
@@ -32,6 +33,28 @@ teardown() {
 		"$VFIOMIG" -q --no-holder reset "$d" >/dev/null 2>&1 || true
 		mtty_remove "$d"
 	done
+}
+
+# Wait until process PID has a socket open: a client its holder serves.
+wait_connected() {
+	for _ in $(seq 50); do
+		find /proc/"$1"/fd -lname 'socket:*' 2>/dev/null | grep -q . && return 0
+		sleep 0.1
+	done
+	echo "pid $1 never connected" >&2
+	return 1
+}
+
+# Wait until process PID has exited (gone, or a zombie nobody reaped).
+wait_gone() {
+	local st
+	for _ in $(seq 50); do
+		st=$(sed -n 's/^State:\s*\(.\).*/\1/p' /proc/"$1"/status 2>/dev/null || true)
+		[ -z "$st" ] || [ "$st" = Z ] && return 0
+		sleep 0.1
+	done
+	echo "pid $1 still runs" >&2
+	return 1
 }
 
 hold_both() {
@@ -73,13 +96,18 @@ hold_both() {
 @test "a held device serves one command at a time" {
 	hold_both
 	vm save "$A" -o "$BLOB"
-	# A restore that waits on its input keeps its connection open.
-	(sleep 3; cat "$BLOB") | "$VFIOMIG" -q restore "$B" &
+	# A restore that waits on its input keeps its connection open; the
+	# input is a FIFO fed only once the restore is being served.
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	"$VFIOMIG" -q restore "$B" <"$BATS_TEST_TMPDIR/in" &
 	CLIENT_PID=$!
-	sleep 1
+	exec {feed}>"$BATS_TEST_TMPDIR/in"
+	wait_connected $CLIENT_PID
 	vm state "$B"
 	assert_failure $EX_BUSY
 	assert_one_error "held by vfiomig hold \(pid $HOLDER_PID\), which is serving another command$"
+	cat "$BLOB" >&$feed
+	exec {feed}>&-
 	wait $CLIENT_PID
 	CLIENT_PID=
 	vm -j state "$B"
@@ -91,7 +119,7 @@ hold_both() {
 	hold_both
 	vm state "$A" stop
 	kill -KILL "$HOLDER_PID"
-	sleep 0.3
+	wait_gone "$HOLDER_PID"
 	HOLDER_PID=
 	vm -v -j info "$A"
 	assert_success
@@ -107,6 +135,21 @@ hold_both() {
 		"$VFIOMIG" state "$A"
 	assert_failure $EX_NOPERM
 	assert_one_error "cannot reach a holder in /run/vfiomig: permission denied"
+}
+
+@test "the holder refuses another user's connection and keeps serving" {
+	requires_cmd setpriv
+	hold_both
+	# Open the directory and socket: SO_PEERCRED is what must refuse.
+	chmod 0711 /run/vfiomig
+	chmod 0666 "/run/vfiomig/$A.sock"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$HOLDPOKE" "/run/vfiomig/$A.sock" hello
+	chmod 0700 /run/vfiomig
+	assert_output EACCES
+	vm -j state "$A"
+	assert_success
+	jq_is .state running
 }
 
 @test "malformed requests to a real holder are refused, serving goes on" {
