@@ -30,7 +30,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp list_argp = {
-	NULL, parse, "",
+	NULL, parse, NULL,
 	"List every PCI device and mdev bound to a VFIO driver: name, driver, "
 	"IOMMU group, cdev, migration flags and state. A device that another "
 	"process holds is shown as busy with the owner's pid and command. Each "

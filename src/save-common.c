@@ -85,8 +85,8 @@ static const struct argp xfer_argp = { xfer_options, xfer_parse, NULL, NULL,
 				       net_child, NULL, NULL };
 
 const struct argp_child xfer_children[] = {
-	{ &xfer_argp, 0, "Transfer options:", 0 },
-	{ &common_argp, 0, "Global options:", 0 },
+	{ &xfer_argp, 0, "Transfer options:", HELP_GROUP_CMD },
+	{ &common_argp, 0, "Global options:", HELP_GROUP_GLOBAL },
 	{ 0 }
 };
 
