@@ -46,6 +46,23 @@ assert_rejected() {
 	cmp "$OUT.a" "$OUT.b"
 }
 
+@test "fake: inspect -j lists every record it counts, with or without -v" {
+	requires_cmd jq
+	fvm save --precopy $PCI -o "$OUT"
+	assert_success
+	fvm -j inspect "$OUT"
+	assert_success
+	quiet=$output
+	jq_is '.records | length' 2
+	jq_is '(.records | length) == .records_count' true
+	jq_is '[.records[].phase] | join(",")' pre_copy,stop_copy
+	jq_is '([.records[].bytes] | add) == .bytes' true
+	jq_is '.records[1].offset > .records[0].offset' true
+	fvm -j -v inspect "$OUT"
+	assert_success
+	assert_equal "$output" "$quiet"
+}
+
 @test "fake: save refuses to write binary data to a terminal" {
 	requires_cmd script
 	run script -qec "env LD_PRELOAD='$PRELOAD' VFIOMIG_FAKE_ROOT='$ROOT' '$VFIOMIG' save $PCI" /dev/null
