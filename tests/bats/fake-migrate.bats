@@ -591,12 +591,12 @@ wait_resuming() {
 	migrate 2 --to "$UNIX" --psk-file "$PSK"
 	assert_failure $EX_PEER
 	assert_lines_are "$stderr" \
-		"vfiomig: migrate: the destination aborted: refused: device 2 (${D[1]}): stream is from a mtty/mtty-2 device, this is mlx5_vfio_pci/pci; --force to try anyway" \
+		"vfiomig: migrate: the destination aborted: refused: device 2 (${D[1]}): stream is from an mdev of type mtty-2 (driver mtty), this is PCI device 15b3:101e (subsystem 15b3:0068); --force to try anyway" \
 		"vfiomig: migrate: no device was touched"
 	receive_wait
 	assert_equal "$RECV_STATUS" $EX_REFUSED
 	assert_lines_are "$RECV_STDERR" \
-		"vfiomig: receive: refused: device 2 (${D[1]}): stream is from a mtty/mtty-2 device, this is mlx5_vfio_pci/pci; --force to try anyway; no device was touched" \
+		"vfiomig: receive: refused: device 2 (${D[1]}): stream is from an mdev of type mtty-2 (driver mtty), this is PCI device 15b3:101e (subsystem 15b3:0068); --force to try anyway; no device was touched" \
 		"vfiomig: receive ${D[0]}: device untouched: running" \
 		"vfiomig: receive ${D[1]}: device untouched: running"
 	assert_untouched 2

@@ -167,11 +167,32 @@ assert_rejected() {
 	fvm save $MDEV -o "$OUT"
 	fvm restore $DST -i "$OUT"
 	assert_failure $EX_DATAERR
-	[[ "$stderr" == *"stream is from a mtty/mtty-2 device, this is mlx5_vfio_pci/pci; --force to try anyway"* ]]
+	[[ "$stderr" == *"restore $DST: stream is from an mdev of type mtty-2 (driver mtty), this is PCI device 15b3:101e (subsystem 15b3:0063); --force to try anyway"* ]]
 	[[ "$stderr" == *"device untouched: running"* ]]
 	fvm restore --force $DST -i "$OUT"
 	assert_success
 	[[ "$stderr" == *"--force: restoring anyway"* ]]
+}
+
+@test "fake: a refused stream and the device are each described as what they are" {
+	# a PCI stream into an mdev
+	fvm save $PCI -o "$OUT"
+	fvm restore $MDEV -i "$OUT"
+	assert_failure $EX_DATAERR
+	[[ "$stderr" == *"restore $MDEV: stream is from PCI device 15b3:101e (subsystem 15b3:0063), this is an mdev of type mtty-2 (driver mtty); --force to try anyway"* ]]
+	assert_equal "$(fstate $MDEV)" running
+	# a PCI stream into a PCI device with other IDs (setup's defaults)
+	fvm restore $RESETTER -i "$OUT"
+	assert_failure $EX_DATAERR
+	[[ "$stderr" == *"restore $RESETTER: stream is from PCI device 15b3:101e (subsystem 15b3:0063), this is PCI device 15b3:101e (subsystem 15b3:0068); --force to try anyway"* ]]
+	# an mdev stream into an mdev of another type
+	local one=1a2b3c4d-0000-4000-8000-000000000002
+	fake_mdev_device "$ROOT" $one mtty-1 21 cdev=6
+	fvm save $MDEV -o "$OUT"
+	fvm restore $one -i "$OUT"
+	assert_failure $EX_DATAERR
+	[[ "$stderr" == *"restore $one: stream is from an mdev of type mtty-2 (driver mtty), this is an mdev of type mtty-1 (driver mtty); --force to try anyway"* ]]
+	assert_equal "$(fstate $one)" running
 }
 
 @test "fake: an output that closes early fails the save with EPIPE and unwinds" {

@@ -138,7 +138,7 @@ receive_wait() {
 	receive "$TCP" --psk-file "$PSK"
 	vm migrate "$A1" "$A2" --to "$TCP" --psk-file "$PSK"
 	assert_failure $EX_PEER
-	[[ "$stderr" == *"the destination aborted: refused: device 2 ($B2): stream is from a mtty/mtty-2 device, this is mtty/mtty-1"* ]]
+	[[ "$stderr" == *"the destination aborted: refused: device 2 ($B2): stream is from an mdev of type mtty-2 (driver mtty), this is an mdev of type mtty-1 (driver mtty)"* ]]
 	receive_wait
 	assert_equal "$RECV_STATUS" $EX_REFUSED
 	assert_equal "$(kstate "$A1") $(kstate "$A2")" "running running"
