@@ -206,11 +206,14 @@ static int do_restore(struct restore_ctx *c)
  */
 static int restore_report(const struct restore_ctx *c, int result)
 {
+	char rate[32];
+
 	if (!opts.json) {
 		if (!result && !opts.quiet)
-			printf("restored %llu bytes in %llu records into %s in %.3f s; "
+			printf("restored %llu bytes in %llu records into %s in %.3f s%s; "
 			       "device is %s\n", (unsigned long long)c->bytes,
 			       (unsigned long long)c->records, c->s.d.info.name, c->secs,
+			       rate_text(c->bytes, c->secs, rate, sizeof(rate)),
 			       fsm_name(c->s.cur));
 		if (opts.verbose)
 			report_arcs(&c->log);

@@ -327,6 +327,30 @@ assert_rejected() {
 	[[ "$stderr" != *"MiB/s"* ]]
 }
 
+@test "fake: text reports give a rate only for a transfer that says one, in its unit" {
+	# tiny: the time is the arcs', no rate
+	fvm save $PCI -o "$OUT"
+	assert_success
+	assert_output --regexp "^saved 96 bytes in 1 records from $PCI \(pre_copy 0, stop_copy 96\) in [0-9.]+ s; device is stop$"
+	fvm restore $DST -i "$OUT"
+	assert_success
+	assert_output --regexp "^restored 96 bytes in 1 records into $DST in [0-9.]+ s; device is running$"
+	# 8 MiB: a rate, in MiB/s or GiB/s
+	fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=8388608
+	fake_pci_device "$ROOT" 0000:5e:00.7 22 cdev=7 size=8388608
+	fvm save 0000:3b:00.7 -o "$OUT"
+	assert_success
+	assert_output --regexp "^saved 8388608 bytes in [0-9]+ records from 0000:3b:00.7 \(pre_copy 0, stop_copy 8388608\) in [0-9.]+ s, [0-9]+\.[0-9] [MG]iB/s; device is stop$"
+	fvm restore 0000:5e:00.7 -i "$OUT"
+	assert_success
+	assert_output --regexp "^restored 8388608 bytes in [0-9]+ records into 0000:5e:00.7 in [0-9.]+ s, [0-9]+\.[0-9] [MG]iB/s; device is running$"
+	# under 1 MiB but over a second (the fake's rate limit): KiB/s
+	fake_pci_device "$ROOT" 0000:3b:00.6 23 cdev=8 size=300000 rate=250000
+	fvm save 0000:3b:00.6 -o "$OUT"
+	assert_success
+	assert_output --regexp "^saved 300000 bytes .* in 1\.[0-9]+ s, 2[0-9]{2}\.[0-9] KiB/s; device is stop$"
+}
+
 @test "fake: -v and -j report bytes, records, arcs and throughput" {
 	fvm -v save $PCI -o "$OUT"
 	assert_success
