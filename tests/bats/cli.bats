@@ -286,7 +286,7 @@ assert_json_failure() {
 
 @test "-j: every command's usage error is one JSON document with an error object" {
 	local c
-	for c in $("$VFIOMIG" help | awk '/^Commands:/ { on = 1; next } on && NF { print $1 }'); do
+	for c in $("$VFIOMIG" help | awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }'); do
 		assert_json_failure $EX_USAGE "$c" --no-such-option
 	done
 	assert_json_failure $EX_USAGE no-such-command
