@@ -16,14 +16,14 @@
 enum { OPT_OPEN = 0x100, OPT_NO_HOLDER };
 
 static const struct argp_option common_options[] = {
-	{ "json", 'j', NULL, 0, "Print one JSON document on stdout", -1 },
-	{ "pretty", 'p', NULL, 0, "Pretty-print JSON (implies --json)", -1 },
-	{ "verbose", 'v', NULL, 0, "Say more on stderr (repeatable)", -1 },
-	{ "quiet", 'q', NULL, 0, "Print errors only on stderr", -1 },
+	{ "json", 'j', NULL, 0, "Print one JSON document on stdout", 0 },
+	{ "pretty", 'p', NULL, 0, "Pretty-print JSON (implies --json)", 0 },
+	{ "verbose", 'v', NULL, 0, "Say more on stderr (repeatable)", 0 },
+	{ "quiet", 'q', NULL, 0, "Print errors only on stderr", 0 },
 	{ "open", OPT_OPEN, "MODE", 0,
-	  "How to open devices: auto (default: cdev when present), cdev, group", -1 },
+	  "How to open devices: auto (default: cdev when present), cdev, group", 0 },
 	{ "no-holder", OPT_NO_HOLDER, NULL, 0,
-	  "Open devices directly even when vfiomig hold holds them", -1 },
+	  "Open devices directly even when vfiomig hold holds them", 0 },
 	{ 0 }
 };
 
@@ -108,7 +108,7 @@ const struct argp common_argp = { common_options, common_parse, NULL, NULL,
 				  NULL, NULL, NULL };
 
 const struct argp_child common_children[] = {
-	{ &common_argp, 0, "Global options:", 0 },
+	{ &common_argp, 0, "Global options:", HELP_GROUP_GLOBAL },
 	{ 0 }
 };
 

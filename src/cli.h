@@ -10,6 +10,14 @@ extern const struct argp common_argp;
 extern const struct argp_child common_children[];
 
 /*
+ * argp sorts option groups of one help group number in reverse order:
+ * a command's own groups (network, transfer) take HELP_GROUP_CMD and
+ * the global options HELP_GROUP_GLOBAL, so --help lists them in that
+ * order, after the command's own options.
+ */
+enum { HELP_GROUP_CMD = 1, HELP_GROUP_GLOBAL = 2 };
+
+/*
  * Run a command's argp over its slice of argv (argv[0] is the command
  * name). argp itself exits 0 after --help and EXIT_USAGE on bad usage.
  */

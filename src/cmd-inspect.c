@@ -88,13 +88,13 @@ static int walk(struct stream_reader *r, uint8_t *buf)
 		info("record %llu: %s, %llu bytes at byte %llu",
 		     (unsigned long long)r->records, phase_name(rec.phase),
 		     (unsigned long long)rec.len, (unsigned long long)rec.offset);
-		if (opts.verbose) {
-			out_obj_open(NULL);
-			out_str("phase", NULL, phase_name(rec.phase));
-			out_u64("bytes", NULL, rec.len);
-			out_u64("offset", NULL, rec.offset);
-			out_obj_close();
-		}
+		/* Every record, -v or not: an array that leaves some out
+		 * would contradict records_count. */
+		out_obj_open(NULL);
+		out_str("phase", NULL, phase_name(rec.phase));
+		out_u64("bytes", NULL, rec.len);
+		out_u64("offset", NULL, rec.offset);
+		out_obj_close();
 	}
 	out_arr_close();
 	return ret;

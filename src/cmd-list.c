@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * vfiomig list: every VFIO-bound PCI device and mdev. Each free device is
- * opened briefly to read its flags and state; a device another process
- * owns is reported busy with its owner.
+ * vfiomig list: every VFIO-bound PCI device and mdev, PCI devices first,
+ * each bus in name order. Each free device is opened briefly to read its
+ * flags and state; a device another process owns is reported busy with
+ * its owner.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,7 +31,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp list_argp = {
-	NULL, parse, "",
+	NULL, parse, NULL,
 	"List every PCI device and mdev bound to a VFIO driver: name, driver, "
 	"IOMMU group, cdev, migration flags and state. A device that another "
 	"process holds is shown as busy with the owner's pid and command. Each "
@@ -119,26 +120,60 @@ static void list_one(const struct devinfo *di)
 	vdev_close(&d);
 }
 
-static int list_bus(const char *dir)
+static int by_name(const void *a, const void *b)
 {
-	char path[PATH_MAX + 300], real[PATH_MAX];
-	struct devinfo di;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The names in a bus directory, sorted: PCI addresses are fixed-width
+ * lower-case hex, so byte order is address order. NULL-terminated; NULL
+ * when the bus is absent (or memory ran out: listed as absent).
+ */
+static char **bus_names(const char *dir)
+{
+	char **v = NULL, **grown;
+	size_t n = 0;
 	struct dirent *e;
 	DIR *d = opendir(dir);
-	int n = 0;
 
 	if (!d)
-		return 0; /* no such bus on this host */
+		return NULL;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (!realpath(path, real) || devinfo_from_path(real, &di) || !di.vfio)
-			continue;
-		list_one(&di);
-		n++;
+		grown = realloc(v, (n + 2) * sizeof(*v));
+		if (!grown)
+			break;
+		v = grown;
+		v[n] = strdup(e->d_name);
+		if (v[n])
+			n++;
 	}
 	closedir(d);
+	if (v) {
+		qsort(v, n, sizeof(*v), by_name);
+		v[n] = NULL;
+	}
+	return v;
+}
+
+static int list_bus(const char *dir)
+{
+	char path[PATH_MAX + 300], real[PATH_MAX];
+	char **names = bus_names(dir);
+	struct devinfo di;
+	int n = 0;
+
+	for (char **name = names; name && *name; name++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, *name);
+		if (realpath(path, real) && !devinfo_from_path(real, &di) && di.vfio) {
+			list_one(&di);
+			n++;
+		}
+		free(*name);
+	}
+	free(names);
 	return n;
 }
 
@@ -153,6 +188,10 @@ int cmd_list(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(buses); i++)
 		n += list_bus(buses[i]);
 	out_arr_close();
+	/* A lone header looks like a failure: say there is nothing to list
+	 * (in JSON the empty array says it). */
+	if (!n && !opts.json)
+		warn("no VFIO devices: no PCI device or mdev is bound to a VFIO driver");
 	info("%d VFIO device%s", n, n == 1 ? "" : "s");
 	return out_end();
 }

@@ -20,7 +20,7 @@ enum { OPT_TO = 0x100, OPT_NO_PRECOPY, OPT_DOWNTIME, OPT_PRECOPY_TIMEOUT };
 static const struct argp_option migrate_options[] = {
 	{ "to", OPT_TO, "URL", 0, "The destination: tcp://HOST:PORT or unix:PATH", 0 },
 	{ "no-precopy", OPT_NO_PRECOPY, NULL, 0,
-	  "Stop the devices at once, even those with pre_copy", 0 },
+	  "Stop at once, even the devices with pre_copy", 0 },
 	{ "downtime-limit", OPT_DOWNTIME, "MS", 0,
 	  "Stop once what is left moves in MS at the measured rate (default 300)", 0 },
 	{ "precopy-timeout", OPT_PRECOPY_TIMEOUT, "SECS", 0,
@@ -29,8 +29,8 @@ static const struct argp_option migrate_options[] = {
 };
 
 static const struct argp_child migrate_children[] = {
-	{ &net_argp, 0, "Network:", 0 },
-	{ &common_argp, 0, "Global options:", 0 },
+	{ &net_argp, 0, "Network:", HELP_GROUP_CMD },
+	{ &common_argp, 0, "Global options:", HELP_GROUP_GLOBAL },
 	{ 0 }
 };
 

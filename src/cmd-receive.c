@@ -27,8 +27,8 @@ static const struct argp_option receive_options[] = {
 };
 
 static const struct argp_child receive_children[] = {
-	{ &net_argp, 0, "Network:", 0 },
-	{ &common_argp, 0, "Global options:", 0 },
+	{ &net_argp, 0, "Network:", HELP_GROUP_CMD },
+	{ &common_argp, 0, "Global options:", HELP_GROUP_GLOBAL },
 	{ 0 }
 };
 

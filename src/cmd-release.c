@@ -43,7 +43,8 @@ static const struct argp release_argp = {
 	"End holding DEV: the holder closes it (leaving it in the state it is "
 	"in, or in --then STATE) and removes its socket; a holder with no "
 	"devices left exits. What the driver does on that close is its own "
-	"choice (mlx5 returns to running).",
+	"choice (mlx5 returns to running). A device no holder holds is not "
+	"opened: exit 7.",
 	common_children, NULL, NULL
 };
 
@@ -55,15 +56,11 @@ int cmd_release(int argc, char **argv)
 	int r, wr, st;
 
 	cmd_parse(&release_argp, argc, argv, &a);
-	r = sess_open(&s, "release", a.dev);
+	/* Only through a holder: a device nobody holds is not opened. */
+	r = sess_open_held(&s, "release", a.dev);
 	if (r)
 		return r;
 	r = vdev_release(d, a.then, &st);
-	if (r == -ENOTCONN) {
-		err("release %s: not held by vfiomig hold", d->info.name);
-		sess_close(&s);
-		return -EINVAL;
-	}
 	if (r)
 		err("release %s: %s%s; device is in %s", d->info.name,
 		    a.then != HOLD_NO_STATE ? "moving it failed: " : "", errstr(r),

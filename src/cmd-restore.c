@@ -200,6 +200,16 @@ static int do_restore(struct restore_ctx *c)
 	return sess_goto(&c->s, c->a->x.then, NULL);
 }
 
+static void restore_text(const struct restore_ctx *c)
+{
+	char rate[32];
+
+	printf("restored %llu bytes in %llu records into %s in %.3f s%s; "
+	       "device is %s\n", (unsigned long long)c->bytes,
+	       (unsigned long long)c->records, c->s.d.info.name, c->secs,
+	       rate_text(c->bytes, c->secs, rate, sizeof(rate)), fsm_name(c->s.cur));
+}
+
 /*
  * Abort: only a reset leaves resuming (or error). A device that never got
  * that far goes back to the state it was in. Say where it is.
@@ -208,10 +218,7 @@ static int restore_report(const struct restore_ctx *c, int result)
 {
 	if (!opts.json) {
 		if (!result && !opts.quiet)
-			printf("restored %llu bytes in %llu records into %s in %.3f s; "
-			       "device is %s\n", (unsigned long long)c->bytes,
-			       (unsigned long long)c->records, c->s.d.info.name, c->secs,
-			       fsm_name(c->s.cur));
+			restore_text(c);
 		if (opts.verbose)
 			report_arcs(&c->log);
 		return 0;

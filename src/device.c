@@ -275,10 +275,13 @@ int vdev_open(const struct devinfo *di, enum open_mode mode, struct vdev *d,
 		return -VM_E_NOTVFIO;
 	}
 	/* A device that vfiomig hold holds is used through the holder. */
-	r = opts.no_holder ? 0 : holder_open(di, d, why);
+	r = opts.no_holder && mode != OPEN_HOLDER ? 0 : holder_open(di, d, why);
 	if (r > 0)
 		return 0;
-	if (!r) {
+	if (!r && mode == OPEN_HOLDER) {
+		why_set(why, VDEV_WHY, "%s: not held by vfiomig hold", di->name);
+		r = -ENOTCONN;
+	} else if (!r) {
 		d->ops = &direct_ops;
 		r = open_direct(di, mode, d, why);
 	}

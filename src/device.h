@@ -64,8 +64,9 @@ const char *open_path_name(enum open_path p);
 
 /*
  * Open a resolved device: through its holder when one holds it (unless
- * --no-holder), else by cdev or group as mode says. On failure d is not
- * open (vdev_is_open() false) and why says what failed and why.
+ * --no-holder), else by cdev or group as mode says; OPEN_HOLDER opens
+ * only through a holder, -ENOTCONN when none holds it. On failure d is
+ * not open (vdev_is_open() false) and why says what failed and why.
  */
 int vdev_open(const struct devinfo *di, enum open_mode mode, struct vdev *d,
 	      char *why);

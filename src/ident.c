@@ -40,17 +40,33 @@ bool ident_same(const struct stream_ident *s, const struct devinfo *di)
 	       s->subvendor == di->subvendor && s->subdevice == di->subdevice;
 }
 
+/* "an mdev of type mtty-2 (driver mtty)", "PCI device 15b3:101e (subsystem ...)" */
+static void describe(char *buf, size_t len, enum stream_bus bus, const char *type,
+		     const char *driver, const unsigned int ids[4], const char *other_bus)
+{
+	if (bus == BUS_MDEV)
+		snprintf(buf, len, "an mdev of type %s (driver %s)", type[0] ? type : "?",
+			 driver[0] ? driver : "?");
+	else if (bus == BUS_PCI)
+		snprintf(buf, len, "PCI device %04x:%04x (subsystem %04x:%04x)", ids[0],
+			 ids[1], ids[2], ids[3]);
+	else
+		snprintf(buf, len, "a device on the %s bus (driver %s)", other_bus,
+			 driver[0] ? driver : "?");
+}
+
 void ident_mismatch(const char *who, const struct stream_ident *s,
 		    const struct devinfo *di, char *buf, size_t len)
 {
-	if (s->bus == BUS_MDEV)
-		snprintf(buf, len, "%s: stream is from a %s/%s device, this is %s/%s; "
-			 "--force to try anyway", who, s->driver, s->mdev_type,
-			 di->driver[0] ? di->driver : "-",
-			 di->mdev_type[0] ? di->mdev_type : di->bus);
-	else
-		snprintf(buf, len, "%s: stream is from PCI device %04x:%04x (%04x:%04x), "
-			 "this is %04x:%04x (%04x:%04x); --force to try anyway", who,
-			 s->vendor, s->device, s->subvendor, s->subdevice, di->vendor,
-			 di->device, di->subvendor, di->subdevice);
+	const unsigned int sids[4] = { s->vendor, s->device, s->subvendor, s->subdevice };
+	const unsigned int dids[4] = { di->vendor, di->device, di->subvendor, di->subdevice };
+	enum stream_bus dbus = !strcmp(di->bus, "pci") ? BUS_PCI :
+			       !strcmp(di->bus, "mdev") ? BUS_MDEV : BUS_UNKNOWN;
+	char from[160], here[160];
+
+	describe(from, sizeof(from), s->bus, s->mdev_type, s->driver, sids, "unknown");
+	describe(here, sizeof(here), dbus, di->mdev_type, di->driver, dids,
+		 di->bus[0] ? di->bus : "unknown");
+	snprintf(buf, len, "%s: stream is from %s, this is %s; --force to try anyway",
+		 who, from, here);
 }

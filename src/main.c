@@ -51,11 +51,51 @@ static const struct cmd *find_cmd(const char *name)
 	return NULL;
 }
 
+/*
+ * The command table, as both --help and help print it. argp re-wraps
+ * --help's closing text at column 0 but leaves lines that fit its right
+ * margin alone: so every line here fits, and a summary goes on under its
+ * own column, below arguments too long to share a line with it.
+ */
+enum { SUMMARY_COL = 28, HELP_WIDTH = 78 };
+
+/* How much of s fits in room columns, broken at a space when it can. */
+static size_t fit(const char *s, size_t room)
+{
+	size_t n = strlen(s);
+
+	if (n <= room)
+		return n;
+	for (n = room; n && s[n] != ' '; n--)
+		;
+	return n ? n : strcspn(s, " ");
+}
+
+static void print_command(FILE *f, const struct cmd *c)
+{
+	const char *s = c->summary;
+	int col = fprintf(f, "  %-8s %-16s", c->name, c->args);
+
+	if (col >= SUMMARY_COL)
+		col = fprintf(f, "\n%*s", SUMMARY_COL, "") - 1;
+	else
+		col += fprintf(f, " ");
+	while (*s) {
+		size_t n = fit(s, HELP_WIDTH - col);
+
+		fprintf(f, "%.*s", (int)n, s);
+		for (s += n; *s == ' '; s++)
+			;
+		if (*s)
+			col = fprintf(f, "\n%*s", SUMMARY_COL, "") - 1;
+	}
+	fputc('\n', f);
+}
+
 static void print_commands(FILE *f)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-8s %-16s %s\n", commands[i].name,
-			commands[i].args, commands[i].summary);
+		print_command(f, &commands[i]);
 }
 
 static error_t help_parse(int key, char *arg, struct argp_state *state)
@@ -87,8 +127,9 @@ static int cmd_help(int argc, char **argv)
 		print_commands(stdout);
 		return 0;
 	}
+	/* help help is help --help: argp prints it and exits. */
 	c = find_cmd(name);
-	if (!c || c->func == cmd_help) {
+	if (!c) {
 		err("help: unknown command '%s'", name);
 		return -VM_E_USAGE;
 	}

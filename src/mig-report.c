@@ -59,6 +59,7 @@ static void text_devices(const struct mgroup *g)
 static void text(const struct mgroup *g, const struct mig_summary *s)
 {
 	struct totals t;
+	char rate[32];
 
 	add_up(g, &t);
 	printf("%s %u device%s %s %s: %llu bytes (pre_copy %llu", s->verb, g->n,
@@ -67,9 +68,9 @@ static void text(const struct mgroup *g, const struct mig_summary *s)
 	/* Rounds are the source's; it tells the destination in STOPPED. */
 	if (t.rounds)
 		printf(" in %u round%s", t.rounds, t.rounds == 1 ? "" : "s");
-	printf(", stop_copy %llu) in %.3f s, %.1f MiB/s; downtime %.3f ms",
+	printf(", stop_copy %llu) in %.3f s%s; downtime %.3f ms",
 	       (unsigned long long)t.stop, s->secs,
-	       s->secs > 0 ? t.bytes / s->secs / 1048576.0 : 0.0, s->downtime * 1e3);
+	       rate_text(t.bytes, s->secs, rate, sizeof(rate)), s->downtime * 1e3);
 	if (s->peer_downtime >= 0)
 		printf(" (destination %.3f ms)", s->peer_downtime * 1e3);
 	printf("; devices are %s\n", state_of(&g->dev[0]));

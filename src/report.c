@@ -10,6 +10,7 @@
 #include "output.h"
 #include "log.h"
 #include "report.h"
+#include "vfiomig.h"
 
 static const struct {
 	uint64_t bit;
@@ -115,4 +116,19 @@ void report_arcs(const struct arc_log *log)
 		out_obj_close();
 	}
 	out_arr_close();
+}
+
+const char *rate_text(uint64_t bytes, double secs, char *buf, size_t len)
+{
+	static const char *const units[] = { "B/s", "KiB/s", "MiB/s", "GiB/s" };
+	double rate;
+	size_t u = 0;
+
+	buf[0] = '\0';
+	if (secs <= 0 || !bytes || (bytes < RATE_MIN_BYTES && secs < RATE_MIN_SECS))
+		return buf;
+	for (rate = bytes / secs; rate >= 1024 && u < ARRAY_SIZE(units) - 1; u++)
+		rate /= 1024;
+	snprintf(buf, len, u ? ", %.1f %s" : ", %.0f %s", rate, units[u]);
+	return buf;
 }

@@ -85,8 +85,8 @@ static const struct argp xfer_argp = { xfer_options, xfer_parse, NULL, NULL,
 				       net_child, NULL, NULL };
 
 const struct argp_child xfer_children[] = {
-	{ &xfer_argp, 0, "Transfer options:", 0 },
-	{ &common_argp, 0, "Global options:", 0 },
+	{ &xfer_argp, 0, "Transfer options:", HELP_GROUP_CMD },
+	{ &common_argp, 0, "Global options:", HELP_GROUP_GLOBAL },
 	{ 0 }
 };
 
@@ -99,17 +99,18 @@ bool xfer_progress(const struct xfer_opts *x)
 static void report_text(const struct save_ctx *c, int result)
 {
 	FILE *f = endpoint_is_stdio(c->a->out) ? stderr : stdout;
-	double mib = c->w.data_bytes / 1048576.0;
+	char rate[32];
 
 	if (opts.quiet || result)
 		return;
 	fprintf(f, "saved %llu bytes in %llu records from %s (pre_copy %llu, "
-		   "stop_copy %llu) in %.3f s, %.1f MiB/s; device is %s\n",
+		   "stop_copy %llu) in %.3f s%s; device is %s\n",
 		(unsigned long long)c->w.data_bytes,
 		(unsigned long long)c->w.records, c->s.d.info.name,
 		(unsigned long long)c->pre_bytes,
 		(unsigned long long)c->stop_bytes, c->secs,
-		c->secs > 0 ? mib / c->secs : 0.0, fsm_name(c->s.cur));
+		rate_text(c->w.data_bytes, c->secs, rate, sizeof(rate)),
+		fsm_name(c->s.cur));
 }
 
 int save_report(const struct save_ctx *c, int result)

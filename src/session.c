@@ -24,7 +24,8 @@ static void sess_init(struct sess *s, const char *cmd)
 	s->d.fd = s->d.group_fd = s->d.container_fd = s->d.iommu_fd = -1;
 }
 
-int sess_open(struct sess *s, const char *cmd, const char *name)
+static int open_as(struct sess *s, const char *cmd, const char *name,
+		   enum open_mode mode)
 {
 	char why[VDEV_WHY];
 	struct devinfo di;
@@ -33,10 +34,25 @@ int sess_open(struct sess *s, const char *cmd, const char *name)
 	sess_init(s, cmd);
 	r = devinfo_resolve(name, &di, why, sizeof(why));
 	if (!r)
-		r = vdev_open(&di, opts.open, &s->d, why);
+		r = vdev_open(&di, mode, &s->d, why);
+	if (r == -ENOTCONN && mode == OPEN_HOLDER) {
+		/* Nobody holds it: refused, and the device was not opened. */
+		err("%s %s", cmd, why);
+		return -VM_E_REFUSED;
+	}
 	if (r)
 		err("%s", why);
 	return r;
+}
+
+int sess_open(struct sess *s, const char *cmd, const char *name)
+{
+	return open_as(s, cmd, name, opts.open);
+}
+
+int sess_open_held(struct sess *s, const char *cmd, const char *name)
+{
+	return open_as(s, cmd, name, OPEN_HOLDER);
 }
 
 bool sess_is_open(const struct sess *s)

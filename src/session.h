@@ -68,6 +68,9 @@ struct sess {
 
 /* Resolve the user's name and open it (no migration needed: reset). */
 int sess_open(struct sess *s, const char *cmd, const char *name);
+/* The same through the device's holder only: "CMD DEV: not held by
+ * vfiomig hold" and -VM_E_REFUSED when none holds it (not opened). */
+int sess_open_held(struct sess *s, const char *cmd, const char *name);
 /* The same, then migration support and the current state (orig, cur). */
 int sess_begin(struct sess *s, const char *cmd, const char *name);
 bool sess_is_open(const struct sess *s);

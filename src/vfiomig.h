@@ -8,7 +8,9 @@
 
 #include <stdbool.h>
 
-enum open_mode { OPEN_AUTO, OPEN_CDEV, OPEN_GROUP };
+/* OPEN_HOLDER: only through the holder that holds it, never directly
+ * (release: a device nobody holds must not even be opened). */
+enum open_mode { OPEN_AUTO, OPEN_CDEV, OPEN_GROUP, OPEN_HOLDER };
 
 /* The only global mutable state: what the user asked for. */
 struct vm_opts {

@@ -34,6 +34,76 @@ commands() {
 	done
 }
 
+# Lines of a help text that break its layout: wider than 80 columns,
+# ending in blanks, or a table entry's text carried on at column 0 (a
+# paragraph's column-0 line after an indented one; "  or:" lines are the
+# usage's own).
+help_defects() {
+	awk '
+		length($0) > 80 { print "too wide: " $0 }
+		/[[:space:]]$/ { print "trailing blanks: " $0 }
+		!NF { prev = ""; next }
+		/^[^[:space:]]/ && prev ~ /^[[:space:]]/ && prev !~ /^  or: / {
+			print "at column 0: " $0
+		}
+		{ prev = $0 }'
+}
+
+# In the command table every summary starts in one column (29): on its
+# command's line, or on the next line when the arguments reach it.
+table_defects() {
+	awk '
+		/^Commands:/ { on = 1; next }
+		on && !NF { exit }
+		on { line[++n] = $0 }
+		END {
+			for (i = 1; i <= n; i++) {
+				l = line[i]
+				if (substr(l, 28, 1) == " " && substr(l, 29, 1) ~ /[^ ]/)
+					continue
+				next_l = line[i + 1]
+				if (l ~ /^  [a-z]+ / && substr(next_l, 1, 28) ~ /^ *$/ &&
+				    substr(next_l, 29, 1) ~ /[^ ]/)
+					continue
+				print "out of its column: " l
+			}
+		}'
+}
+
+@test "every help text fits 80 columns and keeps its table's columns" {
+	for c in "" $(commands); do
+		# shellcheck disable=SC2086 # "" is vfiomig's own --help
+		vm $c --help
+		assert_success
+		assert_equal "$(help_defects <<<"$output")" ""
+	done
+	vm --help
+	assert_equal "$(table_defects <<<"$output")" ""
+	assert_output --partial "$(printf '  receive  DEV... --listen URL\n%28s%s' '' 'receive a live')"
+	vm help
+	assert_success
+	assert_equal "$(help_defects <<<"$output")" ""
+	assert_equal "$(table_defects <<<"$output")" ""
+}
+
+@test "--help lists the command's own options, then its groups, then the global ones" {
+	for c in migrate receive save restore; do
+		vm "$c" --help
+		assert_success
+		own=$(grep -n -m1 -E '^ +(-., )?--' <<<"$output" | cut -d: -f1)
+		group=$(grep -n -m1 -E '^ (Network|Transfer)' <<<"$output" | cut -d: -f1)
+		global=$(grep -n -m1 '^ Global options:' <<<"$output" | cut -d: -f1)
+		assert [ "$own" -lt "$group" ]
+		assert [ "$group" -lt "$global" ]
+	done
+}
+
+@test "help help is help's own help" {
+	vm help help
+	assert_success
+	assert_output --partial "Usage: vfiomig help [OPTION...] [COMMAND]"
+}
+
 @test "help COMMAND is COMMAND --help" {
 	vm help state
 	assert_success
@@ -216,7 +286,7 @@ assert_json_failure() {
 
 @test "-j: every command's usage error is one JSON document with an error object" {
 	local c
-	for c in $("$VFIOMIG" help | awk '/^Commands:/ { on = 1; next } on && NF { print $1 }'); do
+	for c in $("$VFIOMIG" help | awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }'); do
 		assert_json_failure $EX_USAGE "$c" --no-such-option
 	done
 	assert_json_failure $EX_USAGE no-such-command

@@ -208,8 +208,26 @@ list_status() {
 	wait $HOLDER_PID
 	HOLDER_PID=
 	fvm release $PCI
-	assert_failure
-	assert_one_error "release $PCI: not held by vfiomig hold"
+	assert_failure $EX_REFUSED
+	assert_one_error "^vfiomig: release $PCI: not held by vfiomig hold$"
+}
+
+@test "fake hold: release of a device nobody holds is refused without opening it" {
+	# A device that resets on close would be running again had release
+	# opened it.
+	fake_set_state "$ROOT" $RESETTER stop
+	for opt in "" --no-holder; do
+		# shellcheck disable=SC2086 # "" is no option
+		fvm $opt release $RESETTER
+		assert_failure $EX_REFUSED
+		assert_one_error "^vfiomig: release $RESETTER: not held by vfiomig hold$"
+		assert_equal "$(fstate $RESETTER)" stop
+	done
+	fvm -j release --then running $RESETTER
+	assert_failure $EX_REFUSED
+	jq_is .error.exit_code $EX_REFUSED
+	jq_is .error.message "release $RESETTER: not held by vfiomig hold"
+	assert_equal "$(fstate $RESETTER)" stop
 }
 
 @test "fake hold: SIGTERM ends holding and removes the sockets" {

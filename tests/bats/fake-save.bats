@@ -46,6 +46,23 @@ assert_rejected() {
 	cmp "$OUT.a" "$OUT.b"
 }
 
+@test "fake: inspect -j lists every record it counts, with or without -v" {
+	requires_cmd jq
+	fvm save --precopy $PCI -o "$OUT"
+	assert_success
+	fvm -j inspect "$OUT"
+	assert_success
+	quiet=$output
+	jq_is '.records | length' 2
+	jq_is '(.records | length) == .records_count' true
+	jq_is '[.records[].phase] | join(",")' pre_copy,stop_copy
+	jq_is '([.records[].bytes] | add) == .bytes' true
+	jq_is '.records[1].offset > .records[0].offset' true
+	fvm -j -v inspect "$OUT"
+	assert_success
+	assert_equal "$output" "$quiet"
+}
+
 @test "fake: save refuses to write binary data to a terminal" {
 	requires_cmd script
 	run script -qec "env LD_PRELOAD='$PRELOAD' VFIOMIG_FAKE_ROOT='$ROOT' '$VFIOMIG' save $PCI" /dev/null
@@ -150,11 +167,32 @@ assert_rejected() {
 	fvm save $MDEV -o "$OUT"
 	fvm restore $DST -i "$OUT"
 	assert_failure $EX_DATAERR
-	[[ "$stderr" == *"stream is from a mtty/mtty-2 device, this is mlx5_vfio_pci/pci; --force to try anyway"* ]]
+	[[ "$stderr" == *"restore $DST: stream is from an mdev of type mtty-2 (driver mtty), this is PCI device 15b3:101e (subsystem 15b3:0063); --force to try anyway"* ]]
 	[[ "$stderr" == *"device untouched: running"* ]]
 	fvm restore --force $DST -i "$OUT"
 	assert_success
 	[[ "$stderr" == *"--force: restoring anyway"* ]]
+}
+
+@test "fake: a refused stream and the device are each described as what they are" {
+	# a PCI stream into an mdev
+	fvm save $PCI -o "$OUT"
+	fvm restore $MDEV -i "$OUT"
+	assert_failure $EX_DATAERR
+	[[ "$stderr" == *"restore $MDEV: stream is from PCI device 15b3:101e (subsystem 15b3:0063), this is an mdev of type mtty-2 (driver mtty); --force to try anyway"* ]]
+	assert_equal "$(fstate $MDEV)" running
+	# a PCI stream into a PCI device with other IDs (setup's defaults)
+	fvm restore $RESETTER -i "$OUT"
+	assert_failure $EX_DATAERR
+	[[ "$stderr" == *"restore $RESETTER: stream is from PCI device 15b3:101e (subsystem 15b3:0063), this is PCI device 15b3:101e (subsystem 15b3:0068); --force to try anyway"* ]]
+	# an mdev stream into an mdev of another type
+	local one=1a2b3c4d-0000-4000-8000-000000000002
+	fake_mdev_device "$ROOT" $one mtty-1 21 cdev=6
+	fvm save $MDEV -o "$OUT"
+	fvm restore $one -i "$OUT"
+	assert_failure $EX_DATAERR
+	[[ "$stderr" == *"restore $one: stream is from an mdev of type mtty-2 (driver mtty), this is an mdev of type mtty-1 (driver mtty); --force to try anyway"* ]]
+	assert_equal "$(fstate $one)" running
 }
 
 @test "fake: an output that closes early fails the save with EPIPE and unwinds" {
@@ -287,6 +325,30 @@ assert_rejected() {
 	[[ "$stderr" == *"100%"* ]]
 	fvm save --no-progress 0000:3b:00.7 -o "$OUT"
 	[[ "$stderr" != *"MiB/s"* ]]
+}
+
+@test "fake: text reports give a rate only for a transfer that says one, in its unit" {
+	# tiny: the time is the arcs', no rate
+	fvm save $PCI -o "$OUT"
+	assert_success
+	assert_output --regexp "^saved 96 bytes in 1 records from $PCI \(pre_copy 0, stop_copy 96\) in [0-9.]+ s; device is stop$"
+	fvm restore $DST -i "$OUT"
+	assert_success
+	assert_output --regexp "^restored 96 bytes in 1 records into $DST in [0-9.]+ s; device is running$"
+	# 8 MiB: a rate, in MiB/s or GiB/s
+	fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=8388608
+	fake_pci_device "$ROOT" 0000:5e:00.7 22 cdev=7 size=8388608
+	fvm save 0000:3b:00.7 -o "$OUT"
+	assert_success
+	assert_output --regexp "^saved 8388608 bytes in [0-9]+ records from 0000:3b:00.7 \(pre_copy 0, stop_copy 8388608\) in [0-9.]+ s, [0-9]+\.[0-9] [MG]iB/s; device is stop$"
+	fvm restore 0000:5e:00.7 -i "$OUT"
+	assert_success
+	assert_output --regexp "^restored 8388608 bytes in [0-9]+ records into 0000:5e:00.7 in [0-9.]+ s, [0-9]+\.[0-9] [MG]iB/s; device is running$"
+	# under 1 MiB but over a second (the fake's rate limit): KiB/s
+	fake_pci_device "$ROOT" 0000:3b:00.6 23 cdev=8 size=300000 rate=250000
+	fvm save 0000:3b:00.6 -o "$OUT"
+	assert_success
+	assert_output --regexp "^saved 300000 bytes .* in 1\.[0-9]+ s, 2[0-9]{2}\.[0-9] KiB/s; device is stop$"
 }
 
 @test "fake: -v and -j report bytes, records, arcs and throughput" {

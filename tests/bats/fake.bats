@@ -196,10 +196,47 @@ $PCI STOP>STOP_COPY"
 	fake_pci_device "$ROOT" 0000:3b:00.3 15 cdev=2 flags=none
 	fvm -j list
 	assert_success
-	jq_is '[.devices[].device] | sort | join(",")' "0000:3b:00.1,0000:3b:00.3,0000:3b:00.4,$MDEV"
+	jq_is '[.devices[].device] | join(",")' "0000:3b:00.1,0000:3b:00.3,0000:3b:00.4,$MDEV"
 	jq_is ".devices[] | select(.device == \"0000:3b:00.3\") | .migration_flags" null
 	jq_is ".devices[] | select(.device == \"$MDEV\") | .mdev_type" mtty-2
 	fvm list
 	assert_line --regexp "^0000:3b:00.3 +vfio-pci +15 +vfio2 +none +-$"
 	assert_line --regexp "^0000:3b:00.1 +mlx5_vfio_pci +12 +vfio0 +stop_copy,p2p,pre_copy +running$"
+}
+
+@test "fake: list sorts PCI devices by address, then mdevs by name" {
+	# created in neither sorted nor reverse order (setup made 3b:00.1,
+	# 3b:00.4 and $MDEV, which starts 5d)
+	local late=e0c1a2b3-0000-4000-8000-000000000001
+	local early=1a2b3c4d-0000-4000-8000-000000000002
+	fake_mdev_device "$ROOT" $late mtty-1 20 cdev=5
+	fake_pci_device "$ROOT" 0000:3b:00.2 14 cdev=4
+	fake_mdev_device "$ROOT" $early mtty-1 21 cdev=6
+	fake_pci_device "$ROOT" 0000:0a:00.0 16 cdev=2
+	fvm -j list
+	assert_success
+	jq_is '[.devices[].device] | join(",")' \
+		"0000:0a:00.0,0000:3b:00.1,0000:3b:00.2,0000:3b:00.4,$early,$MDEV,$late"
+	fvm list
+	assert_success
+	assert_equal "$(sed 1d <<<"$output" | awk '{ print $1 }' | paste -sd,)" \
+		"0000:0a:00.0,0000:3b:00.1,0000:3b:00.2,0000:3b:00.4,$early,$MDEV,$late"
+}
+
+@test "fake: list with no VFIO device says so on stderr; -j is an empty array" {
+	ROOT=$BATS_TEST_TMPDIR/empty
+	export VFIOMIG_FAKE_ROOT=$ROOT
+	fake_init "$ROOT"
+	fake_pci_device "$ROOT" 0000:3b:00.2 14 driver=ixgbe
+	fvm list
+	assert_success
+	assert_output --regexp '^DEVICE +DRIVER +GROUP +CDEV +MIGRATION +STATE$'
+	assert_one_error '^vfiomig: warning: no VFIO devices: no PCI device or mdev is bound to a VFIO driver$'
+	fvm -j list
+	assert_success
+	assert_output '{"devices":[]}'
+	assert [ -z "$stderr" ]
+	fvm -q list
+	assert_success
+	assert [ -z "$stderr" ]
 }

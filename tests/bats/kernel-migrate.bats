@@ -105,7 +105,7 @@ receive_wait() {
 	receive "$UNIX" --psk-file "$PSK"
 	vm migrate --no-precopy "$A1" "$A2" --to "$UNIX" --psk-file "$PSK"
 	assert_success
-	assert_output --regexp "^migrated 2 devices to $UNIX: 192 bytes \(pre_copy 0, stop_copy 192\) in .* s, .* MiB/s; downtime [0-9.]+ ms \(destination [0-9.]+ ms\); devices are stop$"
+	assert_output --regexp "^migrated 2 devices to $UNIX: 192 bytes \(pre_copy 0, stop_copy 192\) in [0-9.]+ s(, [0-9.]+ [KMG]?i?B/s)?; downtime [0-9.]+ ms \(destination [0-9.]+ ms\); devices are stop$"
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
 	jq_is .precopy_bytes 0
@@ -138,7 +138,7 @@ receive_wait() {
 	receive "$TCP" --psk-file "$PSK"
 	vm migrate "$A1" "$A2" --to "$TCP" --psk-file "$PSK"
 	assert_failure $EX_PEER
-	[[ "$stderr" == *"the destination aborted: refused: device 2 ($B2): stream is from a mtty/mtty-2 device, this is mtty/mtty-1"* ]]
+	[[ "$stderr" == *"the destination aborted: refused: device 2 ($B2): stream is from an mdev of type mtty-2 (driver mtty), this is an mdev of type mtty-1 (driver mtty)"* ]]
 	receive_wait
 	assert_equal "$RECV_STATUS" $EX_REFUSED
 	assert_equal "$(kstate "$A1") $(kstate "$A2")" "running running"

@@ -122,7 +122,7 @@ check_uart() {
 	vm save "$A" -o "$BLOB"
 	vm restore "$C" -i "$BLOB"
 	assert_failure $EX_DATAERR
-	[[ "${stderr}" == *"restore $C: stream is from a mtty/mtty-2 device, this is mtty/mtty-1; --force to try anyway"* ]]
+	[[ "${stderr}" == *"restore $C: stream is from an mdev of type mtty-2 (driver mtty), this is an mdev of type mtty-1 (driver mtty); --force to try anyway"* ]]
 	[[ "${stderr}" == *"restore $C: device untouched: running"* ]]
 	assert_equal "$(kstate "$C")" running
 	# With --force the driver itself refuses, and the device is reset.
