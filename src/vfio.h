@@ -36,6 +36,12 @@ int vfio_data_size(int dev, uint64_t *bytes);
 /* 0 if the feature and operation are supported (PROBE). */
 int vfio_feature_probe(int dev, uint32_t feature, uint32_t op);
 
+/* DMA logging (6.2+): one IOVA range; bitmap has a bit per page. */
+int vfio_dma_log_start(int dev, uint64_t iova, uint64_t len, uint64_t *page_size);
+int vfio_dma_log_stop(int dev);
+int vfio_dma_log_report(int dev, uint64_t iova, uint64_t len,
+			uint64_t page_size, uint64_t *bitmap);
+
 /* On a data_fd in a PRE_COPY state. */
 int vfio_precopy_info(int data_fd, uint64_t *initial, uint64_t *dirty);
 
