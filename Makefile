@@ -86,7 +86,7 @@ test-vm: vfiomig-asan tests/helpers/mtty-uart tests/helpers/holdpoke
 	$(Q)scripts/testbed/run-vm.sh -- env VFIOMIG=$(TESTBIN) \
 		$(BATS) tests/bats/kernel.bats tests/bats/kernel-save.bats \
 		tests/bats/kernel-devlink.bats tests/bats/kernel-hold.bats \
-		tests/bats/kernel-migrate.bats
+		tests/bats/kernel-migrate.bats tests/bats/kernel-check.bats
 
 # The stream reader under libFuzzer (clang): a short run in make check,
 # FUZZ_SECONDS=600 make fuzz for a long one.
