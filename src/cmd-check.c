@@ -25,6 +25,7 @@ struct check_args {
 	int rounds;
 	bool soak;
 	bool seeded;
+	bool format_given;
 	struct soak_args soak_args;
 };
 
@@ -69,6 +70,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'F':
 		parse_format(state, a, arg);
+		a->format_given = true;
 		break;
 	case 'S':
 		a->soak = true;
@@ -88,8 +90,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (a->seeded && !a->soak)
 			argp_error(state, "--seed is for --soak or --duration");
-		if (opts.json && a->soak_args.format != FMT_TEXT &&
-		    a->soak_args.format != FMT_JSON)
+		if (opts.json && a->format_given && a->soak_args.format != FMT_JSON)
 			argp_error(state, "-j and --format %s: choose one",
 				   format_names[a->soak_args.format]);
 		return parse_one_dev(key, arg, state, &a->dev);

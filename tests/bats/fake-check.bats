@@ -188,6 +188,9 @@ rule_bug() {
 }
 
 @test "fake check: --format json is -j" {
+	fvm -j check --format json --rounds 1 $PCI
+	assert_success
+	assert_json
 	fvm check --format json --rounds 1 $PCI
 	assert_success
 	assert_json
@@ -244,6 +247,8 @@ rule_bug() {
 	fvm check --format xml $PCI
 	assert_failure $EX_USAGE
 	fvm -j check --format tap $PCI
+	assert_failure $EX_USAGE
+	fvm check --format text -j $PCI
 	assert_failure $EX_USAGE
 	fvm check --seed 3 $PCI
 	assert_failure $EX_USAGE
@@ -353,4 +358,21 @@ rule_bug() {
 	run cat "$BATS_TEST_TMPDIR/err"
 	assert_output "vfiomig: check $PCI: interrupted by INT; device running again"
 	assert_equal "$(fstate $PCI)" running
+}
+
+@test "fake check: through a holder, the rules a holder cannot serve skip" {
+	export VFIOMIG_RUNDIR=$BATS_TEST_TMPDIR/run
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" hold $PCI >/dev/null 2>"$BATS_TEST_TMPDIR/hold.err" &
+	HOLDER_PID=$!
+	for _ in $(seq 100); do
+		[ -S "$VFIOMIG_RUNDIR/$PCI.sock" ] && break
+		sleep 0.05
+	done
+	fvm -j check --rounds 1 $PCI
+	kill $HOLDER_PID
+	wait $HOLDER_PID || true
+	assert_success
+	jq_is .failed 0
+	jq_is '[.checks[] | select(.result == "skip") | .rule] | join(",")' data.get-concurrent,dma.logging
+	jq_is '.driver_choices.on_close' "not observed (held by vfiomig hold)"
 }
