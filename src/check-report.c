@@ -148,7 +148,7 @@ static void report_tap(struct check_ctx *c, const struct row *r)
 	}
 }
 
-static void xml_text(const char *s)
+void check_xml_text(const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
@@ -173,7 +173,7 @@ static void report_junit(struct check_ctx *c, const struct row *r, const int cou
 	printf("<testsuites tests=\"%zu\" failures=\"%d\" errors=\"0\" "
 	       "skipped=\"%d\">\n", check_nrules, count[CK_FAIL], skipped);
 	printf("  <testsuite name=\"vfiomig check ");
-	xml_text(c->s.d.info.name);
+	check_xml_text(c->s.d.info.name);
 	printf("\" tests=\"%zu\" failures=\"%d\" errors=\"0\" skipped=\"%d\">\n",
 	       check_nrules, count[CK_FAIL], skipped);
 	for (size_t i = 0; i < check_nrules; i++) {
@@ -185,7 +185,7 @@ static void report_junit(struct check_ctx *c, const struct row *r, const int cou
 			fputs("<skipped message=\"", stdout);
 		else
 			fputs("<system-out>", stdout);
-		xml_text(r[i].detail);
+		check_xml_text(r[i].detail);
 		if (r[i].result == CK_PASS || r[i].result == CK_INFO)
 			fputs("</system-out>", stdout);
 		else

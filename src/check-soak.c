@@ -296,8 +296,11 @@ static void soak_ci(struct soak *k)
 	       "vfiomig check --soak\" tests=\"1\" failures=\"%d\" errors=\"0\" "
 	       "skipped=\"0\">\n    <testcase classname=\"vfiomig.check\" "
 	       "name=\"soak\" time=\"%.3f\">", !!k->fail[0], !!k->fail[0], k->secs);
-	if (k->fail[0])
-		printf("<failure message=\"step %ld: %s\"/>", k->step, k->fail);
+	if (k->fail[0]) {
+		printf("<failure message=\"step %ld: ", k->step);
+		check_xml_text(k->fail);
+		printf("\"/>");
+	}
 	printf("<system-out>%s</system-out></testcase>\n  </testsuite>\n"
 	       "</testsuites>\n", sum);
 }
