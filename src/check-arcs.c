@@ -112,7 +112,7 @@ void check_arcs(struct check_ctx *c)
 			  t[1].fails, nfd, t[1].first);
 	else
 		check_add(c, "fsm.arc.data-fd", CK_PASS, "%d arcs with a data fd exactly "
-			  "where the uAPI says (saving-group arcs: %s)", nfd,
+			  "where the uAPI says (saving-group arcs: %s)", nfd / c->rounds,
 			  c->in_group_fd ? c->in_group_fd : "n/a");
 }
 

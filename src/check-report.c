@@ -99,7 +99,7 @@ static int report_out(struct check_ctx *c, const struct row *r, const int count[
 		out_obj_close();
 	}
 	out_arr_close();
-	out_text("\nnot checkable from userspace (vfiomig(8) RULES):");
+	out_text("\nnot checkable from userspace (vfiomig(8) CHECK RULES):");
 	out_arr_open("not_checkable", NULL);
 	for (size_t i = 0; i < check_nrules; i++) {
 		if (r[i].checkable)
