@@ -103,7 +103,7 @@ test-vm: vfiomig-asan tests/helpers/mtty-uart tests/helpers/holdpoke
 	$(Q)scripts/testbed/run-vm.sh -- env VFIOMIG=$(TESTBIN) \
 		$(BATS) tests/bats/kernel.bats tests/bats/kernel-save.bats \
 		tests/bats/kernel-devlink.bats tests/bats/kernel-hold.bats \
-		tests/bats/kernel-migrate.bats
+		tests/bats/kernel-migrate.bats tests/bats/kernel-check.bats
 
 # libFuzzer targets (clang), built with -DVFIOMIG_FUZZ: the readers then
 # compute every checksum but let a mismatch through, so that mutations

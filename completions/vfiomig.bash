@@ -90,7 +90,7 @@ _vfiomig() {
 		restore) options+=" --input= --raw --force --then= --progress --no-progress $net" ;;
 		migrate) options+=" --to= --no-precopy --downtime-limit= --precopy-timeout= $net" ;;
 		receive) options+=" --listen= --force --then= $net" ;;
-		check) options+=" --rounds=" ;;
+		check) options+=" --rounds= --format= --soak= --duration= --seed=" ;;
 		hold) options+=" --daemon --pidfile=" ;;
 		release) options+=" --then=" ;;
 		prepare) options+=" --driver= --dry-run" ;;

@@ -20,6 +20,8 @@ pkgs=(
 	cppcheck valgrind
 	# tests and checks
 	bats bats-support bats-assert jq shellcheck man-db groff-base
+	# check's TAP and JUnit reports are parsed in the tests
+	perl libxml2-utils python3
 	clang libclang-rt-14-dev bsdutils strace
 	# the Debian package (make deb) and its checks; systemd for
 	# systemd-analyze verify of the unit

@@ -1,197 +1,184 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The data checks: pre-copy info and its end of data, the stop-copy size
- * estimate against what was saved, a save -> restore round trip into the
- * same device, a truncated stream refused at resuming -> stop, reset from
- * several states, and what the driver does on close.
+ * The data checks: pre-copy info and its end of data, the reference
+ * save (kept for the other data checks), the stop-copy size estimate
+ * against several saves, a truncated state refused at resuming -> stop,
+ * hostile data refused and a reset recovering the device, reset from
+ * every state, and what the driver does on close.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "sig.h"
 #include "check.h"
 #include "device.h"
 #include "log.h"
-#include "pump.h"
-#include "stream.h"
 #include "vfio.h"
 
-/* Device state larger than this is not round-tripped through memory. */
-#define ROUND_TRIP_MAX (256u << 20)
+#define NO_SESSION "no data session (see fsm.arc.data-fd)"
+#define NO_SAVE "no reference save (see data.save.eof)"
 
-/* Enter a session state and return its data_fd, or -1. */
-static int session(struct check_ctx *c, uint32_t from, uint32_t to)
+/* pre_copy: info, one byte read, info again; then to the end. */
+static void precopy_info(struct check_ctx *c, int fd, uint64_t *initial)
 {
-	int fd = -1;
+	uint64_t i0, d0, i1, d1;
+	uint8_t b;
+	int r = vfio_precopy_info(fd, &i0, &d0);
 
-	if (check_goto(c, from) || vdev_set_state(&c->s.d, to, &fd))
-		return -1;
-	return fd;
-}
-
-/* Read to the end (pre-copy: to the temporary end); *end names how. */
-static ssize_t drain(int fd, uint8_t **buf, size_t *cap, bool precopy,
-		     const char **end)
-{
-	size_t got = 0;
-
-	for (;;) {
-		ssize_t n;
-
-		if (got == *cap) {
-			uint8_t *nb;
-
-			if (*cap >= ROUND_TRIP_MAX)
-				return -EFBIG;
-			nb = realloc(*buf, *cap ? *cap * 2 : 65536);
-			if (!nb)
-				return -ENOMEM;
-			*buf = nb;
-			*cap = *cap ? *cap * 2 : 65536;
-		}
-		n = read(fd, *buf + got, *cap - got);
-		if (n > 0) {
-			got += n;
-			continue;
-		}
-		if (n == 0) {
-			*end = "eof";
-			return got;
-		}
-		if (errno == EINTR && !sig_caught())
-			continue;
-		if (precopy && (errno == ENOMSG || errno == EAGAIN)) {
-			*end = errno == ENOMSG ? "ENOMSG" : "EAGAIN";
-			return got;
-		}
-		return -errno;
+	*initial = i0;
+	if (r) {
+		check_add(c, "data.precopy.info", CK_FAIL,
+			  "VFIO_MIG_GET_PRECOPY_INFO in pre_copy: %s", errstr(r));
+		*initial = 0;
+		return;
 	}
+	if (!i0) {
+		check_add(c, "data.precopy.info", CK_PASS, "initial_bytes 0, "
+			  "dirty_bytes %llu: nothing to read", (unsigned long long)d0);
+		return;
+	}
+	if (read(fd, &b, 1) != 1) {
+		check_add(c, "data.precopy.info", CK_FAIL, "initial_bytes %llu but "
+			  "a 1-byte read gave nothing", (unsigned long long)i0);
+		return;
+	}
+	r = vfio_precopy_info(fd, &i1, &d1);
+	if (r)
+		check_add(c, "data.precopy.info", CK_FAIL, "PRECOPY_INFO after a "
+			  "read: %s", errstr(r));
+	else if (d0)
+		check_add(c, "data.precopy.info", CK_FAIL, "dirty_bytes %llu before "
+			  "anything was read, not 0", (unsigned long long)d0);
+	else if (i1 >= i0)
+		check_add(c, "data.precopy.info", CK_FAIL, "initial_bytes %llu, then "
+			  "%llu after a byte was read: it must fall",
+			  (unsigned long long)i0, (unsigned long long)i1);
+	else
+		check_add(c, "data.precopy.info", CK_PASS, "initial_bytes %llu, %llu "
+			  "after 1 byte read; dirty_bytes 0", (unsigned long long)i0,
+			  (unsigned long long)i1);
 }
 
 void check_precopy(struct check_ctx *c)
 {
-	uint64_t initial, dirty;
+	static const char *const rules[] = { "data.precopy.info",
+		"data.precopy.state", "data.precopy.end" };
+	uint64_t initial, i, d;
 	uint8_t *buf = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	int fd, r;
+	int fd, fd2 = -1, r;
 
 	if (!(c->s.d.flags & MIG_PRE_COPY)) {
-		check_add(c, "precopy", CK_SKIP, "the device has no pre_copy support");
+		for (size_t k = 0; k < 3; k++)
+			check_add(c, rules[k], CK_SKIP, "the device has no pre_copy");
 		return;
 	}
-	fd = session(c, ST_RUNNING, ST_PRE_COPY);
+	fd = check_session(c, ST_RUNNING, ST_PRE_COPY);
 	if (fd < 0) {
-		check_add(c, "precopy", CK_FAIL, "running -> pre_copy gave no data session");
+		for (size_t k = 0; k < 3; k++)
+			check_add(c, rules[k], CK_SKIP, NO_SESSION);
+		check_home(c);
 		return;
 	}
-	r = vfio_precopy_info(fd, &initial, &dirty);
-	n = r ? r : drain(fd, &buf, &cap, true, &c->precopy_end);
-	if (r || n < 0) {
-		check_add(c, "precopy", CK_FAIL, "%s in pre_copy: %s",
-			  r ? "VFIO_MIG_GET_PRECOPY_INFO" : "reading", errstr(r ? r : (int)n));
-	} else if ((uint64_t)n < initial) {
-		check_add(c, "precopy", CK_FAIL, "initial_bytes %llu but only %zd read "
-			  "before the end of data", (unsigned long long)initial, n);
-	} else {
-		int fd2 = -1;
-
-		/* The same session in stop_copy: precopy info must be refused. */
-		r = vdev_set_state(&c->s.d, ST_STOP_COPY, &fd2);
-		if (fd2 >= 0)
-			close(fd2);
-		r = r ? r : vfio_precopy_info(fd, &initial, &dirty);
-		if (r != -EINVAL)
-			check_add(c, "precopy", CK_FAIL, "precopy info in stop_copy "
-				  "answered %s, not EINVAL", r ? errstr(r) : "success");
-		else
-			check_add(c, "precopy", CK_PASS, "precopy info in pre_copy, %zd "
-				  "initial bytes drained (end: %s), refused in stop_copy",
-				  n, c->precopy_end);
-	}
+	precopy_info(c, fd, &initial);
+	n = check_drain(fd, &buf, &cap, 0, &c->precopy_end);
+	/* one byte was read already when initial_bytes was not 0 */
+	if (n < 0)
+		check_add(c, "data.precopy.end", CK_FAIL, "reading in pre_copy: %s",
+			  errstr((int)n));
+	else if ((uint64_t)n + (initial != 0) < initial)
+		check_add(c, "data.precopy.end", CK_FAIL, "initial_bytes %llu but only "
+			  "%zd read before the end of data (%s)",
+			  (unsigned long long)initial, n + (initial != 0), c->precopy_end);
+	else
+		check_add(c, "data.precopy.end", CK_PASS, "%zd bytes to the temporary "
+			  "end (%s), initial_bytes %llu", n + (initial != 0),
+			  c->precopy_end, (unsigned long long)initial);
+	/* The same session in stop_copy: precopy info must be refused. */
+	r = vdev_set_state(&c->s.d, ST_STOP_COPY, &fd2);
+	if (fd2 >= 0)
+		close(fd2);
+	r = r ? r : vfio_precopy_info(fd, &i, &d);
+	if (r != -EINVAL)
+		check_add(c, "data.precopy.state", CK_FAIL, "precopy info in stop_copy "
+			  "answered %s, not EINVAL", r ? errstr(r) : "success");
+	else
+		check_add(c, "data.precopy.state", CK_PASS, "refused in stop_copy "
+			  "(EINVAL)");
 	close(fd);
 	free(buf);
 	check_home(c);
 }
 
-/* Save the whole state into memory: stop_copy from stop, read to EOF. */
-static ssize_t save_all(struct check_ctx *c, uint8_t **buf, size_t *cap)
-{
-	const char *end;
-	ssize_t n;
-	int fd = session(c, ST_STOP, ST_STOP_COPY);
-
-	if (fd < 0)
-		return -EIO;
-	n = drain(fd, buf, cap, false, &end);
-	close(fd);
-	return n;
-}
-
-/* resuming, write len bytes, then resuming -> stop: 0 or -errno. */
-static int load(struct check_ctx *c, const uint8_t *buf, size_t len)
-{
-	int fd = session(c, ST_STOP, ST_RESUMING);
-	int r, fd2;
-
-	if (fd < 0)
-		return -EIO;
-	r = write_full(fd, buf, len);
-	close(fd);
-	if (r)
-		return r;
-	r = vdev_set_state(&c->s.d, ST_STOP, &fd2);
-	if (fd2 >= 0)
-		close(fd2);
-	return r;
-}
-
-static void check_size(struct check_ctx *c, uint64_t est)
-{
-	uint64_t n = c->saved_bytes;
-
-	if (est == (uint64_t)-1)
-		check_add(c, "size-estimate", CK_SKIP, "no MIG_DATA_SIZE (before 6.2)");
-	else if (est < n / 2 || est > 2 * n + 4096)
-		check_add(c, "size-estimate", CK_FAIL, "estimate %llu bytes, saved %llu",
-			  (unsigned long long)est, (unsigned long long)n);
-	else
-		check_add(c, "size-estimate", CK_PASS, "estimate %llu bytes, saved %llu",
-			  (unsigned long long)est, (unsigned long long)n);
-}
-
+/* The reference save, which the other data checks compare and load. */
 void check_round_trip(struct check_ctx *c)
 {
-	uint64_t est;
 	size_t cap = 0;
 	ssize_t n;
-	int r;
 
-	if (vdev_data_size(&c->s.d, &est))
-		est = (uint64_t)-1;
-	n = save_all(c, &c->saved, &cap);
+	n = check_save(c, &c->saved, &cap, 0);
 	if (n < 0) {
-		check_add(c, "round-trip", n == -EFBIG ? CK_SKIP : CK_FAIL,
-			  "saving: %s", errstr((int)n));
+		check_add(c, "data.save.eof", n == -EIO ? CK_SKIP : CK_FAIL,
+			  "saving: %s", n == -EIO ? NO_SESSION : errstr((int)n));
 		free(c->saved);
 		c->saved = NULL;
-		check_home(c);
+	} else {
+		c->saved_bytes = n;
+	}
+	check_home(c);
+}
+
+/* MIG_DATA_SIZE in every state but resuming, against three saves. */
+void check_sizes(struct check_ctx *c)
+{
+	static const uint32_t states[] = { ST_RUNNING, ST_RUNNING_P2P, ST_STOP,
+					   ST_PRE_COPY, ST_PRE_COPY_P2P, ST_STOP_COPY };
+	uint64_t est = 0, e, lo = UINT64_MAX, hi = 0;
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	int r;
+
+	r = vdev_data_size(&c->s.d, &est);
+	if (r == -ENOTTY || r == -EINVAL) {
+		check_add(c, "data.size", CK_SKIP, "no MIG_DATA_SIZE (before 6.2)");
 		return;
 	}
-	c->saved_bytes = n;
-	check_size(c, est);
-	r = load(c, c->saved, n);
-	if (r)
-		check_add(c, "round-trip", CK_FAIL, "restoring %zd bytes into the same "
-			  "device: %s", n, errstr(r));
-	else if (check_goto(c, ST_RUNNING))
-		check_add(c, "round-trip", CK_FAIL, "stop -> running after the restore failed");
-	else
-		check_add(c, "round-trip", CK_PASS, "%zd bytes saved and restored into "
-			  "the same device, running again", n);
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		if (!fsm_supported(states[i], c->s.d.flags))
+			continue;
+		if (check_goto(c, states[i]))
+			continue;
+		r = vdev_data_size(&c->s.d, &e);
+		if (r) {
+			check_add(c, "data.size", CK_FAIL, "MIG_DATA_SIZE in %s: %s",
+				  fsm_name(states[i]), errstr(r));
+			check_home(c);
+			return;
+		}
+	}
+	for (int i = 0; i < 3; i++) {
+		ssize_t n = check_save(c, &buf, &cap, 0);
+
+		if (n < 0)
+			break;
+		lo = (uint64_t)n < lo ? (uint64_t)n : lo;
+		hi = (uint64_t)n > hi ? (uint64_t)n : hi;
+	}
+	free(buf);
 	check_home(c);
+	if (!hi && lo == UINT64_MAX)
+		check_add(c, "data.size", CK_SKIP, NO_SESSION);
+	else if (est < lo / 2 || est > 2 * hi + 4096)
+		check_add(c, "data.size", CK_FAIL, "estimate %llu bytes, 3 saves gave "
+			  "%llu to %llu", (unsigned long long)est,
+			  (unsigned long long)lo, (unsigned long long)hi);
+	else
+		check_add(c, "data.size", CK_PASS, "estimate %llu bytes, 3 saves gave "
+			  "%llu to %llu; answered in every state",
+			  (unsigned long long)est, (unsigned long long)lo,
+			  (unsigned long long)hi);
 }
 
 /* Half of the saved state must not be accepted at resuming -> stop. */
@@ -202,20 +189,21 @@ void check_truncated(struct check_ctx *c)
 	int r;
 
 	if (!c->saved || n < 2) {
-		check_add(c, "truncated", CK_SKIP, "no saved state of 2 bytes or more");
+		check_add(c, "data.resume.truncated", CK_SKIP, "no saved state of 2 "
+			  "bytes or more");
 		return;
 	}
-	r = load(c, c->saved, n / 2);
+	r = check_load(c, c->saved, n / 2, 0);
 	if (!r)
-		check_add(c, "truncated", CK_FAIL, "%zu of %zu bytes accepted at "
-			  "resuming -> stop", n / 2, n);
+		check_add(c, "data.resume.truncated", CK_FAIL, "%zu of %zu bytes "
+			  "accepted at resuming -> stop", n / 2, n);
 	else if (vdev_get_state(&c->s.d, &st) || st != ST_RESUMING)
-		check_add(c, "truncated", CK_FAIL, "refused (%s) but the device "
-			  "left resuming", errstr(r));
+		check_add(c, "data.resume.truncated", CK_FAIL, "refused (%s) but the "
+			  "device left resuming", errstr(r));
 	else
-		check_add(c, "truncated", CK_PASS, "%zu of %zu bytes refused at "
-			  "resuming -> stop (%s), device still resuming", n / 2, n,
-			  errstr(r));
+		check_add(c, "data.resume.truncated", CK_PASS, "%zu of %zu bytes "
+			  "refused at resuming -> stop (%s), device still resuming",
+			  n / 2, n, errstr(r));
 	check_home(c);
 }
 
@@ -233,20 +221,22 @@ void check_reset(struct check_ctx *c)
 		if (!fsm_supported(from[i], c->s.d.flags))
 			continue;
 		if (check_goto(c, ST_RUNNING) || vdev_set_state(&c->s.d, from[i], &fd)) {
-			check_add(c, "reset", CK_FAIL, "cannot reach %s", fsm_name(from[i]));
+			check_add(c, "fsm.reset.running", CK_FAIL, "cannot reach %s",
+				  fsm_name(from[i]));
 			return;
 		}
 		if (fd >= 0)
 			close(fd);
 		if (vdev_reset(&c->s.d) || vdev_get_state(&c->s.d, &st) || st != ST_RUNNING) {
-			check_add(c, "reset", CK_FAIL, "reset from %s did not give running",
-				  fsm_name(from[i]));
+			check_add(c, "fsm.reset.running", CK_FAIL, "reset from %s did not "
+				  "give running", fsm_name(from[i]));
 			return;
 		}
 		used += snprintf(list + used, sizeof(list) - used, "%s%s",
 				 used ? ", " : "", fsm_name(from[i]));
 	}
-	check_add(c, "reset", CK_PASS, "VFIO_DEVICE_RESET from %s gave running", list);
+	check_add(c, "fsm.reset.running", CK_PASS, "VFIO_DEVICE_RESET from %s "
+		  "gave running", list);
 }
 
 /* Driver's choice: the state after the device is closed and reopened. */
@@ -272,4 +262,49 @@ void check_close(struct check_ctx *c)
 		return;
 	}
 	c->close_behaviour = st == ST_STOP ? "keeps its state" : "returns to running";
+}
+
+/* Load len bytes of garbage; 0 when the driver took them all. */
+static int load_garbage(struct check_ctx *c, size_t len)
+{
+	uint8_t *g = malloc(len ? len : 1);
+	int r;
+
+	if (!g)
+		return -ENOMEM;
+	for (size_t i = 0; i < len; i++)
+		g[i] = (uint8_t)check_rand();
+	r = check_load(c, g, len, 0);
+	free(g);
+	return r;
+}
+
+void check_hostile(struct check_ctx *c)
+{
+	size_t n = c->saved_bytes;
+	int over, junk, r;
+
+	if (!c->saved) {
+		check_add(c, "data.resume.hostile", CK_SKIP, NO_SAVE);
+		return;
+	}
+	over = load_garbage(c, n + 4096);
+	if (check_reset_running(c)) {
+		check_add(c, "data.resume.hostile", CK_FAIL, "reset after %zu bytes "
+			  "of garbage did not give running", n + 4096);
+		return;
+	}
+	junk = load_garbage(c, n);
+	r = check_reset_running(c) ? -EIO : check_load(c, c->saved, n, 0);
+	if (!over)
+		check_add(c, "data.resume.hostile", CK_FAIL, "%zu bytes accepted for "
+			  "a %zu-byte state", n + 4096, n);
+	else if (r)
+		check_add(c, "data.resume.hostile", CK_FAIL, "after garbage and a "
+			  "reset the device's own state does not load: %s", errstr(r));
+	else
+		check_add(c, "data.resume.hostile", CK_PASS, "%zu bytes refused (%s); "
+			  "%zu bytes of garbage %s; reset recovered, own state loads",
+			  n + 4096, check_errname(over), n, junk ? check_errname(junk) : "accepted");
+	check_home(c);
 }

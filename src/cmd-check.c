@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * vfiomig check DEV: does the device's migration driver honour the
- * protocol? A table of checks and a table of arc latencies; the device
+ * protocol? Options, the order of the checks, and the soak; the device
  * is running again at the end, whatever happened.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "sig.h"
 #include "check.h"
@@ -20,20 +23,77 @@
 struct check_args {
 	const char *dev;
 	int rounds;
+	bool soak;
+	bool seeded;
+	bool format_given;
+	struct soak_args soak_args;
 };
+
+static const char *const format_names[] = { "text", "json", "tap", "junit" };
+
+static long long number(struct argp_state *state, const char *opt,
+			const char *arg, long long max)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(arg, &end, 10);
+	if (errno || end == arg || *end || v < 0 || v > max)
+		argp_error(state, "%s: '%s' is not a number from 0 to %lld", opt,
+			   arg, max);
+	return v;
+}
+
+static void parse_format(struct argp_state *state, struct check_args *a,
+			 const char *arg)
+{
+	for (int i = 0; i < 4; i++) {
+		if (!strcmp(arg, format_names[i])) {
+			a->soak_args.format = (enum check_format)i;
+			return;
+		}
+	}
+	argp_error(state, "--format: '%s' is not text, json, tap or junit", arg);
+}
 
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
 	struct check_args *a = state->input;
-	char *end;
 
 	switch (key) {
 	case 'r':
-		a->rounds = (int)strtol(arg, &end, 10);
-		if (*end || a->rounds < 1 || a->rounds > MAX_ROUNDS)
+		a->rounds = (int)number(state, "--rounds", arg, MAX_ROUNDS);
+		if (!a->rounds)
 			argp_error(state, "--rounds: '%s' is not a number from 1 to %d",
 				   arg, MAX_ROUNDS);
 		break;
+	case 'F':
+		parse_format(state, a, arg);
+		a->format_given = true;
+		break;
+	case 'S':
+		a->soak = true;
+		a->soak_args.steps = (long)number(state, "--soak", arg, 1000000000);
+		break;
+	case 'D':
+		a->soak = true;
+		if (parse_secs(arg, 1, &a->soak_args.duration) ||
+		    a->soak_args.duration > 86400 * 30)
+			argp_error(state, "--duration: '%s' is not a number of seconds",
+				   arg);
+		break;
+	case 'E':
+		a->seeded = true;
+		a->soak_args.seed = (uint64_t)number(state, "--seed", arg, INT64_MAX);
+		break;
+	case ARGP_KEY_END:
+		if (a->seeded && !a->soak)
+			argp_error(state, "--seed is for --soak or --duration");
+		if (opts.json && a->format_given && a->soak_args.format != FMT_JSON)
+			argp_error(state, "-j and --format %s: choose one",
+				   format_names[a->soak_args.format]);
+		return parse_one_dev(key, arg, state, &a->dev);
 	default:
 		return parse_one_dev(key, arg, state, &a->dev);
 	}
@@ -42,117 +102,48 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 
 static const struct argp_option check_options[] = {
 	{ "rounds", 'r', "N", 0, "Walk every arc N times for the latencies (default 3)", 0 },
+	{ "format", 'F', "FMT", 0, "Report as text (default), json (as -j), tap or junit", 0 },
+	{ "soak", 'S', "N", 0, "Instead of the checks, a random walk of N steps "
+	  "(0: no limit but --duration)", 0 },
+	{ "duration", 'D', "SECS", 0, "Soak for at most SECS seconds", 0 },
+	{ "seed", 'E', "N", 0, "The soak's random seed (replays a walk)", 0 },
 	{ 0 }
 };
 
 static const struct argp check_argp = {
 	check_options, parse, "DEV",
 	"Check that the device's migration driver honours the VFIO migration "
-	"protocol: every legal arc reaches its state, with a data session "
-	"exactly where the uAPI says; illegal requests are refused with EINVAL; "
-	"pre-copy info and its end of data; the stop-copy estimate against the "
-	"bytes saved; a save -> restore round trip into the same device; a "
-	"truncated state refused at resuming -> stop; reset from several "
-	"states. Prints the checks and the arc latencies, and what the protocol "
-	"leaves to the driver. The device is running again at the end.\v"
+	"protocol: one result for each rule of vfiomig(8) RULES (the state "
+	"machine, data sessions and their end, read and write chunking, "
+	"pre-copy info, the size estimate, hostile data in resuming, a second "
+	"thread, DMA logging), the arc latencies, and what the protocol leaves "
+	"to the driver. With --soak or --duration, a random walk checked "
+	"against the model instead, with latency percentiles per arc. The "
+	"device is running again at the end.\v"
 	"The device is reset and its state overwritten with its own: do not "
-	"check a device a guest is using. Exit status 1 when a check fails.",
+	"check a device a guest is using. Exit status 1 when a check or the "
+	"soak fails, 8 when interrupted.",
 	common_children, NULL, NULL
 };
 
-static int cmp_u32(const void *a, const void *b)
+/* Every rule without a result when the checks cannot go on. */
+static void skip_rest(struct check_ctx *c, const char *why)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void report_latencies(struct check_ctx *c)
-{
-	out_text("\n%-14s %-14s %10s %10s %10s  %s\n", "from", "to", "min us",
-		 "median us", "max us", "data fd");
-	out_arr_open("arcs", NULL);
-	for (uint32_t a = 0; a < ST_NR; a++) {
-		for (uint32_t b = 0; b < ST_NR; b++) {
-			struct arc_samples *s = &c->arcs[a][b];
-
-			if (!s->n)
-				continue;
-			qsort(s->usecs, s->n, sizeof(s->usecs[0]), cmp_u32);
-			out_text("%-14s %-14s %10u %10u %10u  %s\n", fsm_name(a),
-				 fsm_name(b), s->usecs[0], s->usecs[s->n / 2],
-				 s->usecs[s->n - 1], s->data_fd ? "yes" : "-");
-			out_obj_open(NULL);
-			out_str("from", NULL, fsm_name(a));
-			out_str("to", NULL, fsm_name(b));
-			out_u64("min_usecs", NULL, s->usecs[0]);
-			out_u64("median_usecs", NULL, s->usecs[s->n / 2]);
-			out_u64("max_usecs", NULL, s->usecs[s->n - 1]);
-			out_bool("data_session", NULL, s->data_fd > 0);
-			out_obj_close();
-		}
-	}
-	out_arr_close();
-}
-
-static void report_choices(struct check_ctx *c)
-{
-	out_text("\nleft to the driver by the protocol:\n");
-	out_obj_open("driver_choices");
-	out_str("on_close", "on close", c->close_behaviour ? c->close_behaviour : "unknown");
-	out_str("precopy_end", "pre-copy end", c->precopy_end ? c->precopy_end : "n/a");
-	out_str("saving_group_fd", "saving-group fd",
-		c->in_group_fd ? c->in_group_fd : "n/a");
-	out_obj_close();
-}
-
-static int report(struct check_ctx *c, int *failed)
-{
-	static const char *const word[] = { "pass", "FAIL", "skip" };
-	int count[3] = { 0 };
-
-	out_begin();
-	out_str("device", "device", c->s.d.info.name);
-	out_str("driver", "driver", c->s.d.info.driver);
-	out_text("\n");
-	out_arr_open("checks", NULL);
-	for (int i = 0; i < c->nchecks; i++) {
-		struct check *k = &c->checks[i];
-
-		count[k->result]++;
-		out_text("%-4s  %-17s %s\n", word[k->result], k->name, k->detail);
-		out_obj_open(NULL);
-		out_str("name", NULL, k->name);
-		out_str("result", NULL, k->result == CK_PASS ? "pass" :
-					k->result == CK_FAIL ? "fail" : "skip");
-		out_str("detail", NULL, k->detail);
-		out_obj_close();
-	}
-	out_arr_close();
-	report_latencies(c);
-	report_choices(c);
-	out_text("\n%d passed, %d failed, %d skipped\n", count[CK_PASS],
-		 count[CK_FAIL], count[CK_SKIP]);
-	out_int("passed", NULL, count[CK_PASS]);
-	out_int("failed", NULL, count[CK_FAIL]);
-	out_int("skipped", NULL, count[CK_SKIP]);
-	*failed = count[CK_FAIL];
-	return out_end();
+	for (size_t i = 0; i < check_nrules; i++)
+		if (!check_rules[i].why_not && !check_find(c, check_rules[i].id))
+			check_add(c, check_rules[i].id, CK_SKIP, "%s", why);
 }
 
 static void run_checks(struct check_ctx *c)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(struct check_ctx *);
-	} steps[] = {
-		{ "arcs", check_arcs },
-		{ "illegal-requests", check_illegal },
-		{ "precopy", check_precopy },
-		{ "round-trip", check_round_trip },
-		{ "close", check_close },
+	static void (*const steps[])(struct check_ctx *) = {
+		check_flags, check_arcs, check_illegal, check_precopy,
+		check_round_trip, check_eof, check_read_sizes, check_nonblock,
+		check_write_chunks, check_fidelity, check_session_ends,
+		check_close_early, check_sizes, check_concurrent_get,
+		check_dma_logging, check_close, check_hostile,
 		/* Last: only a working reset leaves resuming without data. */
-		{ "truncated", check_truncated },
+		check_truncated,
 	};
 
 	/*
@@ -161,15 +152,13 @@ static void run_checks(struct check_ctx *c)
 	 * the broken reset.
 	 */
 	check_reset(c);
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !sig_caught(); i++) {
-		if (c->checks[0].result == CK_FAIL) {
-			if (strcmp(steps[i].name, "close"))
-				check_add(c, steps[i].name, CK_SKIP, "needs a reset that "
-					  "returns running");
-			continue;
-		}
-		steps[i].fn(c);
+	if (check_find(c, "fsm.reset.running")->result == CK_FAIL) {
+		check_close(c);
+		skip_rest(c, "needs a reset that returns running");
+		return;
 	}
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !sig_caught(); i++)
+		steps[i](c);
 }
 
 int cmd_check(int argc, char **argv)
@@ -179,6 +168,13 @@ int cmd_check(int argc, char **argv)
 	int r, failed = 0;
 
 	cmd_parse(&check_argp, argc, argv, &a);
+	if (a.soak_args.format == FMT_JSON)
+		opts.json = true;
+	else if (opts.json)
+		a.soak_args.format = FMT_JSON;
+	if (a.soak && !a.seeded)
+		a.soak_args.seed = ((uint64_t)time(NULL) << 20 ^ (uint64_t)getpid()) &
+				   INT64_MAX;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -192,18 +188,23 @@ int cmd_check(int argc, char **argv)
 	}
 	if (!r) {
 		sig_catch();
-		run_checks(c);
-		if (sess_is_open(&c->s) && check_home(c))
-			err("check %s: the device could not be returned to running",
-			    c->s.d.info.name);
+		if (a.soak) {
+			r = check_soak(c, &a.soak_args);
+		} else {
+			run_checks(c);
+			if (sess_is_open(&c->s) && check_home(c))
+				err("check %s: the device could not be returned to running",
+				    c->s.d.info.name);
+			if (!sig_caught()) {
+				r = check_report(c, a.soak_args.format, &failed);
+				if (!r && failed)
+					r = -VM_E_CHECK;
+			}
+		}
 		if (sig_caught()) {
 			err("check %s: interrupted by %s; device running again",
 			    c->s.d.info.name, sigabbrev_np(sig_caught()));
 			r = -VM_E_INTERRUPTED;
-		} else {
-			r = report(c, &failed);
-			if (!r && failed)
-				r = -VM_E_CHECK;
 		}
 	}
 	sess_close(&c->s);

@@ -178,3 +178,46 @@ int vfio_precopy_info(int data_fd, uint64_t *initial, uint64_t *dirty)
 
 	return vfio_precopy_info_flags(data_fd, initial, dirty, &flags);
 }
+
+/* DMA logging of one IOVA range; *page_size is the hint in, the driver's
+ * choice out. */
+int vfio_dma_log_start(int dev, uint64_t iova, uint64_t len, uint64_t *page_size)
+{
+	struct vfio_device_feature_dma_logging_range range = {
+		.iova = iova,
+		.length = len,
+	};
+	struct vfio_device_feature_dma_logging_control ctl = {
+		.page_size = *page_size,
+		.num_ranges = 1,
+		.ranges = (uintptr_t)&range,
+	};
+	int r = feature(dev, VFIO_DEVICE_FEATURE_SET |
+				     VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
+			&ctl, sizeof(ctl));
+
+	if (!r)
+		*page_size = ctl.page_size;
+	return r;
+}
+
+int vfio_dma_log_stop(int dev)
+{
+	return feature(dev, VFIO_DEVICE_FEATURE_SET |
+				    VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP, NULL, 0);
+}
+
+int vfio_dma_log_report(int dev, uint64_t iova, uint64_t len,
+			uint64_t page_size, uint64_t *bitmap)
+{
+	struct vfio_device_feature_dma_logging_report rep = {
+		.iova = iova,
+		.length = len,
+		.page_size = page_size,
+		.bitmap = (uintptr_t)bitmap,
+	};
+
+	return feature(dev, VFIO_DEVICE_FEATURE_GET |
+				    VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT,
+		       &rep, sizeof(rep));
+}

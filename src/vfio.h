@@ -34,6 +34,13 @@ int vfio_data_size(int dev, uint64_t *bytes);
 /* 0 if the feature and operation are supported (PROBE). */
 int vfio_feature_probe(int dev, uint32_t feature, uint32_t op);
 
+/* DMA logging (6.2+): one IOVA range; bitmap has a bit per page. */
+int vfio_dma_log_start(int dev, uint64_t iova, uint64_t len, uint64_t *page_size);
+int vfio_dma_log_stop(int dev);
+int vfio_dma_log_report(int dev, uint64_t iova, uint64_t len,
+			uint64_t page_size, uint64_t *bitmap);
+
+
 /* Opt in to PRECOPY_INFOv2 (feature 12, Linux 7.1) until the device is
  * closed: PRECOPY_INFO may then set VFIO_PRECOPY_INFO_REINIT. */
 int vfio_precopy_v2(int dev);

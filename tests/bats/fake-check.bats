@@ -1,32 +1,57 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
-# vfiomig check against the fake device: a conforming driver passes, and
-# a driver that breaks the protocol in each way the checks look for is
-# reported with exactly that failure.
+# vfiomig check against the fake device: a conforming driver passes
+# every rule, a driver that breaks a rule (VFIOMIG_FAKE_BUG) is reported
+# with exactly that rule failed, the CI formats parse, and the soak
+# walks, replays and stops.
+#
+# The rule -> bug -> test table is check-rules.tsv; each row has its own
+# test below, and a test checks that every rule check can fail has a row.
 
 load helpers
 
+RULES_TSV=$BATS_TEST_DIRNAME/check-rules.tsv
+
 setup() {
 	fake_setup
+	# STOP_COPY only: its arcs are direct, so a bug on one stays on it
+	P1=0000:3b:00.6
+	fake_pci_device "$ROOT" $P1 19 cdev=5 flags=1
 }
 
-# check_bug BUG CHECK DETAIL: with the driver bug, CHECK fails with
-# DETAIL, check exits 1, and the device is running again.
-check_bug() {
-	VFIOMIG_FAKE_BUG=$1 fvm -j check --rounds 1 $PCI
+# rule_bug RULE BUG: run the table's row; check fails RULE and no other
+# rule, with the row's detail, exits 1, and the device is running.
+rule_bug() {
+	local row dev detail
+	row=$(awk -F'\t' -v r="$1" -v b="$2" '$1 == r && $2 == b' "$RULES_TSV")
+	[ -n "$row" ] || { echo "no row $1 / $2 in check-rules.tsv" >&2; return 1; }
+	dev=$(cut -f3 <<<"$row")
+	detail=$(cut -f4 <<<"$row")
+	case $dev in
+	pci) dev=$PCI ;;
+	p1) dev=$P1 ;;
+	esac
+	VFIOMIG_FAKE_BUG=$2 fvm -j check --rounds 1 "$dev"
 	assert_failure $EX_FAIL
-	jq_is "[.checks[] | select(.result == \"fail\")][0].name" "$2"
-	jq_is "[.checks[] | select(.name == \"$2\")][0].detail | contains(\"$3\")" true
-	assert_equal "$(fstate $PCI)" running
+	assert_json
+	jq_is '[.checks[] | select(.result == "fail") | .rule] | join(",")' "$1"
+	jq_is ".failed" 1
+	jq_is "[.checks[] | select(.rule == \"$1\")][0].detail | contains(\"$detail\")" true
+	assert_equal "$(fstate "$dev")" running
 }
 
-@test "fake check: a conforming driver passes every check" {
+@test "fake check: a conforming driver passes every rule" {
 	fvm check --rounds 2 $PCI
 	assert_success
-	assert_line --regexp '^pass +arcs +40 arcs over 2 rounds'
-	assert_line '7 passed, 0 failed, 0 skipped'
+	assert_line --regexp '^pass +fsm\.arc\.legal +40 arcs over 2 rounds'
+	assert_line --regexp '^pass +data\.resume\.hostile +4192 bytes refused \(ENOMEM\)'
+	assert_line --regexp '^info +data\.fidelity +restore then save: the same 96 bytes$'
+	assert_line --regexp '^info +data\.save\.poll +poll\(\) at the end of stop_copy: readable$'
+	assert_line --regexp '^not checkable from userspace .*: fsm\.arc\.blocked '
+	assert_line '21 passed, 0 failed, 0 skipped, 2 informative; 8 rules not checkable'
 	assert_line --regexp '^ +on close +keeps its state$'
 	assert_line --regexp '^ +pre-copy end +eof$'
+	refute_line --regexp '^fail '
 	assert_equal "$(fstate $PCI)" running
 }
 
@@ -40,57 +65,211 @@ check_bug() {
 	jq_is .driver_choices.precopy_end ENOMSG
 }
 
-@test "fake check: a wrong state after an arc" {
-	check_bug 'wrong_state=RUNNING_P2P>STOP' arcs "succeeded but the device reports running_p2p"
+@test "fake check: every rule check can fail has a row in the bug table" {
+	fvm -j check --rounds 1 $PCI
+	assert_success
+	for rule in $(jq -r '.checks[] | select(.result == "pass") | .rule' <<<"$output"); do
+		awk -F'\t' -v r="$rule" '$1 == r { f = 1 } END { exit !f }' "$RULES_TSV" ||
+			{ echo "rule $rule has no bug in check-rules.tsv" >&2; return 1; }
+	done
+	# and every rule of the table and of check is in the man page
+	for rule in $(jq -r '.checks[].rule, .not_checkable[].rule' <<<"$output"); do
+		grep -qxF ".B $rule" "$TOP/man/vfiomig.8" ||
+			{ echo "rule $rule is not in vfiomig(8)" >&2; return 1; }
+	done
+	jq_is '[.checks[], .not_checkable[]] | length' \
+		"$(grep -c '^\.TP' <(sed -n '/^\.SH CHECK RULES/,/^\.SH NETWORK/p' "$TOP/man/vfiomig.8"))"
 }
 
-@test "fake check: a data session on an arc that opens none" {
-	check_bug 'extra_fd=STOP_COPY>STOP' arcs "stop_copy -> stop opened a data session"
+@test "fake check: mig.flags fails on mig_flags=0xf" {
+	rule_bug mig.flags mig_flags=0xf
 }
 
-@test "fake check: no data session where one must open" {
-	check_bug 'no_fd=STOP>STOP_COPY' arcs "stop -> stop_copy did not open a data session"
+@test "fake check: fsm.arc.legal fails on wrong_state" {
+	rule_bug fsm.arc.legal 'wrong_state=RUNNING_P2P>STOP'
 }
 
-@test "fake check: precopy info outside pre_copy" {
-	check_bug precopy_info_anywhere precopy "precopy info in stop_copy answered success, not EINVAL"
+@test "fake check: fsm.arc.data-fd fails on no_fd; the data checks skip" {
+	rule_bug fsm.arc.data-fd 'no_fd=STOP>STOP_COPY'
+	jq_is '.checks[] | select(.rule == "data.save.read-size") | .result' skip
 }
 
-@test "fake check: a size estimate far off" {
-	check_bug size_estimate=100000 size-estimate "estimate 100000 bytes, saved 96"
+@test "fake check: fsm.arc.data-fd fails on extra_fd" {
+	rule_bug fsm.arc.data-fd 'extra_fd=STOP>RUNNING'
 }
 
-@test "fake check: a truncated state accepted" {
-	check_bug accept_truncated truncated "48 of 96 bytes accepted at resuming -> stop"
+@test "fake check: fsm.arc.refused fails on illegal_errno" {
+	rule_bug fsm.arc.refused illegal_errno=5
 }
 
-@test "fake check: a reset that does not return running" {
-	check_bug reset_keeps_state reset "reset from running_p2p did not give running"
-	jq_is '[.checks[] | select(.result == "skip")] | length' 5
-	jq_is .failed 1
+@test "fake check: fsm.reset.running fails on reset_keeps_state; the rest skip" {
+	rule_bug fsm.reset.running reset_keeps_state
+	jq_is '[.checks[] | select(.result == "skip")] | length' 22
+	jq_is '[.checks[] | select(.result == "skip")][0].detail' "needs a reset that returns running"
 }
 
-@test "fake check: a device without pre_copy skips the pre-copy check" {
+@test "fake check: data.save.read-size fails on read_drops" {
+	rule_bug data.save.read-size read_drops
+}
+
+@test "fake check: data.save.eof fails on stop_copy_enomsg" {
+	rule_bug data.save.eof stop_copy_enomsg
+}
+
+@test "fake check: data.nonblock fails on nonblock_eio" {
+	rule_bug data.nonblock nonblock_eio
+}
+
+@test "fake check: data.session.leave fails on session_outlives=leave" {
+	rule_bug data.session.leave session_outlives=leave
+}
+
+@test "fake check: data.session.resume fails on session_outlives=resume" {
+	rule_bug data.session.resume session_outlives=resume
+}
+
+@test "fake check: data.session.reset fails on session_outlives=reset" {
+	rule_bug data.session.reset session_outlives=reset
+}
+
+@test "fake check: data.close-early fails on early_close" {
+	rule_bug data.close-early early_close
+}
+
+@test "fake check: data.precopy.info fails on precopy_initial_stuck" {
+	rule_bug data.precopy.info precopy_initial_stuck
+}
+
+@test "fake check: data.precopy.state fails on precopy_info_anywhere" {
+	rule_bug data.precopy.state precopy_info_anywhere
+}
+
+@test "fake check: data.precopy.end fails on precopy_end_early" {
+	rule_bug data.precopy.end precopy_end_early
+}
+
+@test "fake check: data.resume.chunking fails on write_drops" {
+	rule_bug data.resume.chunking write_drops
+}
+
+@test "fake check: data.resume.truncated fails on accept_truncated" {
+	rule_bug data.resume.truncated accept_truncated
+}
+
+@test "fake check: data.resume.hostile fails on accept_oversize" {
+	rule_bug data.resume.hostile accept_oversize
+}
+
+@test "fake check: data.size fails on size_estimate" {
+	rule_bug data.size size_estimate=100000
+}
+
+@test "fake check: data.get-concurrent fails on get_mid_read" {
+	rule_bug data.get-concurrent get_mid_read
+}
+
+@test "fake check: dma.logging fails on log_stop_fails" {
+	rule_bug dma.logging log_stop_fails
+}
+
+@test "fake check: a device without pre_copy skips the pre-copy rules" {
 	fake_pci_device "$ROOT" 0000:3b:00.5 18 cdev=4 flags=3
 	fvm -j check --rounds 1 0000:3b:00.5
 	assert_success
-	jq_is '.checks[] | select(.name == "precopy") | .result' skip
-	jq_is '.checks[] | select(.name == "arcs") | .detail | startswith("20 arcs")' true
+	jq_is '[.checks[] | select(.rule | startswith("data.precopy")) | .result] | unique | join(",")' skip
+	jq_is '.checks[] | select(.rule == "fsm.arc.legal") | .detail | startswith("20 arcs")' true
 }
 
-@test "fake check: --rounds is validated" {
+@test "fake check: a device without DMA logging skips dma.logging" {
+	fake_pci_device "$ROOT" 0000:3b:00.7 20 cdev=6 logging=0
+	fvm -j check --rounds 1 0000:3b:00.7
+	assert_success
+	jq_is '.checks[] | select(.rule == "dma.logging") | .result' skip
+}
+
+@test "fake check: --format json is -j" {
+	fvm -j check --format json --rounds 1 $PCI
+	assert_success
+	assert_json
+	fvm check --format json --rounds 1 $PCI
+	assert_success
+	assert_json
+	jq_is '.checks | length' 23
+	jq_is '.not_checkable | length' 8
+	jq_is '[.checks[] | select(.rule == "fsm.arc.legal")][0].result' pass
+}
+
+@test "fake check: --format tap passes a TAP parser, and fails it on a bug" {
+	requires_cmd prove
+	fvm check --format tap --rounds 1 $PCI
+	assert_success
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/ok.tap"
+	assert_line --index 0 'TAP version 13'
+	assert_line --regexp '^ok [0-9]+ - fsm\.arc\.blocked: .* # SKIP not checkable from userspace$'
+	run prove -v --exec cat "$BATS_TEST_TMPDIR/ok.tap"
+	assert_success
+	assert_line --regexp '^Result: PASS$'
+	VFIOMIG_FAKE_BUG=accept_truncated fvm check --format tap --rounds 1 $PCI
+	assert_failure $EX_FAIL
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/bad.tap"
+	n=$(grep -n 'data\.resume\.truncated' "$BATS_TEST_TMPDIR/bad.tap" | sed 's/ - .*//; s/.* //')
+	run prove -v --exec cat "$BATS_TEST_TMPDIR/bad.tap"
+	assert_failure
+	assert_line --regexp "^ +Failed test: +$n\$"
+	assert_line --regexp '^Result: FAIL$'
+}
+
+@test "fake check: --format junit is well-formed XML with one testcase per rule" {
+	requires_cmd xmllint
+	VFIOMIG_FAKE_BUG=accept_oversize fvm check --format junit --rounds 1 $PCI
+	assert_failure $EX_FAIL
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/r.xml"
+	run xmllint --noout "$BATS_TEST_TMPDIR/r.xml"
+	assert_success
+	run python3 - "$BATS_TEST_TMPDIR/r.xml" <<-'EOF'
+		import sys, xml.etree.ElementTree as ET
+		s = ET.parse(sys.argv[1]).getroot().find("testsuite")
+		cases = s.findall("testcase")
+		failed = [c.get("name") for c in cases if c.find("failure") is not None]
+		skipped = [c for c in cases if c.find("skipped") is not None]
+		print(len(cases), s.get("tests"), s.get("failures"), ",".join(failed),
+		      len(skipped), s.get("skipped"))
+	EOF
+	assert_success
+	assert_output "31 31 1 data.resume.hostile 8 8"
+}
+
+@test "fake check: bad options are usage errors" {
 	fvm check --rounds 0 $PCI
 	assert_failure $EX_USAGE
 	fvm check --rounds 101 $PCI
 	assert_failure $EX_USAGE
+	fvm check --format xml $PCI
+	assert_failure $EX_USAGE
+	fvm -j check --format tap $PCI
+	assert_failure $EX_USAGE
+	fvm check --format text -j $PCI
+	assert_failure $EX_USAGE
+	fvm check --seed 3 $PCI
+	assert_failure $EX_USAGE
+	fvm check --soak -1 $PCI
+	assert_failure $EX_USAGE
+	fvm check --duration soon $PCI
+	assert_failure $EX_USAGE
+	assert_equal "$(fstate $PCI)" running
 }
 
 @test "fake check: SIGINT stops the checks and leaves the device running" {
 	not_under_valgrind
+	export VFIOMIG_FAKE_TRACE=$BATS_TEST_TMPDIR/trace
 	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" check --rounds 100 $PCI >/dev/null \
 		2>"$BATS_TEST_TMPDIR/err" &
 	pid=$!
-	sleep 1
+	# wait for the walk to be under way (arcs in the trace), then stop it
+	for _ in $(seq 200); do
+		[ "$(wc -l <"$VFIOMIG_FAKE_TRACE" 2>/dev/null || echo 0)" -gt 20 ] && break
+		sleep 0.05
+	done
 	kill -INT $pid
 	rc=0
 	wait $pid || rc=$?
@@ -98,4 +277,102 @@ check_bug() {
 	run cat "$BATS_TEST_TMPDIR/err"
 	assert_output "vfiomig: check $PCI: interrupted by INT; device running again"
 	assert_equal "$(fstate $PCI)" running
+}
+
+# --- the soak ---------------------------------------------------------------
+
+@test "fake check --soak: a random walk passes, with per-arc percentiles" {
+	fvm check --soak 300 --seed 42 $PCI
+	assert_success
+	assert_line --regexp '^seed +42$'
+	assert_line --regexp '^steps +300$'
+	assert_line --regexp '^result +pass$'
+	assert_line --regexp '^from +to +count +p50 us +p99 us +max us$'
+	assert_equal "$(fstate $PCI)" running
+	fvm -j check --soak 300 --seed 42 $PCI
+	assert_success
+	jq_is .steps 300
+	jq_is .result pass
+	jq_is '[.arcs[] | select(.p50_usecs > .p99_usecs or .p99_usecs > .max_usecs)] | length' 0
+	jq_is '.arcs | length > 20' true
+	jq_is '.resets > 0 and .reads > 0 and .restores > 0 and .aborts > 0' true
+	# the same seed is the same walk
+	first=$(jq -c '[.resets, .reads, .restores, .aborts, .bytes_read, [.arcs[].count]]' <<<"$output")
+	fvm -j check --soak 300 --seed 42 $PCI
+	assert_equal "$(jq -c '[.resets, .reads, .restores, .aborts, .bytes_read, [.arcs[].count]]' <<<"$output")" "$first"
+}
+
+@test "fake check --soak: a driver bug stops the walk at its step, replayable" {
+	VFIOMIG_FAKE_BUG=session_outlives=leave fvm -j check --soak 1000 --seed 7 $PCI
+	assert_failure $EX_FAIL
+	jq_is .result fail
+	jq_is '.failure | contains("the old data fd still gives data")' true
+	step=$(jq -r .failed_step <<<"$output")
+	assert_one_error "^vfiomig: check $PCI: soak step $step: after .* the old data fd still gives data; replay with --seed 7$"
+	assert_equal "$(fstate $PCI)" running
+	VFIOMIG_FAKE_BUG=session_outlives=leave fvm -j check --soak 1000 --seed 7 $PCI
+	assert_failure $EX_FAIL
+	jq_is .failed_step "$step"
+}
+
+@test "fake check --duration: the soak ends on time" {
+	fvm -j check --duration 1 $PCI
+	assert_success
+	jq_is '.milliseconds >= 1000 and .milliseconds < 3000' true
+	jq_is '.steps > 0' true
+	jq_is '.seed > 0' true
+}
+
+@test "fake check --soak: TAP and JUnit" {
+	requires_cmd prove
+	fvm check --soak 50 --seed 1 --format tap $PCI
+	assert_success
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/s.tap"
+	run prove --exec cat "$BATS_TEST_TMPDIR/s.tap"
+	assert_success
+	VFIOMIG_FAKE_BUG=accept_truncated,session_outlives=reset \
+		fvm check --soak 1000 --seed 1 --format junit $PCI
+	assert_failure $EX_FAIL
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/s.xml"
+	run xmllint --xpath 'count(//testcase[@name="soak"]/failure)' "$BATS_TEST_TMPDIR/s.xml"
+	assert_output 1
+}
+
+@test "fake check --soak: SIGINT ends it within a second, exit 8, device running" {
+	not_under_valgrind
+	export VFIOMIG_FAKE_TRACE=$BATS_TEST_TMPDIR/trace
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" check --soak 0 --duration 600 $PCI \
+		>/dev/null 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	for _ in $(seq 200); do
+		[ "$(wc -l <"$VFIOMIG_FAKE_TRACE" 2>/dev/null || echo 0)" -gt 50 ] && break
+		sleep 0.05
+	done
+	t0=$(date +%s%N)
+	kill -INT $pid
+	rc=0
+	wait $pid || rc=$?
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	assert_equal "$rc" 8
+	[ "$ms" -lt 1000 ] || { echo "took $ms ms" >&2; return 1; }
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output "vfiomig: check $PCI: interrupted by INT; device running again"
+	assert_equal "$(fstate $PCI)" running
+}
+
+@test "fake check: through a holder, the rules a holder cannot serve skip" {
+	export VFIOMIG_RUNDIR=$BATS_TEST_TMPDIR/run
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" hold $PCI >/dev/null 2>"$BATS_TEST_TMPDIR/hold.err" &
+	HOLDER_PID=$!
+	for _ in $(seq 100); do
+		[ -S "$VFIOMIG_RUNDIR/$PCI.sock" ] && break
+		sleep 0.05
+	done
+	fvm -j check --rounds 1 $PCI
+	kill $HOLDER_PID
+	wait $HOLDER_PID || true
+	assert_success
+	jq_is .failed 0
+	jq_is '[.checks[] | select(.result == "skip") | .rule] | join(",")' data.get-concurrent,dma.logging
+	jq_is '.driver_choices.on_close' "not observed (held by vfiomig hold)"
 }

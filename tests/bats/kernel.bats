@@ -206,26 +206,3 @@ check_info_json() {
 	assert_failure $EX_NOTVFIO
 	assert_one_error "^vfiomig: opening ${pci##*/}: not bound to a VFIO driver \(bound to ${drv##*/}\)$"
 }
-
-@test "check passes every check on mtty over both open paths" {
-	for open in cdev group; do
-		vm --open=$open check --rounds 3 "$DEV"
-		assert_success
-		# The report goes to the test log.
-		printf '%s\n' "$output" >&3
-		assert_line --regexp '^pass +arcs +40 arcs over 3 rounds'
-		assert_line --regexp '^pass +illegal-requests'
-		assert_line --regexp '^pass +precopy +precopy info in pre_copy, 24 initial bytes drained \(end: eof\)'
-		assert_line --regexp '^pass +size-estimate +estimate 96 bytes, saved 96$'
-		assert_line --regexp '^pass +round-trip'
-		assert_line --regexp '^pass +truncated'
-		assert_line --regexp '^pass +reset'
-		assert_line '7 passed, 0 failed, 0 skipped'
-		assert_line --regexp '^ +on close +keeps its state$'
-		assert_equal "$(kstate "$DEV")" running
-	done
-	vm -j check --rounds 1 "$DEV"
-	assert_success
-	jq_is .failed 0
-	jq_is '[.arcs[] | select(.from == "stop" and .to == "stop_copy")][0].data_session' true
-}

@@ -88,3 +88,13 @@ bool bug_u64(const char *kind, uint64_t *val)
 {
 	return bug_each(kind, u64_of, val);
 }
+
+static bool str_is(const char *val, void *arg)
+{
+	return val && !strcasecmp(val, arg);
+}
+
+bool bug_is(const char *kind, const char *val)
+{
+	return bug_each(kind, str_is, (void *)val);
+}

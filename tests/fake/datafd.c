@@ -42,7 +42,8 @@ uint64_t page_avail(const struct fake_page *pg)
 	if (pg->pos >= pg->precopy)
 		return pg->precopy + (pg->on_info ? 0 : pg->dirty) +
 		       pg->redirtied + pg->extra;
-	return pg->precopy;
+	/* the bug: the temporary end before the initial bytes */
+	return bug_on("precopy_end_early") ? pg->precopy / 2 : pg->precopy;
 }
 
 uint64_t now_ns(void)
@@ -159,6 +160,32 @@ int data_save_open(const char *name, const struct fake_cfg *cfg,
 	if (cfg->inflight_ms)	/* the SAVE command runs a while */
 		pg.ready_ns = now_ns() + cfg->inflight_ms * 1000000ULL;
 	return open_session(name, "save", cfg, &pg);
+}
+
+/* A live saving session read part of the way (0 < pos < its end). */
+bool data_save_part_read(const char *name)
+{
+	struct fake_page *pg = page_map(name, "save");
+	bool part;
+
+	if (!pg)
+		return false;
+	part = !pg->dead && pg->pos && pg->pos < page_avail(pg);
+	page_unmap(pg);
+	return part;
+}
+
+/* The same, in stop_copy: what a GET that races a read may see. */
+bool data_save_midway(const char *name)
+{
+	struct fake_page *pg = page_map(name, "save");
+	bool mid;
+
+	if (!pg)
+		return false;
+	mid = !pg->dead && pg->stop_copy && pg->pos && pg->pos < pg->size;
+	page_unmap(pg);
+	return mid;
 }
 
 bool data_save_exists(const char *name)
@@ -293,6 +320,13 @@ int data_resume_load(const char *name, const struct fake_cfg *cfg)
 	page_unmap(pg);
 	if (ret)
 		return ret;
+	/* the bug: the resuming fd re-armed for more writes, not ended */
+	pg = bug_is("session_outlives", "resume") ? page_map(name, "resume") : NULL;
+	if (pg) {
+		pg->pos = 0;
+		page_unmap(pg);
+		return -1;
+	}
 	data_disable(name);
 	return -1;
 }
@@ -409,7 +443,9 @@ static int precopy_info(struct fake_fd *e, struct vfio_precopy_info *info)
 	if (v2)
 		info->flags = reinit ? FAKE_PRECOPY_INFO_REINIT : 0;
 	if (pg->pos < pg->init_end) {
-		info->initial_bytes = pg->init_end - pg->pos;
+		/* the bug: initial_bytes that never falls */
+		info->initial_bytes = bug_on("precopy_initial_stuck") ?
+				      pg->init_end : pg->init_end - pg->pos;
 		info->dirty_bytes = 0;
 	} else {
 		info_dirty(pg, &cfg, info);

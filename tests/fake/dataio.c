@@ -320,6 +320,8 @@ static ssize_t data_read(int fd, struct data_sess *ds, uint8_t *buf,
 		n = (size_t)(ds->chunk - pos % ds->chunk);
 	if (!n && len && read_redirties(ds))
 		page_redirty(pg);	/* for the next read */
+	if (!n && len && pg->stop_copy && bug_on("stop_copy_enomsg"))
+		return -ENOMSG;
 	if (!n)
 		return (!len || pg->stop_copy) ? 0 : -ds->end_errno;
 	err = fault(ds, pos, n);
@@ -337,7 +339,11 @@ static ssize_t data_read(int fd, struct data_sess *ds, uint8_t *buf,
 	} else {
 		memcpy(buf, ds->exact + pos, n);
 	}
-	pg->pos = pos + n;
+	/* the bug: a read of 2 to 15 bytes loses the rest of a 16-byte record */
+	if (n > 1 && n < 16 && bug_on("read_drops"))
+		pg->pos = pos + 16 < avail ? pos + 16 : avail;
+	else
+		pg->pos = pos + n;
 	rate_end(ds, n);
 	return (ssize_t)n;
 }
@@ -391,12 +397,23 @@ static ssize_t data_write(int fd, struct data_sess *ds, const uint8_t *buf,
 	size_t n = len < ds->max_io ? len : ds->max_io;
 	int err;
 
+	/* the bug: what does not fit is taken and dropped */
+	if (bug_on("accept_oversize") && !pg->dead && pos + len > pg->size &&
+	    pos <= pg->size) {
+		ssize_t r = pos < pg->size ?
+			    data_write(fd, ds, buf, (size_t)(pg->size - pos)) : 0;
+
+		return r < 0 ? r : (ssize_t)len;
+	}
 	if (len > pg->size || pos > pg->size - len)
 		return -ENOMEM;
 	if (pg->dead)
 		return -ENODEV;
 	if (!n)
 		return 0;
+	/* the bug: a write of under 16 bytes is acknowledged and lost */
+	if (n < 16 && bug_on("write_drops"))
+		return (ssize_t)n;
 	err = fault(ds, pos, n);
 	if (err)
 		return -err;
@@ -440,6 +457,9 @@ FAKE_EXPORT ssize_t read(int fd, void *buf, size_t len)
 
 	if (!ds || ds->resume)
 		return real.read(fd, buf, len);
+	/* the bug: a driver that cannot read without blocking */
+	if (bug_on("nonblock_eio") && (fcntl(fd, F_GETFL) & O_NONBLOCK))
+		return result(-EIO);
 	return result(data_read(fd, ds, buf, len));
 }
 

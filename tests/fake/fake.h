@@ -63,6 +63,32 @@
  *       image becomes the bytes written, zeros up to size; a pattern
  *       image takes the declared seed if the 32-byte header was written
  *       (a wrong byte is still EINVAL), else it stays as it was.
+ *   mig_flags=N  the MIGRATION GET reports N as the flags.
+ *   illegal_errno=N  a request the core's walk refuses (ERROR, an
+ *       unsupported or unknown state) answers errno N, not EINVAL.
+ *   read_drops  a saving read() of 2 to 15 bytes returns them but moves
+ *       the session on by 16 (the rest of a record is lost).
+ *   stop_copy_enomsg  the end of STOP_COPY data is ENOMSG, not 0.
+ *   nonblock_eio  read() of a saving fd set O_NONBLOCK fails EIO.
+ *   session_outlives=leave|resume|reset  the session is not ended by
+ *       leaving the saving group (STOP_COPY -> STOP, PRE_COPY(_P2P) ->
+ *       RUNNING(_P2P)); by RESUMING -> STOP (the resuming fd takes
+ *       writes again from 0); or by VFIO_DEVICE_RESET. A new session
+ *       still ends the old one.
+ *   early_close  leaving STOP_COPY or PRE_COPY fails EBUSY when the
+ *       saving session was read part of the way and this process holds
+ *       no fd on it (the fd was closed early).
+ *   precopy_initial_stuck  PRECOPY_INFO's initial_bytes does not fall
+ *       as the initial bytes are read.
+ *   precopy_end_early  the temporary end of PRE_COPY data comes after
+ *       half the initial bytes.
+ *   write_drops  a resuming write() of fewer than 16 bytes returns its
+ *       length and stores nothing (after the ENOMEM and ENODEV checks).
+ *   accept_oversize  a resuming write() past the image's size stores
+ *       what fits and returns the whole length, instead of ENOMEM.
+ *   get_mid_read  a GET while a STOP_COPY session is read part of the
+ *       way reports STOP.
+ *   log_stop_fails  DMA_LOGGING_STOP fails EIO.
  *
  * Device keys (.fake/NAME/config, written by fakeroot.bash):
  *   size=N            bytes a save yields (stop_copy_length), default 96
@@ -381,6 +407,7 @@ void fdtab_drop(int fd);
 void fdtab_lock(void);
 void fdtab_unlock(void);
 int fdtab_device_opens(const char *name);
+bool fdtab_has(const char *name, enum fake_kind kind);
 
 /* ---- state.c: persistent per-device state and configuration ---- */
 struct fake_cfg {
@@ -445,6 +472,8 @@ bool bug_on(const char *kind);
 bool bug_arc(const char *kind, int from, int to);
 /* Is @kind=N given? N goes to *val. */
 bool bug_u64(const char *kind, uint64_t *val);
+/* Is @kind=@val given (e.g. session_outlives=reset)? */
+bool bug_is(const char *kind, const char *val);
 
 /* ---- fsm.c: the kernel's next-hop table and the driver steps ---- */
 int fsm_next_state(uint32_t flags, int cur, int new, int *next);
@@ -520,6 +549,8 @@ int data_save_open(const char *name, const struct fake_cfg *cfg,
 		   bool stop_copy);
 int data_save_finish(const char *name, const struct fake_cfg *cfg);
 bool data_save_exists(const char *name);
+bool data_save_part_read(const char *name);
+bool data_save_midway(const char *name);
 int data_resume_open(const char *name, const struct fake_cfg *cfg);
 int data_resume_load(const char *name, const struct fake_cfg *cfg);
 void data_disable(const char *name);

@@ -141,6 +141,16 @@ int fdtab_device_opens(const char *name)
 	return n;
 }
 
+/* Does this process hold a data fd of @kind on device @name? */
+bool fdtab_has(const char *name, enum fake_kind kind)
+{
+	for (int fd = 0; fd < FDTAB_MAX; fd++)
+		if (tab[fd].kind == kind && !strcmp(tab[fd].name, name) &&
+		    fdtab_get(fd))
+			return true;
+	return false;
+}
+
 static void release(struct fake_fd *e)
 {
 	bool was_open = e->kind == FK_DEVICE ||

@@ -38,6 +38,7 @@ static int feat_migration(const struct fake_cfg *cfg, uint32_t flags,
 			  void *data, size_t argsz)
 {
 	struct vfio_device_feature_migration *mig = data;
+	uint64_t f;
 	int ret;
 
 	if (!cfg->migration)
@@ -46,7 +47,8 @@ static int feat_migration(const struct fake_cfg *cfg, uint32_t flags,
 			    sizeof(*mig));
 	if (ret != 1)
 		return ret;
-	mig->flags = cfg->flags;
+	/* the bug: flags the uAPI does not define */
+	mig->flags = bug_u64("mig_flags", &f) ? f : cfg->flags;
 	return 0;
 }
 
@@ -59,6 +61,9 @@ static int mig_get(const char *name, struct vfio_device_feature_mig_state *mig)
 		return -errno_parse(env, EIO);
 	lk = dev_lock(name);
 	mig->device_state = (uint32_t)state_get(name);
+	/* the bug: a GET that races a stop_copy read sees a stale state */
+	if (bug_on("get_mid_read") && data_save_midway(name))
+		mig->device_state = VFIO_DEVICE_STATE_STOP;
 	dev_unlock(lk);
 	mig->data_fd = -1;
 	return 0;
@@ -225,6 +230,8 @@ int device_feature(const char *name, void *arg)
 	case VFIO_DEVICE_FEATURE_DMA_LOGGING_START:
 		return feat_log_start(&cfg, f->flags, f->data, argsz);
 	case VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP:
+		if (bug_on("log_stop_fails") && !(f->flags & VFIO_DEVICE_FEATURE_PROBE))
+			return -EIO;
 		return checked_noop(&cfg, f->flags, argsz,
 				    VFIO_DEVICE_FEATURE_SET, 0);
 	case VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT:

@@ -201,7 +201,11 @@ static int fsm_step(const char *name, const struct fake_cfg *cfg,
 	if ((cur == S_PRE_COPY && new == S_RUNNING) ||
 	    (cur == S_PRE_COPY_P2P && new == S_RUNNING_P2P) ||
 	    (cur == S_STOP_COPY && new == S_STOP)) {
-		data_disable(name);
+		if (bug_on("early_close") && data_save_part_read(name) &&
+		    !fdtab_has(name, FK_SAVE))
+			return -EBUSY;
+		if (!bug_is("session_outlives", "leave"))
+			data_disable(name);
 		return -1;
 	}
 
@@ -267,11 +271,12 @@ static int set_state(const char *name, const struct fake_cfg *cfg, int new)
 	int cur = state_get(name);
 	int ret = -1, next, rc;
 	bool to_error;
+	uint64_t bad;
 
 	while (cur != new) {
 		rc = fsm_next_state(cfg->flags, cur, new, &next);
 		if (rc)
-			return rc;
+			return bug_u64("illegal_errno", &bad) ? -(int)bad : rc;
 		rc = injected(name, cur, next, &to_error);
 		if (rc) {
 			if (to_error) {
@@ -303,6 +308,7 @@ static int set_state(const char *name, const struct fake_cfg *cfg, int new)
 /* VFIO_DEVICE_RESET and close=reset: back to RUNNING, sessions gone. */
 void fsm_reset(const char *name)
 {
-	data_disable(name);
+	if (!bug_is("session_outlives", "reset"))
+		data_disable(name);
 	state_put(name, S_RUNNING);
 }

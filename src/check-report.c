@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The check report, one result per rule id in the order of the rule
+ * table: text and JSON through output.c, TAP (version 13) and JUnit XML
+ * for CI written here. Rules not checkable from userspace are listed
+ * with the reason (skipped in TAP and JUnit); a checkable rule that got
+ * no result (a check it depends on failed) is a skip "not run".
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "log.h"
+#include "output.h"
+
+struct row {
+	const struct rule *rule;
+	enum check_result result;
+	const char *detail;
+	bool checkable;
+};
+
+static void rows(const struct check_ctx *c, struct row *r, int count[4])
+{
+	for (size_t i = 0; i < check_nrules; i++) {
+		const struct rule *u = &check_rules[i];
+		const struct check *k = check_find(c, u->id);
+
+		r[i].rule = u;
+		r[i].checkable = !u->why_not;
+		r[i].result = k ? k->result : CK_SKIP;
+		r[i].detail = k ? k->detail : u->why_not ? u->why_not : "not run";
+		if (r[i].checkable)
+			count[r[i].result]++;
+	}
+}
+
+static void latencies(struct check_ctx *c)
+{
+	out_text("\n%-14s %-14s %10s %10s %10s  %s\n", "from", "to", "min us",
+		 "median us", "max us", "data fd");
+	out_arr_open("arcs", NULL);
+	for (uint32_t a = 0; a < ST_NR; a++) {
+		for (uint32_t b = 0; b < ST_NR; b++) {
+			struct arc_samples *s = &c->arcs[a][b];
+
+			if (!s->n)
+				continue;
+			qsort(s->usecs, s->n, sizeof(s->usecs[0]), check_cmp_u32);
+			out_text("%-14s %-14s %10u %10u %10u  %s\n", fsm_name(a),
+				 fsm_name(b), s->usecs[0], s->usecs[s->n / 2],
+				 s->usecs[s->n - 1], s->data_fd ? "yes" : "-");
+			out_obj_open(NULL);
+			out_str("from", NULL, fsm_name(a));
+			out_str("to", NULL, fsm_name(b));
+			out_u64("min_usecs", NULL, s->usecs[0]);
+			out_u64("median_usecs", NULL, s->usecs[s->n / 2]);
+			out_u64("max_usecs", NULL, s->usecs[s->n - 1]);
+			out_bool("data_session", NULL, s->data_fd > 0);
+			out_obj_close();
+		}
+	}
+	out_arr_close();
+}
+
+static void choices(struct check_ctx *c)
+{
+	out_text("\nleft to the driver by the protocol:\n");
+	out_obj_open("driver_choices");
+	out_str("on_close", "on close", c->close_behaviour ? c->close_behaviour : "unknown");
+	out_str("precopy_end", "pre-copy end", c->precopy_end ? c->precopy_end : "n/a");
+	out_str("saving_group_fd", "saving-group fd",
+		c->in_group_fd ? c->in_group_fd : "n/a");
+	out_obj_close();
+}
+
+static int report_out(struct check_ctx *c, const struct row *r, const int count[4])
+{
+	int untestable = 0;
+
+	out_begin();
+	out_str("device", "device", c->s.d.info.name);
+	out_str("driver", "driver", c->s.d.info.driver);
+	out_text("\n");
+	out_arr_open("checks", NULL);
+	for (size_t i = 0; i < check_nrules; i++) {
+		if (!r[i].checkable) {
+			untestable++;
+			continue;
+		}
+		out_text("%-4s  %-22s %s\n", check_word(r[i].result), r[i].rule->id,
+			 r[i].detail);
+		out_obj_open(NULL);
+		out_str("rule", NULL, r[i].rule->id);
+		out_str("result", NULL, check_word(r[i].result));
+		out_str("detail", NULL, r[i].detail);
+		out_obj_close();
+	}
+	out_arr_close();
+	out_text("\nnot checkable from userspace (vfiomig(8) CHECK RULES):");
+	out_arr_open("not_checkable", NULL);
+	for (size_t i = 0; i < check_nrules; i++) {
+		if (r[i].checkable)
+			continue;
+		out_text(" %s", r[i].rule->id);
+		out_obj_open(NULL);
+		out_str("rule", NULL, r[i].rule->id);
+		out_str("reason", NULL, r[i].rule->why_not);
+		out_obj_close();
+	}
+	out_arr_close();
+	out_text("\n");
+	latencies(c);
+	choices(c);
+	out_text("\n%d passed, %d failed, %d skipped, %d informative; %d rules not "
+		 "checkable\n", count[CK_PASS], count[CK_FAIL], count[CK_SKIP],
+		 count[CK_INFO], untestable);
+	out_int("passed", NULL, count[CK_PASS]);
+	out_int("failed", NULL, count[CK_FAIL]);
+	out_int("skipped", NULL, count[CK_SKIP]);
+	out_int("informative", NULL, count[CK_INFO]);
+	return out_end();
+}
+
+/* TAP descriptions end at '#' (a directive): keep it out. */
+static void tap_text(const char *s)
+{
+	for (; *s; s++)
+		putchar(*s == '#' || *s == '\n' ? ' ' : *s);
+}
+
+static void report_tap(struct check_ctx *c, const struct row *r)
+{
+	printf("TAP version 13\n1..%zu\n", check_nrules);
+	printf("# vfiomig check %s (driver %s)\n", c->s.d.info.name,
+	       c->s.d.info.driver);
+	for (size_t i = 0; i < check_nrules; i++) {
+		printf("%s %zu - %s: ", r[i].result == CK_FAIL ? "not ok" : "ok",
+		       i + 1, r[i].rule->id);
+		tap_text(r[i].detail);
+		if (!r[i].checkable)
+			printf(" # SKIP not checkable from userspace");
+		else if (r[i].result == CK_SKIP)
+			printf(" # SKIP");
+		putchar('\n');
+	}
+}
+
+void check_xml_text(const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", stdout); break;
+		case '>': fputs("&gt;", stdout); break;
+		case '&': fputs("&amp;", stdout); break;
+		case '"': fputs("&quot;", stdout); break;
+		default:
+			if ((unsigned char)*s >= 0x20)
+				putchar(*s);
+		}
+	}
+}
+
+static void report_junit(struct check_ctx *c, const struct row *r, const int count[4])
+{
+	int skipped = count[CK_SKIP];
+
+	for (size_t i = 0; i < check_nrules; i++)
+		skipped += !r[i].checkable;
+	printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	printf("<testsuites tests=\"%zu\" failures=\"%d\" errors=\"0\" "
+	       "skipped=\"%d\">\n", check_nrules, count[CK_FAIL], skipped);
+	printf("  <testsuite name=\"vfiomig check ");
+	check_xml_text(c->s.d.info.name);
+	printf("\" tests=\"%zu\" failures=\"%d\" errors=\"0\" skipped=\"%d\">\n",
+	       check_nrules, count[CK_FAIL], skipped);
+	for (size_t i = 0; i < check_nrules; i++) {
+		printf("    <testcase classname=\"vfiomig.check\" name=\"%s\">",
+		       r[i].rule->id);
+		if (r[i].result == CK_FAIL)
+			fputs("<failure message=\"", stdout);
+		else if (r[i].result == CK_SKIP || !r[i].checkable)
+			fputs("<skipped message=\"", stdout);
+		else
+			fputs("<system-out>", stdout);
+		check_xml_text(r[i].detail);
+		if (r[i].result == CK_PASS || r[i].result == CK_INFO)
+			fputs("</system-out>", stdout);
+		else
+			fputs("\"/>", stdout);
+		printf("</testcase>\n");
+	}
+	printf("  </testsuite>\n</testsuites>\n");
+}
+
+int check_report(struct check_ctx *c, enum check_format f, int *failed)
+{
+	struct row *r = calloc(check_nrules, sizeof(*r));
+	int count[4] = { 0 }, ret = 0;
+
+	if (!r)
+		return -ENOMEM;
+	rows(c, r, count);
+	*failed = count[CK_FAIL];
+	if (f == FMT_TEXT || f == FMT_JSON) {
+		ret = report_out(c, r, count);
+	} else {
+		if (f == FMT_TAP)
+			report_tap(c, r);
+		else
+			report_junit(c, r, count);
+		if (fflush(stdout) == EOF || ferror(stdout)) {
+			ret = errno ? -errno : -EIO;
+			err("writing output: %s", errstr(ret));
+		}
+	}
+	free(r);
+	return ret;
+}
