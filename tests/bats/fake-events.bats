@@ -90,14 +90,43 @@ ev_is() {
 	fvm -j save --precopy $DEV -o "$OUT" --events "$EV"
 	assert_success
 	assert_equal "$(jq -S -c . <<<"$output")" "$(tail -n 1 "$EV" | jq -S -c .data)"
+	# with -v the arcs are said once on stderr, though RESULT has them too
+	fake_set_state "$ROOT" $DEV running
+	fvm -v save $DEV -o "$OUT" --events "$EV"
+	assert_success
+	assert_equal "$(grep -c '^arc running -> stop_copy: ' <<<"$stderr")" 1
+	ev_is "$EV" 'last | .data.arcs | length' 2
 }
 
-@test "fake-events: restore to a descriptor: order, and RESULT is the -j document" {
+@test "fake-events: SIGINT mid-save: status cancelled, then RESULT with exit code 8" {
+	fake_pci_device "$ROOT" $DEV 21 cdev=6 size=20000000 rate=2000000
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" save $DEV -o "$OUT" --events "$EV" \
+		2>"$BATS_TEST_TMPDIR/err" &
+	local pid=$! i
+	# until the first progress event: the data is moving
+	for i in $(seq 200); do
+		grep -q '"event":"PROGRESS"' "$EV" 2>/dev/null && break
+		sleep 0.05
+	done
+	grep -q '"event":"PROGRESS"' "$EV"
+	kill -INT $pid
+	local st=0
+	wait $pid || st=$?
+	assert_equal "$st" $EX_INTERRUPTED
+	assert_lines_parse "$EV"
+	assert_equal "$(sequence "$EV" | tail -n 2 | paste -sd' ')" "MIGRATION:cancelled RESULT"
+	ev_is "$EV" 'last | .data | "\(.ok) \(.error.exit_code) \(.state)"' "false $EX_INTERRUPTED running"
+	assert_equal "$(fstate $DEV)" running
+}
+
+@test "fake-events: restore to a descriptor: order, and RESULT is the -p document on one line" {
 	fvm save $DEV -o "$OUT"
 	assert_success
-	run --separate-stderr env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -j restore $DST \
+	run --separate-stderr env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -p restore $DST \
 		-i "$OUT" --events 7 7>"$EV"
 	assert_success
+	# pretty on stdout, one line in the events
+	[ "$(wc -l <<<"$output")" -gt 5 ]
 	assert_lines_parse "$EV"
 	assert_equal "$(sequence "$EV" | paste -sd' ')" \
 		"MIGRATION:setup ARC:resuming MIGRATION:active PROGRESS ARC:stop ARC:running MIGRATION:completed RESULT"
