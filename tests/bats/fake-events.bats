@@ -192,8 +192,13 @@ receive_status() {
 	ev_is "$EV" 'last | .data | "\(.ok) \(.committed) \(.bytes)"' "true true 300000"
 	ev_is "$EV" '[.[] | select(.event == "PROGRESS")] | last | .data | "\(.last) \(.transferred)"' "true 300000"
 	# the destination
-	assert_equal "$(sequence "$EV.dst" | paste -sd' ')" \
-		"MIGRATION:setup ARC:resuming MIGRATION:active MIGRATION:device PROGRESS ARC:stop ARC:running_p2p ARC:running DOWNTIME MIGRATION:completed RESULT"
+	assert_equal "$(sequence "$EV.dst" | grep -v PROGRESS | paste -sd' ')" \
+		"MIGRATION:setup ARC:resuming MIGRATION:active MIGRATION:device ARC:stop ARC:running_p2p ARC:running DOWNTIME MIGRATION:completed RESULT"
+	# the data is loaded between resuming and stop, the last progress says all
+	ev_is "$EV.dst" 'map(.event == "PROGRESS") | index(true) > 2' true
+	ev_is "$EV.dst" '[.[] | select(.event == "PROGRESS")] | last | .data | "\(.last) \(.transferred)"' "true 300000"
+	ev_is "$EV.dst" '(map(.event == "PROGRESS") | rindex(true)) <
+		(map(.event == "ARC" and .data.to == "stop") | index(true))' true
 	assert_equal "$(jq -S -c . "$BATS_TEST_TMPDIR/recv.json")" "$(tail -n 1 "$EV.dst" | jq -S -c .data)"
 	assert_equal "$(fstate $DEV) $(fstate $DST)" "stop running"
 }
