@@ -96,7 +96,8 @@ test-fake: vfiomig-asan fake tests/helpers/holdpoke tests/helpers/streamfix \
 	   tests/helpers/migframes
 	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/fake.bats tests/bats/fake-save.bats \
 		tests/bats/fake-check.bats tests/bats/fake-hold.bats \
-		tests/bats/fake-migrate.bats tests/bats/fake-drivers.bats
+		tests/bats/fake-migrate.bats tests/bats/fake-drivers.bats \
+		tests/bats/fake-events.bats
 
 # The real-kernel suites run in the test VM, with the sanitizer build too.
 test-vm: vfiomig-asan tests/helpers/mtty-uart tests/helpers/holdpoke
@@ -144,7 +145,8 @@ check-valgrind: vfiomig fake tests/helpers/holdpoke tests/helpers/streamfix \
 	$(Q)VFIOMIG=$(CURDIR)/tests/valgrind.sh VFIOMIG_REAL=$(CURDIR)/vfiomig \
 		VFIOMIG_VALGRIND=1 $(BATS) tests/bats/cli.bats tests/bats/devlink.bats \
 		tests/bats/fake.bats tests/bats/fake-save.bats tests/bats/fake-check.bats \
-		tests/bats/fake-hold.bats tests/bats/fake-migrate.bats
+		tests/bats/fake-hold.bats tests/bats/fake-migrate.bats \
+		tests/bats/fake-events.bats
 
 # Static analysis with the checked-in configuration; must stay silent.
 analyze:

@@ -53,7 +53,7 @@ _vfiomig() {
 	done
 
 	case "$prev" in
-	-o | --output | -i | --input | --psk-file)
+	-o | --output | -i | --input | --psk-file | --events)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
@@ -86,10 +86,10 @@ _vfiomig() {
 		;;
 	-*)
 		case "$cmd" in
-		save) options+=" --output= --precopy --raw --then= --on-error= --progress --no-progress $net" ;;
-		restore) options+=" --input= --raw --force --then= --progress --no-progress $net" ;;
-		migrate) options+=" --to= --no-precopy --downtime-limit= --precopy-timeout= $net" ;;
-		receive) options+=" --listen= --force --then= $net" ;;
+		save) options+=" --output= --precopy --raw --then= --on-error= --progress --no-progress --events= $net" ;;
+		restore) options+=" --input= --raw --force --then= --progress --no-progress --events= $net" ;;
+		migrate) options+=" --to= --no-precopy --downtime-limit= --precopy-timeout= --events= $net" ;;
+		receive) options+=" --listen= --force --then= --events= $net" ;;
 		check) options+=" --rounds= --format= --soak= --duration= --seed=" ;;
 		hold) options+=" --daemon --pidfile=" ;;
 		release) options+=" --then=" ;;

@@ -38,7 +38,7 @@ done | sort -u)
 # The layers, lowest first; a module not named here is a command (top).
 layer_of() {
 	case $1 in
-	fsm | sig | log | output | report | opts | escape) echo 0 ;;
+	fsm | sig | log | output | events | report | opts | escape) echo 0 ;;
 	stream | pump | chan | net | tls | endpoint | mig-wire) echo 1 ;;
 	device | holder-client | holder-check | holder-dir | vfio | sysfs | ident | owner | devlink) echo 2 ;;
 	session) echo 3 ;;

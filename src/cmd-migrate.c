@@ -9,6 +9,7 @@
 
 #include "sig.h"
 #include "cli.h"
+#include "events.h"
 #include "fsm.h"
 #include "log.h"
 #include "mig-src.h"
@@ -30,6 +31,7 @@ static const struct argp_option migrate_options[] = {
 
 static const struct argp_child migrate_children[] = {
 	{ &net_argp, 0, "Network:", HELP_GROUP_CMD },
+	{ &events_argp, 0, NULL, HELP_GROUP_CMD },
 	{ &common_argp, 0, "Global options:", HELP_GROUP_GLOBAL },
 	{ 0 }
 };
@@ -135,6 +137,10 @@ int cmd_migrate(int argc, char **argv)
 	int r, wr;
 
 	cmd_parse(&migrate_argp, argc, argv, &a);
+	r = events_open("migrate");
+	if (r)
+		return r;
+	ev_status("setup");
 	chan_plain(&s.ctl, -1, a.to);
 	mgroup_init(&s.g, &mig_source, a.devs, a.ndev);
 	sig_catch();
@@ -151,6 +157,9 @@ int cmd_migrate(int argc, char **argv)
 			mgroup_say_where(&s.g);
 	}
 	s.t_end = monotonic_secs();
+	if (s.running)
+		ev_downtime(s.t_run - s.t_stop, s.dst_downtime_us / 1e6);
+	ev_end(r);
 	wr = report(&s, r);
 	chan_close(&s.ctl);
 	mgroup_close(&s.g);

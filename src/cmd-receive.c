@@ -9,6 +9,7 @@
 
 #include "sig.h"
 #include "cli.h"
+#include "events.h"
 #include "fsm.h"
 #include "log.h"
 #include "mig-dst.h"
@@ -28,6 +29,7 @@ static const struct argp_option receive_options[] = {
 
 static const struct argp_child receive_children[] = {
 	{ &net_argp, 0, "Network:", HELP_GROUP_CMD },
+	{ &events_argp, 0, NULL, HELP_GROUP_CMD },
 	{ &common_argp, 0, "Global options:", HELP_GROUP_GLOBAL },
 	{ 0 }
 };
@@ -135,6 +137,10 @@ int cmd_receive(int argc, char **argv)
 	int r, wr;
 
 	cmd_parse(&receive_argp, argc, argv, &a);
+	r = events_open("receive");
+	if (r)
+		return r;
+	ev_status("setup");
 	chan_plain(&s.ctl, -1, a.listen);
 	mgroup_init(&s.g, &mig_destination, a.devs, a.ndev);
 	sig_catch();
@@ -146,6 +152,9 @@ int cmd_receive(int argc, char **argv)
 		dst_unwind(&s, r);
 	net_unlisten(s.lfd, &s.addr);
 	s.t_end = monotonic_secs();
+	if (s.stopped && s.t_running)
+		ev_downtime(s.t_running - s.t_stopped, -1);
+	ev_end(r);
 	wr = report(&s, r);
 	chan_close(&s.ctl);
 	mgroup_close(&s.g);

@@ -14,6 +14,7 @@
 #include "sig.h"
 #include "cli.h"
 #include "endpoint.h"
+#include "events.h"
 #include "fsm.h"
 #include "log.h"
 #include "output.h"
@@ -187,6 +188,7 @@ static int do_restore(struct restore_ctx *c)
 	}
 	if (r)
 		return r;
+	ev_status("active");
 	r = c->a->x.raw ? feed_raw(c) : feed_stream(c);
 	progress_end(&c->prog);
 	if (r)
@@ -221,7 +223,9 @@ static int restore_report(const struct restore_ctx *c, int result)
 			restore_text(c);
 		if (opts.verbose)
 			report_arcs(&c->log);
-		return 0;
+		/* The events' RESULT is this document, in text mode too. */
+		if (!out_tee_wants())
+			return 0;
 	}
 	out_begin();
 	out_str("device", NULL, c->s.d.info.name);
@@ -266,15 +270,22 @@ int cmd_restore(int argc, char **argv)
 	int r, wr;
 
 	cmd_parse(&restore_argp, argc, argv, &a);
+	r = events_open("restore");
+	if (r)
+		return r;
+	ev_status("setup");
 	/* Before anything else: waiting for a peer can be interrupted. */
 	sig_catch();
 	r = endpoint_open_in(a.in, "restore", &a.x.net, &c.in);
-	if (r)
+	if (r) {
+		ev_end(r);
 		return r;
+	}
 	t0 = monotonic_secs();
 	r = prepare(&c);
 	if (!r) {
 		progress_init(&c.prog, xfer_progress(&a.x), c.r.ident.size_estimate);
+		c.prog.name = c.s.d.info.name;
 		r = do_restore(&c);
 	}
 	if (c.data_fd >= 0)
@@ -284,6 +295,7 @@ int cmd_restore(int argc, char **argv)
 		sess_say(&c.s);
 	}
 	c.secs = monotonic_secs() - t0;
+	ev_end(r);
 	wr = sess_is_open(&c.s) ? restore_report(&c, r) : 0;
 	sr_free(&c.r);
 	free(c.buf);

@@ -17,6 +17,7 @@
 #include "device.h"
 #include "device.h"
 #include "endpoint.h"
+#include "events.h"
 #include "fsm.h"
 #include "log.h"
 #include "output.h"
@@ -138,6 +139,7 @@ static int precopy_phase(struct save_ctx *c)
 	r = sess_goto(&c->s, target, &c->data_fd);
 	if (r)
 		return r;
+	ev_status("active");
 	before = c->w.data_bytes;
 	r = pump_save(c->data_fd, &c->w, PHASE_PRECOPY, true, c->buf, SAVE_BUF,
 		      &c->prog, &c->pre_end, &where);
@@ -159,6 +161,7 @@ static int stopcopy_phase(struct save_ctx *c)
 		err("save %s: stop_copy opened no data session", c->s.d.info.name);
 		return -VM_E_STATE;
 	}
+	ev_status("device");
 	before = c->w.data_bytes;
 	r = pump_save(c->data_fd, &c->w, PHASE_STOPCOPY, false, c->buf, SAVE_BUF,
 		      &c->prog, &end, &where);
@@ -187,6 +190,7 @@ static int do_save(struct save_ctx *c)
 
 	ident_fill(&c->s.d, &id);
 	progress_init(&c->prog, xfer_progress(&c->a->x), id.size_estimate);
+	c->prog.name = c->s.d.info.name;
 	r = restart_session(c);
 	if (!r) {
 		r = sw_header(&c->w, &id);
@@ -226,12 +230,19 @@ int cmd_save(int argc, char **argv)
 		err("save: --json needs -o FILE: stdout carries the stream");
 		return -VM_E_USAGE;
 	}
-	sig_catch();
-	r = endpoint_open_out(a.out, "save", &a.x.net, &c.out);
+	r = events_open("save");
 	if (r)
 		return r;
+	ev_status("setup");
+	sig_catch();
+	r = endpoint_open_out(a.out, "save", &a.x.net, &c.out);
+	if (r) {
+		ev_end(r);
+		return r;
+	}
 	r = sess_begin(&c.s, "save", a.dev);
 	if (r) {
+		ev_end(r);
 		sess_close(&c.s);
 		endpoint_close(&c.out);
 		return r;
@@ -252,6 +263,7 @@ int cmd_save(int argc, char **argv)
 		sess_unwind(&c.s, a.policy);
 		sess_say(&c.s);
 	}
+	ev_end(r);
 	wr = save_report(&c, r);
 	sw_free(&c.w);
 	free(c.buf);

@@ -13,6 +13,7 @@
 
 #include "sig.h"
 #include "device.h"
+#include "events.h"
 #include "fsm.h"
 #include "log.h"
 #include "mig-dst.h"
@@ -60,6 +61,7 @@ static int feed(struct mig_dev *m, const uint8_t *buf, size_t len, uint32_t phas
 	m->records++;
 	/* Nothing waits on the condition here: the main thread polls (maybe_ack). */
 	mgroup_unlock(g);
+	progress_add(&m->prog, len);
 	return 0;
 }
 
@@ -84,11 +86,14 @@ static int load(struct mig_dev *m, uint8_t *buf)
 		    "than announced", m->s.d.info.name);
 		return -VM_E_DATA;
 	}
+	progress_init(&m->prog, false, 0);
+	m->prog.name = m->s.d.info.name;
 	while ((r = sr_next(&m->rd, &rec, buf, STREAM_MAX_RECORD)) == 1) {
 		r = feed(m, buf, rec.len, rec.phase);
 		if (r)
 			return r;
 	}
+	progress_end(&m->prog);
 	return r ? stream_failed(m, r) : 0;
 }
 
@@ -199,7 +204,10 @@ static int enter_resuming(struct mdst *s)
 			r = -VM_E_STATE;
 		}
 	}
-	return r ? r : msg_send(&s->ctl, MSG_READY, NULL, 0);
+	if (r)
+		return r;
+	ev_status("active");
+	return msg_send(&s->ctl, MSG_READY, NULL, 0);
 }
 
 static int on_msg(struct mdst *s, const struct msg *m)
@@ -219,6 +227,7 @@ static int on_msg(struct mdst *s, const struct msg *m)
 	case MSG_STOPPED:
 		s->stopped = true;
 		s->t_stopped = monotonic_secs();
+		ev_status("device");
 		for (dev = 0; dev < s->g.n && 8 * dev + 8 <= m->len; dev++)
 			s->g.dev[dev].rounds = (unsigned int)msg_u64(m, 8 * dev);
 		return 0;

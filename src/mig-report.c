@@ -141,7 +141,9 @@ int mig_report(struct mgroup *g, const struct mig_summary *s)
 			text(g, s);
 		else if (opts.verbose)
 			text_devices(g);
-		return 0;
+		/* The events' RESULT is this document, in text mode too. */
+		if (!out_tee_wants())
+			return 0;
 	}
 	out_begin();
 	json(g, s);

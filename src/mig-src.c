@@ -13,6 +13,7 @@
 
 #include "sig.h"
 #include "device.h"
+#include "events.h"
 #include "fsm.h"
 #include "log.h"
 #include "mig-src.h"
@@ -57,14 +58,13 @@ static int precopy_round(struct mig_dev *m, uint8_t *buf, uint64_t *ini, uint64_
 {
 	uint64_t before = m->w.data_bytes;
 	const char *where;
-	struct progress p;
 	enum pump_end end;
+	bool ended;
 	int r;
 
-	progress_init(&p, false, 0);
 	/* A device that dirties faster than we read still hears a stop. */
-	p.stop_at = PASS_LIMIT;
-	r = pump_save(m->data_fd, &m->w, PHASE_PRECOPY, true, buf, MIG_BUF, &p,
+	m->prog.stop_at = m->prog.done + PASS_LIMIT;
+	r = pump_save(m->data_fd, &m->w, PHASE_PRECOPY, true, buf, MIG_BUF, &m->prog,
 		      &end, &where);
 	if (r)
 		return thread_failed(m, r, where);
@@ -72,6 +72,7 @@ static int precopy_round(struct mig_dev *m, uint8_t *buf, uint64_t *ini, uint64_
 	m->pre_bytes += m->w.data_bytes - before;
 	/* A round runs to the device's temporary end of data. */
 	m->round_moved |= *moved;
+	ended = end != END_LIMIT && m->round_moved;
 	if (end != END_LIMIT) {
 		m->rounds += m->round_moved;
 		m->round_moved = false;
@@ -79,6 +80,8 @@ static int precopy_round(struct mig_dev *m, uint8_t *buf, uint64_t *ini, uint64_
 	r = vfio_precopy_info(m->data_fd, ini, dirty);
 	if (r)
 		err("migrate %s: VFIO_MIG_GET_PRECOPY_INFO: %s", m->s.d.info.name, errstr(r));
+	else if (ended)
+		ev_pass(m->s.d.info.name, m->rounds, m->pre_bytes, *ini, *dirty);
 	return r;
 }
 
@@ -127,13 +130,13 @@ static int stopcopy(struct mig_dev *m, uint8_t *buf)
 {
 	uint64_t before = m->w.data_bytes;
 	const char *where = "write";
-	struct progress p;
 	enum pump_end end;
 	int r;
 
-	progress_init(&p, false, 0);
-	r = pump_save(m->data_fd, &m->w, PHASE_STOPCOPY, false, buf, MIG_BUF, &p,
+	m->prog.stop_at = 0;
+	r = pump_save(m->data_fd, &m->w, PHASE_STOPCOPY, false, buf, MIG_BUF, &m->prog,
 		      &end, &where);
+	progress_end(&m->prog);
 	m->stop_bytes = m->w.data_bytes - before;
 	if (!r) {
 		where = "write";
@@ -149,6 +152,8 @@ static void *src_thread(void *arg)
 	uint8_t *buf = pump_buf(MIG_BUF);
 	int r = buf ? 0 : -ENOMEM;
 
+	progress_init(&m->prog, false, 0);
+	m->prog.name = m->s.d.info.name;
 	if (!r && m->precopy)
 		r = precopy_rounds(m, buf);
 	if (!r)
@@ -257,6 +262,18 @@ static void precopy_sums(struct msrc *s, uint64_t *sent, uint64_t *left)
 	mgroup_unlock(&s->g);
 }
 
+/* Why pre-copy ends, with the figures it was decided on. */
+static void switchover(struct msrc *s, const char *reason, double secs, uint64_t sent)
+{
+	struct ev_switch e = {
+		.reason = reason, .precopy_secs = secs, .sent = sent,
+		.remaining = s->remaining, .rate = secs > 0 ? sent / secs : 0,
+		.downtime_limit = s->a->downtime_limit, .acked = s->acked,
+	};
+
+	ev_switchover(&e);
+}
+
 /*
  * Run pre-copy until the destination has the initial bytes (its ACK)
  * and what is left would move within --downtime-limit at the rate
@@ -277,11 +294,13 @@ static int converge(struct msrc *s)
 		if (all_initial_sent(s) && s->acked &&
 		    s->remaining <= sent / (secs > 0 ? secs : 1) * s->a->downtime_limit) {
 			s->converged = true;
+			switchover(s, "converged", secs, sent);
 			return 0;
 		}
 		if (secs >= s->a->precopy_timeout) {
 			info("migrate: pre-copy did not converge in %.1f s; stopping with "
 			     "%llu bytes left", secs, (unsigned long long)s->remaining);
+			switchover(s, "timeout", secs, sent);
 			return 0;
 		}
 	}
@@ -335,12 +354,15 @@ static int stop_devices(struct msrc *s)
 
 	if (r)
 		return r;
+	ev_status("pre-switchover");
 	s->t_stop = monotonic_secs();
 	r = mgroup_goto(&s->g, ST_RUNNING_P2P);
 	if (!r)
 		r = mgroup_goto(&s->g, ST_STOP_COPY);
-	if (!r)
-		r = send_stopped(s);
+	if (r)
+		return r;
+	ev_status("device");
+	r = send_stopped(s);
 	if (r)
 		return r;
 	mgroup_lock(&s->g);
@@ -503,8 +525,12 @@ int src_migrate(struct msrc *s)
 		r = open_data(s);
 	if (!r)
 		r = start_threads(s);
+	if (!r)
+		ev_status("active");
 	if (!r && any_precopy(s))
 		r = converge(s);
+	else if (!r)
+		switchover(s, "no-precopy", 0, 0);
 	if (!r)
 		r = stop_devices(s);
 	if (!r)

@@ -36,6 +36,7 @@
 #include "chan.h"
 #include "device.h"
 #include "net.h"
+#include "pump.h"
 #include "stream.h"
 #include "session.h"
 
@@ -102,6 +103,7 @@ struct mig_dev {
 	bool precopy;             /* source: this device goes through pre_copy */
 	pthread_t thread;
 	bool started;
+	struct progress prog;     /* its data, for PROGRESS events (its thread) */
 	/* Counters, written by the device's thread. */
 	uint64_t bytes, pre_bytes, stop_bytes, records;
 	unsigned int rounds;      /* pre-copy rounds that moved data */

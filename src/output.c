@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
@@ -29,7 +30,57 @@ static struct {
 	bool text_array_empty;
 	bool open;            /* JSON: the top level awaits out_finish() */
 	bool finished;
+	bool shadow;          /* text mode: the document is only for the tee */
 } w;
+
+/*
+ * The second sink: the same document, compact, into a buffer that is
+ * handed to tee_fn when the document closes (the events' RESULT). It is
+ * rendered in text mode too, then for the tee alone (w.shadow).
+ */
+static void (*tee_fn)(const char *doc);
+static FILE *tee;
+static char *tee_buf;
+static size_t tee_len;
+
+/* JSON is being rendered (to stdout, the tee, or both). */
+static bool json_on(void)
+{
+	return opts.json || w.shadow;
+}
+
+static void jputc(int c)
+{
+	if (opts.json)
+		fputc(c, stdout);
+	if (tee)
+		fputc(c, tee);
+}
+
+static void jputs(const char *s)
+{
+	if (opts.json)
+		fputs(s, stdout);
+	if (tee)
+		fputs(s, tee);
+}
+
+static void jprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void jprintf(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (opts.json) {
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+	}
+	if (tee) {
+		va_start(ap, fmt);
+		vfprintf(tee, fmt, ap);
+		va_end(ap);
+	}
+}
 
 /* Where failures left devices, for the JSON error object. */
 static struct {
@@ -40,36 +91,51 @@ static unsigned int nnoted;
 
 static void json_indent(void)
 {
-	if (!opts.pretty)
+	/* Pretty is for stdout; the tee stays one line. */
+	if (!opts.pretty || !opts.json)
 		return;
 	fputc('\n', stdout);
 	for (int i = 0; i < w.depth; i++)
 		fputs("  ", stdout);
 }
 
-static void json_escape(const char *s)
+/* A JSON string, quoted and escaped (escape.h: valid UTF-8 always), to
+ * any stream: stdout, the tee, the events module's lines. */
+void out_json_str(FILE *f, const char *s)
 {
-	fputc('"', stdout);
-	esc_json(stdout, s);
-	fputc('"', stdout);
+	fputc('"', f);
+	esc_json(f, s);
+	fputc('"', f);
+}
+
+/* A string value, to every sink. */
+static void jstr(const char *s)
+{
+	if (opts.json)
+		out_json_str(stdout, s);
+	if (tee)
+		out_json_str(tee, s);
 }
 
 /* Comma, indentation and "key": for the next value. */
 static void json_key(const char *key)
 {
 	if (!w.first[w.depth])
-		fputc(',', stdout);
+		jputc(',');
 	w.first[w.depth] = false;
 	json_indent();
 	if (key) {
-		json_escape(key);
-		fputs(opts.pretty ? ": " : ":", stdout);
+		jstr(key);
+		if (opts.json)
+			fputs(opts.pretty ? ": " : ":", stdout);
+		if (tee)
+			fputc(':', tee);
 	}
 }
 
 static void json_push(char c)
 {
-	fputc(c, stdout);
+	jputc(c);
 	w.closer[w.depth] = c == '{' ? '}' : ']';
 	if (w.depth < MAX_DEPTH - 1)
 		w.depth++;
@@ -84,7 +150,7 @@ static void json_pop(char c)
 		w.depth--;
 	if (!empty)
 		json_indent();
-	fputc(c, stdout);
+	jputc(c);
 }
 
 static void text_label(const char *label)
@@ -94,16 +160,46 @@ static void text_label(const char *label)
 	printf("%*s%-*s ", indent, "", LABEL_WIDTH - indent, label);
 }
 
+void out_tee(void (*fn)(const char *doc))
+{
+	tee_fn = fn;
+}
+
+bool out_tee_wants(void)
+{
+	return tee_fn && !opts.json;
+}
+
+bool out_shadow(void)
+{
+	return w.shadow;
+}
+
 void out_begin(void)
 {
 	memset(&w, 0, sizeof(w));
 	w.first[0] = true;
-	if (opts.json) {
+	if (tee_fn && !tee && !tee_buf)
+		tee = open_memstream(&tee_buf, &tee_len);
+	w.shadow = !opts.json && tee;
+	if (json_on()) {
 		json_push('{');
 		w.open = true;
 	} else {
 		w.depth = 1;
 	}
+}
+
+/* The document is whole: hand it to the tee. */
+static void tee_done(void)
+{
+	if (!tee)
+		return;
+	if (fclose(tee) == 0 && tee_buf)
+		tee_fn(tee_buf);
+	tee = NULL;
+	free(tee_buf);
+	tee_buf = NULL;
 }
 
 /* Returns -errno when stdout could not be written: that is a failure. */
@@ -170,19 +266,25 @@ static void error_object(int code, int e)
 int out_finish(int code, int e)
 {
 	/* Only help succeeds without a report: its text is the answer. */
-	if (!opts.json || w.finished || (!code && !w.open))
+	if ((!opts.json && !tee_fn) || w.finished || (!code && !w.open))
 		return code;
 	if (!w.open)
 		out_begin();
+	if (!w.open)
+		return code;
 	/* A command that failed mid-document left levels open. */
 	while (w.depth > 1)
 		json_pop(w.closer[w.depth - 1]);
 	if (code)
 		error_object(code, e);
 	json_pop('}');
-	fputc('\n', stdout);
 	w.open = false;
 	w.finished = true;
+	w.shadow = false;
+	tee_done();
+	if (!opts.json)
+		return code;
+	fputc('\n', stdout);
 	if (flush_out())
 		return code ? code : EXIT_IOERR;
 	return code;
@@ -190,7 +292,7 @@ int out_finish(int code, int e)
 
 void out_obj_open(const char *key)
 {
-	if (opts.json) {
+	if (json_on()) {
 		json_key(key);
 		json_push('{');
 	} else {
@@ -200,7 +302,7 @@ void out_obj_open(const char *key)
 
 void out_obj_close(void)
 {
-	if (opts.json)
+	if (json_on())
 		json_pop('}');
 	else
 		w.depth--;
@@ -208,7 +310,7 @@ void out_obj_close(void)
 
 void out_arr_open(const char *key, const char *label)
 {
-	if (opts.json) {
+	if (json_on()) {
 		json_key(key);
 		json_push('[');
 		return;
@@ -221,7 +323,7 @@ void out_arr_open(const char *key, const char *label)
 
 void out_arr_close(void)
 {
-	if (opts.json) {
+	if (json_on()) {
 		json_pop(']');
 		return;
 	}
@@ -232,9 +334,9 @@ void out_arr_close(void)
 
 void out_elem_str(const char *val)
 {
-	if (opts.json) {
+	if (json_on()) {
 		json_key(NULL);
-		json_escape(val);
+		jstr(val);
 	} else if (w.in_text_array) {
 		if (!w.text_array_empty)
 			fputc(' ', stdout);
@@ -245,9 +347,9 @@ void out_elem_str(const char *val)
 
 void out_str(const char *key, const char *label, const char *val)
 {
-	if (opts.json) {
+	if (json_on()) {
 		json_key(key);
-		json_escape(val);
+		jstr(val);
 	} else if (label) {
 		text_label(label);
 		esc_text(stdout, val);
@@ -257,9 +359,9 @@ void out_str(const char *key, const char *label, const char *val)
 
 void out_u64(const char *key, const char *label, uint64_t val)
 {
-	if (opts.json) {
+	if (json_on()) {
 		json_key(key);
-		printf("%" PRIu64, val);
+		jprintf("%" PRIu64, val);
 	} else if (label) {
 		text_label(label);
 		printf("%" PRIu64 "\n", val);
@@ -268,9 +370,9 @@ void out_u64(const char *key, const char *label, uint64_t val)
 
 void out_int(const char *key, const char *label, long long val)
 {
-	if (opts.json) {
+	if (json_on()) {
 		json_key(key);
-		printf("%lld", val);
+		jprintf("%lld", val);
 	} else if (label) {
 		text_label(label);
 		printf("%lld\n", val);
@@ -279,9 +381,9 @@ void out_int(const char *key, const char *label, long long val)
 
 void out_hex(const char *key, const char *label, uint64_t val)
 {
-	if (opts.json) {
+	if (json_on()) {
 		json_key(key);
-		printf("%" PRIu64, val);
+		jprintf("%" PRIu64, val);
 	} else if (label) {
 		text_label(label);
 		printf("0x%" PRIx64 "\n", val);
@@ -290,9 +392,9 @@ void out_hex(const char *key, const char *label, uint64_t val)
 
 void out_bool(const char *key, const char *label, bool val)
 {
-	if (opts.json) {
+	if (json_on()) {
 		json_key(key);
-		fputs(val ? "true" : "false", stdout);
+		jputs(val ? "true" : "false");
 	} else if (label) {
 		text_label(label);
 		printf("%s\n", val ? "yes" : "no");
@@ -301,9 +403,9 @@ void out_bool(const char *key, const char *label, bool val)
 
 void out_null(const char *key, const char *label, const char *text)
 {
-	if (opts.json) {
+	if (json_on()) {
 		json_key(key);
-		fputs("null", stdout);
+		jputs("null");
 	} else if (label) {
 		text_label(label);
 		printf("%s\n", text);
@@ -314,7 +416,7 @@ void out_line(const char *label, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (opts.json)
+	if (json_on())
 		return;
 	text_label(label);
 	va_start(ap, fmt);
@@ -327,7 +429,7 @@ void out_text(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (opts.json)
+	if (json_on())
 		return;
 	va_start(ap, fmt);
 	vprintf(fmt, ap);

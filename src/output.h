@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 void out_begin(void);
 int out_end(void);
@@ -22,6 +23,19 @@ int out_finish(int code, int e);
 /* Where a failure left a device (state_known 0: unknown), for the error
  * object. */
 void out_note_device(const char *name, int state_known, const char *state);
+
+/*
+ * A second sink for the run's document: rendered compact (also in text
+ * mode, then for this sink alone) and handed whole to fn when it closes,
+ * in out_finish(). The events module's RESULT.
+ */
+void out_tee(void (*fn)(const char *doc));
+/* Text mode with a tee: a report renders its JSON too, for the tee. */
+bool out_tee_wants(void);
+/* The JSON being rendered is for the tee alone (text mode). */
+bool out_shadow(void);
+/* s as a JSON string on f, with the document's escaping rules. */
+void out_json_str(FILE *f, const char *s);
 
 void out_obj_open(const char *key);
 void out_obj_close(void);

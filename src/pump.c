@@ -13,6 +13,7 @@
 
 #include "sig.h"
 #include "clock.h"
+#include "events.h"
 #include "pump.h"
 #include "vfiomig.h"
 
@@ -41,17 +42,22 @@ void progress_add(struct progress *p, uint64_t n)
 	double t;
 
 	p->done += n;
-	if (!p->on)
+	if (!p->on && !(p->name && events_on()))
 		return;
 	t = monotonic_secs();
 	if (t - p->last >= 0.2) {
 		p->last = t;
-		progress_print(p, t);
+		if (p->on)
+			progress_print(p, t);
+		if (p->name)
+			ev_progress(p->name, p->done, p->expected, t - p->start, false);
 	}
 }
 
 void progress_end(struct progress *p)
 {
+	if (p->name)
+		ev_progress(p->name, p->done, p->expected, monotonic_secs() - p->start, true);
 	if (!p->on)
 		return;
 	progress_print(p, monotonic_secs());

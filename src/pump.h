@@ -19,9 +19,12 @@ struct progress {
 	uint64_t done;
 	double start, last;
 	uint64_t stop_at;  /* end the pass (END_LIMIT) once done reaches it; 0: never */
+	const char *name;  /* the device, for PROGRESS events; NULL: none */
 };
 
 void progress_init(struct progress *p, bool on, uint64_t expected);
+/* Terminal and PROGRESS events at most every 0.2 s; progress_end()
+ * gives the last of both. */
 void progress_add(struct progress *p, uint64_t n);
 void progress_end(struct progress *p);
 

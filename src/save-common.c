@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "endpoint.h"
+#include "events.h"
 #include "fsm.h"
 #include "device.h"
 #include "log.h"
@@ -78,6 +79,7 @@ static error_t xfer_parse(int key, char *arg, struct argp_state *state)
 
 static const struct argp_child net_child[] = {
 	{ &net_argp, 0, "Network endpoints (tcp://HOST:PORT, unix:PATH):", 0 },
+	{ &events_argp, 0, NULL, 0 },
 	{ 0 }
 };
 
@@ -119,7 +121,9 @@ int save_report(const struct save_ctx *c, int result)
 		report_text(c, result);
 		if (opts.verbose)
 			report_arcs(&c->log);
-		return 0;
+		/* The events' RESULT is this document, in text mode too. */
+		if (!out_tee_wants())
+			return 0;
 	}
 	out_begin();
 	out_str("device", NULL, c->s.d.info.name);

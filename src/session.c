@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "events.h"
 #include "fsm.h"
 #include "log.h"
 #include "output.h"
@@ -149,7 +150,7 @@ static void arc_where(struct sess *s, char *buf, size_t len)
 
 static int set_one(struct sess *s, uint32_t t, int *data_fd, uint32_t request)
 {
-	double start = monotonic_secs();
+	double start = monotonic_secs(), secs;
 	struct arc_log *log = s->log;
 	uint32_t from = s->cur;
 	int fd = -1, r;
@@ -157,8 +158,10 @@ static int set_one(struct sess *s, uint32_t t, int *data_fd, uint32_t request)
 	dbg("%s: requesting %s -> %s", s->d.info.name, fsm_name(from), fsm_name(t));
 	s->touched = true;
 	r = vdev_set_state(&s->d, t, &fd);
+	secs = monotonic_secs() - start;
 	if (log && log->n < (int)ARRAY_SIZE(log->arc))
-		log->arc[log->n++] = (struct arc_time){ from, t, monotonic_secs() - start };
+		log->arc[log->n++] = (struct arc_time){ from, t, secs };
+	ev_arc(s->d.info.name, fsm_name(from), fsm_name(t), secs, r);
 	s->set_err = r;
 	if (r) {
 		char where[128];

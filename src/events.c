@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The event stream (--events): owns its sink, the line format and the
+ * lock that keeps the lines of several device threads whole. Says what
+ * callers tell it; must not decide when things happen, and must never
+ * fail a command: a sink that cannot be written is dropped, once, with a
+ * warning.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "log.h"
+#include "output.h"
+#include "vfiomig.h"
+
+static const char *spec;        /* what --events said */
+/* Read without the lock by events_on() (a hint), changed only under it. */
+static int sink = -1;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+enum { OPT_EVENTS = 0x500 };
+
+static const struct argp_option events_options[] = {
+	{ "events", OPT_EVENTS, "FD|FILE", 0,
+	  "Write events as JSON lines to file descriptor FD or to FILE", 0 },
+	{ 0 }
+};
+
+static error_t events_parse(int key, char *arg, struct argp_state *state)
+{
+	if (key != OPT_EVENTS)
+		return ARGP_ERR_UNKNOWN;
+	spec = arg;
+	return 0;
+}
+
+const struct argp events_argp = { events_options, events_parse, NULL, NULL,
+				  NULL, NULL, NULL };
+
+static void result_line(const char *doc);
+
+/* "3": a descriptor; "./3" names a file called 3. */
+static bool is_fd_number(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static int open_fd(const char *cmd)
+{
+	long n = strtol(spec, NULL, 10);
+	int fl;
+
+	/* 0 is input, 1 may carry the stream or the report, 2 the messages. */
+	if (n <= 2) {
+		err("%s --events %s: descriptors 0, 1 and 2 are taken; give another "
+		    "one, or a FILE", cmd, spec);
+		return -VM_E_USAGE;
+	}
+	fl = n > 65535 ? -1 : fcntl((int)n, F_GETFL);
+	if (fl < 0) {
+		err("%s --events %s: not an open file descriptor: %s", cmd, spec,
+		    errstr(EBADF));
+		return -VM_E_USAGE;
+	}
+	if ((fl & O_ACCMODE) == O_RDONLY) {
+		err("%s --events %s: not open for writing: %s", cmd, spec, errstr(EBADF));
+		return -VM_E_USAGE;
+	}
+	/* Not inherited by anything this run starts. */
+	fcntl((int)n, F_SETFD, FD_CLOEXEC);
+	return (int)n;
+}
+
+int events_open(const char *cmd)
+{
+	int fd;
+
+	if (!spec)
+		return 0;
+	if (is_fd_number(spec)) {
+		fd = open_fd(cmd);
+		if (fd < 0)
+			return fd;
+	} else {
+		fd = open(spec, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
+		if (fd < 0) {
+			err("%s --events %s: opening: %s", cmd, spec, errstr(errno));
+			return -VM_E_USAGE;
+		}
+	}
+	__atomic_store_n(&sink, fd, __ATOMIC_RELAXED);
+	out_tee(result_line);
+	return 0;
+}
+
+bool events_on(void)
+{
+	return __atomic_load_n(&sink, __ATOMIC_RELAXED) >= 0;
+}
+
+/*
+ * One line, whole, under the lock. A reader that went away (EPIPE: the
+ * signal is ignored) or any other failure ends the stream, not the run.
+ */
+static void put_line(const char *buf, size_t len)
+{
+	pthread_mutex_lock(&lock);
+	while (sink >= 0 && len) {
+		ssize_t n = write(sink, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			warn("--events %s: writing: %s; no more events", spec,
+			     errstr(n < 0 ? errno : EIO));
+			close(sink);
+			__atomic_store_n(&sink, -1, __ATOMIC_RELAXED);
+			break;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+/* A line being built: {"event":..,"timestamp":{..},"data":{ */
+struct line {
+	FILE *f;
+	char *buf;
+	size_t len;
+	bool first;
+};
+
+static bool line_open(struct line *l, const char *name)
+{
+	struct timeval tv;
+
+	if (!events_on())
+		return false;
+	l->f = open_memstream(&l->buf, &l->len);
+	if (!l->f)
+		return false;
+	gettimeofday(&tv, NULL);
+	fprintf(l->f, "{\"event\":\"%s\",\"timestamp\":{\"seconds\":%lld,"
+		      "\"microseconds\":%ld},\"data\":{", name,
+		(long long)tv.tv_sec, (long)tv.tv_usec);
+	l->first = true;
+	return true;
+}
+
+static void key(struct line *l, const char *k)
+{
+	fprintf(l->f, "%s\"%s\":", l->first ? "" : ",", k);
+	l->first = false;
+}
+
+static void kv_str(struct line *l, const char *k, const char *v)
+{
+	key(l, k);
+	out_json_str(l->f, v);
+}
+
+static void kv_u64(struct line *l, const char *k, uint64_t v)
+{
+	key(l, k);
+	fprintf(l->f, "%llu", (unsigned long long)v);
+}
+
+static void kv_usecs(struct line *l, const char *k, double secs)
+{
+	kv_u64(l, k, secs > 0 ? (uint64_t)(secs * 1e6) : 0);
+}
+
+static void kv_num(struct line *l, const char *k, double v)
+{
+	key(l, k);
+	fprintf(l->f, "%.3f", v);
+}
+
+static void kv_bool(struct line *l, const char *k, bool v)
+{
+	key(l, k);
+	fputs(v ? "true" : "false", l->f);
+}
+
+static void kv_null(struct line *l, const char *k)
+{
+	key(l, k);
+	fputs("null", l->f);
+}
+
+static void line_close(struct line *l)
+{
+	fputs("}}\n", l->f);
+	if (fclose(l->f) == 0)
+		put_line(l->buf, l->len);
+	free(l->buf);
+}
+
+void ev_status(const char *status)
+{
+	struct line l;
+
+	if (!line_open(&l, "MIGRATION"))
+		return;
+	kv_str(&l, "status", status);
+	line_close(&l);
+}
+
+void ev_end(int r)
+{
+	ev_status(!r ? "completed" : r == -VM_E_INTERRUPTED ? "cancelled" : "failed");
+}
+
+void ev_arc(const char *dev, const char *from, const char *to, double secs, int r)
+{
+	struct line l;
+
+	if (!line_open(&l, "ARC"))
+		return;
+	kv_str(&l, "device", dev);
+	kv_str(&l, "from", from);
+	kv_str(&l, "to", to);
+	kv_usecs(&l, "usecs", secs);
+	kv_bool(&l, "ok", !r);
+	if (r)
+		kv_str(&l, "errno", strerrorname_np(-r) ? strerrorname_np(-r) : "?");
+	line_close(&l);
+}
+
+void ev_progress(const char *dev, uint64_t done, uint64_t total, double secs, bool last)
+{
+	double rate = secs > 0 ? done / secs : 0;
+	struct line l;
+
+	if (!line_open(&l, "PROGRESS"))
+		return;
+	kv_str(&l, "device", dev);
+	kv_u64(&l, "transferred", done);
+	kv_usecs(&l, "usecs", secs);
+	kv_u64(&l, "bytes_per_sec", (uint64_t)rate);
+	kv_num(&l, "mbps", rate * 8 / 1e6);
+	/* The total is the device's estimate: the data may outgrow it. */
+	if (total) {
+		uint64_t left = total > done ? total - done : 0;
+
+		kv_u64(&l, "total", total);
+		kv_u64(&l, "remaining", left);
+		kv_num(&l, "percent", left ? 100.0 * done / total : 100.0);
+		/* A last event with data left is a transfer cut short. */
+		if (!left || (!last && rate > 0))
+			kv_usecs(&l, "expected_usecs", left / (rate > 0 ? rate : 1));
+		else
+			kv_null(&l, "expected_usecs");
+	} else {
+		kv_null(&l, "total");
+		kv_null(&l, "remaining");
+		kv_null(&l, "percent");
+		kv_null(&l, "expected_usecs");
+	}
+	kv_bool(&l, "last", last);
+	line_close(&l);
+}
+
+void ev_pass(const char *dev, unsigned int pass, uint64_t precopy_bytes,
+	     uint64_t initial_bytes, uint64_t dirty_bytes)
+{
+	struct line l;
+
+	if (!line_open(&l, "MIGRATION_PASS"))
+		return;
+	kv_str(&l, "device", dev);
+	kv_u64(&l, "pass", pass);
+	kv_u64(&l, "precopy_bytes", precopy_bytes);
+	kv_u64(&l, "initial_bytes", initial_bytes);
+	kv_u64(&l, "dirty_bytes", dirty_bytes);
+	line_close(&l);
+}
+
+void ev_switchover(const struct ev_switch *s)
+{
+	struct line l;
+
+	if (!line_open(&l, "SWITCHOVER"))
+		return;
+	kv_str(&l, "reason", s->reason);
+	kv_usecs(&l, "precopy_usecs", s->precopy_secs);
+	kv_u64(&l, "precopy_bytes", s->sent);
+	kv_u64(&l, "remaining", s->remaining);
+	kv_u64(&l, "bytes_per_sec", (uint64_t)s->rate);
+	kv_usecs(&l, "downtime_limit_usecs", s->downtime_limit);
+	if (s->rate > 0)
+		kv_usecs(&l, "expected_downtime_usecs", s->remaining / s->rate);
+	else
+		kv_null(&l, "expected_downtime_usecs");
+	kv_bool(&l, "acked", s->acked);
+	line_close(&l);
+}
+
+void ev_downtime(double secs, double peer_secs)
+{
+	struct line l;
+
+	if (!line_open(&l, "DOWNTIME"))
+		return;
+	kv_usecs(&l, "downtime_usecs", secs);
+	if (peer_secs >= 0)
+		kv_usecs(&l, "peer_downtime_usecs", peer_secs);
+	line_close(&l);
+}
+
+/* The run's JSON document, whole (output.c renders it, also in text mode). */
+static void result_line(const char *doc)
+{
+	struct timeval tv;
+	char *buf;
+	int n;
+
+	if (!events_on())
+		return;
+	gettimeofday(&tv, NULL);
+	n = asprintf(&buf, "{\"event\":\"RESULT\",\"timestamp\":{\"seconds\":%lld,"
+			   "\"microseconds\":%ld},\"data\":%s}\n",
+		     (long long)tv.tv_sec, (long)tv.tv_usec, doc);
+	if (n < 0)
+		return;
+	put_line(buf, (size_t)n);
+	free(buf);
+}
