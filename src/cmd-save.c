@@ -218,6 +218,7 @@ int cmd_save(int argc, char **argv)
 		.policy = POLICY_UNWIND,
 	};
 	struct save_ctx c = { .a = &a, .data_fd = -1 };
+	struct ep_file of = { 0 };
 	int r, wr;
 
 	cmd_parse(&save_argp, argc, argv, &a);
@@ -226,7 +227,7 @@ int cmd_save(int argc, char **argv)
 		return -VM_E_USAGE;
 	}
 	catch_signals();
-	r = endpoint_open_out(a.out, "save", &a.x.net, &c.out);
+	r = endpoint_check_out(a.out, "save");
 	if (r)
 		return r;
 	r = dev_open(a.dev, &c.d);
@@ -234,7 +235,11 @@ int cmd_save(int argc, char **argv)
 		r = dev_need_mig(&c.d);
 	if (!r)
 		r = dev_get_state(&c.d, &c.orig);
+	/* Only now, with a device to save, may an output be created. */
+	if (!r)
+		r = endpoint_open_out(a.out, "save", &a.x.net, &c.out, &of);
 	if (r) {
+		endpoint_close_out(&c.out, &of);
 		dev_close(&c.d);
 		return r;
 	}
@@ -246,6 +251,8 @@ int cmd_save(int argc, char **argv)
 	} else {
 		c.t0 = monotonic_secs();
 		r = do_save(&c);
+		if (!r)
+			r = endpoint_commit(&c.out, &of, "save");
 		c.secs = monotonic_secs() - c.t0;
 	}
 	if (c.data_fd >= 0)
@@ -256,6 +263,6 @@ int cmd_save(int argc, char **argv)
 	sw_free(&c.w);
 	free(c.buf);
 	dev_close(&c.d);
-	endpoint_close(&c.out);
+	endpoint_close_out(&c.out, &of);
 	return r ? r : wr;
 }
