@@ -287,7 +287,9 @@ static int prepare(struct restore_ctx *c)
 int cmd_restore(int argc, char **argv)
 {
 	struct restore_args a = { .x = { .then = ST_RUNNING, .progress = -1 } };
-	struct restore_ctx c = { .a = &a, .data_fd = -1 };
+	/* The state stays unknown until prepare() has read it. */
+	struct restore_ctx c = { .a = &a, .data_fd = -1, .orig = UINT32_MAX,
+				 .cur = UINT32_MAX };
 	double t0;
 	int r, wr;
 
@@ -300,7 +302,7 @@ int cmd_restore(int argc, char **argv)
 	t0 = monotonic_secs();
 	r = prepare(&c);
 	if (r) {
-		if (c.d.fd >= 0)
+		if (c.d.fd >= 0 && c.cur != UINT32_MAX)
 			err("restore %s: device untouched: %s", c.d.info.name,
 			    fsm_name(c.cur));
 	} else {

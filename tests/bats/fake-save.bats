@@ -290,6 +290,22 @@ assert_rejected() {
 	assert_output $'fifo\nlink.vfm\ns.vfm'
 }
 
+@test "fake: save, state and restore of a device without migration are refused once (exit 3)" {
+	fake_pci_device "$ROOT" 0000:3b:00.6 23 cdev=9 flags=none
+	fvm save --then running $PCI -o "$OUT"
+	assert_success
+	cp "$OUT" "$OUT.ref"
+	for cmd in "save 0000:3b:00.6 -o $OUT" "state 0000:3b:00.6 stop" \
+		"restore 0000:3b:00.6 -i $OUT"; do
+		# shellcheck disable=SC2086
+		fvm $cmd
+		assert_failure $EX_NOMIG
+		# One line, and no state claimed for a device that has none.
+		assert_one_error "on 0000:3b:00.6: no migration support \(driver vfio-pci\): ENOTTY"
+	done
+	assert_kept "$OUT" "$OUT.ref"
+}
+
 @test "fake: a device that refuses a write aborts the restore with a reset" {
 	fvm save --then running $PCI -o "$OUT"
 	VFIOMIG_FAKE_WRITE_FAIL=10:ENOMEM fvm -j restore $DST -i "$OUT"
