@@ -121,12 +121,13 @@ static void drop_all(struct holder *hs)
 			holder_drop(&hs->dev[i]);
 }
 
-/* The daemon's word to its parent: 0 (serving) or its negative code. A
- * failed write shows as a short read there. */
+/* The daemon's word to its parent: 0 (serving) or its negative code. */
 static void tell_parent(int fd, int r)
 {
-	if (write(fd, &r, sizeof(r)) != sizeof(r))
-		return;
+	/* Nothing to do if it fails: the parent sees a short read. */
+	ssize_t n = write(fd, &r, sizeof(r));
+
+	(void)n;
 }
 
 static int await_child(int fd, pid_t pid)
