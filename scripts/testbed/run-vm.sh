@@ -81,9 +81,13 @@ if [ -z "$kernel" ]; then
 fi
 [ -r "$kernel" ] || fail "kernel $kernel is not readable"
 # The guest sees the host's files at the same paths, so it can load the
-# kernel's modules from where build-kernel.sh put them.
+# kernel's modules from where build-kernel.sh put them (but not from under
+# /run, which the guest mounts its own tmpfs over).
 modules=$(cd "$(dirname "$kernel")" && pwd)/modules
 if [ -d "$modules" ]; then
+	case $modules in
+	/run/*) fail "the guest cannot see $modules: keep the kernel cache out of /run" ;;
+	esac
 	export VFIOMIG_TESTBED_MODULES=$modules
 else
 	unset VFIOMIG_TESTBED_MODULES
