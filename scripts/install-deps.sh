@@ -28,8 +28,9 @@ pkgs=(
 	debhelper lintian git systemd
 	# benchmarks (make bench): socat is the baseline of bench/migrate.sh
 	socat openssl
-	# the real-kernel test bed: kernel source, its build deps, qemu
-	linux-source-6.12 bc bison flex libelf-dev cpio xz-utils kmod
+	# the real-kernel test bed: kernel sources (6.12, and 6.1, Debian 12's
+	# own series), their build deps, qemu; kmod for modprobe and depmod
+	linux-source-6.12 linux-source-6.1 bc bison flex libelf-dev cpio xz-utils kmod
 	qemu-system-x86 iproute2 util-linux procps
 )
 

@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sig.h"
 #include "cli.h"
+#include "endpoint.h"
 #include "holder-server.h"
 #include "log.h"
 #include "output.h"
@@ -84,39 +86,111 @@ static void announce(const struct holder *hs, pid_t pid)
 	out_end();
 }
 
+/* Replaced atomically (endpoint.h): a reader never sees a partial pid. */
+static int put_pid(const char *path, pid_t pid)
+{
+	struct ep_file f;
+	char buf[32];
+	int fd, n, r = 0;
+
+	fd = endpoint_file_open(path, 0644, &f);
+	if (fd < 0)
+		return fd;
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
+	if (write(fd, buf, n) != n)
+		r = errno ? -errno : -EIO;
+	if (!r)
+		r = endpoint_file_commit(&f, fd);
+	close(fd);
+	endpoint_file_discard(&f);
+	return r;
+}
+
 static int write_pidfile(const char *path, pid_t pid)
 {
-	FILE *f;
+	int r = path ? put_pid(path, pid) : 0;
 
-	if (!path)
+	if (r)
+		err("hold: writing %s: %s", path, errstr(r));
+	return r;
+}
+
+static void drop_all(struct holder *hs)
+{
+	for (int i = 0; i < hs->n; i++)
+		if (!hs->dev[i].released)
+			holder_drop(&hs->dev[i]);
+}
+
+/* The daemon's word to its parent: 0 (serving) or its negative code. */
+static void tell_parent(int fd, int r)
+{
+	/* Nothing to do if it fails: the parent sees a short read. */
+	ssize_t n = write(fd, &r, sizeof(r));
+
+	(void)n;
+}
+
+static int await_child(int fd, pid_t pid)
+{
+	ssize_t n;
+	int r;
+
+	do
+		n = read(fd, &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	if (n == sizeof(r) && !r)
 		return 0;
-	f = fopen(path, "we");
-	if (!f || fprintf(f, "%d\n", (int)pid) < 0 || fclose(f)) {
-		err("hold: writing %s: %s", path, errstr(errno));
-		return -errno;
+	if (n != sizeof(r)) {
+		err("hold: the serving process exited before it was ready");
+		r = -EIO;
 	}
-	return 0;
+	/* It has let go of the devices; wait until it is gone for good. */
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return r;
 }
 
 /*
- * Fork. The parent reports, and returns 1 with *parent_rc its own result;
- * the child detaches and returns 0 to serve; -errno if fork failed.
+ * Fork. The child writes the pidfile (its own pid) and tells the parent
+ * how that went over a pipe before it serves, so the parent reports
+ * success only once nothing can fail any more; on failure the child lets
+ * go of every device before the parent returns. The parent returns 1 with
+ * *parent_rc its result; the child 0 to serve; -errno if fork failed.
  */
-static int daemonize(const struct holder *hs, const char *pidfile, int *parent_rc)
+static int daemonize(struct holder *hs, const char *pidfile, int *parent_rc)
 {
+	int p[2], null, r;
 	pid_t pid;
-	int null;
 
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
+	if (pipe2(p, O_CLOEXEC))
 		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
 	if (pid > 0) {
-		*parent_rc = write_pidfile(pidfile, pid);
-		announce(hs, pid);
+		close(p[1]);
+		*parent_rc = await_child(p[0], pid);
+		close(p[0]);
+		if (!*parent_rc)
+			announce(hs, pid);
 		return 1;
 	}
+	close(p[0]);
 	setsid();
+	r = write_pidfile(pidfile, getpid());
+	if (r) {
+		drop_all(hs);
+		tell_parent(p[1], r);
+		_exit(1);
+	}
+	tell_parent(p[1], 0);
+	close(p[1]);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
@@ -179,9 +253,7 @@ int cmd_hold(int argc, char **argv)
 		if (sig_caught())
 			info("hold: %s: releasing", sigabbrev_np(sig_caught()));
 	}
-	for (int i = 0; i < hs->n; i++)
-		if (!hs->dev[i].released)
-			holder_drop(&hs->dev[i]);
+	drop_all(hs);
 	if (a.pidfile && !r)
 		unlink(a.pidfile);
 	free(hs);

@@ -223,6 +223,7 @@ int cmd_save(int argc, char **argv)
 		.policy = POLICY_UNWIND,
 	};
 	struct save_ctx c = { .a = &a, .data_fd = -1 };
+	struct ep_file of = { 0 };
 	int r, wr;
 
 	cmd_parse(&save_argp, argc, argv, &a);
@@ -235,16 +236,16 @@ int cmd_save(int argc, char **argv)
 		return r;
 	ev_status("setup");
 	sig_catch();
-	r = endpoint_open_out(a.out, "save", &a.x.net, &c.out);
+	r = endpoint_check_out(a.out, "save");
+	if (!r)
+		r = sess_begin(&c.s, "save", a.dev);
+	/* Only now, with a device to save, may an output be created. */
+	if (!r)
+		r = endpoint_open_out(a.out, "save", &a.x.net, &c.out, &of);
 	if (r) {
 		ev_end(r);
-		return r;
-	}
-	r = sess_begin(&c.s, "save", a.dev);
-	if (r) {
-		ev_end(r);
+		endpoint_close_out(&c.out, &of);
 		sess_close(&c.s);
-		endpoint_close(&c.out);
 		return r;
 	}
 	c.s.log = &c.log;
@@ -255,6 +256,8 @@ int cmd_save(int argc, char **argv)
 	} else {
 		c.t0 = monotonic_secs();
 		r = do_save(&c);
+		if (!r)
+			r = endpoint_commit(&c.out, &of, "save");
 		c.secs = monotonic_secs() - c.t0;
 	}
 	if (c.data_fd >= 0)
@@ -268,6 +271,6 @@ int cmd_save(int argc, char **argv)
 	sw_free(&c.w);
 	free(c.buf);
 	sess_close(&c.s);
-	endpoint_close(&c.out);
+	endpoint_close_out(&c.out, &of);
 	return r ? r : wr;
 }

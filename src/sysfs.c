@@ -93,37 +93,50 @@ static unsigned int read_hex(const char *dir, const char *file)
 	return (unsigned int)strtoul(buf, NULL, 16);
 }
 
-/* The cdev name, from the device's vfio-dev/ directory (6.6+ kernels). */
-static void find_cdev(const char *dir, char *buf, size_t len)
+/*
+ * The device's vfio-dev/vfioN entry: the VFIO core registered the device
+ * (Linux 6.1 and later). The entry is a character device, and
+ * /dev/vfio/devices/vfioN exists, only when it has a "dev" attribute:
+ * vfio_init_device_cdev() sets its devt on 6.6+ kernels with
+ * CONFIG_VFIO_DEVICE_CDEV, while 6.1 (and later kernels without the cdev)
+ * add the same entry without one. Returns whether the entry exists; the
+ * name goes to buf only when the cdev does.
+ */
+static bool find_vfio_dev(const char *dir, char *buf, size_t len)
 {
 	char p[PATH_MAX];
 	struct dirent *e;
+	bool found = false;
 	DIR *d;
 
 	buf[0] = '\0';
 	snprintf(p, sizeof(p), "%s/vfio-dev", dir);
 	d = opendir(p);
 	if (!d)
-		return;
+		return false;
 	while ((e = readdir(d))) {
 		if (!strncmp(e->d_name, "vfio", 4) && isdigit((unsigned char)e->d_name[4])) {
-			snprintf(buf, len, "%s", e->d_name);
+			found = true;
+			snprintf(p, sizeof(p), "%s/vfio-dev/%s/dev", dir, e->d_name);
+			if (!access(p, F_OK))
+				snprintf(buf, len, "%s", e->d_name);
 			break;
 		}
 	}
 	closedir(d);
+	return found;
 }
 
 /*
  * A device is VFIO-bound when the VFIO core registered it: it then has a
- * vfio-dev/ entry (cdev kernels) or, on older kernels, its group has a
+ * vfio-dev/ entry (6.1+ kernels) or, on older kernels, its group has a
  * /dev/vfio/N node and its driver is a vfio one.
  */
-static bool vfio_bound(const struct devinfo *di)
+static bool vfio_bound(const struct devinfo *di, bool registered)
 {
 	char node[64];
 
-	if (di->cdev[0])
+	if (registered)
 		return true;
 	if (di->group < 0 || !di->driver[0])
 		return false;
@@ -137,6 +150,7 @@ int devinfo_from_path(const char *path, struct devinfo *di)
 {
 	char p[PATH_MAX], buf[64];
 	const char *base = strrchr(path, '/');
+	bool registered;
 
 	memset(di, 0, sizeof(*di));
 	snprintf(di->path, sizeof(di->path), "%s", path);
@@ -148,7 +162,7 @@ int devinfo_from_path(const char *path, struct devinfo *di)
 	sysfs_link_name(p, di->driver, sizeof(di->driver));
 	snprintf(p, sizeof(p), "%s/iommu_group", path);
 	di->group = sysfs_link_name(p, buf, sizeof(buf)) ? -1 : atoi(buf);
-	find_cdev(path, di->cdev, sizeof(di->cdev));
+	registered = find_vfio_dev(path, di->cdev, sizeof(di->cdev));
 
 	if (!strcmp(di->bus, "pci")) {
 		di->vendor = read_hex(path, "vendor");
@@ -159,7 +173,7 @@ int devinfo_from_path(const char *path, struct devinfo *di)
 		snprintf(p, sizeof(p), "%s/mdev_type", path);
 		sysfs_link_name(p, di->mdev_type, sizeof(di->mdev_type));
 	}
-	di->vfio = vfio_bound(di);
+	di->vfio = vfio_bound(di, registered);
 	return 0;
 }
 

@@ -1,14 +1,38 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Build the small test kernel (VFIO, iommufd, mtty, netdevsim, 9p) from
-# Debian's linux-source-6.12 and cache it outside the work tree, keyed by
-# the source package version and this config fragment. Prints the path of
-# the cached bzImage on stdout; everything else goes to stderr.
+# Build the small test kernel (VFIO, mtty, netdevsim, 9p; iommufd where the
+# series has it) from Debian's linux-source-SERIES package and cache it
+# outside the work tree, keyed by the source package version, the config
+# fragments and this script. Prints the path of the cached bzImage on
+# stdout; everything else goes to stderr.
+#
+# Usage: build-kernel.sh [--series 6.12|6.1]   (default 6.12)
+#
+# The cache entry holds bzImage, .config, the uAPI headers (headers/) and,
+# when the series builds modules, their installed tree (modules/, for
+# "modprobe -d"). The entry sits on the host's file system, which the VM
+# sees read-only at the same path.
 set -euo pipefail
 
+usage() {
+	echo "Usage: build-kernel.sh [--series 6.12|6.1]" >&2
+	exit 1
+}
+
+series=6.12
+while [ $# -gt 0 ]; do
+	case $1 in
+	--series) [ $# -ge 2 ] || usage; series=$2; shift 2 ;;
+	--series=*) series=${1#*=}; shift ;;
+	*) usage ;;
+	esac
+done
+
 here=$(cd "$(dirname "$0")" && pwd)
-frag="$here/kernel.config"
-tarball=/usr/src/linux-source-6.12.tar.xz
+frags=("$here/kernel.config" "$here/kernel-$series.config")
+[ -r "${frags[1]}" ] || { echo "build-kernel: no fragment for series '$series'" >&2; exit 1; }
+pkg=linux-source-$series
+tarball=/usr/src/$pkg.tar.xz
 cache_root=${VFIOMIG_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfiomig-testbed}
 
 if [ ! -r "$tarball" ]; then
@@ -16,8 +40,8 @@ if [ ! -r "$tarball" ]; then
 	exit 1
 fi
 
-srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-key=$(printf '%s\n' "$srcver" | cat - "$frag" "$0" | sha256sum | cut -c1-16)
+srcver=$(dpkg-query -W -f='${Version}' "$pkg")
+key=$(printf '%s %s\n' "$series" "$srcver" | cat - "${frags[@]}" "$0" | sha256sum | cut -c1-16)
 out="$cache_root/$key"
 
 if [ -s "$out/bzImage" ]; then
@@ -30,14 +54,14 @@ work=$(mktemp -d "$cache_root/build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 start=$(date +%s)
-echo "build-kernel: unpacking linux-source $srcver" >&2
+echo "build-kernel: unpacking $pkg $srcver" >&2
 tar -xJf "$tarball" -C "$work"
-src=$work/linux-source-6.12
+src=$work/$pkg
 jobs=$(( $(nproc) + 1 ))
 
 {
 	make -C "$src" tinyconfig
-	(cd "$src" && scripts/kconfig/merge_config.sh -m .config "$frag")
+	(cd "$src" && scripts/kconfig/merge_config.sh -m .config "${frags[@]}")
 	make -C "$src" olddefconfig
 } >"$work/config.log" 2>&1 || { cat "$work/config.log" >&2; exit 1; }
 
@@ -45,17 +69,23 @@ jobs=$(( $(nproc) + 1 ))
 bad=0
 while IFS= read -r line; do
 	case "$line" in
-	CONFIG_*=y)
+	CONFIG_*=[ym])
 		if ! grep -qx "$line" "$src/.config"; then
-			echo "build-kernel: ${line%=y} did not stick" >&2
+			echo "build-kernel: ${line%=?} did not stick as ${line##*=}" >&2
 			bad=1
 		fi ;;
 	esac
-done <"$frag"
+done < <(cat "${frags[@]}")
 [ "$bad" -eq 0 ] || exit 1
 
-echo "build-kernel: make -j$jobs bzImage" >&2
-if ! make -C "$src" -j"$jobs" bzImage >"$work/build.log" 2>&1; then
+targets=(bzImage)
+modules=0
+if grep -qx 'CONFIG_MODULES=y' "$src/.config"; then
+	targets+=(modules)
+	modules=1
+fi
+echo "build-kernel: make -j$jobs ${targets[*]}" >&2
+if ! make -C "$src" -j"$jobs" "${targets[@]}" >"$work/build.log" 2>&1; then
 	tail -n 40 "$work/build.log" >&2
 	exit 1
 fi
@@ -71,6 +101,14 @@ fi
 rm -rf "$out.tmp"
 mkdir -p "$out.tmp/headers"
 cp "$src/arch/x86/boot/bzImage" "$src/.config" "$out.tmp/"
+# A tree "modprobe -d DIR" understands: DIR/lib/modules/RELEASE with
+# modules.dep (depmod runs as part of modules_install).
+if [ "$modules" = 1 ] &&
+	! make -C "$src" INSTALL_MOD_PATH="$out.tmp/modules" INSTALL_MOD_STRIP=1 \
+		modules_install >"$work/modules.log" 2>&1; then
+	tail -n 40 "$work/modules.log" >&2
+	exit 1
+fi
 (cd "$src/usr" && find include -name '*.h' -print0 | cpio -0pdm --quiet "$out.tmp/headers")
 echo "$(( $(date +%s) - start ))" >"$out.tmp/build-seconds"
 rm -rf "$out"

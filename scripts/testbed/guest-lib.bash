@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Helpers for real-kernel bats tests that run inside the vfiomig test VM
 # (scripts/testbed/run-vm.sh). They manage mtty mediated devices, the VFIO
-# sample driver with migration support, and read the kernel's own view of a
-# device's migration state from debugfs as an independent witness.
+# sample driver (with migration support from Linux 6.7), and read the
+# kernel's own view of a device's migration state from debugfs as an
+# independent witness. They work on every kernel series the test bed
+# builds (build-kernel.sh --series): on 6.1 mtty is a module and there is
+# no VFIO cdev and no debugfs state.
 #
 # Each function prints only what its comment says; on failure it returns
 # non-zero with a message on stderr.
@@ -56,25 +59,60 @@ mtty_group() {
 	printf '%s\n' "${link##*/}"
 }
 
-# mtty_cdev UUID: print the device's VFIO cdev, /dev/vfio/devices/vfioN.
-mtty_cdev() {
+# mtty_load: make sure the mtty sample is there. The 6.12 test kernel has
+# it built in; on 6.1 it can only be a module, and it is loaded the way an
+# operator would, with modprobe, from the module tree that build-kernel.sh
+# installed next to the kernel (run-vm.sh passes its path on as
+# VFIOMIG_TESTBED_MODULES; the host's file system is the guest's root).
+mtty_load() {
+	[ -d "$_gl_types" ] && return 0
+	if [ -z "${VFIOMIG_TESTBED_MODULES:-}" ]; then
+		_gl_err "mtty_load: no mtty, and no module tree (VFIOMIG_TESTBED_MODULES) to load it from"
+		return 1
+	fi
+	if ! modprobe -d "$VFIOMIG_TESTBED_MODULES" mtty; then
+		_gl_err "mtty_load: modprobe -d $VFIOMIG_TESTBED_MODULES mtty failed"
+		return 1
+	fi
+	if [ ! -d "$_gl_types" ]; then
+		_gl_err "mtty_load: mtty loaded but $_gl_types is missing"
+		return 1
+	fi
+}
+
+# mtty_vfio_dev UUID: print the device's /sys/.../vfio-dev/vfioN directory,
+# which the VFIO core makes for every device it registers (6.1 and later).
+mtty_vfio_dev() {
 	local dev vfio
 	dev=$(_gl_dev "${1-}") || return 1
 	for vfio in "$dev"/vfio-dev/vfio*; do
 		if [ -d "$vfio" ]; then
-			printf '%s\n' "/dev/vfio/devices/${vfio##*/}"
+			printf '%s\n' "$vfio"
 			return 0
 		fi
 	done
-	_gl_err "mtty_cdev: $1 has no vfio-dev entry"
+	_gl_err "mtty_vfio_dev: $1 has no vfio-dev entry"
 	return 1
 }
 
+# mtty_cdev UUID: print the device's VFIO cdev, /dev/vfio/devices/vfioN.
+# The vfio-dev entry is a character device only when it has a "dev"
+# attribute (6.6+ with CONFIG_VFIO_DEVICE_CDEV); without one, fail.
+mtty_cdev() {
+	local vfio
+	vfio=$(mtty_vfio_dev "${1-}") || return 1
+	if [ ! -e "$vfio/dev" ]; then
+		_gl_err "mtty_cdev: $1 has no VFIO cdev (no $vfio/dev)"
+		return 1
+	fi
+	printf '%s\n' "/dev/vfio/devices/${vfio##*/}"
+}
+
 # mtty_create TYPE: create an mtty device of TYPE (mtty-1: one port,
-# mtty-2: two ports), wait until its group and cdev nodes exist, and
-# print its UUID.
+# mtty-2: two ports), wait until its group node and, where the kernel has
+# one, its cdev node exist, and print its UUID.
 mtty_create() {
-	local type=${1-} uuid group cdev tries=100
+	local type=${1-} uuid group vfio tries=100
 	case $type in
 	mtty-1 | mtty-2) ;;
 	*)
@@ -95,8 +133,9 @@ mtty_create() {
 	# devtmpfs: poll briefly rather than rely on that ordering.
 	while :; do
 		if group=$(mtty_group "$uuid" 2>/dev/null) &&
-			cdev=$(mtty_cdev "$uuid" 2>/dev/null) &&
-			[ -c "/dev/vfio/$group" ] && [ -c "$cdev" ]; then
+			vfio=$(mtty_vfio_dev "$uuid" 2>/dev/null) &&
+			[ -c "/dev/vfio/$group" ] &&
+			{ [ ! -e "$vfio/dev" ] || [ -c "/dev/vfio/devices/${vfio##*/}" ]; }; then
 			printf '%s\n' "$uuid"
 			return 0
 		fi

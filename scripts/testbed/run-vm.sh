@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Run one command as root inside the vfiomig test VM: the small kernel from
-# build-kernel.sh booted under qemu with software emulation (KVM fails under
-# nested virtualisation), the host's root file system shared read-only over
-# 9p, and a fresh writable 9p share for the results.
+# build-kernel.sh (of the kernel series --series names) booted under qemu
+# with software emulation (KVM fails under nested virtualisation), the
+# host's root file system shared read-only over 9p, and a fresh writable 9p
+# share for the results.
 #
 # The command runs in the same working directory as here, with PATH, TERM,
-# V, locale, CI, VFIOMIG_* and BATS_* passed through. Its stdout and stderr
+# V, locale, CI, VFIOMIG_* and BATS_* passed through, and, when the kernel
+# has loadable modules, VFIOMIG_TESTBED_MODULES: the module tree installed
+# next to it (for "modprobe -d"). Its stdout and stderr
 # are streamed live to ours; the kernel console goes to a file and is shown
 # (last 50 lines) only when something fails.
 #
@@ -16,9 +19,12 @@ set -euo pipefail
 
 usage() {
 	cat <<'EOF'
-Usage: run-vm.sh [--timeout SEC] [--kernel BZIMAGE] [--keep-console FILE] -- COMMAND [ARGS...]
+Usage: run-vm.sh [--timeout SEC] [--series SERIES] [--kernel BZIMAGE]
+                 [--keep-console FILE] -- COMMAND [ARGS...]
 
-  --timeout SEC        kill the VM after SEC seconds and exit 124 (default 900)
+  --timeout SEC        kill the VM after SEC seconds and exit 124 (default 2400)
+  --series SERIES      the kernel series build-kernel.sh builds: 6.12
+                       (default) or 6.1, Debian 12's own
   --kernel BZIMAGE     boot this kernel instead of the one build-kernel.sh makes
   --keep-console FILE  copy the guest's kernel console log to FILE
 EOF
@@ -30,22 +36,25 @@ fail() {
 }
 
 here=$(cd "$(dirname "$0")" && pwd)
-timeout=900
+timeout=2400
+series=6.12
 kernel=
 keep_console=
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--timeout | --kernel | --keep-console)
+	--timeout | --series | --kernel | --keep-console)
 		[ $# -ge 2 ] || { usage >&2; fail "$1 needs a value"; }
 		case $1 in
 		--timeout) timeout=$2 ;;
+		--series) series=$2 ;;
 		--kernel) kernel=$2 ;;
 		--keep-console) keep_console=$2 ;;
 		esac
 		shift 2
 		;;
 	--timeout=*) timeout=${1#*=}; shift ;;
+	--series=*) series=${1#*=}; shift ;;
 	--kernel=*) kernel=${1#*=}; shift ;;
 	--keep-console=*) keep_console=${1#*=}; shift ;;
 	-h | --help) usage; exit 0 ;;
@@ -68,9 +77,21 @@ esac
 command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 not found"
 
 if [ -z "$kernel" ]; then
-	kernel=$("$here/build-kernel.sh") || fail "build-kernel.sh failed"
+	kernel=$("$here/build-kernel.sh" --series "$series") || fail "build-kernel.sh failed"
 fi
 [ -r "$kernel" ] || fail "kernel $kernel is not readable"
+# The guest sees the host's files at the same paths, so it can load the
+# kernel's modules from where build-kernel.sh put them (but not from under
+# /run, which the guest mounts its own tmpfs over).
+modules=$(cd "$(dirname "$kernel")" && pwd)/modules
+if [ -d "$modules" ]; then
+	case $modules in
+	/run/*) fail "the guest cannot see $modules: keep the kernel cache out of /run" ;;
+	esac
+	export VFIOMIG_TESTBED_MODULES=$modules
+else
+	unset VFIOMIG_TESTBED_MODULES
+fi
 qpid='' spid='' tout='' terr=''
 tmp=$(mktemp -d -t vfiomig-vm.XXXXXX)
 share=$tmp/share

@@ -449,3 +449,40 @@ list_status() {
 	assert_output OK
 	assert [ ! -e "$VFIOMIG_RUNDIR/$PCI.lock" ]
 }
+
+@test "fake hold: a pidfile that cannot be written fails the hold and nothing stays held" {
+	# --daemon: the parent reports only once the daemon wrote the pidfile.
+	fvm hold --daemon --pidfile "$BATS_TEST_TMPDIR/no/such/dir/pid" $PCI
+	assert_failure $EX_NODEV
+	assert_one_error "hold: writing $BATS_TEST_TMPDIR/no/such/dir/pid: ENOENT"
+	assert_output ''
+	assert [ ! -e "$VFIOMIG_RUNDIR/$PCI.sock" ]
+	# Neither a holder nor an open fd left: a direct open succeeds.
+	fvm -j info $PCI
+	assert_success
+	jq_is .open_path cdev
+	# In the foreground, the same.
+	fvm hold --pidfile "$BATS_TEST_TMPDIR/no/such/dir/pid" $PCI
+	assert_failure $EX_NODEV
+	assert [ ! -e "$VFIOMIG_RUNDIR/$PCI.sock" ]
+	fvm -j info $PCI
+	jq_is .open_path cdev
+}
+
+@test "fake hold: the pidfile is replaced whole, never written in place" {
+	mkdir "$BATS_TEST_TMPDIR/p"
+	echo stale >"$BATS_TEST_TMPDIR/p/pid"
+	# A second name for the old file keeps it as it was only if the
+	# pidfile is replaced by rename.
+	ln "$BATS_TEST_TMPDIR/p/pid" "$BATS_TEST_TMPDIR/old"
+	fvm hold --daemon --pidfile "$BATS_TEST_TMPDIR/p/pid" $PCI
+	assert_success
+	HOLDER_PID=$(cat "$BATS_TEST_TMPDIR/p/pid")
+	assert_output --regexp "^holding $PCI "
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/old")" stale
+	assert [ -d "/proc/$HOLDER_PID" ]
+	run ls -A "$BATS_TEST_TMPDIR/p"
+	assert_output pid
+	fvm release $PCI
+	assert_success
+}

@@ -20,6 +20,36 @@ teardown() {
 	fi
 }
 
+# A save that failed leaves no output file where there was none, and no
+# temporary next to it (the file would have replaced the name atomically).
+assert_no_output() {
+	assert [ ! -e "$1" ]
+	assert_no_temp "$(dirname "$1")"
+}
+
+# No temporary file of vfiomig's (.NAME.XXXXXX) in the directory.
+assert_no_temp() {
+	run find "$1" -maxdepth 1 -name '.*.??????'
+	assert_output ''
+}
+
+# A file as it was: same bytes as the copy made before, no temporary left.
+assert_kept() {
+	cmp "$1" "$2"
+	assert_no_temp "$(dirname "$1")"
+}
+
+# Wait (at most 20 s) for the fake's arc trace to show ARC: an event, not
+# a guess at how long the command takes to get there.
+wait_for_arc() {
+	for _ in $(seq 200); do
+		grep -qF "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "the arc $2 never happened" >&2
+	return 1
+}
+
 # A partial output must be rejected by inspect and by restore, and the
 # restore must leave the destination running.
 assert_rejected() {
@@ -84,15 +114,20 @@ assert_rejected() {
 		[[ "$stderr" == *"SET: EIO (Input/output error); device is in"* ]]
 		[[ "$stderr" == *"save $PCI: device back in running, its state before save"* ]]
 		assert_equal "$(fstate $PCI)" running
-		assert_rejected "$OUT"
+		assert_no_output "$OUT"
 	done
-	# The data was read, but the device did not reach --then: no trailer.
+	# The data was read, but the device did not reach --then: no trailer,
+	# on stdout; with -o, no file.
 	# Unwinding needs the same failing arc, so the device stays put.
-	VFIOMIG_FAKE_FAIL='STOP_COPY>STOP:EIO' fvm save $PCI -o "$OUT"
+	run --separate-stderr bash -c "VFIOMIG_FAKE_FAIL='STOP_COPY>STOP:EIO' env LD_PRELOAD='$PRELOAD' '$VFIOMIG' save $PCI >'$OUT'"
 	assert_failure $EX_STATE
 	[[ "$stderr" == *"save $PCI: device left in stop_copy"* ]]
 	assert_equal "$(fstate $PCI)" stop_copy
 	assert_rejected "$OUT"
+	fvm reset $PCI
+	VFIOMIG_FAKE_FAIL='STOP_COPY>STOP:EIO' fvm save $PCI -o "$OUT.2"
+	assert_failure $EX_STATE
+	assert_no_output "$OUT.2"
 }
 
 @test "fake: with -j a failed save is one document: its report and an error object" {
@@ -115,7 +150,7 @@ assert_rejected() {
 		assert_failure $EX_STATE
 		[[ "$stderr" == *"device back in running, its state before save"* ]]
 		assert_equal "$(fstate $PCI)" running
-		assert_rejected "$OUT"
+		assert_no_output "$OUT"
 	done
 }
 
@@ -226,13 +261,101 @@ assert_rejected() {
 
 @test "fake: a device read that fails mid-stream unwinds and leaves no valid stream" {
 	fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=4194304
-	VFIOMIG_FAKE_READ_FAIL=2000000:EIO fvm save 0000:3b:00.7 -o "$OUT"
+	run --separate-stderr bash -c "VFIOMIG_FAKE_READ_FAIL=2000000:EIO env LD_PRELOAD='$PRELOAD' '$VFIOMIG' save 0000:3b:00.7 >'$OUT'"
 	assert_failure 74
 	[[ "$stderr" == *"save 0000:3b:00.7: reading the device's data_fd: EIO (Input/output error)"* ]]
 	[[ "$stderr" == *"device back in running, its state before save"* ]]
 	assert_equal "$(fstate 0000:3b:00.7)" running
-	fvm inspect "$OUT"
-	assert_failure $EX_DATAERR
+	assert_rejected "$OUT"
+}
+
+@test "fake: a save that cannot start leaves an existing file as it was" {
+	mkdir "$OUT.d"
+	fvm save $PCI -o "$OUT.d/keep.vfm"
+	assert_success
+	cp "$OUT.d/keep.vfm" "$OUT.ref"
+	# No such device, a device without migration, a device in use.
+	fvm save 0000:ff:00.0 -o "$OUT.d/keep.vfm"
+	assert_failure $EX_NODEV
+	assert_kept "$OUT.d/keep.vfm" "$OUT.ref"
+	fake_pci_device "$ROOT" 0000:3b:00.6 23 cdev=9 flags=none
+	fvm save 0000:3b:00.6 -o "$OUT.d/keep.vfm"
+	assert_failure $EX_NOMIG
+	assert_kept "$OUT.d/keep.vfm" "$OUT.ref"
+	VFIOMIG_FAKE_EBUSY=1 fvm save $PCI -o "$OUT.d/keep.vfm"
+	assert_failure $EX_BUSY
+	assert_kept "$OUT.d/keep.vfm" "$OUT.ref"
+	# Nothing is created before the device has been checked.
+	fvm save 0000:ff:00.0 -o "$OUT.d/new.vfm"
+	assert_failure $EX_NODEV
+	assert_no_output "$OUT.d/new.vfm"
+	run ls -A "$OUT.d"
+	assert_output keep.vfm
+}
+
+@test "fake: a save whose device read fails midway leaves an existing file as it was" {
+	fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=4194304
+	fvm save $PCI -o "$OUT"
+	assert_success
+	cp "$OUT" "$OUT.ref"
+	VFIOMIG_FAKE_READ_FAIL=2000000:EIO fvm save 0000:3b:00.7 -o "$OUT"
+	assert_failure 74
+	[[ "$stderr" == *"save 0000:3b:00.7: reading the device's data_fd: EIO (Input/output error)"* ]]
+	assert_equal "$(fstate 0000:3b:00.7)" running
+	assert_kept "$OUT" "$OUT.ref"
+	fvm -j inspect "$OUT"
+	assert_success
+	jq_is .bytes 96
+}
+
+@test "fake: a save replaces a file whole and writes a FIFO directly" {
+	mkdir "$OUT.d"
+	printf 'old contents\n' >"$OUT.d/s.vfm"
+	chmod 0640 "$OUT.d/s.vfm"
+	# A second name for the old file: replacing (rename) leaves it
+	# whole, where writing into the file would change both.
+	ln "$OUT.d/s.vfm" "$OUT.old"
+	ln -s s.vfm "$OUT.d/link.vfm"
+	fvm save $PCI -o "$OUT.d/link.vfm"
+	assert_success
+	assert_equal "$(cat "$OUT.old")" "old contents"
+	# The link stays a link; the file it names is replaced, mode kept.
+	assert [ -L "$OUT.d/link.vfm" ]
+	assert_equal "$(stat -c %a "$OUT.d/s.vfm")" 640
+	fvm -j inspect "$OUT.d/s.vfm"
+	assert_success
+	jq_is .valid true
+	assert_no_temp "$OUT.d"
+	# A new file is private to its owner, as before.
+	(umask 022 && env LD_PRELOAD="$PRELOAD" "$VFIOMIG" save $PCI -o "$OUT.new")
+	assert_equal "$(stat -c %a "$OUT.new")" 600
+	# A FIFO has nothing to replace: the reader gets the stream itself.
+	mkfifo "$OUT.d/fifo"
+	cat "$OUT.d/fifo" >"$OUT.fromfifo" &
+	fvm save $PCI -o "$OUT.d/fifo"
+	assert_success
+	wait
+	assert [ -p "$OUT.d/fifo" ]
+	fvm -j inspect "$OUT.fromfifo"
+	jq_is .valid true
+	run ls -A "$OUT.d"
+	assert_output $'fifo\nlink.vfm\ns.vfm'
+}
+
+@test "fake: save, state and restore of a device without migration are refused once (exit 3)" {
+	fake_pci_device "$ROOT" 0000:3b:00.6 23 cdev=9 flags=none
+	fvm save --then running $PCI -o "$OUT"
+	assert_success
+	cp "$OUT" "$OUT.ref"
+	for cmd in "save 0000:3b:00.6 -o $OUT" "state 0000:3b:00.6 stop" \
+		"restore 0000:3b:00.6 -i $OUT"; do
+		# shellcheck disable=SC2086
+		fvm $cmd
+		assert_failure $EX_NOMIG
+		# One line, and no state claimed for a device that has none.
+		assert_one_error "on 0000:3b:00.6: no migration support \(driver vfio-pci\): ENOTTY"
+	done
+	assert_kept "$OUT" "$OUT.ref"
 }
 
 @test "fake: a device that refuses a write aborts the restore with a reset" {
@@ -275,13 +398,19 @@ assert_rejected() {
 	done
 }
 
-@test "fake: SIGINT and SIGTERM during a save unwind the device and exit 8" {
+@test "fake: SIGINT and SIGTERM during a save unwind the device, keep the old file and exit 8" {
 	not_under_valgrind
+	fvm save $PCI -o "$OUT"
+	assert_success
+	cp "$OUT" "$OUT.ref"
 	for sig in INT TERM; do
 		fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=100000000 rate=20000000
-		env LD_PRELOAD="$PRELOAD" "$VFIOMIG" save 0000:3b:00.7 -o "$OUT" 2>"$OUT.err" &
+		rm -f "$OUT.trace"
+		VFIOMIG_FAKE_TRACE=$OUT.trace env LD_PRELOAD="$PRELOAD" "$VFIOMIG" \
+			save 0000:3b:00.7 -o "$OUT" 2>"$OUT.err" &
 		SAVER_PID=$!
-		sleep 1
+		# Signal once the device is streaming its stop-copy data.
+		wait_for_arc "$OUT.trace" "0000:3b:00.7 STOP>STOP_COPY"
 		kill -$sig $SAVER_PID
 		rc=0
 		wait $SAVER_PID || rc=$?
@@ -290,8 +419,7 @@ assert_rejected() {
 		assert_line "vfiomig: save 0000:3b:00.7: interrupted by $sig"
 		assert_line "vfiomig: save 0000:3b:00.7: device back in running, its state before save"
 		assert_equal "$(fstate 0000:3b:00.7)" running
-		fvm inspect "$OUT"
-		assert_failure $EX_DATAERR
+		assert_kept "$OUT" "$OUT.ref"
 	done
 	SAVER_PID=
 }

@@ -5,10 +5,12 @@
  * state mtty migrates, so bytes written into one device and read back
  * from another prove that save/restore moved real state.
  *
- *   mtty-uart CDEV PORT write TEXT   (at most 16 bytes: the FIFO size)
- *   mtty-uart CDEV PORT read         prints what the FIFO holds
+ *   mtty-uart NODE PORT write TEXT   (at most 16 bytes: the FIFO size)
+ *   mtty-uart NODE PORT read         prints what the FIFO holds
  *
- * CDEV is /dev/vfio/devices/vfioN; the device must not be open elsewhere.
+ * NODE is the cdev, /dev/vfio/devices/vfioN, or, on kernels without one
+ * (before 6.6), the group and the device's name: /dev/vfio/N@UUID. The
+ * device must not be open elsewhere.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +26,33 @@
 #define UART_RX 0
 #define UART_LSR 5
 #define UART_LSR_DR 0x01
+
+/* The legacy path: a type1 container, the group, the device by name. */
+static int open_group(const char *node)
+{
+	char group[64];
+	const char *at = strchr(node, '@');
+	int container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	int g, fd;
+
+	snprintf(group, sizeof(group), "%.*s", (int)(at - node), node);
+	g = open(group, O_RDWR | O_CLOEXEC);
+	if (container < 0 || g < 0) {
+		perror("mtty-uart: open");
+		exit(1);
+	}
+	if (ioctl(g, VFIO_GROUP_SET_CONTAINER, &container) ||
+	    ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU)) {
+		perror("mtty-uart: setting up the container");
+		exit(1);
+	}
+	fd = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, at + 1);
+	if (fd < 0) {
+		perror("mtty-uart: VFIO_GROUP_GET_DEVICE_FD");
+		exit(1);
+	}
+	return fd;
+}
 
 static int open_device(const char *cdev)
 {
@@ -76,11 +105,11 @@ int main(int argc, char **argv)
 
 	if (argc < 4 || (strcmp(argv[3], "write") && strcmp(argv[3], "read")) ||
 	    (!strcmp(argv[3], "write") && argc != 5)) {
-		fprintf(stderr, "usage: mtty-uart CDEV PORT write TEXT | read\n");
+		fprintf(stderr, "usage: mtty-uart NODE PORT write TEXT | read\n");
 		return 64;
 	}
 	port = (unsigned int)atoi(argv[2]);
-	fd = open_device(argv[1]);
+	fd = strchr(argv[1], '@') ? open_group(argv[1]) : open_device(argv[1]);
 	bar = bar_offset(fd, port);
 	if (!strcmp(argv[3], "write")) {
 		for (const char *p = argv[4]; *p; p++) {
