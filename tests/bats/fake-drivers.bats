@@ -249,15 +249,14 @@ flow_check() {
 	if [ "$p" = pds ]; then
 		# PDS_LM_DEVICE_STATE_LENGTH whatever the state: flagged
 		assert_failure $EX_FAIL
-		jq_is '[.checks[] | select(.result == "fail") | .name] | join(",")' size-estimate
-		jq_is '[.checks[] | select(.name == "size-estimate")][0].detail' \
-			"estimate 65536 bytes, saved 12288"
+		jq_is '[.checks[] | select(.result == "fail") | .rule] | join(",")' data.size
+		jq_is '[.checks[] | select(.rule == "data.size")][0].detail | test("estimate 65536 bytes.*12288")' true
 	else
 		assert_success
 		jq_is '[.checks[] | select(.result == "fail")] | length' 0
 	fi
-	has_precopy "$p" && jq_is '[.checks[] | select(.name == "precopy")][0].result' pass
-	has_precopy "$p" || jq_is '[.checks[] | select(.name == "precopy")][0].result' skip
+	has_precopy "$p" && jq_is '[.checks[] | select(.rule == "data.precopy.info")][0].result' pass
+	has_precopy "$p" || jq_is '[.checks[] | select(.rule == "data.precopy.info")][0].result' skip
 	assert_equal "$(fstate "${S[0]}")" running
 }
 
@@ -584,7 +583,7 @@ flow_check() {
 	pairs pds 1
 	fvm check --rounds 1 "${S[0]}"
 	assert_failure $EX_FAIL
-	assert_line --regexp '^FAIL +size-estimate +estimate 65536 bytes, saved 12288$'
+	assert_line --regexp '^ *fail +data.size +estimate 65536 bytes, 3 saves gave 12288 to 12288$'
 	receive 1 --listen "$UNIX" --psk-file "$PSK"
 	fvm -j migrate "${S[0]}" --to "$UNIX" --psk-file "$PSK" --downtime-limit 1
 	assert_success

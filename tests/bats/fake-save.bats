@@ -682,6 +682,6 @@ assert_defect() {
 	defective 112:s=$'\e]0;owned\a' 24:4=2
 	fvm restore 0000:5e:00.2 -i "$OUT.bad"
 	assert_failure $EX_DATAERR
-	[[ "$stderr" == *'from a mlx5_vfio_pci/\x1b]0;owned\x07 device'* ]]
+	[[ "$stderr" == *'stream is from an mdev of type \x1b]0;owned\x07 (driver mlx5_vfio_pci)'* ]]
 	[[ "$stderr" != *$'\e'* ]]
 }
