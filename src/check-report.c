@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "compat.h"
 #include "log.h"
 #include "output.h"
 
@@ -73,6 +74,10 @@ static void choices(struct check_ctx *c)
 	out_str("precopy_end", "pre-copy end", c->precopy_end ? c->precopy_end : "n/a");
 	out_str("saving_group_fd", "saving-group fd",
 		c->in_group_fd ? c->in_group_fd : "n/a");
+	/* Feature 12 (7.1): may the driver say its initial bytes restart? */
+	out_str("precopy_info_v2", "precopy info v2",
+		vdev_probe(&c->s.d, VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2,
+			   VFIO_DEVICE_FEATURE_SET) ? "not supported" : "REINIT supported");
 	out_obj_close();
 }
 

@@ -223,6 +223,9 @@ static int on_msg(struct mdst *s, const struct msg *m)
 			break;
 		s->initial[dev] = msg_u64(m, 8);
 		s->initial_known |= 1u << dev;
+		/* A later INITIAL (the source's REINIT) wants its own ACK. */
+		s->initials_seen++;
+		s->acked = false;
 		return 0;
 	case MSG_STOPPED:
 		s->stopped = true;
@@ -243,6 +246,7 @@ static int on_msg(struct mdst *s, const struct msg *m)
 /* Switchover-ack: every pre-copy device has written its initial bytes. */
 static int maybe_ack(struct mdst *s)
 {
+	struct msg ack;
 	unsigned int i;
 	bool due = s->h.precopy != 0;
 
@@ -258,7 +262,11 @@ static int maybe_ack(struct mdst *s)
 	if (!due)
 		return 0;
 	s->acked = true;
-	return msg_send(&s->ctl, MSG_ACK, NULL, 0);
+	info("receive: switchover-ack: every device loaded its initial bytes "
+	     "(%llu INITIAL frames)", (unsigned long long)s->initials_seen);
+	ack.len = 0;
+	msg_put_u64(&ack, 0, s->initials_seen);
+	return msg_send(&s->ctl, MSG_ACK, ack.body, ack.len);
 }
 
 static int dst_tick(struct mdst *s)

@@ -22,6 +22,7 @@ struct mdst {
 	struct chan ctl;
 	struct hello h;
 	uint64_t initial[MIG_MAX_DEVICES];
+	uint64_t initials_seen;  /* INITIAL frames, counted back in the ACK */
 	uint32_t initial_known;   /* bit i: INITIAL for device i came */
 	uint32_t attached;        /* bit i: device i's data connection is here */
 	bool acked, stopped, loaded, commit, committed, touched;

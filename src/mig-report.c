@@ -100,6 +100,7 @@ static void json_devices(const struct mgroup *g)
 		out_u64("stop_copy_bytes", NULL, m->stop_bytes);
 		out_u64("records", NULL, m->records);
 		out_u64("precopy_rounds", NULL, m->rounds);
+		out_u64("precopy_reinits", NULL, m->reinits);
 		out_obj_close();
 	}
 	out_arr_close();

@@ -54,7 +54,7 @@ static int thread_failed(struct mig_dev *m, int r, const char *where)
  * reported, is the passes up to the device's temporary end of data.
  */
 static int precopy_round(struct mig_dev *m, uint8_t *buf, uint64_t *ini, uint64_t *dirty,
-			 bool *moved)
+			 uint32_t *flags, bool *moved)
 {
 	uint64_t before = m->w.data_bytes;
 	const char *where;
@@ -77,7 +77,7 @@ static int precopy_round(struct mig_dev *m, uint8_t *buf, uint64_t *ini, uint64_
 		m->rounds += m->round_moved;
 		m->round_moved = false;
 	}
-	r = vfio_precopy_info(m->data_fd, ini, dirty);
+	r = vfio_precopy_info_flags(m->data_fd, ini, dirty, flags);
 	if (r)
 		err("migrate %s: VFIO_MIG_GET_PRECOPY_INFO: %s", m->s.d.info.name, errstr(r));
 	else if (ended)
@@ -90,18 +90,28 @@ static int precopy_rounds(struct mig_dev *m, uint8_t *buf)
 {
 	struct mgroup *g = m->group;
 	uint64_t ini, dirty;
+	uint32_t flags;
 	bool stop, moved = false;
 
 	do {
-		int r = precopy_round(m, buf, &ini, &dirty, &moved);
+		int r = precopy_round(m, buf, &ini, &dirty, &flags, &moved);
 		if (r)
 			return r;
 		mgroup_lock(g);
 		m->initial_left = ini;
 		m->dirty = dirty;
+		/* The initial bytes started over: the destination must load the
+		 * new ones before the switchover (a new INITIAL, a new ACK). */
+		if (flags & VFIO_PRECOPY_INFO_REINIT) {
+			m->initial_done = false;
+			m->reinits++;
+			info("migrate %s: the driver's initial bytes started over (REINIT): "
+			     "%llu more", m->s.d.info.name, (unsigned long long)ini);
+		}
 		if (!ini && !m->initial_done) {
 			m->initial_done = true;
 			m->initial_off = m->w.data_bytes;
+			m->initial_gen++;
 		}
 		mgroup_signal(g);
 		/* Nothing to read (now): let the device run a while. */
@@ -183,16 +193,27 @@ static int send_initials(struct msrc *s)
 
 	for (i = 0; i < s->g.n; i++) {
 		struct mig_dev *d = &s->g.dev[i];
+		unsigned int gen;
+		uint64_t off;
+		bool due;
 
-		if (!d->precopy || !d->initial_done || (s->initial_sent & (1u << i)))
+		mgroup_lock(&s->g);
+		due = d->precopy && d->initial_done && d->initial_gen != s->initial_sent[i];
+		gen = d->initial_gen;
+		off = d->initial_off;
+		mgroup_unlock(&s->g);
+		if (!due)
 			continue;
 		m.len = 0;
 		msg_put_u64(&m, 0, i);
-		msg_put_u64(&m, 8, d->initial_off);
+		msg_put_u64(&m, 8, off);
 		r = msg_send(&s->ctl, MSG_INITIAL, m.body, m.len);
 		if (r)
 			return r;
-		s->initial_sent |= 1u << i;
+		s->initial_sent[i] = gen;
+		s->initials_sent++;
+		/* This INITIAL needs its own ACK: an earlier one does not do. */
+		s->acked = false;
 	}
 	return 0;
 }
@@ -207,7 +228,9 @@ static int on_msg(struct msrc *s, const struct msg *m)
 		    "%.*s; the source devices stay stopped", (int)m->len, m->body);
 		return -VM_E_UNCONFIRMED;
 	case MSG_ACK:
-		s->acked = true;
+		/* Only an ACK of every INITIAL sent so far: a REINIT sends
+		 * another, and an older ACK in flight is not for it. */
+		s->acked = msg_u64(m, 0) == s->initials_sent;
 		return 0;
 	case MSG_LOADED:
 		s->loaded = true;
@@ -240,12 +263,16 @@ static int src_tick(struct msrc *s)
 
 static bool all_initial_sent(struct msrc *s)
 {
-	unsigned int i;
+	bool all = true;
 
-	for (i = 0; i < s->g.n; i++)
-		if (s->g.dev[i].precopy && !(s->initial_sent & (1u << i)))
-			return false;
-	return true;
+	mgroup_lock(&s->g);
+	for (unsigned int i = 0; all && i < s->g.n; i++) {
+		const struct mig_dev *d = &s->g.dev[i];
+
+		all = !d->precopy || (d->initial_done && d->initial_gen == s->initial_sent[i]);
+	}
+	mgroup_unlock(&s->g);
+	return all;
 }
 
 /* Pre-copy bytes sent so far, and those the devices said they still hold. */

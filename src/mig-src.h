@@ -21,7 +21,10 @@ struct msrc {
 	struct netaddr addr;
 	struct chan ctl;
 	uint8_t session[MIG_SESSION_ID];
-	unsigned int initial_sent;
+	/* The initial_gen each device's last INITIAL told; and how many
+	 * INITIALs went out, which an ACK must count to be this one's. */
+	unsigned int initial_sent[MIG_MAX_DEVICES];
+	uint64_t initials_sent;
 	bool acked, loaded, running, committed;
 	bool touched;            /* a device changed state */
 	double t0, t_pre, t_stop, t_run, t_end;

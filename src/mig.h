@@ -15,7 +15,11 @@
  *                                 <-     READY (or ABORT: nothing changed)
  *   data connections, ATTACH, streams ...
  *   [pre-copy] INITIAL dev@offset ->     ACK once every device loaded its
- *                                 <-     initial bytes (switchover-ack)
+ *                                 <-     initial bytes (switchover-ack),
+ *                                        with the count of INITIALs it
+ *                                        answers: a device whose initial
+ *                                        bytes start over (REINIT) sends
+ *                                        another, and needs a new ACK
  *   all -> p2p, all -> stop_copy
  *   STOPPED (rounds per device)   ->
  *   stop-copy data, trailers            each stream verified; all -> stop
@@ -112,6 +116,8 @@ struct mig_dev {
 	uint64_t initial_left, dirty; /* last PRECOPY_INFO */
 	bool initial_done;
 	uint64_t initial_off;     /* where the initial bytes end in its data */
+	unsigned int initial_gen; /* initial_done set this often: REINIT starts over */
+	unsigned int reinits;     /* PRECOPY_INFO said REINIT (v2) */
 	bool paused, done;
 	int err;                  /* the thread's failure (message printed) */
 };
