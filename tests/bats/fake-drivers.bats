@@ -651,3 +651,18 @@ flow_check() {
 	fvm -j check --rounds 1 "${S[0]}"
 	jq_is .driver_choices.precopy_info_v2 "not supported"
 }
+
+@test "drivers pds: save --precopy refused before the output is touched" {
+	pairs pds 1
+	echo keep >"$OUT"
+	fvm save --precopy "${S[0]}" -o "$OUT"
+	assert_failure $EX_NOMIG
+	assert_equal "$(cat "$OUT")" keep
+}
+
+@test "drivers pds: a sticky ERROR says 'only a reset leaves it'" {
+	pairs pds 1
+	VFIOMIG_FAKE_FAIL='RUNNING_P2P>STOP:error' fvm state "${S[0]}" stop
+	assert_failure $EX_STATE
+	[[ $stderr == *"only a reset leaves it"* ]]
+}
