@@ -26,11 +26,14 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 {
 	struct check_args *a = state->input;
 	char *end;
+	long v;
 
 	switch (key) {
 	case 'r':
-		a->rounds = (int)strtol(arg, &end, 10);
-		if (*end || a->rounds < 1 || a->rounds > MAX_ROUNDS)
+		/* Compared as a long: 4294967297 must not wrap to 1. */
+		v = strtol(arg, &end, 10);
+		a->rounds = (int)v;
+		if (*end || end == arg || v < 1 || v > MAX_ROUNDS)
 			argp_error(state, "--rounds: '%s' is not a number from 1 to %d",
 				   arg, MAX_ROUNDS);
 		break;
