@@ -35,8 +35,9 @@ endif
 SRCS := $(wildcard src/*.c)
 OBJS := $(SRCS:src/%.c=build/%.o)
 ASAN_OBJS := $(SRCS:src/%.c=build/asan/%.o)
+TSAN_OBJS := $(SRCS:src/%.c=build/tsan/%.o)
 
-.PHONY: all check check-host check-vm test-unit test-fake test-vm demo \
+.PHONY: all check check-host check-vm test-unit test-fake test-tsan test-vm demo \
 	install uninstall clean fake lint
 
 all: vfiomig
@@ -54,7 +55,16 @@ vfiomig-asan: $(ASAN_OBJS)
 build/asan/%.o: src/%.c | build/asan
 	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
-build build/asan:
+# ThreadSanitizer: the migration's device threads and the holder, checked
+# for data races (its own objects: TSan and ASan do not mix).
+TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+vfiomig-tsan: $(TSAN_OBJS)
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) $(TSAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+build/tsan/%.o: src/%.c | build/tsan
+	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(TSAN_FLAGS) -c -o $@ $<
+
+build build/asan build/tsan:
 	$(Q)mkdir -p $@
 
 fake:
@@ -80,6 +90,13 @@ test-fake: vfiomig-asan fake tests/helpers/holdpoke
 	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/fake.bats tests/bats/fake-save.bats \
 		tests/bats/fake-check.bats tests/bats/fake-hold.bats \
 		tests/bats/fake-migrate.bats
+
+# The suites with threads, under TSan: any report fails the test (exit 66).
+TSAN_SUITES ?= tests/bats/fake-migrate.bats tests/bats/fake-hold.bats
+test-tsan: vfiomig-tsan fake tests/helpers/holdpoke
+	$(Q)VFIOMIG=$(CURDIR)/vfiomig-tsan \
+		TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1" \
+		$(BATS) $(TSAN_SUITES)
 
 # The real-kernel suites run in the test VM, with the sanitizer build too.
 test-vm: vfiomig-asan tests/helpers/mtty-uart tests/helpers/holdpoke
@@ -119,7 +136,7 @@ analyze:
 		--inline-suppr --error-exitcode=1 -D_GNU_SOURCE -D__x86_64__ -Isrc \
 		--suppressions-list=.cppcheck-suppressions src/ tests/helpers/ tests/fuzz/
 
-check-host: test-unit test-fake lint analyze
+check-host: test-unit test-fake test-tsan lint analyze
 	$(Q)$(MAKE) -s fuzz FUZZ_SECONDS=20
 
 check: check-host test-vm
@@ -152,7 +169,7 @@ uninstall:
 	      $(DESTDIR)$(BASHCOMPDIR)/vfiomig $(DESTDIR)$(ZSHCOMPDIR)/_vfiomig
 
 clean:
-	rm -rf build vfiomig vfiomig-asan tests/helpers/mtty-uart tests/helpers/holdpoke
+	rm -rf build vfiomig vfiomig-asan vfiomig-tsan tests/helpers/mtty-uart tests/helpers/holdpoke
 	-$(MAKE) -s -C tests/fake clean 2>/dev/null
 
--include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(TSAN_OBJS:.o=.d)

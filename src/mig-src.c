@@ -69,7 +69,10 @@ static int precopy_round(struct mig_dev *m, uint8_t *buf, uint64_t *ini, uint64_
 	if (r)
 		return thread_failed(m, r, where);
 	*moved = m->w.data_bytes != before;
+	/* The main thread sums it under the lock (precopy_sums). */
+	mgroup_lock(m->group);
 	m->pre_bytes += m->w.data_bytes - before;
+	mgroup_unlock(m->group);
 	/* A round runs to the device's temporary end of data. */
 	m->round_moved |= *moved;
 	if (end != END_LIMIT) {
@@ -178,12 +181,21 @@ static int send_initials(struct msrc *s)
 
 	for (i = 0; i < s->g.n; i++) {
 		struct mig_dev *d = &s->g.dev[i];
+		uint64_t off;
+		bool done;
 
-		if (!d->precopy || !d->initial_done || (s->initial_sent & (1u << i)))
+		if (!d->precopy || (s->initial_sent & (1u << i)))
+			continue;
+		/* The device's thread sets both under the lock. */
+		mgroup_lock(&s->g);
+		done = d->initial_done;
+		off = d->initial_off;
+		mgroup_unlock(&s->g);
+		if (!done)
 			continue;
 		m.len = 0;
 		msg_put_u64(&m, 0, i);
-		msg_put_u64(&m, 8, d->initial_off);
+		msg_put_u64(&m, 8, off);
 		r = msg_send(&s->ctl, MSG_INITIAL, m.body, m.len);
 		if (r)
 			return r;
@@ -481,7 +493,10 @@ static int commit(struct msrc *s)
 	/* From here on the destination owns the devices' state. */
 	s->committed = true;
 	r = wait_for(s, &s->running);
-	if (r && r != -VM_E_UNCONFIRMED) {
+	/* The destination's ABORT after the commit: said already (on_msg). */
+	if (r == -VM_E_UNCONFIRMED)
+		return r;
+	if (r) {
 		err("migrate: committed, but the destination did not confirm that its "
 		    "devices run; the source devices stay stopped");
 		return -VM_E_UNCONFIRMED;

@@ -22,7 +22,7 @@ setup() {
 
 teardown() {
 	local pid
-	for pid in ${RECV_PID:-} ${MIG_PID:-}; do
+	for pid in ${RECV_PID:-} ${MIG_PID:-} ${SILENT_PID:-}; do
 		kill -9 "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
@@ -154,6 +154,53 @@ wait_resuming() {
 	done
 	echo "the destination never reached resuming" >&2
 	return 1
+}
+
+# wait_for CMD...: until CMD succeeds, for 5 s at most: waiting for an
+# event, not for a guess at how long it takes.
+wait_for() {
+	local i
+	for i in $(seq 100); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	echo "never happened: $*" >&2
+	return 1
+}
+
+# Process PID has accepted a peer: it holds two sockets, the listener's and
+# the peer's.
+accepted() {
+	[ "$(find "/proc/$1/fd" -lname 'socket:*' 2>/dev/null | wc -l)" -ge 2 ]
+}
+
+# wait_bounded PID: its exit status in $WAIT_STATUS and the seconds from
+# now until it exited in $WAIT_SECS; killed (137) after 5 s.
+wait_bounded() {
+	local t0=$EPOCHREALTIME w
+	(sleep 5 && kill -9 "$1") >/dev/null 2>&1 3>&- &
+	w=$!
+	WAIT_STATUS=0
+	wait "$1" || WAIT_STATUS=$?
+	kill "$w" 2>/dev/null || true
+	WAIT_SECS=$(bc <<<"$EPOCHREALTIME - $t0")
+	echo "# exit $WAIT_STATUS after $WAIT_SECS s"
+}
+
+# A peer that connects to unix socket PATH (once it is there) and says
+# nothing; it leaves when the other side closes.
+silent_client() {
+	socat -u "UNIX-CONNECT:$1,retry=100,interval=0.05" OPEN:/dev/null \
+		>/dev/null 2>&1 3>&- &
+	SILENT_PID=$!
+}
+
+# A listener on unix socket PATH that accepts one peer and says nothing;
+# "accepting connection" in $SILENT_LOG once it has.
+silent_listener() {
+	SILENT_LOG=$BATS_TEST_TMPDIR/silent.log
+	socat -d -d -u "UNIX-LISTEN:$1" OPEN:/dev/null >/dev/null 2>"$SILENT_LOG" 3>&- &
+	SILENT_PID=$!
 }
 
 # --- success ---------------------------------------------------------------
@@ -540,12 +587,16 @@ wait_resuming() {
 		jq_is .committed true
 		jq_is .ok false
 		assert_lines_are "$stderr" \
-			"vfiomig: migrate: the destination aborted: a state change failed on the destination after the commit" \
-			"vfiomig: migrate: committed, but the destination did not confirm that its devices run; the source devices stay stopped"
+			"vfiomig: migrate: committed, but the destination failed to run its devices: a state change failed on the destination after the commit; the source devices stay stopped" \
+			"vfiomig: migrate ${S[0]}: device left in stop" \
+			"vfiomig: migrate ${S[1]}: device left in stop"
 		receive_wait
 		assert_equal "$RECV_STATUS" $EX_STATE
 		jq_is .committed true
-		assert_one_error_in "$RECV_STDERR" "EIO \(Input/output error\); device is in ${spec##*:}$"
+		[[ "$(head -n1 <<<"$RECV_STDERR")" =~ EIO\ \(Input/output\ error\)\;\ device\ is\ in\ ${spec##*:}$ ]]
+		assert_lines_are "$(tail -n +2 <<<"$RECV_STDERR")" \
+			"vfiomig: receive ${D[0]}: device left in ${spec##*:}" \
+			"vfiomig: receive ${D[1]}: device left in ${spec##*:}"
 		# committed: the source stays stopped, the destination is not reset
 		assert_equal "$(states S 2)" stop,stop
 		assert_equal "$(fstate "${D[0]}")" "${spec##*:}"
@@ -568,6 +619,22 @@ wait_resuming() {
 	assert_lines_are "$RECV_STDERR" \
 		"vfiomig: receive: refused: the source sends 2 devices, the destination has 1; no device was touched" \
 		"vfiomig: receive ${D[0]}: device untouched: running"
+	assert_untouched 2
+}
+
+@test "fake-migrate: a device named twice, in any form, is a usage error before any open" {
+	devices 2
+	local short=${S[0]#0000:}
+	fvm migrate "${S[0]}" "${S[0]}" --to "$UNIX" --psk-file "$PSK"
+	assert_failure $EX_USAGE
+	assert_one_error "^vfiomig: migrate: ${S[0]} is named twice$"
+	fvm migrate "${S[0]}" "${S[1]}" "$short" --to "$UNIX" --psk-file "$PSK"
+	assert_failure $EX_USAGE
+	assert_one_error "^vfiomig: migrate: ${S[0]} and $short are the same device \(${S[0]}\)$"
+	fvm receive "${D[0]}" "/sys/bus/pci/devices/${D[0]}" --listen "$UNIX" --psk-file "$PSK"
+	assert_failure $EX_USAGE
+	assert_one_error "^vfiomig: receive: ${D[0]} and /sys/bus/pci/devices/${D[0]} are the same device"
+	[ ! -e "$SOCK" ]
 	assert_untouched 2
 }
 
@@ -628,7 +695,8 @@ assert_cut_in() {
 		jq_is .precopy_bytes 0
 	else
 		jq_is .stop_copy_bytes 0
-		jq_is '[.arcs[].to] | join(",")' pre_copy,pre_copy
+		# into pre_copy, and back to running
+		jq_is '[.arcs[].to] | join(",")' pre_copy,pre_copy,running,running
 	fi
 }
 
@@ -697,6 +765,70 @@ assert_cut_in() {
 	assert_equal "$(states D 2)" resuming,resuming
 }
 
+@test "fake-migrate: SIGINT ends migrate at once while a listener that accepted it says nothing" {
+	requires_cmd socat
+	devices 1
+	silent_listener "$SOCK"
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" migrate "${S[0]}" --to "$UNIX" \
+		--psk-file "$PSK" >"$OUT.mig" 2>"$OUT.mig.err" &
+	MIG_PID=$!
+	wait_for grep -q "accepting connection" "$SILENT_LOG"
+	kill -INT "$MIG_PID"
+	wait_bounded "$MIG_PID"
+	MIG_PID=
+	assert_equal "$WAIT_STATUS" $EX_INTERRUPTED
+	(( $(bc <<<"$WAIT_SECS < 1") ))
+	assert_lines_are "$(cat "$OUT.mig.err")" \
+		"vfiomig: migrate: connecting to $UNIX: interrupted by INT" \
+		"vfiomig: migrate: no device was touched"
+	assert_equal "$(fstate "${S[0]}")" running
+}
+
+@test "fake-migrate: SIGINT ends receive and restore -i at once while a connected peer says nothing" {
+	requires_cmd socat
+	local cmd
+	devices 1
+	for cmd in receive restore; do
+		if [ $cmd = receive ]; then
+			set -- receive "${D[0]}" --listen "$UNIX"
+		else
+			set -- restore "${D[0]}" -i "$UNIX"
+		fi
+		env LD_PRELOAD="$PRELOAD" "$VFIOMIG" "$@" --psk-file "$PSK" \
+			>"$OUT" 2>"$OUT.err" &
+		RECV_PID=$!
+		silent_client "$SOCK"
+		wait_for accepted "$RECV_PID"
+		kill -INT "$RECV_PID"
+		wait_bounded "$RECV_PID"
+		RECV_PID=
+		assert_equal "$WAIT_STATUS" $EX_INTERRUPTED
+		(( $(bc <<<"$WAIT_SECS < 1") ))
+		run cat "$OUT.err"
+		assert_line --index 0 "vfiomig: $cmd: authenticating a local peer: interrupted by INT"
+		assert_equal "$(fstate "${D[0]}")" running
+		[ ! -e "$SOCK" ]
+	done
+}
+
+@test "fake-migrate: --timeout 0 waits for ever on both sides, until a signal" {
+	devices 1
+	# Nobody listens: migrate goes on retrying past any default.
+	run --separate-stderr timeout --preserve-status -s INT 1 env LD_PRELOAD="$PRELOAD" "$VFIOMIG" \
+		migrate "${S[0]}" --to "$UNIX" --psk-file "$PSK" --timeout 0
+	assert_equal "$status" $EX_INTERRUPTED
+	assert_lines_are "$stderr" \
+		"vfiomig: migrate: connecting to $UNIX: interrupted by INT" \
+		"vfiomig: migrate: no device was touched"
+	run --separate-stderr timeout --preserve-status -s INT 1 env LD_PRELOAD="$PRELOAD" "$VFIOMIG" \
+		receive "${D[0]}" --listen "$UNIX" --psk-file "$PSK" --timeout 0
+	assert_equal "$status" $EX_INTERRUPTED
+	assert_lines_are "$stderr" \
+		"vfiomig: receive: waiting for the peer: interrupted by INT" \
+		"vfiomig: receive ${D[0]}: device untouched: running"
+	assert_untouched 1
+}
+
 # --- authentication ------------------------------------------------------------
 
 @test "fake-migrate: a wrong key exits 10; receive keeps waiting and takes the right source" {
@@ -758,6 +890,26 @@ assert_cut_in() {
 	fvm receive "${D[0]}" --listen "$UNIX" --psk-file "$PSK.short"
 	assert_failure $EX_USAGE
 	assert_one_error "^vfiomig: --psk-file $PSK.short: the key \(its first line\) must be 32 to 512 bytes, it is 5"
+	[ ! -e "$SOCK" ]
+	assert_untouched 1
+}
+
+@test "fake-migrate: a key file that is a FIFO or a symbolic link is refused at once" {
+	devices 1
+	mkfifo "$PSK.fifo"
+	ln -s "$PSK" "$PSK.link"
+	# A FIFO must not block the open: timeout ends a run that hangs (124).
+	run --separate-stderr timeout 5 env LD_PRELOAD="$PRELOAD" "$VFIOMIG" \
+		migrate "${S[0]}" --to "$UNIX" --psk-file "$PSK.fifo"
+	assert_equal "$status" $EX_USAGE
+	assert_one_error "^vfiomig: --psk-file $PSK.fifo: not a regular file$"
+	run --separate-stderr timeout 5 env LD_PRELOAD="$PRELOAD" "$VFIOMIG" \
+		restore "${D[0]}" -i "$UNIX" --psk-file "$PSK.fifo"
+	assert_equal "$status" $EX_USAGE
+	assert_one_error "^vfiomig: --psk-file $PSK.fifo: not a regular file$"
+	fvm receive "${D[0]}" --listen "$UNIX" --psk-file "$PSK.link"
+	assert_failure $EX_USAGE
+	assert_one_error "^vfiomig: --psk-file $PSK.link: a symbolic link; name the key file itself$"
 	[ ! -e "$SOCK" ]
 	assert_untouched 1
 }
