@@ -77,8 +77,9 @@ int endpoint_open_out(const char *path, const char *cmd, struct net_opts *n,
 
 /*
  * A file to read. A FIFO's open() would block until a writer comes, deaf
- * to signals: it is opened non-blocking and waited on with poll(), which
- * also wakes on a signal (sig.h); then it blocks as any input does.
+ * to signals: it is opened non-blocking and waited on with poll() until
+ * its first bytes (or its end), which also wakes on a signal (sig.h);
+ * then it blocks as any input does.
  */
 static int open_file_in(const char *path, const char *cmd)
 {
@@ -95,7 +96,7 @@ static int open_file_in(const char *path, const char *cmd)
 			break;
 	}
 	if (!e && sig_caught()) {
-		err("%s: waiting for a writer on %s: interrupted by %s", cmd, path,
+		err("%s: waiting for input on %s: interrupted by %s", cmd, path,
 		    sigabbrev_np(sig_caught()));
 		close(fd);
 		return -VM_E_INTERRUPTED;
