@@ -667,16 +667,23 @@ silent_listener() {
 
 # --- signals and a cut connection -------------------------------------------
 
+states_are() {
+	[ "$(states "$1" "$2")" = "$3" ]
+}
+
 # A slow migration of two devices (4 s, 3 of them in pre-copy unless
-# --no-precopy), signalled once it is under way; -j report in $OUT.mig.
+# --no-precopy), to be signalled once it is under way: the source devices
+# in the phase the option chose; -j report in $OUT.mig.
 slow_start() {
+	local phase=pre_copy
+	[ "$1" != --no-precopy ] || phase=stop_copy
 	rearm 2
 	receive 2 --listen "$UNIX" --psk-file "$PSK"
 	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -j migrate "${S[@]:0:2}" --to "$UNIX" \
 		--psk-file "$PSK" "$@" >"$OUT.mig" 2>"$OUT.mig.err" &
 	MIG_PID=$!
 	wait_resuming
-	sleep 0.3
+	wait_for states_are S 2 "$phase,$phase"
 }
 
 mig_wait() {

@@ -172,6 +172,10 @@ assert_rejected() {
 	assert_equal "$(fstate $DST)" running
 }
 
+state_is() {
+	[ "$(fstate "$1")" = "$2" ]
+}
+
 # Until process PID holds FILE open.
 holds_open() {
 	local fd
@@ -299,7 +303,8 @@ wait_for() {
 		fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=100000000 rate=20000000
 		env LD_PRELOAD="$PRELOAD" "$VFIOMIG" save 0000:3b:00.7 -o "$OUT" 2>"$OUT.err" &
 		SAVER_PID=$!
-		sleep 1
+		# Under way: the device is being read (5 s at its rate).
+		wait_for state_is 0000:3b:00.7 stop_copy
 		kill -$sig $SAVER_PID
 		rc=0
 		wait $SAVER_PID || rc=$?
@@ -322,7 +327,8 @@ wait_for() {
 	assert_success
 	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" restore --force 0000:5e:00.7 -i "$OUT" 2>"$OUT.err" &
 	SAVER_PID=$!
-	sleep 1
+	# Under way: the device is being written (5 s at its rate).
+	wait_for state_is 0000:5e:00.7 resuming
 	kill -INT $SAVER_PID
 	rc=0
 	wait $SAVER_PID || rc=$?
