@@ -145,7 +145,7 @@ static int handshake(gnutls_session_t s, int fd, unsigned int timeout_ms)
 		int ms = (int)((deadline - monotonic_secs()) * 1000);
 
 		r = gnutls_handshake(s);
-		if (r >= 0 || gnutls_error_is_fatal(r))
+		if (r >= 0 || gnutls_error_is_fatal(r) || r == GNUTLS_E_TIMEDOUT)
 			break;
 		if (sig_caught()) {
 			r = TLS_INTERRUPTED;
@@ -183,6 +183,11 @@ int tls_start(struct chan *c, const struct psk *k, bool server,
 		r = set_credentials(s, k, server, &cred);
 	if (!r) {
 		gnutls_transport_set_int(s, c->fd);
+		/*
+		 * Ours is the only deadline: with one of its own GnuTLS waits
+		 * in its pull-timeout function, where no signal pipe is polled.
+		 */
+		gnutls_handshake_set_timeout(s, 0);
 		r = handshake(s, c->fd, timeout_ms);
 	}
 	if (r) {
