@@ -773,6 +773,7 @@ assert_cut_in() {
 }
 
 @test "fake-migrate: SIGINT ends migrate at once while a listener that accepted it says nothing" {
+	not_under_valgrind
 	requires_cmd socat
 	devices 1
 	silent_listener "$SOCK"
@@ -792,6 +793,7 @@ assert_cut_in() {
 }
 
 @test "fake-migrate: SIGINT ends receive and restore -i at once while a connected peer says nothing" {
+	not_under_valgrind
 	requires_cmd socat
 	local cmd
 	devices 1
@@ -819,6 +821,7 @@ assert_cut_in() {
 }
 
 @test "fake-migrate: --timeout 0 waits for ever on both sides, until a signal" {
+	not_under_valgrind
 	devices 1
 	# Nobody listens: migrate goes on retrying past any default.
 	run --separate-stderr timeout --preserve-status -s INT 1 env LD_PRELOAD="$PRELOAD" "$VFIOMIG" \
