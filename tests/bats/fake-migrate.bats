@@ -820,6 +820,31 @@ assert_cut_in() {
 	done
 }
 
+@test "fake-migrate: a listener drops a peer silent for 10 s and takes the next one" {
+	requires_cmd socat
+	not_under_valgrind
+	local i
+	devices 1
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -j restore "${D[0]}" -i "$UNIX" \
+		--psk-file "$PSK" >"$OUT.restore" 2>"$OUT.restore.err" &
+	RECV_PID=$!
+	silent_client "$SOCK"
+	for i in $(seq 300); do
+		grep -q "silent for" "$OUT.restore.err" && break
+		sleep 0.05
+	done
+	run cat "$OUT.restore.err"
+	assert_output "vfiomig: warning: dropped a connection from a local peer: silent for 10 s"
+	fvm save --then running "${S[0]}" -o "$UNIX" --psk-file "$PSK"
+	assert_success
+	wait "$RECV_PID"
+	RECV_PID=
+	run cat "$OUT.restore"
+	jq_is .ok true
+	assert_equal "$(fstate "${D[0]}")" running
+	assert_same_bytes 1
+}
+
 @test "fake-migrate: --timeout 0 waits for ever on both sides, until a signal" {
 	not_under_valgrind
 	devices 1
