@@ -391,7 +391,8 @@ int net_connect(const struct netaddr *a, struct net_opts *n, const char *cmd,
 		if (w == -VM_E_INTERRUPTED || (deadline >= 0 && monotonic_secs() >= deadline))
 			break;
 	}
-	if (sig_caught() && r != -VM_E_INTERRUPTED)
+	/* A failed attempt after a signal is the signal's doing. */
+	if (r && sig_caught())
 		r = -VM_E_INTERRUPTED;
 	if (r == -VM_E_INTERRUPTED)
 		return interrupted(cmd, "connecting to ", a->text);
