@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <gnutls/gnutls.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -48,10 +49,28 @@ static ssize_t tls_errno(ssize_t n)
 	}
 }
 
+/*
+ * A blocking read wakes on a signal (EINTR), but not on one that came
+ * just before it started: poll the signal pipe (sig.h) with the fd.
+ */
+static bool interrupted_before_read(struct chan *c)
+{
+	struct pollfd p[2] = { { .fd = c->fd, .events = POLLIN },
+			       { .fd = sig_fd(), .events = POLLIN } };
+
+	if (c->tls && gnutls_record_check_pending(c->tls) > 0)
+		return false;
+	while (poll(p, 2, -1) < 0 && errno == EINTR && !sig_caught())
+		;
+	return sig_caught();
+}
+
 ssize_t chan_read_some(struct chan *c, void *buf, size_t len)
 {
 	ssize_t n;
 
+	if (interrupted_before_read(c))
+		return -EINTR;
 	if (!c->tls) {
 		n = read(c->fd, buf, len);
 		return n < 0 ? -errno : n;

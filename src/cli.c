@@ -5,12 +5,14 @@
  * state; must not act on a device.
  */
 #include <argp.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "log.h"
+#include "sysfs.h"
 #include "vfiomig.h"
 
 enum { OPT_OPEN = 0x100, OPT_NO_HOLDER };
@@ -160,4 +162,31 @@ error_t parse_one_dev(int key, char *arg, struct argp_state *state,
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
+}
+
+int devs_distinct(const char *cmd, const char *const *devs, unsigned int n)
+{
+	char names[DEVS_MAX][sizeof(((struct devinfo *)0)->name)];
+	char why[PATH_MAX + 128];
+	struct devinfo di;
+	unsigned int i, j;
+
+	for (i = 0; i < n && i < DEVS_MAX; i++) {
+		names[i][0] = '\0';
+		/* A name that does not resolve is the open's to report. */
+		if (devinfo_resolve(devs[i], &di, why, sizeof(why)))
+			continue;
+		snprintf(names[i], sizeof(names[i]), "%s", di.name);
+		for (j = 0; j < i; j++) {
+			if (strcmp(names[j], names[i]))
+				continue;
+			if (!strcmp(devs[j], devs[i]))
+				err("%s: %s is named twice", cmd, devs[i]);
+			else
+				err("%s: %s and %s are the same device (%s)", cmd, devs[j],
+				    devs[i], names[i]);
+			return -VM_E_USAGE;
+		}
+	}
+	return 0;
 }

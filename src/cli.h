@@ -27,13 +27,28 @@ int cmd_parse(const struct argp *argp, int argc, char **argv, void *input);
 error_t parse_one_dev(int key, char *arg, struct argp_state *state,
 		      const char **dev);
 
-/* A non-negative number (of seconds, milliseconds...) times scale into
- * *out; -1 if arg is not one. */
+/*
+ * A finite, non-negative number (of seconds, milliseconds...) times
+ * scale into *out, at most SECS_MAX seconds; -1 if arg is not one (nan,
+ * inf, negative, too large, trailing junk).
+ */
+#define SECS_MAX 1000000.0
 int parse_secs(const char *arg, double scale, double *out);
 
 /* ARGP_KEY_ARG and ARGP_KEY_END for a command that takes DEV... (at
  * most max); other keys are ARGP_ERR_UNKNOWN. */
 error_t parse_dev_list(int key, char *arg, struct argp_state *state,
 		       const char **devs, unsigned int *n, unsigned int max);
+
+/* The most devices a command takes (migrate, receive, hold). */
+#define DEVS_MAX 16
+
+/*
+ * Before any device is opened: two of the n names (n <= DEVS_MAX) that
+ * resolve to one device (0000:3b:00.1 and 3b:00.1, a sysfs path, the
+ * cdev) are a usage error, printed; 0 otherwise. Names that resolve to
+ * nothing are left to the open to report.
+ */
+int devs_distinct(const char *cmd, const char *const *devs, unsigned int n);
 
 #endif

@@ -232,7 +232,9 @@ int cmd_hold(int argc, char **argv)
 		return -ENOMEM;
 	hs->uid = getuid();
 	opts.no_holder = true; /* the holder opens its devices itself */
-	r = open_all(hs, &a);
+	r = devs_distinct("hold", a.dev, a.n);
+	if (!r)
+		r = open_all(hs, &a);
 	if (!r && a.daemon) {
 		int parent_rc = 0;
 

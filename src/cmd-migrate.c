@@ -52,11 +52,13 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_DOWNTIME:
 		if (parse_secs(arg, 1e-3, &a->downtime_limit))
-			argp_error(state, "--downtime-limit: '%s' is not milliseconds", arg);
+			argp_error(state, "--downtime-limit: '%s' is not a number of "
+				   "milliseconds from 0 to %.0f", arg, SECS_MAX * 1e3);
 		break;
 	case OPT_PRECOPY_TIMEOUT:
 		if (parse_secs(arg, 1, &a->precopy_timeout))
-			argp_error(state, "--precopy-timeout: '%s' is not seconds", arg);
+			argp_error(state, "--precopy-timeout: '%s' is not a number of "
+				   "seconds from 0 to %.0f", arg, SECS_MAX);
 		break;
 	case ARGP_KEY_END:
 		if (a->ndev && !a->to)
@@ -107,7 +109,10 @@ static int check_devices(struct mgroup *g)
 
 static int setup(struct msrc *s, struct migrate_args *a)
 {
-	int r = net_parse(a->to, &s->addr);
+	int r = devs_distinct("migrate", a->devs, a->ndev);
+
+	if (!r)
+		r = net_parse(a->to, &s->addr);
 
 	if (!r)
 		r = net_auth_init(&a->net, "migrate");

@@ -100,7 +100,10 @@ static int check_devices(struct mgroup *g)
 
 static int setup(struct mdst *s, struct receive_args *a)
 {
-	int r = net_parse(a->listen, &s->addr);
+	int r = devs_distinct("receive", a->devs, a->ndev);
+
+	if (!r)
+		r = net_parse(a->listen, &s->addr);
 
 	if (!r)
 		r = net_auth_init(&a->net, "receive");

@@ -9,12 +9,14 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "endpoint.h"
 #include "log.h"
+#include "sig.h"
 #include "vfiomig.h"
 
 bool endpoint_is_stdio(const char *path)
@@ -225,6 +227,43 @@ void endpoint_close_out(struct chan *c, struct ep_file *f)
 	endpoint_file_discard(f);
 }
 
+/*
+ * A file to read. A FIFO's open() would block until a writer comes, deaf
+ * to signals: it is opened non-blocking and waited on with poll() until
+ * its first bytes (or its end), which also wakes on a signal (sig.h);
+ * then it blocks as any input does.
+ */
+static int open_file_in(const char *path, const char *cmd)
+{
+	struct pollfd p[2] = { { .events = POLLIN }, { .fd = sig_fd(), .events = POLLIN } };
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), e = 0;
+	struct stat st;
+
+	if (fd < 0)
+		e = errno;
+	/* Linux: a FIFO without a writer yet is neither readable nor hung up. */
+	while (!e && !fstat(fd, &st) && S_ISFIFO(st.st_mode) && !sig_caught()) {
+		p[0].fd = fd;
+		if (poll(p, 2, -1) > 0 && p[0].revents)
+			break;
+	}
+	if (!e && sig_caught()) {
+		err("%s: waiting for input on %s: interrupted by %s", cmd, path,
+		    sigabbrev_np(sig_caught()));
+		close(fd);
+		return -VM_E_INTERRUPTED;
+	}
+	if (!e && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK))
+		e = errno;
+	if (e) {
+		err("%s: opening %s: %s", cmd, path, errstr(e));
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	return fd;
+}
+
 int endpoint_open_in(const char *path, const char *cmd, struct net_opts *n,
 		     struct chan *c)
 {
@@ -237,13 +276,9 @@ int endpoint_open_in(const char *path, const char *cmd, struct net_opts *n,
 		c->fd = STDIN_FILENO;
 		return 0;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-
-		err("%s: opening %s: %s", cmd, path, errstr(e));
-		return e == ENOENT ? -ENOENT : -e;
-	}
+	fd = open_file_in(path, cmd);
+	if (fd < 0)
+		return fd;
 	c->fd = fd;
 	return 0;
 }

@@ -95,8 +95,11 @@ void why_set(char *why, size_t len, const char *fmt, ...)
 
 const char *errstr(int e)
 {
-	/* One static buffer: messages are formatted one at a time. */
-	static char buf[128];
+	/*
+	 * One buffer per thread: a thread formats one message at a time, but
+	 * the migration's device threads may fail together (TSan).
+	 */
+	static __thread char buf[128];
 	const char *name;
 
 	if (e < 0)

@@ -24,6 +24,7 @@ const struct mig_side mig_destination = { "receive", "from", "destination", "sou
 void mgroup_init(struct mgroup *g, const struct mig_side *side, const char **args,
 		 unsigned int n)
 {
+	pthread_condattr_t ca;
 	unsigned int i;
 
 	memset(g, 0, sizeof(*g));
@@ -37,7 +38,12 @@ void mgroup_init(struct mgroup *g, const struct mig_side *side, const char **arg
 		chan_plain(&g->dev[i].data, -1, "");
 	}
 	pthread_mutex_init(&g->lock, NULL);
-	pthread_cond_init(&g->cond, NULL);
+	/* Timed waits on the monotonic clock: a wall-clock step neither
+	 * stalls nor hurries them. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&g->cond, &ca);
+	pthread_condattr_destroy(&ca);
 	/* Without the pipe the main thread still notices on its next tick. */
 	if (pipe2(g->wake, O_CLOEXEC | O_NONBLOCK))
 		g->wake[0] = g->wake[1] = -1;
@@ -51,20 +57,15 @@ static int open_one(struct mgroup *g, struct mig_dev *m)
 	return r;
 }
 
+/* Names were checked for duplicates before (devs_distinct(), cli.h). */
 int mgroup_open(struct mgroup *g)
 {
-	unsigned int i, j;
+	unsigned int i;
 
 	for (i = 0; i < g->n; i++) {
 		int r = open_one(g, &g->dev[i]);
 		if (r)
 			return r;
-		for (j = 0; j < i; j++) {
-			if (!strcmp(g->dev[j].s.d.info.name, g->dev[i].s.d.info.name)) {
-				err("%s: %s is named twice", g->side->cmd, g->dev[i].s.d.info.name);
-				return -VM_E_USAGE;
-			}
-		}
 	}
 	return 0;
 }
@@ -167,12 +168,12 @@ void mgroup_wake(struct mgroup *g)
 		return;
 }
 
-/* The condition variable's clock, ms from now. */
+/* The condition variable's clock (monotonic), ms from now. */
 static struct timespec in_ms(int ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_nsec += (long)ms * 1000000;
 	ts.tv_sec += ts.tv_nsec / 1000000000;
 	ts.tv_nsec %= 1000000000;
@@ -234,8 +235,10 @@ void mgroup_stop(struct mgroup *g, struct chan *ctl, int why)
 		char reason[128];
 
 		abort_reason(g->side, why, reason, sizeof(reason));
+		/* Interrupted, the operator waits: a shorter grace. */
 		if (!msg_send(ctl, MSG_ABORT, reason, strlen(reason)))
-			msg_linger(ctl, MIG_LINGER_MS);
+			msg_linger(ctl, why == -VM_E_INTERRUPTED ? MIG_LINGER_MS / 4 :
+				   MIG_LINGER_MS);
 	}
 	/* A thread blocked on its connection wakes with an error. */
 	for (i = 0; i < g->n; i++)

@@ -69,7 +69,10 @@ static int precopy_round(struct mig_dev *m, uint8_t *buf, uint64_t *ini, uint64_
 	if (r)
 		return thread_failed(m, r, where);
 	*moved = m->w.data_bytes != before;
+	/* The main thread sums it under the lock (precopy_sums). */
+	mgroup_lock(m->group);
 	m->pre_bytes += m->w.data_bytes - before;
+	mgroup_unlock(m->group);
 	/* A round runs to the device's temporary end of data. */
 	m->round_moved |= *moved;
 	ended = end != END_LIMIT && m->round_moved;
@@ -530,7 +533,7 @@ static int commit(struct msrc *s)
 	/* From here on the destination owns the devices' state. */
 	s->committed = true;
 	r = wait_for(s, &s->running);
-	/* The destination's ABORT after the commit is said as it came. */
+	/* The destination's ABORT after the commit: said already (on_msg). */
 	if (r == -VM_E_UNCONFIRMED)
 		return r;
 	if (r) {

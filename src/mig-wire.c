@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "le.h"
+#include "sig.h"
 #include "mig.h"
 #include "vfiomig.h"
 
@@ -62,14 +63,16 @@ int msg_recv(struct chan *c, struct msg *m)
 	return (size_t)n < m->len ? -ECONNRESET : 1;
 }
 
-int msg_wait(struct chan *c, struct msg *m, int ms, int wake_fd)
+/* on_signal: a signal (sig.h) ends the wait too, with 0. */
+static int wait_frame(struct chan *c, struct msg *m, int ms, int wake_fd, bool on_signal)
 {
-	struct pollfd p[2] = { { .fd = c->fd, .events = POLLIN },
-			       { .fd = wake_fd, .events = POLLIN } };
+	struct pollfd p[3] = { { .fd = c->fd, .events = POLLIN },
+			       { .fd = wake_fd, .events = POLLIN },
+			       { .fd = on_signal ? sig_fd() : -1, .events = POLLIN } };
 	int r;
 
 	if (!chan_pending(c)) {
-		r = poll(p, wake_fd >= 0 ? 2 : 1, ms);
+		r = poll(p, 3, ms);
 		if (r < 0)
 			return errno == EINTR ? 0 : -errno;
 		if (wake_fd >= 0 && (p[1].revents & POLLIN)) {
@@ -85,11 +88,17 @@ int msg_wait(struct chan *c, struct msg *m, int ms, int wake_fd)
 	return r == 0 ? -ECONNRESET : r;
 }
 
+int msg_wait(struct chan *c, struct msg *m, int ms, int wake_fd)
+{
+	return wait_frame(c, m, ms, wake_fd, true);
+}
+
+/* Not cut short by a signal: the ABORT it made us send is to be read. */
 void msg_linger(struct chan *c, int ms)
 {
 	struct msg m;
 
-	msg_wait(c, &m, ms, -1);
+	wait_frame(c, &m, ms, -1, false);
 }
 
 int msg_abort(struct chan *c, const char *fmt, ...)

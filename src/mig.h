@@ -74,7 +74,8 @@ int msg_send(struct chan *c, uint32_t type, const void *body, uint32_t len);
 int msg_recv(struct chan *c, struct msg *m);
 /*
  * Wait up to ms for a frame: 1 with *m, 0 when none came, <0 on errors.
- * A byte on wake_fd (-1: none) ends the wait early, with 0.
+ * A byte on wake_fd (-1: none) or a signal (sig.h) ends the wait early,
+ * with 0.
  */
 int msg_wait(struct chan *c, struct msg *m, int ms, int wake_fd);
 

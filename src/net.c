@@ -5,6 +5,7 @@
  * know the stream or the migration protocol.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -14,7 +15,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sig.h"
@@ -42,7 +42,8 @@ static const struct argp_option net_options[] = {
 	{ "insecure", OPT_INSECURE, NULL, 0,
 	  "No authentication, no encryption: for isolated labs only", 0 },
 	{ "timeout", OPT_TIMEOUT, "SECS", 0,
-	  "Wait for the peer at most SECS (connect: 30, listen: forever)", 0 },
+	  "Wait for the peer at most SECS (connect: 30, listen: forever; "
+	  "0: forever)", 0 },
 	{ 0 }
 };
 
@@ -62,7 +63,8 @@ static error_t net_parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_TIMEOUT:
 		if (parse_secs(arg, 1, &n->timeout))
-			argp_error(state, "--timeout: '%s' is not a number of seconds", arg);
+			argp_error(state, "--timeout: '%s' is not a number of seconds "
+				   "from 0 to %.0f", arg, SECS_MAX);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -239,39 +241,74 @@ void net_unlisten(int fd, const struct netaddr *a)
 		unlink(((const struct sockaddr_un *)&a->ss)->sun_path);
 }
 
-/* Wait until fd is readable, a signal, or the deadline (<0: none). */
-static int wait_in(int fd, double deadline, const char *cmd, const char *what)
+static int interrupted(const char *cmd, const char *what, const char *peer)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	err("%s: %s%s: interrupted by %s", cmd, what, peer, sigabbrev_np(sig_caught()));
+	return -VM_E_INTERRUPTED;
+}
+
+/*
+ * Wait until fd has events, a signal came, or the deadline passed (<0:
+ * none). fd < 0 waits for the signal or the deadline only. 0, or
+ * -ETIMEDOUT / -VM_E_INTERRUPTED / -errno without a message.
+ */
+static int wait_fd(int fd, short events, double deadline)
+{
+	struct pollfd p[2] = { { .fd = sig_fd(), .events = POLLIN },
+			       { .fd = fd, .events = events } };
 
 	for (;;) {
 		int r, ms = deadline < 0 ? -1 : (int)((deadline - monotonic_secs()) * 1000);
-		if (deadline >= 0 && ms <= 0) {
-			err("%s: %s: timed out", cmd, what);
-			return -ETIMEDOUT;
-		}
-		r = poll(&p, 1, ms);
-		if (sig_caught()) {
-			err("%s: %s: interrupted by %s", cmd, what, sigabbrev_np(sig_caught()));
+
+		if (sig_caught())
 			return -VM_E_INTERRUPTED;
-		}
-		if (r > 0)
+		if (deadline >= 0 && ms <= 0)
+			return -ETIMEDOUT;
+		r = poll(p, fd >= 0 ? 2 : 1, ms);
+		if (sig_caught())
+			return -VM_E_INTERRUPTED;
+		if (r > 0 && p[1].revents)
 			return 0;
 		if (r < 0 && errno != EINTR)
 			return -errno;
 	}
 }
 
-static int authenticate(struct chan *c, struct net_opts *n, bool server)
+/* Wait until fd is readable, a signal, or the deadline (<0: none). */
+static int wait_in(int fd, double deadline, const char *cmd, const char *what)
 {
+	int r = wait_fd(fd, POLLIN, deadline);
+
+	if (r == -VM_E_INTERRUPTED)
+		return interrupted(cmd, what, "");
+	if (r == -ETIMEDOUT)
+		err("%s: %s: timed out", cmd, what);
+	return r;
+}
+
+/*
+ * A peer that says nothing is dropped after the handshake's time: the
+ * listener goes on waiting for the real one; the connecting side gives
+ * up (-ETIMEDOUT). A signal ends either at once.
+ */
+static int authenticate(struct chan *c, struct net_opts *n, bool server,
+			const char *cmd)
+{
+	unsigned int ms = server ? HANDSHAKE_MS : CLIENT_HANDSHAKE_MS;
 	char why[128];
 	int r;
 
 	if (n->insecure)
 		return 0;
-	r = tls_start(c, &n->psk, server, server ? HANDSHAKE_MS : CLIENT_HANDSHAKE_MS,
-		      why, sizeof(why));
-	if (r && !server)
+	r = tls_start(c, &n->psk, server, ms, why, sizeof(why));
+	if (r == -VM_E_INTERRUPTED)
+		return interrupted(cmd, server ? "authenticating " : "connecting to ", c->peer);
+	if (r == -ETIMEDOUT && !server)
+		err("%s: connecting to %s: the listener did not answer the handshake "
+		    "in %u s", cmd, c->peer, ms / 1000);
+	else if (r == -ETIMEDOUT)
+		warn("dropped a connection from %s: silent for %u s", c->peer, ms / 1000);
+	else if (r && !server)
 		err("connecting to %s: authentication failed: %s (a different key, "
 		    "or not a vfiomig listener)", c->peer, why);
 	else if (r)
@@ -282,6 +319,7 @@ static int authenticate(struct chan *c, struct net_opts *n, bool server)
 
 int net_accept(int lfd, struct net_opts *n, const char *cmd, struct chan *c)
 {
+	/* 0, like no --timeout, waits for ever. */
 	double deadline = n->timeout > 0 ? monotonic_secs() + n->timeout : -1;
 	struct sockaddr_storage ss;
 
@@ -297,50 +335,78 @@ int net_accept(int lfd, struct net_opts *n, const char *cmd, struct chan *c)
 			continue;
 		peer_name(&ss, len, "a local peer", peer, sizeof(peer));
 		chan_plain(c, fd, peer);
-		if (!authenticate(c, n, true))
+		r = authenticate(c, n, true, cmd);
+		if (!r)
 			return 0;
 		chan_close(c);
+		if (r == -VM_E_INTERRUPTED)
+			return r;
 	}
 }
 
-static int try_connect(const struct netaddr *a, int *fdp)
+/*
+ * One attempt, non-blocking so that a signal or the deadline ends it even
+ * while a SYN goes unanswered; the socket is blocking again on success.
+ */
+static int try_connect(const struct netaddr *a, double deadline, int *fdp)
 {
-	int fd = sock_for(a);
+	int fd = sock_for(a), r = 0, flags;
+	socklen_t len = sizeof(r);
 
 	if (fd < 0)
 		return -errno;
-	if (!connect(fd, (const struct sockaddr *)&a->ss, a->len)) {
-		*fdp = fd;
-		return 0;
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK))
+		r = -errno;
+	else if (connect(fd, (const struct sockaddr *)&a->ss, a->len))
+		r = -errno;
+	/* A unix listener's full backlog says EAGAIN: that is a retry. */
+	if (r == -EAGAIN)
+		r = -ECONNREFUSED;
+	if (r == -EINPROGRESS) {
+		r = wait_fd(fd, POLLOUT, deadline);
+		if (!r && getsockopt(fd, SOL_SOCKET, SO_ERROR, &r, &len))
+			r = errno;
+		r = r > 0 ? -r : r;
 	}
-	close(fd);
-	return -errno;
+	if (!r && fcntl(fd, F_SETFL, flags))
+		r = -errno;
+	if (r) {
+		close(fd);
+		return r;
+	}
+	*fdp = fd;
+	return 0;
 }
 
 int net_connect(const struct netaddr *a, struct net_opts *n, const char *cmd,
 		struct chan *c)
 {
-	double deadline = monotonic_secs() + (n->timeout >= 0 ? n->timeout : CONNECT_TIMEOUT);
-	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	/* 0, like no --timeout on a listener, waits for ever. */
+	double deadline = n->timeout == 0 ? -1 :
+			  monotonic_secs() + (n->timeout > 0 ? n->timeout : CONNECT_TIMEOUT);
 	int fd = -1, r;
 
 	/* Nobody listening yet is normal when both sides start together. */
-	while ((r = try_connect(a, &fd)) == -ECONNREFUSED || r == -ENOENT) {
-		if (monotonic_secs() >= deadline || sig_caught())
+	while ((r = try_connect(a, deadline, &fd)) == -ECONNREFUSED || r == -ENOENT) {
+		/* A pause between attempts that a signal ends. */
+		double until = monotonic_secs() + 0.1;
+		int w = wait_fd(-1, 0, deadline >= 0 && deadline < until ? deadline : until);
+
+		if (w == -VM_E_INTERRUPTED || (deadline >= 0 && monotonic_secs() >= deadline))
 			break;
-		nanosleep(&pause, NULL);
 	}
-	if (sig_caught()) {
-		err("%s: connecting to %s: interrupted by %s", cmd, a->text,
-		    sigabbrev_np(sig_caught()));
-		return -VM_E_INTERRUPTED;
-	}
+	/* A failed attempt after a signal is the signal's doing. */
+	if (r && sig_caught())
+		r = -VM_E_INTERRUPTED;
+	if (r == -VM_E_INTERRUPTED)
+		return interrupted(cmd, "connecting to ", a->text);
 	if (r) {
 		err("%s: connecting to %s: %s", cmd, a->text, errstr(r));
 		return r == -ENOENT ? -ECONNREFUSED : r;
 	}
 	chan_plain(c, fd, a->text);
-	r = authenticate(c, n, false);
+	r = authenticate(c, n, false, cmd);
 	if (r)
 		chan_close(c);
 	return r;

@@ -4,6 +4,7 @@
  * mutable state, filled by cli.c) and the number parsers options share.
  * Every layer may read it; nothing here acts.
  */
+#include <math.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -16,7 +17,8 @@ int parse_secs(const char *arg, double scale, double *out)
 	char *end;
 	double v = strtod(arg, &end);
 
-	if (*end || end == arg || v < 0)
+	/* !(v >= 0) is true for nan too: "nan" would wait for ever. */
+	if (*end || end == arg || !(v >= 0) || !isfinite(v) || v * scale > SECS_MAX)
 		return -1;
 	*out = v * scale;
 	return 0;

@@ -6,19 +6,24 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "sig.h"
 
-/* The only state a signal handler touches. */
-static volatile sig_atomic_t caught;
+/*
+ * The only state a signal handler touches. Atomic, not just volatile
+ * sig_atomic_t: the migration's device threads read it too (lock-free
+ * atomics are async-signal-safe).
+ */
+static atomic_int caught;
 static int pipe_fd[2] = { -1, -1 };
 
 static void on_signal(int sig)
 {
 	int e = errno;
 
-	caught = sig;
+	atomic_store(&caught, sig);
 	/* Non-blocking: a full pipe is readable already. */
 	if (pipe_fd[1] >= 0)
 		(void)!write(pipe_fd[1], "", 1);
@@ -39,7 +44,7 @@ void sig_catch(void)
 
 int sig_caught(void)
 {
-	return caught;
+	return atomic_load(&caught);
 }
 
 int sig_fd(void)

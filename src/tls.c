@@ -7,12 +7,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gnutls/gnutls.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
+#include "sig.h"
 #include "tls.h"
 #include "vfiomig.h"
 
@@ -26,6 +29,8 @@
 #define PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:+DHE-PSK:" \
 		 "-CIPHER-ALL:+AES-128-GCM:+CHACHA20-POLY1305"
 #define PSK_IDENTITY "vfiomig"
+/* Not a GnuTLS code: the handshake gave up on a signal. */
+#define TLS_INTERRUPTED 1
 
 static int psk_check_file(int fd, const char *path)
 {
@@ -54,8 +59,13 @@ int psk_load(const char *path, struct psk *k)
 {
 	char buf[PSK_MAX + 2];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+	/* A FIFO must not block us before it is found not to be a file. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC), r;
 
+	if (fd < 0 && errno == ELOOP) {
+		err("--psk-file %s: a symbolic link; name the key file itself", path);
+		return -VM_E_USAGE;
+	}
 	if (fd < 0) {
 		r = -errno;
 		err("--psk-file %s: %s", path, errstr(r));
@@ -123,13 +133,40 @@ static int set_credentials(gnutls_session_t s, const struct psk *k, bool server,
 	return r ? r : gnutls_credentials_set(s, GNUTLS_CRD_PSK, c);
 }
 
-static int handshake(gnutls_session_t s)
+/*
+ * Until the handshake ends, a signal comes or the deadline passes. The
+ * socket is non-blocking meanwhile, so that every wait is our poll():
+ * GnuTLS's own retries on EINTR/EAGAIN never look at the signal flag.
+ */
+static int handshake(gnutls_session_t s, int fd, unsigned int timeout_ms)
 {
-	int r;
+	double deadline = monotonic_secs() + timeout_ms / 1000.0;
+	int r, flags = fcntl(fd, F_GETFL);
 
-	do
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK))
+		return GNUTLS_E_PUSH_ERROR;
+	for (;;) {
+		struct pollfd p[2] = { { .fd = fd }, { .fd = sig_fd(), .events = POLLIN } };
+		int ms = (int)((deadline - monotonic_secs()) * 1000);
+
 		r = gnutls_handshake(s);
-	while (r < 0 && !gnutls_error_is_fatal(r) && r != GNUTLS_E_TIMEDOUT);
+		if (r >= 0 || gnutls_error_is_fatal(r) || r == GNUTLS_E_TIMEDOUT)
+			break;
+		if (sig_caught()) {
+			r = TLS_INTERRUPTED;
+			break;
+		}
+		if (ms <= 0) {
+			r = GNUTLS_E_TIMEDOUT;
+			break;
+		}
+		p[0].events = gnutls_record_get_direction(s) ? POLLOUT : POLLIN;
+		if (poll(p, 2, ms) < 0 && errno != EINTR) {
+			r = GNUTLS_E_PULL_ERROR;
+			break;
+		}
+	}
+	fcntl(fd, F_SETFL, flags);
 	return r;
 }
 
@@ -151,17 +188,23 @@ int tls_start(struct chan *c, const struct psk *k, bool server,
 		r = set_credentials(s, k, server, &cred);
 	if (!r) {
 		gnutls_transport_set_int(s, c->fd);
-		gnutls_handshake_set_timeout(s, timeout_ms);
-		r = handshake(s);
+		/*
+		 * Ours is the only deadline: with one of its own GnuTLS waits
+		 * in its pull-timeout function, where no signal pipe is polled.
+		 */
+		gnutls_handshake_set_timeout(s, 0);
+		r = handshake(s, c->fd, timeout_ms);
 	}
 	if (r) {
-		snprintf(why, why_len, "%s", gnutls_strerror(r));
+		snprintf(why, why_len, "%s", r == TLS_INTERRUPTED ? "interrupted" :
+			 gnutls_strerror(r));
 		gnutls_deinit(s);
 		if (cred && server)
 			gnutls_psk_free_server_credentials(cred);
 		else if (cred)
 			gnutls_psk_free_client_credentials(cred);
-		return -VM_E_AUTH;
+		return r == TLS_INTERRUPTED ? -VM_E_INTERRUPTED :
+		       r == GNUTLS_E_TIMEDOUT ? -ETIMEDOUT : -VM_E_AUTH;
 	}
 	/* The credentials must outlive the session: chan_close() frees both. */
 	c->tls = s;

@@ -32,8 +32,10 @@ int psk_load(const char *path, struct psk *k);
 
 /*
  * Run the handshake on c->fd and switch c to TLS. A peer without the
- * key fails here, before any data moves. Returns 0 or -VM_E_AUTH with
- * why (64 bytes) saying what the TLS library saw.
+ * key fails here, before any data moves. Returns 0, or -VM_E_AUTH with
+ * why (64 bytes) saying what the TLS library saw, -ETIMEDOUT when the
+ * peer said nothing for timeout_ms (monotonic), -VM_E_INTERRUPTED when
+ * SIGINT/SIGTERM came (sig.h) meanwhile.
  */
 int tls_start(struct chan *c, const struct psk *k, bool server,
 	      unsigned int timeout_ms, char *why, size_t why_len);

@@ -134,6 +134,37 @@ table_defects() {
 	assert_failure $EX_USAGE
 }
 
+@test "numeric options take finite numbers in range only, before any device access" {
+	local v
+	# A device that does not exist: a value that passed would end in 66.
+	for v in nan NaN inf -inf -1 2e9 '' 5x 0x; do
+		vm migrate 0000:ff:1f.7 --to unix:x --insecure --timeout "$v"
+		assert_failure $EX_USAGE
+		[[ "$stderr" == *"--timeout: '$v' is not a number of seconds from 0 to 1000000"* ]]
+		vm receive 0000:ff:1f.7 --listen unix:x --insecure --timeout="$v"
+		assert_failure $EX_USAGE
+		vm restore 0000:ff:1f.7 -i unix:x --insecure --timeout "$v"
+		assert_failure $EX_USAGE
+		vm save 0000:ff:1f.7 -o unix:x --insecure --timeout "$v"
+		assert_failure $EX_USAGE
+		vm migrate 0000:ff:1f.7 --to unix:x --insecure --precopy-timeout "$v"
+		assert_failure $EX_USAGE
+		[[ "$stderr" == *"--precopy-timeout: '$v' is not a number of seconds from 0 to 1000000"* ]]
+		vm migrate 0000:ff:1f.7 --to unix:x --insecure --downtime-limit "$v"
+		assert_failure $EX_USAGE
+		[[ "$stderr" == *"--downtime-limit: '$v' is not a number of milliseconds"* ]]
+	done
+	for v in 0 4294967297 -1 nan 3x ''; do
+		vm check 0000:ff:1f.7 --rounds "$v"
+		assert_failure $EX_USAGE
+		[[ "$stderr" == *"--rounds: '$v' is not a number from 1 to"* ]]
+	done
+	# In range they pass: the missing device is what fails.
+	vm migrate 0000:ff:1f.7 --to unix:x --insecure --timeout 1000000 \
+		--precopy-timeout 0.5 --downtime-limit 0
+	assert_failure $EX_NODEV
+}
+
 @test "--open takes only auto, cdev or group" {
 	vm --open=magic list
 	assert_failure $EX_USAGE

@@ -486,3 +486,15 @@ list_status() {
 	fvm release $PCI
 	assert_success
 }
+
+@test "fake hold: a device named twice, in any form, is a usage error and nothing is held" {
+	fvm hold --daemon "$PCI" "${PCI#0000:}"
+	assert_failure $EX_USAGE
+	assert_one_error "^vfiomig: hold: $PCI and ${PCI#0000:} are the same device \($PCI\)$"
+	fvm hold "$MDEV" "$PCI" "$MDEV"
+	assert_failure $EX_USAGE
+	assert_one_error "^vfiomig: hold: $MDEV is named twice$"
+	[ ! -e "$VFIOMIG_RUNDIR/$PCI.sock" ]
+	[ ! -e "$VFIOMIG_RUNDIR/$MDEV.sock" ]
+	assert_equal "$(fstate "$PCI") $(fstate "$MDEV")" "running running"
+}

@@ -22,7 +22,7 @@ setup() {
 
 teardown() {
 	local pid
-	for pid in ${RECV_PID:-} ${MIG_PID:-}; do
+	for pid in ${RECV_PID:-} ${MIG_PID:-} ${SILENT_PID:-}; do
 		kill -9 "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
@@ -154,6 +154,53 @@ wait_resuming() {
 	done
 	echo "the destination never reached resuming" >&2
 	return 1
+}
+
+# wait_for CMD...: until CMD succeeds, for 5 s at most: waiting for an
+# event, not for a guess at how long it takes.
+wait_for() {
+	local i
+	for i in $(seq 100); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	echo "never happened: $*" >&2
+	return 1
+}
+
+# Process PID has accepted a peer: it holds two sockets, the listener's and
+# the peer's.
+accepted() {
+	[ "$(find "/proc/$1/fd" -lname 'socket:*' 2>/dev/null | wc -l)" -ge 2 ]
+}
+
+# wait_bounded PID: its exit status in $WAIT_STATUS and the microseconds
+# from now until it exited in $WAIT_USECS; killed (137) after 5 s.
+wait_bounded() {
+	local t0=${EPOCHREALTIME/./} w
+	(sleep 5 && kill -9 "$1") >/dev/null 2>&1 3>&- &
+	w=$!
+	WAIT_STATUS=0
+	wait "$1" || WAIT_STATUS=$?
+	kill "$w" 2>/dev/null || true
+	WAIT_USECS=$((${EPOCHREALTIME/./} - t0))
+	echo "# exit $WAIT_STATUS after $WAIT_USECS us"
+}
+
+# A peer that connects to unix socket PATH (once it is there) and says
+# nothing; it leaves when the other side closes.
+silent_client() {
+	socat -u "UNIX-CONNECT:$1,retry=100,interval=0.05" OPEN:/dev/null \
+		>/dev/null 2>&1 3>&- &
+	SILENT_PID=$!
+}
+
+# A listener on unix socket PATH that accepts one peer and says nothing;
+# "accepting connection" in $SILENT_LOG once it has.
+silent_listener() {
+	SILENT_LOG=$BATS_TEST_TMPDIR/silent.log
+	socat -d -d -u "UNIX-LISTEN:$1" OPEN:/dev/null >/dev/null 2>"$SILENT_LOG" 3>&- &
+	SILENT_PID=$!
 }
 
 # --- success ---------------------------------------------------------------
@@ -596,6 +643,22 @@ wait_resuming() {
 	assert_untouched 2
 }
 
+@test "fake-migrate: a device named twice, in any form, is a usage error before any open" {
+	devices 2
+	local short=${S[0]#0000:}
+	fvm migrate "${S[0]}" "${S[0]}" --to "$UNIX" --psk-file "$PSK"
+	assert_failure $EX_USAGE
+	assert_one_error "^vfiomig: migrate: ${S[0]} is named twice$"
+	fvm migrate "${S[0]}" "${S[1]}" "$short" --to "$UNIX" --psk-file "$PSK"
+	assert_failure $EX_USAGE
+	assert_one_error "^vfiomig: migrate: ${S[0]} and $short are the same device \(${S[0]}\)$"
+	fvm receive "${D[0]}" "/sys/bus/pci/devices/${D[0]}" --listen "$UNIX" --psk-file "$PSK"
+	assert_failure $EX_USAGE
+	assert_one_error "^vfiomig: receive: ${D[0]} and /sys/bus/pci/devices/${D[0]} are the same device"
+	[ ! -e "$SOCK" ]
+	assert_untouched 2
+}
+
 @test "fake-migrate: a device of another kind is refused unless --force" {
 	devices 2
 	S[1]=$MDEV
@@ -625,16 +688,23 @@ wait_resuming() {
 
 # --- signals and a cut connection -------------------------------------------
 
+states_are() {
+	[ "$(states "$1" "$2")" = "$3" ]
+}
+
 # A slow migration of two devices (4 s, 3 of them in pre-copy unless
-# --no-precopy), signalled once it is under way; -j report in $OUT.mig.
+# --no-precopy), to be signalled once it is under way: the source devices
+# in the phase the option chose; -j report in $OUT.mig.
 slow_start() {
+	local phase=pre_copy
+	[ "$1" != --no-precopy ] || phase=stop_copy
 	rearm 2
 	receive 2 --listen "$UNIX" --psk-file "$PSK"
 	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -j migrate "${S[@]:0:2}" --to "$UNIX" \
 		--psk-file "$PSK" "$@" >"$OUT.mig" 2>"$OUT.mig.err" &
 	MIG_PID=$!
 	wait_resuming
-	sleep 0.3
+	wait_for states_are S 2 "$phase,$phase"
 }
 
 mig_wait() {
@@ -653,7 +723,8 @@ assert_cut_in() {
 		jq_is .precopy_bytes 0
 	else
 		jq_is .stop_copy_bytes 0
-		jq_is '[.arcs[].to] | join(",")' pre_copy,pre_copy
+		# into pre_copy, and back to running
+		jq_is '[.arcs[].to] | join(",")' pre_copy,pre_copy,running,running
 	fi
 }
 
@@ -722,6 +793,98 @@ assert_cut_in() {
 	assert_equal "$(states D 2)" resuming,resuming
 }
 
+@test "fake-migrate: SIGINT ends migrate at once while a listener that accepted it says nothing" {
+	not_under_valgrind
+	requires_cmd socat
+	devices 1
+	silent_listener "$SOCK"
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" migrate "${S[0]}" --to "$UNIX" \
+		--psk-file "$PSK" >"$OUT.mig" 2>"$OUT.mig.err" &
+	MIG_PID=$!
+	wait_for grep -q "accepting connection" "$SILENT_LOG"
+	kill -INT "$MIG_PID"
+	wait_bounded "$MIG_PID"
+	MIG_PID=
+	assert_equal "$WAIT_STATUS" $EX_INTERRUPTED
+	((WAIT_USECS < 1000000))
+	assert_lines_are "$(cat "$OUT.mig.err")" \
+		"vfiomig: migrate: connecting to $UNIX: interrupted by INT" \
+		"vfiomig: migrate: no device was touched"
+	assert_equal "$(fstate "${S[0]}")" running
+}
+
+@test "fake-migrate: SIGINT ends receive and restore -i at once while a connected peer says nothing" {
+	not_under_valgrind
+	requires_cmd socat
+	local cmd
+	devices 1
+	for cmd in receive restore; do
+		if [ $cmd = receive ]; then
+			set -- receive "${D[0]}" --listen "$UNIX"
+		else
+			set -- restore "${D[0]}" -i "$UNIX"
+		fi
+		env LD_PRELOAD="$PRELOAD" "$VFIOMIG" "$@" --psk-file "$PSK" \
+			>"$OUT" 2>"$OUT.err" &
+		RECV_PID=$!
+		silent_client "$SOCK"
+		wait_for accepted "$RECV_PID"
+		kill -INT "$RECV_PID"
+		wait_bounded "$RECV_PID"
+		RECV_PID=
+		assert_equal "$WAIT_STATUS" $EX_INTERRUPTED
+		((WAIT_USECS < 1000000))
+		run cat "$OUT.err"
+		assert_line --index 0 "vfiomig: $cmd: authenticating a local peer: interrupted by INT"
+		assert_equal "$(fstate "${D[0]}")" running
+		[ ! -e "$SOCK" ]
+	done
+}
+
+@test "fake-migrate: a listener drops a peer silent for 10 s and takes the next one" {
+	requires_cmd socat
+	not_under_valgrind
+	local i
+	devices 1
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -j restore "${D[0]}" -i "$UNIX" \
+		--psk-file "$PSK" >"$OUT.restore" 2>"$OUT.restore.err" &
+	RECV_PID=$!
+	silent_client "$SOCK"
+	for i in $(seq 300); do
+		grep -q "silent for" "$OUT.restore.err" && break
+		sleep 0.05
+	done
+	run cat "$OUT.restore.err"
+	assert_output "vfiomig: warning: dropped a connection from a local peer: silent for 10 s"
+	fvm save --then running "${S[0]}" -o "$UNIX" --psk-file "$PSK"
+	assert_success
+	wait "$RECV_PID"
+	RECV_PID=
+	run cat "$OUT.restore"
+	jq_is .ok true
+	assert_equal "$(fstate "${D[0]}")" running
+	assert_same_bytes 1
+}
+
+@test "fake-migrate: --timeout 0 waits for ever on both sides, until a signal" {
+	not_under_valgrind
+	devices 1
+	# Nobody listens: migrate goes on retrying past any default.
+	run --separate-stderr timeout --preserve-status -s INT 1 env LD_PRELOAD="$PRELOAD" "$VFIOMIG" \
+		migrate "${S[0]}" --to "$UNIX" --psk-file "$PSK" --timeout 0
+	assert_equal "$status" $EX_INTERRUPTED
+	assert_lines_are "$stderr" \
+		"vfiomig: migrate: connecting to $UNIX: interrupted by INT" \
+		"vfiomig: migrate: no device was touched"
+	run --separate-stderr timeout --preserve-status -s INT 1 env LD_PRELOAD="$PRELOAD" "$VFIOMIG" \
+		receive "${D[0]}" --listen "$UNIX" --psk-file "$PSK" --timeout 0
+	assert_equal "$status" $EX_INTERRUPTED
+	assert_lines_are "$stderr" \
+		"vfiomig: receive: waiting for the peer: interrupted by INT" \
+		"vfiomig: receive ${D[0]}: device untouched: running"
+	assert_untouched 1
+}
+
 # --- authentication ------------------------------------------------------------
 
 @test "fake-migrate: a wrong key exits 10; receive keeps waiting and takes the right source" {
@@ -783,6 +946,26 @@ assert_cut_in() {
 	fvm receive "${D[0]}" --listen "$UNIX" --psk-file "$PSK.short"
 	assert_failure $EX_USAGE
 	assert_one_error "^vfiomig: --psk-file $PSK.short: the key \(its first line\) must be 32 to 512 bytes, it is 5"
+	[ ! -e "$SOCK" ]
+	assert_untouched 1
+}
+
+@test "fake-migrate: a key file that is a FIFO or a symbolic link is refused at once" {
+	devices 1
+	mkfifo "$PSK.fifo"
+	ln -s "$PSK" "$PSK.link"
+	# A FIFO must not block the open: timeout ends a run that hangs (124).
+	run --separate-stderr timeout 5 env LD_PRELOAD="$PRELOAD" "$VFIOMIG" \
+		migrate "${S[0]}" --to "$UNIX" --psk-file "$PSK.fifo"
+	assert_equal "$status" $EX_USAGE
+	assert_one_error "^vfiomig: --psk-file $PSK.fifo: not a regular file$"
+	run --separate-stderr timeout 5 env LD_PRELOAD="$PRELOAD" "$VFIOMIG" \
+		restore "${D[0]}" -i "$UNIX" --psk-file "$PSK.fifo"
+	assert_equal "$status" $EX_USAGE
+	assert_one_error "^vfiomig: --psk-file $PSK.fifo: not a regular file$"
+	fvm receive "${D[0]}" --listen "$UNIX" --psk-file "$PSK.link"
+	assert_failure $EX_USAGE
+	assert_one_error "^vfiomig: --psk-file $PSK.link: a symbolic link; name the key file itself$"
 	[ ! -e "$SOCK" ]
 	assert_untouched 1
 }

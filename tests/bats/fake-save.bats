@@ -259,6 +259,80 @@ assert_rejected() {
 	assert_equal "$(fstate $DST)" running
 }
 
+state_is() {
+	[ "$(fstate "$1")" = "$2" ]
+}
+
+# Until process PID holds FILE open.
+holds_open() {
+	local fd
+	for fd in /proc/"$1"/fd/*; do
+		[ "$(readlink "$fd")" = "$2" ] && return 0
+	done
+	return 1
+}
+
+# Until CMD... succeeds, for 5 s at most (an event, not a delay).
+wait_for() {
+	local i
+	for i in $(seq 100); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	echo "never happened: $*" >&2
+	return 1
+}
+
+@test "fake: restore -i FIFO waits for a writer and takes its stream; SIGINT ends the wait" {
+	local fifo=$BATS_TEST_TMPDIR/fifo
+	mkfifo "$fifo"
+	fvm save --then running $PCI -o "$OUT"
+	assert_success
+	# No writer yet: the open must not block deaf to signals.
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" restore $DST -i "$fifo" 2>"$OUT.err" &
+	SAVER_PID=$!
+	wait_for holds_open "$SAVER_PID" "$fifo"
+	kill -INT "$SAVER_PID"
+	rc=0
+	wait "$SAVER_PID" || rc=$?
+	SAVER_PID=
+	assert_equal "$rc" $EX_INTERRUPTED
+	run cat "$OUT.err"
+	assert_output "vfiomig: restore: waiting for input on $fifo: interrupted by INT"
+	assert_equal "$(fstate $DST)" running
+	# A writer that comes later is read like a file.
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -q restore $DST -i "$fifo" 2>"$OUT.err" &
+	SAVER_PID=$!
+	wait_for holds_open "$SAVER_PID" "$fifo"
+	cat "$OUT" >"$fifo"
+	rc=0
+	wait "$SAVER_PID" || rc=$?
+	SAVER_PID=
+	assert_equal "$rc" 0
+	[ ! -s "$OUT.err" ]
+	assert_equal "$(fstate $DST)" running
+}
+
+@test "fake: SIGINT ends a restore from a pipe that says nothing" {
+	local fifo=$BATS_TEST_TMPDIR/fifo
+	mkfifo "$fifo"
+	# A writer that stays silent: stdin is a pipe with no data.
+	exec 4<>"$fifo"
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" restore $DST <"$fifo" 2>"$OUT.err" &
+	SAVER_PID=$!
+	# The device is open: restore reads the header now, or is about to.
+	wait_for holds_open "$SAVER_PID" "$ROOT/dev/vfio/devices/vfio5"
+	kill -INT "$SAVER_PID"
+	rc=0
+	wait "$SAVER_PID" || rc=$?
+	SAVER_PID=
+	exec 4>&-
+	assert_equal "$rc" $EX_INTERRUPTED
+	run cat "$OUT.err"
+	assert_line --index 0 "vfiomig: restore $DST: interrupted by INT"
+	assert_equal "$(fstate $DST)" running
+}
+
 @test "fake: a device read that fails mid-stream unwinds and leaves no valid stream" {
 	fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=4194304
 	run --separate-stderr bash -c "VFIOMIG_FAKE_READ_FAIL=2000000:EIO env LD_PRELOAD='$PRELOAD' '$VFIOMIG' save 0000:3b:00.7 >'$OUT'"
@@ -432,7 +506,8 @@ assert_rejected() {
 	assert_success
 	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" restore --force 0000:5e:00.7 -i "$OUT" 2>"$OUT.err" &
 	SAVER_PID=$!
-	sleep 1
+	# Under way: the device is being written (5 s at its rate).
+	wait_for state_is 0000:5e:00.7 resuming
 	kill -INT $SAVER_PID
 	rc=0
 	wait $SAVER_PID || rc=$?

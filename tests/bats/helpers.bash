@@ -78,15 +78,16 @@ jq_is() {
 
 # --- the fake device (tests/fake) -----------------------------------------
 
-# ASan's runtime must come first in LD_PRELOAD, before the fake.
+# A sanitizer's runtime must come first in LD_PRELOAD, before the fake.
 _preload() {
-	local asan
-	if ldd "$VFIOMIG" 2>/dev/null | grep -q libasan; then
-		asan=$(cc -print-file-name=libasan.so)
-		echo "$asan:$FAKE_LIB"
-	else
-		echo "$FAKE_LIB"
-	fi
+	local san
+	for san in asan tsan; do
+		if ldd "$VFIOMIG" 2>/dev/null | grep -q "lib$san"; then
+			echo "$(cc -print-file-name=lib$san.so):$FAKE_LIB"
+			return
+		fi
+	done
+	echo "$FAKE_LIB"
 }
 
 # A fresh fake root with the devices most tests use.
