@@ -208,6 +208,32 @@ void mgroup_join(struct mgroup *g)
 	}
 }
 
+/*
+ * After an abort: a thread may sit in a read of its data fd that only the
+ * driver ends (mlx5 waits for data still in flight). Interrupt it, again
+ * every 50 ms in case the first came just before the read began.
+ */
+static void cancel_join(struct mgroup *g)
+{
+	for (unsigned int i = 0; i < g->n; i++) {
+		struct mig_dev *m = &g->dev[i];
+
+		while (m->started) {
+			struct timespec ts;
+
+			sig_interrupt(m->thread);
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_nsec += 50 * 1000 * 1000;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			if (!pthread_clockjoin_np(m->thread, NULL, CLOCK_MONOTONIC, &ts))
+				m->started = false;
+		}
+	}
+}
+
 static void abort_reason(const struct mig_side *side, int why, char *buf, size_t len)
 {
 	if (why == -VM_E_INTERRUPTED)
@@ -243,7 +269,7 @@ void mgroup_stop(struct mgroup *g, struct chan *ctl, int why)
 	/* A thread blocked on its connection wakes with an error. */
 	for (i = 0; i < g->n; i++)
 		chan_shutdown(&g->dev[i].data);
-	mgroup_join(g);
+	cancel_join(g);
 }
 
 int mgroup_failed(struct mgroup *g)

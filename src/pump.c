@@ -97,7 +97,12 @@ static ssize_t fill(int fd, uint8_t *buf, size_t cap, bool precopy,
 
 	while (got < cap) {
 		size_t want = cap - got < READ_CHUNK ? cap - got : READ_CHUNK;
-		ssize_t n = read(fd, buf + got, want);
+		ssize_t n;
+
+		/* A migration thread told to stop (sig_interrupt()). */
+		if (sig_cancelled())
+			return -EINTR;
+		n = read(fd, buf + got, want);
 
 		if (n > 0) {
 			if (hash)
@@ -109,7 +114,7 @@ static ssize_t fill(int fd, uint8_t *buf, size_t cap, bool precopy,
 			*end = END_EOF;
 			break;
 		}
-		if (errno == EINTR && !sig_caught())
+		if (errno == EINTR && !sig_caught() && !sig_cancelled())
 			continue;
 		if (precopy && (errno == ENOMSG || errno == EAGAIN)) {
 			*end = errno == ENOMSG ? END_ENOMSG : END_EAGAIN;

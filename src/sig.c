@@ -18,6 +18,15 @@
  */
 static atomic_int caught;
 static int pipe_fd[2] = { -1, -1 };
+/* Set in a thread that sig_interrupt() was pointed at, by its handler. */
+static _Thread_local volatile sig_atomic_t cancelled;
+
+#define SIG_CANCEL SIGUSR1
+
+static void on_cancel(int sig)
+{
+	cancelled = 1;
+}
 
 static void on_signal(int sig)
 {
@@ -39,7 +48,21 @@ void sig_catch(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_cancel;
+	sigaction(SIG_CANCEL, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+void sig_interrupt(pthread_t t)
+{
+	/* Its default action would end the process: only once handled. */
+	if (pipe_fd[0] >= 0)
+		pthread_kill(t, SIG_CANCEL);
+}
+
+bool sig_cancelled(void)
+{
+	return cancelled;
 }
 
 int sig_caught(void)

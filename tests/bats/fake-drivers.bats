@@ -666,3 +666,27 @@ flow_check() {
 	assert_failure $EX_STATE
 	[[ $stderr == *"only a reset leaves it"* ]]
 }
+
+@test "drivers mlx5: SIGTERM during a read waiting for data in flight ends migrate at once" {
+	not_under_valgrind
+	pairs mlx5 1
+	fake_pci_device "$ROOT" "${S[0]}" 40 cdev=40 personality=mlx5 inflight_ms=10000
+	receive 1 --listen "$UNIX" --psk-file "$PSK"
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" migrate "${S[0]}" --to "$UNIX" \
+		--psk-file "$PSK" 2>"$BATS_TEST_TMPDIR/mig.err" &
+	local pid=$! i t0 t1 rc=0
+	for i in $(seq 200); do
+		[ "$(fstate "${S[0]}")" = pre_copy ] && break
+		sleep 0.05
+	done
+	assert_equal "$(fstate "${S[0]}")" pre_copy
+	# the SAVE entering pre_copy issued is in flight for 10 s from here
+	t0=$(date +%s%N)
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	t1=$(date +%s%N)
+	echo "# exit $rc after $(((t1 - t0) / 1000000)) ms"
+	assert_equal "$rc" "$EX_INTERRUPTED"
+	[ $(((t1 - t0) / 1000000)) -lt 3000 ]
+	receive_wait
+}
