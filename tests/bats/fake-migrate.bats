@@ -723,8 +723,8 @@ assert_cut_in() {
 		jq_is .precopy_bytes 0
 	else
 		jq_is .stop_copy_bytes 0
-		# into pre_copy, and back to running
-		jq_is '[.arcs[].to] | join(",")' pre_copy,pre_copy,running,running
+		# into pre_copy (the way back is not part of the walk it reports)
+		jq_is '[.arcs[].to] | join(",")' pre_copy,pre_copy
 	fi
 }
 
