@@ -31,17 +31,18 @@ struct check_args {
 
 static const char *const format_names[] = { "text", "json", "tap", "junit" };
 
+/* A whole number from min to max, or a usage error (no wrap-around). */
 static long long number(struct argp_state *state, const char *opt,
-			const char *arg, long long max)
+			const char *arg, long long min, long long max)
 {
 	char *end;
 	long long v;
 
 	errno = 0;
 	v = strtoll(arg, &end, 10);
-	if (errno || end == arg || *end || v < 0 || v > max)
-		argp_error(state, "%s: '%s' is not a number from 0 to %lld", opt,
-			   arg, max);
+	if (errno || end == arg || *end || v < min || v > max)
+		argp_error(state, "%s: '%s' is not a number from %lld to %lld", opt,
+			   arg, min, max);
 	return v;
 }
 
@@ -63,10 +64,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'r':
-		a->rounds = (int)number(state, "--rounds", arg, MAX_ROUNDS);
-		if (!a->rounds)
-			argp_error(state, "--rounds: '%s' is not a number from 1 to %d",
-				   arg, MAX_ROUNDS);
+		a->rounds = (int)number(state, "--rounds", arg, 1, MAX_ROUNDS);
 		break;
 	case 'F':
 		parse_format(state, a, arg);
@@ -74,7 +72,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'S':
 		a->soak = true;
-		a->soak_args.steps = (long)number(state, "--soak", arg, 1000000000);
+		a->soak_args.steps = (long)number(state, "--soak", arg, 0, 1000000000);
 		break;
 	case 'D':
 		a->soak = true;
@@ -85,7 +83,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'E':
 		a->seeded = true;
-		a->soak_args.seed = (uint64_t)number(state, "--seed", arg, INT64_MAX);
+		a->soak_args.seed = (uint64_t)number(state, "--seed", arg, 0, INT64_MAX);
 		break;
 	case ARGP_KEY_END:
 		if (a->seeded && !a->soak)
