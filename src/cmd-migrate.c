@@ -109,13 +109,14 @@ static int check_devices(struct mgroup *g)
 
 static int setup(struct msrc *s, struct migrate_args *a)
 {
+	char why[NET_WHY] = "";
 	int r = devs_distinct("migrate", a->devs, a->ndev);
 
 	if (!r)
-		r = net_parse(a->to, &s->addr);
-
+		r = net_parse(a->to, &s->addr, why);
 	if (!r)
-		r = net_auth_init(&a->net, "migrate");
+		r = net_auth_init(&a->net, "migrate", why);
+	say_why(r, why);
 	if (!r)
 		r = mgroup_open(&s->g);
 	return r ? r : check_devices(&s->g);

@@ -100,22 +100,23 @@ static int check_devices(struct mgroup *g)
 
 static int setup(struct mdst *s, struct receive_args *a)
 {
+	char why[NET_WHY] = "";
 	int r = devs_distinct("receive", a->devs, a->ndev);
 
 	if (!r)
-		r = net_parse(a->listen, &s->addr);
-
+		r = net_parse(a->listen, &s->addr, why);
 	if (!r)
-		r = net_auth_init(&a->net, "receive");
+		r = net_auth_init(&a->net, "receive", why);
+	say_why(r, why);
 	if (!r)
 		r = mgroup_open(&s->g);
 	if (!r)
 		r = check_devices(&s->g);
 	if (r)
 		return r;
-	s->lfd = net_listen(&s->addr, "receive");
+	s->lfd = net_listen(&s->addr, "receive", why);
 	if (s->lfd < 0)
-		return s->lfd;
+		return say_why(s->lfd, why);
 	info("receive: listening on %s", s->addr.text);
 	return 0;
 }

@@ -267,6 +267,7 @@ int cmd_restore(int argc, char **argv)
 	struct restore_args a = { .x = { .then = ST_RUNNING, .progress = -1 } };
 	struct restore_ctx c = { .a = &a, .data_fd = -1 };
 	double t0;
+	char why[NET_WHY];
 	int r, wr;
 
 	cmd_parse(&restore_argp, argc, argv, &a);
@@ -276,7 +277,7 @@ int cmd_restore(int argc, char **argv)
 	ev_status("setup");
 	/* Before anything else: waiting for a peer can be interrupted. */
 	sig_catch();
-	r = endpoint_open_in(a.in, "restore", &a.x.net, &c.in);
+	r = say_why(endpoint_open_in(a.in, "restore", &a.x.net, &c.in, why), why);
 	if (r) {
 		ev_end(r);
 		return r;

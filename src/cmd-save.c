@@ -224,6 +224,7 @@ int cmd_save(int argc, char **argv)
 	};
 	struct save_ctx c = { .a = &a, .data_fd = -1 };
 	struct ep_file of = { 0 };
+	char why[NET_WHY];
 	int r, wr;
 
 	cmd_parse(&save_argp, argc, argv, &a);
@@ -236,12 +237,13 @@ int cmd_save(int argc, char **argv)
 		return r;
 	ev_status("setup");
 	sig_catch();
-	r = endpoint_check_out(a.out, "save");
+	r = say_why(endpoint_check_out(a.out, "save", why), why);
 	if (!r)
 		r = sess_begin(&c.s, "save", a.dev);
 	/* Only now, with a device to save, may an output be created. */
 	if (!r)
-		r = endpoint_open_out(a.out, "save", &a.x.net, &c.out, &of);
+		r = say_why(endpoint_open_out(a.out, "save", &a.x.net, &c.out, &of, why),
+			    why);
 	if (r) {
 		ev_end(r);
 		endpoint_close_out(&c.out, &of);
@@ -257,7 +259,7 @@ int cmd_save(int argc, char **argv)
 		c.t0 = monotonic_secs();
 		r = do_save(&c);
 		if (!r)
-			r = endpoint_commit(&c.out, &of, "save");
+			r = say_why(endpoint_commit(&c.out, &of, "save", why), why);
 		c.secs = monotonic_secs() - c.t0;
 	}
 	if (c.data_fd >= 0)

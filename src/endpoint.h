@@ -35,20 +35,23 @@ int endpoint_file_commit(struct ep_file *f, int fd);
 /* Remove the temporary, unless it was committed. */
 void endpoint_file_discard(struct ep_file *f);
 
+/*
+ * Each call that can fail returns a negative code with the line for the
+ * caller to print in why (NET_WHY bytes, net.h); cmd only words it.
+ */
 /* Refuse what can be refused before anything is opened (binary data to a
- * terminal): 0 or a negative code (message printed). */
-int endpoint_check_out(const char *path, const char *cmd);
-/* 0 with *c open, or a negative code (message printed). n may be NULL
- * where no network endpoint makes sense. */
+ * terminal). */
+int endpoint_check_out(const char *path, const char *cmd, char *why);
+/* 0 with *c open. n may be NULL where no network endpoint makes sense. */
 int endpoint_open_out(const char *path, const char *cmd, struct net_opts *n,
-		      struct chan *c, struct ep_file *f);
+		      struct chan *c, struct ep_file *f, char *why);
 /* Make a file output final (after endpoint_sync() of everything written):
- * 0, or -EIO with the message printed. Nothing to do for other outputs. */
-int endpoint_commit(struct chan *c, struct ep_file *f, const char *cmd);
+ * 0, or -EIO. Nothing to do for other outputs. */
+int endpoint_commit(struct chan *c, struct ep_file *f, const char *cmd, char *why);
 /* Close an output; an uncommitted file's temporary goes with it. */
 void endpoint_close_out(struct chan *c, struct ep_file *f);
 int endpoint_open_in(const char *path, const char *cmd, struct net_opts *n,
-		     struct chan *c);
+		     struct chan *c, char *why);
 void endpoint_close(struct chan *c);
 bool endpoint_is_stdio(const char *path);
 /* fsync a regular file; 0 for pipes, sockets and terminals. */

@@ -93,6 +93,13 @@ void why_set(char *why, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+int say_why(int r, const char *why)
+{
+	if (r && why[0])
+		err("%s", why);
+	return r;
+}
+
 const char *errstr(int e)
 {
 	/*

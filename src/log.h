@@ -27,6 +27,8 @@ const char *log_first_error(int *err);
  * buffer of VDEV_WHY bytes (device.h) or the size the callee documents. */
 void why_set(char *why, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The caller's side: print why when r is a failure that gave one; r. */
+int say_why(int r, const char *why);
 
 /* "EINVAL (Invalid argument)" for a positive or negative errno. */
 const char *errstr(int e);

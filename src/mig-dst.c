@@ -139,9 +139,11 @@ static int wait_hello(struct mdst *s)
 	char why[160];
 
 	for (;;) {
-		int r = net_accept(s->lfd, (struct net_opts *)&s->a->net, "receive", &s->ctl);
+		char nwhy[NET_WHY];
+		int r = net_accept(s->lfd, (struct net_opts *)&s->a->net, "receive", &s->ctl,
+				   nwhy);
 		if (r)
-			return r;
+			return say_why(r, nwhy);
 		r = read_frame(&s->ctl, &m, HELLO_MS);
 		if (sig_caught())
 			return mgroup_interrupted(&s->g);
@@ -308,10 +310,11 @@ static int attach_one(struct mdst *s, struct net_opts *n)
 	struct chan c;
 	struct msg m;
 	uint32_t dev;
-	int r = net_accept(s->lfd, n, "receive", &c);
+	char why[NET_WHY];
+	int r = net_accept(s->lfd, n, "receive", &c, why);
 
 	if (r)
-		return r;
+		return say_why(r, why);
 	r = read_frame(&c, &m, HELLO_MS);
 	if (r > 0 && !attach_decode(&m, session, &dev) &&
 	    !memcmp(session, s->h.session, sizeof(session)) && dev < s->g.n &&

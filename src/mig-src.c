@@ -464,9 +464,11 @@ static int open_data(struct msrc *s)
 
 	for (i = 0; i < s->g.n; i++) {
 		struct mig_dev *d = &s->g.dev[i];
-		int r = net_connect(&s->addr, n, "migrate", &d->data);
+		char why[NET_WHY];
+		int r = net_connect(&s->addr, n, "migrate", &d->data, why);
+
 		if (r)
-			return r;
+			return say_why(r, why);
 		attach_encode(s->session, i, &m);
 		ident_fill(&d->s.d, &id);
 		r = msg_send(&d->data, MSG_ATTACH, m.body, m.len);
@@ -546,8 +548,9 @@ static int commit(struct msrc *s)
 
 int src_migrate(struct msrc *s)
 {
-	int r = net_connect(&s->addr, &((struct migrate_args *)s->a)->net, "migrate",
-			    &s->ctl);
+	char why[NET_WHY];
+	int r = say_why(net_connect(&s->addr, &((struct migrate_args *)s->a)->net,
+				    "migrate", &s->ctl, why), why);
 
 	if (!r)
 		r = hello(s);

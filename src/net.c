@@ -122,7 +122,7 @@ static int parse_tcp(const char *s, struct netaddr *a)
 	return 0;
 }
 
-int net_parse(const char *s, struct netaddr *a)
+int net_parse(const char *s, struct netaddr *a, char *why)
 {
 	int r;
 
@@ -131,17 +131,17 @@ int net_parse(const char *s, struct netaddr *a)
 	r = !strncmp(s, "unix:", 5) ? parse_unix(s + 5, a) :
 	    !strncmp(s, "tcp://", 6) ? parse_tcp(s + 6, a) : -1;
 	if (r) {
-		err("%s: not an address: use tcp://HOST:PORT, tcp://[V6ADDR]:PORT "
+		why_set(why, NET_WHY, "%s: not an address: use tcp://HOST:PORT, tcp://[V6ADDR]:PORT "
 		    "or unix:PATH (a host name must resolve)", s);
 		return -VM_E_USAGE;
 	}
 	return 0;
 }
 
-int net_auth_init(struct net_opts *n, const char *cmd)
+int net_auth_init(struct net_opts *n, const char *cmd, char *why)
 {
 	if (n->insecure && n->psk_file) {
-		err("%s: --psk-file and --insecure exclude each other", cmd);
+		why_set(why, NET_WHY, "%s: --psk-file and --insecure exclude each other", cmd);
 		return -VM_E_USAGE;
 	}
 	if (n->insecure) {
@@ -151,11 +151,11 @@ int net_auth_init(struct net_opts *n, const char *cmd)
 		return 0;
 	}
 	if (!n->psk_file) {
-		err("%s: a network endpoint needs --psk-file FILE (or --insecure in a lab)",
+		why_set(why, NET_WHY, "%s: a network endpoint needs --psk-file FILE (or --insecure in a lab)",
 		    cmd);
 		return -VM_E_USAGE;
 	}
-	return psk_load(n->psk_file, &n->psk);
+	return psk_load(n->psk_file, &n->psk, why);
 }
 
 static void peer_name(const struct sockaddr_storage *ss, socklen_t len,
@@ -206,7 +206,7 @@ static int clear_stale(const struct netaddr *a)
 	return unlink(path) ? -errno : 0;
 }
 
-int net_listen(const struct netaddr *a, const char *cmd)
+int net_listen(const struct netaddr *a, const char *cmd, char *why)
 {
 	int fd, r = 0, one = 1;
 	mode_t old;
@@ -216,7 +216,7 @@ int net_listen(const struct netaddr *a, const char *cmd)
 	fd = r ? -1 : sock_for(a);
 	if (fd < 0) {
 		r = r ? r : -errno;
-		err("%s: listening on %s: %s", cmd, a->text, errstr(r));
+		why_set(why, NET_WHY, "%s: listening on %s: %s", cmd, a->text, errstr(r));
 		return r;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -225,7 +225,7 @@ int net_listen(const struct netaddr *a, const char *cmd)
 		r = -errno;
 	umask(old);
 	if (r) {
-		err("%s: listening on %s: %s", cmd, a->text, errstr(r));
+		why_set(why, NET_WHY, "%s: listening on %s: %s", cmd, a->text, errstr(r));
 		close(fd);
 		return r;
 	}
@@ -241,9 +241,10 @@ void net_unlisten(int fd, const struct netaddr *a)
 		unlink(((const struct sockaddr_un *)&a->ss)->sun_path);
 }
 
-static int interrupted(const char *cmd, const char *what, const char *peer)
+static int interrupted(const char *cmd, const char *what, const char *peer,
+		       char *why)
 {
-	err("%s: %s%s: interrupted by %s", cmd, what, peer, sigabbrev_np(sig_caught()));
+	why_set(why, NET_WHY, "%s: %s%s: interrupted by %s", cmd, what, peer, sigabbrev_np(sig_caught()));
 	return -VM_E_INTERRUPTED;
 }
 
@@ -275,14 +276,17 @@ static int wait_fd(int fd, short events, double deadline)
 }
 
 /* Wait until fd is readable, a signal, or the deadline (<0: none). */
-static int wait_in(int fd, double deadline, const char *cmd, const char *what)
+static int wait_in(int fd, double deadline, const char *cmd, const char *what,
+		   char *why)
 {
 	int r = wait_fd(fd, POLLIN, deadline);
 
 	if (r == -VM_E_INTERRUPTED)
-		return interrupted(cmd, what, "");
+		return interrupted(cmd, what, "", why);
 	if (r == -ETIMEDOUT)
-		err("%s: %s: timed out", cmd, what);
+		why_set(why, NET_WHY, "%s: %s: timed out", cmd, what);
+	else if (r)
+		why_set(why, NET_WHY, "%s: %s: %s", cmd, what, errstr(r));
 	return r;
 }
 
@@ -292,32 +296,33 @@ static int wait_in(int fd, double deadline, const char *cmd, const char *what)
  * up (-ETIMEDOUT). A signal ends either at once.
  */
 static int authenticate(struct chan *c, struct net_opts *n, bool server,
-			const char *cmd)
+			const char *cmd, char *why)
 {
 	unsigned int ms = server ? HANDSHAKE_MS : CLIENT_HANDSHAKE_MS;
-	char why[128];
+	char tls_why[128];
 	int r;
 
 	if (n->insecure)
 		return 0;
-	r = tls_start(c, &n->psk, server, ms, why, sizeof(why));
+	r = tls_start(c, &n->psk, server, ms, tls_why, sizeof(tls_why));
 	if (r == -VM_E_INTERRUPTED)
-		return interrupted(cmd, server ? "authenticating " : "connecting to ", c->peer);
+		return interrupted(cmd, server ? "authenticating " : "connecting to ", c->peer, why);
 	if (r == -ETIMEDOUT && !server)
-		err("%s: connecting to %s: the listener did not answer the handshake "
+		why_set(why, NET_WHY, "%s: connecting to %s: the listener did not answer the handshake "
 		    "in %u s", cmd, c->peer, ms / 1000);
 	else if (r == -ETIMEDOUT)
 		warn("dropped a connection from %s: silent for %u s", c->peer, ms / 1000);
 	else if (r && !server)
-		err("connecting to %s: authentication failed: %s (a different key, "
-		    "or not a vfiomig listener)", c->peer, why);
+		why_set(why, NET_WHY, "connecting to %s: authentication failed: %s (a different key, "
+		    "or not a vfiomig listener)", c->peer, tls_why);
 	else if (r)
 		warn("dropped a connection from %s: authentication failed: %s",
-		     c->peer, why);
+		     c->peer, tls_why);
 	return r;
 }
 
-int net_accept(int lfd, struct net_opts *n, const char *cmd, struct chan *c)
+int net_accept(int lfd, struct net_opts *n, const char *cmd, struct chan *c,
+	       char *why)
 {
 	/* 0, like no --timeout, waits for ever. */
 	double deadline = n->timeout > 0 ? monotonic_secs() + n->timeout : -1;
@@ -326,7 +331,7 @@ int net_accept(int lfd, struct net_opts *n, const char *cmd, struct chan *c)
 	for (;;) {
 		socklen_t len = sizeof(ss);
 		char peer[128];
-		int fd, r = wait_in(lfd, deadline, cmd, "waiting for the peer");
+		int fd, r = wait_in(lfd, deadline, cmd, "waiting for the peer", why);
 
 		if (r)
 			return r;
@@ -335,7 +340,7 @@ int net_accept(int lfd, struct net_opts *n, const char *cmd, struct chan *c)
 			continue;
 		peer_name(&ss, len, "a local peer", peer, sizeof(peer));
 		chan_plain(c, fd, peer);
-		r = authenticate(c, n, true, cmd);
+		r = authenticate(c, n, true, cmd, why);
 		if (!r)
 			return 0;
 		chan_close(c);
@@ -380,7 +385,7 @@ static int try_connect(const struct netaddr *a, double deadline, int *fdp)
 }
 
 int net_connect(const struct netaddr *a, struct net_opts *n, const char *cmd,
-		struct chan *c)
+		struct chan *c, char *why)
 {
 	/* 0, like no --timeout on a listener, waits for ever. */
 	double deadline = n->timeout == 0 ? -1 :
@@ -400,13 +405,13 @@ int net_connect(const struct netaddr *a, struct net_opts *n, const char *cmd,
 	if (r && sig_caught())
 		r = -VM_E_INTERRUPTED;
 	if (r == -VM_E_INTERRUPTED)
-		return interrupted(cmd, "connecting to ", a->text);
+		return interrupted(cmd, "connecting to ", a->text, why);
 	if (r) {
-		err("%s: connecting to %s: %s", cmd, a->text, errstr(r));
+		why_set(why, NET_WHY, "%s: connecting to %s: %s", cmd, a->text, errstr(r));
 		return r == -ENOENT ? -ECONNREFUSED : r;
 	}
 	chan_plain(c, fd, a->text);
-	r = authenticate(c, n, false, cmd);
+	r = authenticate(c, n, false, cmd, why);
 	if (r)
 		chan_close(c);
 	return r;

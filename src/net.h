@@ -2,6 +2,11 @@
 /*
  * Network endpoints: tcp://HOST:PORT and unix:PATH, connected or
  * listened on, authenticated by TLS-PSK (or not, with --insecure).
+ *
+ * A failure comes back as a code and, in why (NET_WHY bytes), the line
+ * the caller prints; cmd only words it. The one thing said here is a
+ * warning as it happens: a stranger a listener drops while it waits on
+ * (and --insecure's, once).
  */
 #ifndef VFIOMIG_NET_H
 #define VFIOMIG_NET_H
@@ -32,17 +37,17 @@ extern const struct argp net_argp;
 
 /* Does the name say tcp:// or unix: ? */
 bool net_is_url(const char *s);
-/* Prints its error; 0 or -VM_E_USAGE. */
-int net_parse(const char *s, struct netaddr *a);
+/* 0 or -VM_E_USAGE. */
+int net_parse(const char *s, struct netaddr *a, char *why);
 /* Check the options for a network endpoint and load the key. */
-int net_auth_init(struct net_opts *n, const char *cmd);
+int net_auth_init(struct net_opts *n, const char *cmd, char *why);
 
 /*
  * A listening socket bound exactly where told. A unix socket path is
  * created mode 0700 (umask 077 at bind: only its owner may connect) and
  * removed by net_unlisten.
  */
-int net_listen(const struct netaddr *a, const char *cmd);
+int net_listen(const struct netaddr *a, const char *cmd, char *why);
 void net_unlisten(int fd, const struct netaddr *a);
 
 /*
@@ -50,13 +55,14 @@ void net_unlisten(int fd, const struct netaddr *a);
  * wrong key, silence) are dropped with a warning and the wait goes on,
  * until n->timeout (default: forever). 0 or -errno / -VM_E_*.
  */
-int net_accept(int lfd, struct net_opts *n, const char *cmd, struct chan *c);
+int net_accept(int lfd, struct net_opts *n, const char *cmd, struct chan *c,
+	       char *why);
 
 /*
  * Connect, retrying while nobody listens yet, for up to n->timeout
  * (default 30 s), then authenticate.
  */
 int net_connect(const struct netaddr *a, struct net_opts *n, const char *cmd,
-		struct chan *c);
+		struct chan *c, char *why);
 
 #endif

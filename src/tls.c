@@ -32,30 +32,30 @@
 /* Not a GnuTLS code: the handshake gave up on a signal. */
 #define TLS_INTERRUPTED 1
 
-static int psk_check_file(int fd, const char *path)
+static int psk_check_file(int fd, const char *path, char *why)
 {
 	struct stat st;
 
 	if (fstat(fd, &st))
 		return -errno;
 	if (!S_ISREG(st.st_mode)) {
-		err("--psk-file %s: not a regular file", path);
+		why_set(why, NET_WHY, "--psk-file %s: not a regular file", path);
 		return -VM_E_USAGE;
 	}
 	if (st.st_uid != geteuid() && st.st_uid != 0) {
-		err("--psk-file %s: owned by uid %u, not by us or root", path,
+		why_set(why, NET_WHY, "--psk-file %s: owned by uid %u, not by us or root", path,
 		    (unsigned)st.st_uid);
 		return -VM_E_USAGE;
 	}
 	if (st.st_mode & 077) {
-		err("--psk-file %s: mode %04o lets others read it; chmod 600 it", path,
+		why_set(why, NET_WHY, "--psk-file %s: mode %04o lets others read it; chmod 600 it", path,
 		    (unsigned)(st.st_mode & 07777));
 		return -VM_E_USAGE;
 	}
 	return 0;
 }
 
-int psk_load(const char *path, struct psk *k)
+int psk_load(const char *path, struct psk *k, char *why)
 {
 	char buf[PSK_MAX + 2];
 	ssize_t n;
@@ -63,27 +63,27 @@ int psk_load(const char *path, struct psk *k)
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC), r;
 
 	if (fd < 0 && errno == ELOOP) {
-		err("--psk-file %s: a symbolic link; name the key file itself", path);
+		why_set(why, NET_WHY, "--psk-file %s: a symbolic link; name the key file itself", path);
 		return -VM_E_USAGE;
 	}
 	if (fd < 0) {
 		r = -errno;
-		err("--psk-file %s: %s", path, errstr(r));
+		why_set(why, NET_WHY, "--psk-file %s: %s", path, errstr(r));
 		return r;
 	}
-	r = psk_check_file(fd, path);
+	r = psk_check_file(fd, path, why);
 	n = r ? 0 : read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (r)
 		return r;
 	if (n < 0) {
-		err("--psk-file %s: %s", path, errstr(errno));
+		why_set(why, NET_WHY, "--psk-file %s: %s", path, errstr(errno));
 		return -EIO;
 	}
 	buf[n] = '\0';
 	k->len = strcspn(buf, "\r\n");
 	if (k->len < PSK_MIN || k->len > PSK_MAX) {
-		err("--psk-file %s: the key (its first line) must be %d to %d bytes, "
+		why_set(why, NET_WHY, "--psk-file %s: the key (its first line) must be %d to %d bytes, "
 		    "it is %zu; e.g. openssl rand -hex 32", path, PSK_MIN, PSK_MAX, k->len);
 		return -VM_E_USAGE;
 	}

@@ -22,13 +22,16 @@ struct psk {
 	size_t len;
 };
 
+/* Room for the reason a failure of this layer or net.h hands up. */
+#define NET_WHY 512
+
 /*
  * The key is the first line of the file, at least PSK_MIN bytes (e.g.
  * 64 hex digits from `openssl rand -hex 32`). The file must belong to
  * us or root and grant nothing to group or others, as ssh insists for
- * private keys. Prints its error; 0, -VM_E_USAGE or -errno.
+ * private keys. 0, or -VM_E_USAGE or -errno with why set (NET_WHY).
  */
-int psk_load(const char *path, struct psk *k);
+int psk_load(const char *path, struct psk *k, char *why);
 
 /*
  * Run the handshake on c->fd and switch c to TLS. A peer without the
