@@ -10,6 +10,7 @@
 # driver differs.
 
 load helpers
+load pairs
 
 setup() {
 	fake_setup
@@ -60,56 +61,6 @@ pairs() {
 		S[i]=0000:3b:01.$i
 		D[i]=0000:5e:01.$i
 	done
-}
-
-# states ARRAY N: the fake states of the first N devices, comma-separated.
-states() {
-	local -n _devs=$1
-	local i out=
-	for ((i = 0; i < $2; i++)); do
-		out+=${out:+,}$(fstate "${_devs[i]}")
-	done
-	echo "$out"
-}
-
-repeat() {
-	local i out=
-	for ((i = 0; i < $2; i++)); do
-		out+=${out:+,}$1
-	done
-	echo "$out"
-}
-
-# Both sides of the first N pairs hold the same bytes.
-assert_same_bytes() {
-	local i
-	for ((i = 0; i < $1; i++)); do
-		env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -q save --raw "${S[i]}" -o "$OUT.s$i"
-		env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -q save --raw "${D[i]}" -o "$OUT.d$i"
-		[ -s "$OUT.s$i" ]
-		cmp "$OUT.s$i" "$OUT.d$i"
-	done
-}
-
-# receive N ARGS...: the destination on D[0..N-1], in the background.
-receive() {
-	local n=$1
-	shift
-	RECV_OUT=$BATS_TEST_TMPDIR/recv.json
-	RECV_ERR=$BATS_TEST_TMPDIR/recv.err
-	echo "# [fake] vfiomig -j receive ${D[*]:0:n} $* &"
-	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -j receive "${D[@]:0:n}" "$@" \
-		>"$RECV_OUT" 2>"$RECV_ERR" &
-	RECV_PID=$!
-}
-
-receive_wait() {
-	RECV_STATUS=0
-	wait "$RECV_PID" || RECV_STATUS=$?
-	RECV_PID=
-	RECV_STDERR=$(cat "$RECV_ERR")
-	echo "# receive status $RECV_STATUS; stderr: $RECV_STDERR"
-	output=$(cat "$RECV_OUT")
 }
 
 # --- the flows, for personality $1 ------------------------------------
