@@ -106,6 +106,8 @@ static void *dst_thread(void *arg)
 	mgroup_lock(m->group);
 	m->err = r;
 	m->done = !r;
+	m->exited = true;
+	mgroup_signal(m->group);
 	mgroup_unlock(m->group);
 	/* The downtime waits on this: the main thread must not sleep a tick. */
 	mgroup_wake(m->group);

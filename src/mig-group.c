@@ -218,19 +218,16 @@ static void cancel_join(struct mgroup *g)
 	for (unsigned int i = 0; i < g->n; i++) {
 		struct mig_dev *m = &g->dev[i];
 
-		while (m->started) {
-			struct timespec ts;
-
+		if (!m->started)
+			continue;
+		mgroup_lock(g);
+		while (!m->exited) {
 			sig_interrupt(m->thread);
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			ts.tv_nsec += 50 * 1000 * 1000;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			if (!pthread_clockjoin_np(m->thread, NULL, CLOCK_MONOTONIC, &ts))
-				m->started = false;
+			mgroup_wait(g, 50);
 		}
+		mgroup_unlock(g);
+		pthread_join(m->thread, NULL);
+		m->started = false;
 	}
 }
 

@@ -176,6 +176,7 @@ static void *src_thread(void *arg)
 	mgroup_lock(g);
 	m->err = r == -ECANCELED ? 0 : r;
 	m->done = !r;
+	m->exited = true;
 	m->records = m->w.records;
 	m->bytes = m->w.data_bytes;
 	mgroup_signal(g);

@@ -120,6 +120,7 @@ struct mig_dev {
 	unsigned int initial_gen; /* initial_done set this often: REINIT starts over */
 	unsigned int reinits;     /* PRECOPY_INFO said REINIT (v2) */
 	bool paused, done;
+	bool exited;              /* the thread is about to return */
 	int err;                  /* the thread's failure (message printed) */
 };
 
