@@ -3,6 +3,7 @@
  * Leveled messages on stderr (error, warning, info, debug by -q/-v);
  * errors and warnings carry the program name. No policy.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,15 +23,19 @@ static struct {
 	int err;
 	bool have;
 } first;
-static int formatted_errno;
+/* Per thread: a migration's device threads format messages at once. */
+static _Thread_local int formatted_errno;
+static pthread_mutex_t first_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void record_first(const char *fmt, va_list ap)
 {
-	if (first.have)
-		return;
-	vsnprintf(first.msg, sizeof(first.msg), fmt, ap);
-	first.err = formatted_errno;
-	first.have = true;
+	pthread_mutex_lock(&first_lock);
+	if (!first.have) {
+		vsnprintf(first.msg, sizeof(first.msg), fmt, ap);
+		first.err = formatted_errno;
+		first.have = true;
+	}
+	pthread_mutex_unlock(&first_lock);
 }
 
 void log_record_error(const char *fmt, ...)
@@ -45,8 +50,15 @@ void log_record_error(const char *fmt, ...)
 
 const char *log_first_error(int *err)
 {
-	*err = first.have ? first.err : 0;
-	return first.have ? first.msg : NULL;
+	bool have;
+
+	/* Read once the threads are done (main's exit), under the lock all
+	 * the same. */
+	pthread_mutex_lock(&first_lock);
+	have = first.have;
+	*err = have ? first.err : 0;
+	pthread_mutex_unlock(&first_lock);
+	return have ? first.msg : NULL;
 }
 
 void vm_log(int level, const char *fmt, ...)
