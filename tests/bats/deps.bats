@@ -128,7 +128,7 @@ apt-get install -y -q --no-install-recommends pkg-config debhelper"
 	run --separate-stderr top_make -n check
 	assert_success
 	assert_line --index 0 "scripts/install-deps.sh"
-	assert_line --index 1 --regexp '^make .*host-suites test-vm$'
+	assert_line --index 1 --regexp '^make .*host-suites test-vm test-vm61$'
 	# make asks pkg-config nothing while it reads the Makefile: on a
 	# fresh machine (no pkg-config yet) deps runs and installs it.
 	printf '#!/bin/sh\necho "$*" >>"%s"\nexit 127\n' "$BATS_TEST_TMPDIR/pkg-config.called" \
