@@ -123,7 +123,9 @@ devlink_port() {
 	assert_output ""
 	vm -j prepare --dry-run "$MDEV"
 	assert_failure $EX_REFUSED
-	assert_output ""
+	# with -j, the one document is the error's
+	assert_equal "$(jq -c '{code: .error.exit_code, m: (.error.message | test("step resolve: not a PCI VF"))}' <<<"$output")" \
+		'{"code":7,"m":true}'
 }
 
 @test "prepare refuses a PCI function that is not a VF" {
