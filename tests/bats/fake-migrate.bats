@@ -102,18 +102,6 @@ wait_resuming() {
 	return 1
 }
 
-# wait_for CMD...: until CMD succeeds, for 5 s at most: waiting for an
-# event, not for a guess at how long it takes.
-wait_for() {
-	local i
-	for i in $(seq 100); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	echo "never happened: $*" >&2
-	return 1
-}
-
 # Process PID has accepted a peer: it holds two sockets, the listener's and
 # the peer's.
 accepted() {

@@ -272,17 +272,6 @@ holds_open() {
 	return 1
 }
 
-# Until CMD... succeeds, for 5 s at most (an event, not a delay).
-wait_for() {
-	local i
-	for i in $(seq 100); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	echo "never happened: $*" >&2
-	return 1
-}
-
 @test "fake: restore -i FIFO waits for a writer and takes its stream; SIGINT ends the wait" {
 	local fifo=$BATS_TEST_TMPDIR/fifo
 	mkfifo "$fifo"

@@ -133,3 +133,15 @@ not_under_valgrind() {
 kstate() {
 	mtty_debugfs_state "$1" | tr '[:upper:]' '[:lower:]'
 }
+
+# wait_for CMD...: until CMD succeeds, for 5 s at most: waiting for an
+# event, not for a guess at how long it takes.
+wait_for() {
+	local i
+	for i in $(seq 100); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	echo "never happened: $*" >&2
+	return 1
+}
