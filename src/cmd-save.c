@@ -110,12 +110,15 @@ static int pump_failed(struct save_ctx *c, int r, const char *where)
 		err("save %s: interrupted by %s", c->s.d.info.name, sigabbrev_np(sig_caught()));
 		return -VM_E_INTERRUPTED;
 	}
-	if (!strcmp(where, "read"))
+	if (!strcmp(where, "read")) {
 		err("save %s: reading the device's data_fd: %s", c->s.d.info.name, errstr(r));
-	else
-		err("save %s: writing %s: %s", c->s.d.info.name,
-		    c->a->out ? c->a->out : "stdout", errstr(r));
-	return r == -EPIPE || r == -ENOSPC ? -EIO : r;
+		return r;
+	}
+	/* Whatever the output is (a file, a pipe, a socket, a closed
+	 * stdout), failing to write it is an I/O error: exit 74. */
+	err("save %s: writing %s: %s", c->s.d.info.name,
+	    c->a->out ? c->a->out : "stdout", errstr(r));
+	return -EIO;
 }
 
 /* Pre-copy: while the device runs, drain what it has now. */

@@ -6,9 +6,11 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "device.h"
@@ -214,6 +216,8 @@ static int exit_code(int ret)
 		return EXIT_DATAERR;
 	case -VM_E_CHECK:
 		return EXIT_FAIL;
+	case -VM_E_OUTPUT:
+		return EXIT_IOERR;
 	case -VM_E_INTERRUPTED:
 	case -EINTR:
 		return EXIT_INTERRUPTED;
@@ -259,12 +263,44 @@ static void finish_on_exit(int status, void *arg)
 	out_finish(status, 0);
 }
 
+/*
+ * Descriptors 0-2 that the caller left closed are taken by /dev/null,
+ * opened the wrong way round (stdin write-only, stdout and stderr
+ * read-only), before anything else is opened. Otherwise the first device,
+ * socket or pipe would get the number and become "stdout": a report
+ * written there would land in the device (on vfio-pci, region 0, BAR0),
+ * and a stream read from "stdin" would come from our own pipe. This way
+ * reading stdin or writing stdout fails with EBADF, as on a closed one,
+ * and that failure is reported (exit 74).
+ */
+static int reserve_std_fds(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		int got;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		got = open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
+		if (got == fd)
+			continue;
+		if (got >= 0)
+			close(got);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct front f = { 0 };
 	const struct cmd *c;
 	int ret;
 
+	if (reserve_std_fds()) {
+		err("opening /dev/null for a closed standard descriptor: %s",
+		    errstr(errno));
+		return EXIT_IOERR;
+	}
 	argp_err_exit_status = EXIT_USAGE;
 	on_exit(finish_on_exit, NULL);
 	argp_parse(&front_argp, argc, argv, ARGP_IN_ORDER, NULL, &f);
@@ -276,5 +312,6 @@ int main(int argc, char **argv)
 	}
 	ret = c->func(argc - f.cmd_index, argv + f.cmd_index);
 	/* -errno names itself; VM_E_* codes leave it to the first error line. */
-	return out_finish(exit_code(ret), ret < 0 && -ret < VM_E_BASE ? -ret : 0);
+	ret = out_finish(exit_code(ret), ret < 0 && -ret < VM_E_BASE ? -ret : 0);
+	return out_close(ret);
 }

@@ -202,16 +202,28 @@ static void tee_done(void)
 	tee_buf = NULL;
 }
 
-/* Returns -errno when stdout could not be written: that is a failure. */
+/* The errno of the first failure to write stdout; said once. */
+static int out_errno;
+
+/* -VM_E_OUTPUT when stdout could not be written: that is a failure. */
 static int flush_out(void)
 {
+	if (out_errno)
+		return -VM_E_OUTPUT;
+	errno = 0;
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		int e = errno ? errno : EIO;
-
-		err("writing output: %s", errstr(e));
-		return -e;
+		out_errno = errno ? errno : EIO;
+		err("writing output: %s", errstr(out_errno));
+		return -VM_E_OUTPUT;
 	}
 	return 0;
+}
+
+int out_close(int code)
+{
+	if (flush_out() && !code)
+		return EXIT_IOERR;
+	return code;
 }
 
 int out_end(void)

@@ -20,6 +20,12 @@ int out_end(void);
 /* Close the run's document (JSON): exit code, and the errno to name when
  * the first error line names none. Returns the exit code to use. */
 int out_finish(int code, int e);
+/*
+ * The last step of every run (util-linux's close_stdout): stdout is
+ * flushed and checked; a failure not reported yet is said, and a run that
+ * had succeeded exits EXIT_IOERR. Returns the exit code to use.
+ */
+int out_close(int code);
 /* Where a failure left a device (state_known 0: unknown), for the error
  * object. */
 void out_note_device(const char *name, int state_known, const char *state);

@@ -69,6 +69,7 @@ enum {
 	VM_E_PEER,       /* the other side refused or aborted (reported) */
 	VM_E_AUTH,
 	VM_E_UNCONFIRMED,
+	VM_E_OUTPUT,     /* stdout could not be written (reported once) */
 };
 
 /* Command table entry: each command file exports one handler. */
