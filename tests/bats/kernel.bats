@@ -206,3 +206,21 @@ check_info_json() {
 	assert_failure $EX_NOTVFIO
 	assert_one_error "^vfiomig: opening ${pci##*/}: not bound to a VFIO driver \(bound to ${drv##*/}\)$"
 }
+
+@test "with stdout closed, a report never lands in the device: the UART holds what it held" {
+	local uart=$BATS_TEST_DIRNAME/../helpers/mtty-uart open
+	for open in cdev group; do
+		"$uart" "$(mtty_cdev "$DEV")" 0 write "kept-$open"
+		for args in "info $DEV" "-j info $DEV" "state $DEV" "list"; do
+			# shellcheck disable=SC2086
+			run bash -c 'exec "$@" >&-' _ "$VFIOMIG" --open=$open $args
+			assert_equal "$status" "$EX_IOERR"
+			# shellcheck disable=SC2086
+			run bash -c 'exec "$@" <&- >&- 2>&-' _ "$VFIOMIG" --open=$open $args
+			assert_equal "$status" "$EX_IOERR"
+		done
+		[ "$(kstate "$DEV")" = running ]
+		run "$uart" "$(mtty_cdev "$DEV")" 0 read
+		assert_output "kept-$open"
+	done
+}
