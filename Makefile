@@ -38,10 +38,18 @@ Q := @
 quiet = @printf '  %-7s %s\n' $(1) $(2);
 endif
 
-SRCS := $(wildcard src/*.c)
-OBJS := $(SRCS:src/%.c=build/%.o)
-ASAN_OBJS := $(SRCS:src/%.c=build/asan/%.o)
-TSAN_OBJS := $(SRCS:src/%.c=build/tsan/%.o)
+# src/lib: the engine, built as an internal static library (never
+# installed); src/cmd: the tool. A library module sees only src/lib's
+# headers: including a command's header does not compile.
+LIB_SRCS := $(wildcard src/lib/*.c)
+CMD_SRCS := $(wildcard src/cmd/*.c)
+LIB_INC := -Isrc/lib -Isrc/cmd
+CMD_INC := -Isrc/cmd -Isrc/lib
+
+# $(call objs,DIR): the objects of both folders under build/DIR.
+objs = $(LIB_SRCS:src/%.c=build/$(1)%.o) $(CMD_SRCS:src/%.c=build/$(1)%.o)
+lib_objs = $(LIB_SRCS:src/%.c=build/$(1)%.o)
+cmd_objs = $(CMD_SRCS:src/%.c=build/$(1)%.o)
 
 .PHONY: all check check-host host-suites check-deps check-vm test-unit test-fake test-tsan \
 	test-vm test-vm61 test-deps test-package test-systemd demo deps deb install uninstall \
@@ -49,36 +57,55 @@ TSAN_OBJS := $(SRCS:src/%.c=build/tsan/%.o)
 
 all: vfiomig
 
-vfiomig: $(OBJS)
+# One library per build flavour: plain, ASan+UBSan, TSan.
+archive = $(call quiet,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+
+build/libvfiomig.a: $(call lib_objs,)
+	$(archive)
+build/asan/libvfiomig.a: $(call lib_objs,asan/)
+	$(archive)
+build/tsan/libvfiomig.a: $(call lib_objs,tsan/)
+	$(archive)
+
+vfiomig: $(call cmd_objs,) build/libvfiomig.a
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-build/%.o: src/%.c | build
-	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+build/lib/%.o: src/lib/%.c
+	$(call quiet,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(LIB_INC) $(CFLAGS) -c -o $@ $<
+
+build/cmd/%.o: src/cmd/%.c
+	$(call quiet,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CMD_INC) $(CFLAGS) -c -o $@ $<
 
 # The sanitizer build the tests run (ASan + UBSan, errors fatal).
-vfiomig-asan: $(ASAN_OBJS)
+vfiomig-asan: $(call cmd_objs,asan/) build/asan/libvfiomig.a
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 
-build/asan/%.o: src/%.c | build/asan
-	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+build/asan/lib/%.o: src/lib/%.c
+	$(call quiet,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(LIB_INC) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+build/asan/cmd/%.o: src/cmd/%.c
+	$(call quiet,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CMD_INC) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
 # ThreadSanitizer: the migration's device threads and the holder, checked
 # for data races (its own objects: TSan and ASan do not mix).
 TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
-vfiomig-tsan: $(TSAN_OBJS)
+vfiomig-tsan: $(call cmd_objs,tsan/) build/tsan/libvfiomig.a
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) $(TSAN_FLAGS) -o $@ $^ $(LDLIBS)
 
-build/tsan/%.o: src/%.c | build/tsan
-	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(TSAN_FLAGS) -c -o $@ $<
+build/tsan/lib/%.o: src/lib/%.c
+	$(call quiet,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(LIB_INC) $(CFLAGS) $(TSAN_FLAGS) -c -o $@ $<
 
-build build/asan build/tsan:
+build/tsan/cmd/%.o: src/cmd/%.c
+	$(call quiet,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CMD_INC) $(CFLAGS) $(TSAN_FLAGS) -c -o $@ $<
+
+build:
 	$(Q)mkdir -p $@
 
 fake:
 	$(Q)$(MAKE) -s -C tests/fake
 
 # Sends hand-made messages to a holder socket, for the holder tests.
-tests/helpers/holdpoke: tests/helpers/holdpoke.c src/holder-proto.h
+tests/helpers/holdpoke: tests/helpers/holdpoke.c src/lib/holder-proto.h
 	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
 
 # Rewrites fields of a saved stream and seals it again, for the reader tests.
@@ -86,12 +113,12 @@ tests/helpers/streamfix: tests/helpers/streamfix.c
 	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -lxxhash
 
 # Writes migration control frames, to play a source in the migration tests.
-tests/helpers/migframes: tests/helpers/migframes.c src/mig-wire.c src/stream.c src/chan.c \
-		src/sig.c
-	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ $^ $(LDLIBS)
+tests/helpers/migframes: tests/helpers/migframes.c src/lib/mig-wire.c src/lib/stream.c \
+		src/lib/chan.c src/lib/sig.c
+	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(LIB_INC) -o $@ $^ $(LDLIBS)
 
 # Reads and writes an mtty port's FIFO through VFIO, for the VM tests.
-tests/helpers/mtty-uart: tests/helpers/mtty-uart.c src/compat.h
+tests/helpers/mtty-uart: tests/helpers/mtty-uart.c src/lib/compat.h
 	$(call quiet,CC,$@)$(CC) $(CFLAGS) -o $@ $<
 
 # Unprivileged CLI tests and fake-device tests run on the host; the
@@ -141,19 +168,19 @@ test-vm61: vfiomig-asan tests/helpers/mtty-uart
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := stream mig holder
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	      -DVFIOMIG_FUZZ -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS))
-FUZZ_WIRE := src/stream.c src/chan.c src/sig.c src/escape.c
+	      -DVFIOMIG_FUZZ -D_GNU_SOURCE $(CMD_INC) $(shell pkg-config --cflags $(PKGS))
+FUZZ_WIRE := src/lib/stream.c src/lib/chan.c src/lib/sig.c src/cmd/escape.c
 FUZZ_SRCS_stream := $(FUZZ_WIRE)
-FUZZ_SRCS_mig := src/mig-wire.c $(FUZZ_WIRE)
-FUZZ_SRCS_holder := src/holder-check.c
+FUZZ_SRCS_mig := src/lib/mig-wire.c $(FUZZ_WIRE)
+FUZZ_SRCS_holder := src/lib/holder-check.c
 
 .SECONDEXPANSION:
-build/fuzz-%: tests/fuzz/fuzz-%.c $$(FUZZ_SRCS_$$*) $(wildcard src/*.h) | build
+build/fuzz-%: tests/fuzz/fuzz-%.c $$(FUZZ_SRCS_$$*) $(wildcard src/*/*.h) | build
 	$(call quiet,CC,$@)clang $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(LDLIBS)
 
 # Seeds for the frame targets, from the encoders vfiomig uses.
-build/mkseed-frames: tests/fuzz/mkseed-frames.c src/mig-wire.c $(FUZZ_WIRE) | build
-	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ $^ $(LDLIBS)
+build/mkseed-frames: tests/fuzz/mkseed-frames.c src/lib/mig-wire.c $(FUZZ_WIRE) | build
+	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(CMD_INC) -o $@ $^ $(LDLIBS)
 
 fuzz: $(FUZZ_TARGETS:%=build/fuzz-%) build/mkseed-frames vfiomig fake
 	$(Q)rm -rf build/fuzz-seed && mkdir -p build/fuzz-seed
@@ -175,7 +202,7 @@ check-valgrind: vfiomig fake tests/helpers/holdpoke tests/helpers/streamfix \
 # Static analysis with the checked-in configuration; must stay silent.
 analyze:
 	$(Q)cppcheck -q --std=c11 --enable=warning,style,performance,portability \
-		--inline-suppr --error-exitcode=1 -D_GNU_SOURCE -D__x86_64__ -Isrc \
+		--inline-suppr --error-exitcode=1 -D_GNU_SOURCE -D__x86_64__ $(CMD_INC) \
 		--suppressions-list=.cppcheck-suppressions src/ tests/helpers/ tests/fuzz/
 
 # The modules of src/ depend on each other without a loop (nm + tsort).
@@ -262,4 +289,4 @@ clean:
 	      tests/helpers/streamfix tests/helpers/migframes vfiomig-tsan
 	-$(MAKE) -s -C tests/fake clean 2>/dev/null
 
--include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(TSAN_OBJS:.o=.d)
+-include $(patsubst %.o,%.d,$(call objs,) $(call objs,asan/) $(call objs,tsan/))

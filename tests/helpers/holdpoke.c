@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/holder-proto.h"
+#include "../../src/lib/holder-proto.h"
 
 #define PATH_CDEV 1 /* enum open_path, src/device.h */
 

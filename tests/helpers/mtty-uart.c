@@ -20,7 +20,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "../../src/compat.h"
+#include "../../src/lib/compat.h"
 
 #define UART_TX 0
 #define UART_RX 0
