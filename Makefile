@@ -43,7 +43,7 @@ endif
 # headers: including a command's header does not compile.
 LIB_SRCS := $(wildcard src/lib/*.c)
 CMD_SRCS := $(wildcard src/cmd/*.c)
-LIB_INC := -Isrc/lib -Isrc/cmd
+LIB_INC := -Isrc/lib
 CMD_INC := -Isrc/cmd -Isrc/lib
 
 # $(call objs,DIR): the objects of both folders under build/DIR.
@@ -113,8 +113,7 @@ tests/helpers/streamfix: tests/helpers/streamfix.c
 	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -lxxhash
 
 # Writes migration control frames, to play a source in the migration tests.
-tests/helpers/migframes: tests/helpers/migframes.c src/lib/mig-wire.c src/lib/stream.c \
-		src/lib/chan.c src/lib/sig.c
+tests/helpers/migframes: tests/helpers/migframes.c build/libvfiomig.a
 	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(LIB_INC) -o $@ $^ $(LDLIBS)
 
 # Reads and writes an mtty port's FIFO through VFIO, for the VM tests.
@@ -127,7 +126,7 @@ BATS ?= bats
 TESTBIN ?= $(CURDIR)/vfiomig-asan
 
 test-unit: vfiomig-asan fake tests/helpers/streamfix
-	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/cli.bats tests/bats/devlink.bats
+	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/cli.bats tests/bats/devlink.bats tests/bats/layers.bats
 
 test-fake: vfiomig-asan fake tests/helpers/holdpoke tests/helpers/streamfix \
 	   tests/helpers/migframes
@@ -167,20 +166,29 @@ test-vm61: vfiomig-asan tests/helpers/mtty-uart
 #   holder  the holder's request and answer checks
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := stream mig holder
-FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	      -DVFIOMIG_FUZZ -D_GNU_SOURCE $(CMD_INC) $(shell pkg-config --cflags $(PKGS))
-FUZZ_WIRE := src/lib/stream.c src/lib/chan.c src/lib/sig.c src/cmd/escape.c
-FUZZ_SRCS_stream := $(FUZZ_WIRE)
-FUZZ_SRCS_mig := src/lib/mig-wire.c $(FUZZ_WIRE)
-FUZZ_SRCS_holder := src/lib/holder-check.c
+FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	      -DVFIOMIG_FUZZ -D_GNU_SOURCE -DVFIOMIG_VERSION='"$(VERSION)"' \
+	      $(shell pkg-config --cflags $(PKGS))
+# The targets link the engine (built again for fuzzing), and a target
+# that prints what it decoded the tool's escaping too.
+FUZZ_EXTRA_mig := src/cmd/escape.c
+
+build/fuzz/lib/%.o: src/lib/%.c
+	$(call quiet,CC,$@)mkdir -p $(@D) && clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
+		$(LIB_INC) -c -o $@ $<
+
+build/fuzz/libvfiomig.a: $(call lib_objs,fuzz/)
+	$(archive)
 
 .SECONDEXPANSION:
-build/fuzz-%: tests/fuzz/fuzz-%.c $$(FUZZ_SRCS_$$*) $(wildcard src/*/*.h) | build
-	$(call quiet,CC,$@)clang $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(LDLIBS)
+build/fuzz-%: tests/fuzz/fuzz-%.c build/fuzz/libvfiomig.a $$(FUZZ_EXTRA_$$*) \
+		$(wildcard src/*/*.h) | build
+	$(call quiet,CC,$@)clang $(FUZZ_FLAGS) -fsanitize=fuzzer $(CMD_INC) -o $@ $< \
+		$(FUZZ_EXTRA_$*) build/fuzz/libvfiomig.a $(LDLIBS)
 
 # Seeds for the frame targets, from the encoders vfiomig uses.
-build/mkseed-frames: tests/fuzz/mkseed-frames.c src/lib/mig-wire.c $(FUZZ_WIRE) | build
-	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(CMD_INC) -o $@ $^ $(LDLIBS)
+build/mkseed-frames: tests/fuzz/mkseed-frames.c build/libvfiomig.a | build
+	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(LIB_INC) -o $@ $^ $(LDLIBS)
 
 fuzz: $(FUZZ_TARGETS:%=build/fuzz-%) build/mkseed-frames vfiomig fake
 	$(Q)rm -rf build/fuzz-seed && mkdir -p build/fuzz-seed

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vfiomig.h"
 #include "check.h"
 #include "device.h"
 #include "log.h"
@@ -243,7 +244,7 @@ void check_reset(struct check_ctx *c)
 void check_close(struct check_ctx *c)
 {
 	struct devinfo di = c->s.d.info;
-	char why[VDEV_WHY];
+	struct reason why = { 0 };
 	uint32_t st;
 
 	if (c->s.d.path == PATH_HOLDER) {
@@ -255,9 +256,9 @@ void check_close(struct check_ctx *c)
 		return;
 	}
 	vdev_close(&c->s.d);
-	if (vdev_open(&di, opts.open, &c->s.d, why) || !vdev_probe_mig(&c->s.d) ||
-	    vdev_get_state(&c->s.d, &st)) {
-		err("check %s: reopening it: %s", di.name, why[0] ? why : "no state");
+	if (vdev_open(vm_ctx(), &di, opts.open, &c->s.d, &why) ||
+	    !vdev_probe_mig(&c->s.d) || vdev_get_state(&c->s.d, &st)) {
+		err("check %s: reopening it: %s", di.name, why.n ? why.line[0] : "no state");
 		c->close_behaviour = "unknown (reopen failed)";
 		return;
 	}

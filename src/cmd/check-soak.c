@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vfiomig.h"
 #include "check.h"
 #include "device.h"
 #include "log.h"

@@ -125,6 +125,7 @@ int cmd_parse(const struct argp *argp, int argc, char **argv, void *input)
 	argv[0] = name;
 	e = argp_parse(argp, argc, argv, 0, NULL, input);
 	argv[0] = saved;
+	opts_done();
 	return e ? -VM_E_USAGE : 0;
 }
 
@@ -167,14 +168,19 @@ error_t parse_one_dev(int key, char *arg, struct argp_state *state,
 int devs_distinct(const char *cmd, const char *const *devs, unsigned int n)
 {
 	char names[DEVS_MAX][sizeof(((struct devinfo *)0)->name)];
-	char why[PATH_MAX + 128];
 	struct devinfo di;
 	unsigned int i, j;
 
-	for (i = 0; i < n && i < DEVS_MAX; i++) {
+	if (n > DEVS_MAX) {
+		err("%s: %u devices named; one command takes at most %d", cmd, n, DEVS_MAX);
+		return -VM_E_USAGE;
+	}
+	for (i = 0; i < n; i++) {
+		struct reason why = { 0 };
+
 		names[i][0] = '\0';
 		/* A name that does not resolve is the open's to report. */
-		if (devinfo_resolve(devs[i], &di, why, sizeof(why)))
+		if (devinfo_resolve(devs[i], &di, &why))
 			continue;
 		snprintf(names[i], sizeof(names[i]), "%s", di.name);
 		for (j = 0; j < i; j++) {

@@ -5,6 +5,8 @@
 
 #include <argp.h>
 
+#include "vm.h"
+
 /* -j -p -v -q --open: accepted before the command and after it. */
 extern const struct argp common_argp;
 extern const struct argp_child common_children[];
@@ -23,6 +25,9 @@ enum { HELP_GROUP_CMD = 1, HELP_GROUP_GLOBAL = 2 };
  */
 int cmd_parse(const struct argp *argp, int argc, char **argv, void *input);
 
+/* The options are known: the engine's context follows them (context.c). */
+void opts_done(void);
+
 /* ARGP_KEY_ARG and ARGP_KEY_END for a command that takes one DEV. */
 error_t parse_one_dev(int key, char *arg, struct argp_state *state,
 		      const char **dev);
@@ -39,9 +44,6 @@ int parse_secs(const char *arg, double scale, double *out);
  * most max); other keys are ARGP_ERR_UNKNOWN. */
 error_t parse_dev_list(int key, char *arg, struct argp_state *state,
 		       const char **devs, unsigned int *n, unsigned int max);
-
-/* The most devices a command takes (migrate, receive, hold). */
-#define DEVS_MAX 16
 
 /*
  * Before any device is opened: two of the n names (n <= DEVS_MAX) that

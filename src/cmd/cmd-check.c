@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vfiomig.h"
 #include "sig.h"
 #include "check.h"
 #include "cli.h"
@@ -177,9 +178,10 @@ int cmd_check(int argc, char **argv)
 	if (!c)
 		return -ENOMEM;
 	c->rounds = a.rounds;
-	r = sess_open(&c->s, "check", a.dev);
+	r = sess_open(&c->s, vm_ctx(), "check", a.dev);
 	if (!r)
 		r = sess_need_mig(&c->s);
+	say_sess(r, &c->s);
 	if (!r && check_home(c)) {
 		err("check %s: cannot bring the device to running", c->s.d.info.name);
 		r = -VM_E_STATE;

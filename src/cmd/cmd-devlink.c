@@ -353,9 +353,11 @@ int cmd_devlink(int argc, char **argv)
 	r = check_words(&a, &on);
 	if (r)
 		return r;
-	r = dl_open(&dl, false);
-	if (r)
+	r = dl_open(&dl, vm_ctx());
+	if (r) {
+		err("%s", dl.extack);
 		return r;
+	}
 	if (!strcmp(a.argv[0], "show"))
 		r = devlink_show(&dl, a.argc > 1 ? a.argv[1] : NULL);
 	else

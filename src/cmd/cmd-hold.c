@@ -13,11 +13,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "vfiomig.h"
 #include "sig.h"
 #include "cli.h"
 #include "endpoint.h"
 #include "holder-server.h"
 #include "log.h"
+#include "report.h"
 #include "output.h"
 #include "pump.h"
 
@@ -205,11 +207,11 @@ static int open_all(struct holder *hs, const struct hold_args *a)
 {
 	for (unsigned int i = 0; i < a->n; i++) {
 		struct held *h = &hs->dev[i];
-		int r = sess_open(&h->s, "hold", a->dev[i]);
+		int r = sess_open(&h->s, vm_ctx(), "hold", a->dev[i]);
 
 		h->listen = h->client = -1;
 		if (r)
-			return r;
+			return say_sess(r, &h->s);
 		hs->n = i + 1;
 		/* Flags plan a --then of release; no migration is fine here. */
 		vdev_probe_mig(&h->s.d);
@@ -232,6 +234,7 @@ int cmd_hold(int argc, char **argv)
 		return -ENOMEM;
 	hs->uid = getuid();
 	opts.no_holder = true; /* the holder opens its devices itself */
+	opts_done();
 	r = devs_distinct("hold", a.dev, a.n);
 	if (!r)
 		r = open_all(hs, &a);

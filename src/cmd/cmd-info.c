@@ -2,6 +2,7 @@
 /* vfiomig info DEV: what the device can do and where it is now. */
 #include <errno.h>
 
+#include "vfiomig.h"
 #include "cli.h"
 #include "session.h"
 #include "fsm.h"
@@ -76,10 +77,10 @@ int cmd_info(int argc, char **argv)
 	int r, mig;
 
 	cmd_parse(&info_argp, argc, argv, &a);
-	r = sess_open(&s, "info", a.dev);
+	r = sess_open(&s, vm_ctx(), "info", a.dev);
 	if (r)
-		return r;
-	mig = sess_need_mig(&s);
+		return say_sess(r, &s);
+	mig = say_sess(sess_need_mig(&s), &s);
 
 	out_begin();
 	report_identity(&d->info, true);

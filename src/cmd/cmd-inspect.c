@@ -106,11 +106,10 @@ int cmd_inspect(int argc, char **argv)
 	struct stream_reader r;
 	struct chan in;
 	uint8_t *buf;
-	char why[NET_WHY];
 	int ret, wr;
 
 	cmd_parse(&inspect_argp, argc, argv, &file);
-	ret = say_why(endpoint_open_in(file, "inspect", NULL, &in, why), why);
+	ret = endpoint_open_in(file, "inspect", NULL, &in);
 	if (ret)
 		return ret;
 	buf = malloc(STREAM_MAX_RECORD);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vfiomig.h"
 #include "cli.h"
 #include "device.h"
 #include "fsm.h"
@@ -92,10 +93,11 @@ static void report_status(const struct vdev *d, const char *st, char *text,
 /* Open quietly and report flags and state, or why it could not. */
 static void list_one(const struct devinfo *di)
 {
-	char grp[16], mig[64] = "?", state[96], why[VDEV_WHY];
+	char grp[16], mig[64] = "?", state[96];
+	struct reason why = { 0 };
 	struct vdev d;
 	uint32_t st;
-	int r = vdev_open(di, opts.open, &d, why);
+	int r = vdev_open(vm_ctx(), di, opts.open, &d, &why);
 
 	snprintf(grp, sizeof(grp), "%d", di->group);
 	out_obj_open(NULL);

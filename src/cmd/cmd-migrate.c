@@ -1,20 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * vfiomig migrate DEV... --to URL: live-migrate devices to a vfiomig
- * receive on another host (protocol in mig.h). Until the destination
- * takes over, any failure puts the devices back where they were.
+ * receive on another host (protocol in mig-wire.h). The engine moves
+ * the devices (mig-src.c); this file parses, checks, and says what came
+ * of it. Until the destination takes over, any failure puts the devices
+ * back where they were.
  */
 #include <errno.h>
 #include <string.h>
 
-#include "sig.h"
+#include "vfiomig.h"
 #include "cli.h"
 #include "events.h"
 #include "fsm.h"
 #include "log.h"
+#include "mig-report.h"
 #include "mig-src.h"
+#include "netopts.h"
 #include "pump.h"
 #include "save.h"
+#include "sig.h"
+
+/* The words of the source's lines. */
+static const struct mig_side source = {
+	"migrate", "to", "source", "destination", "--force to try anyway",
+};
 
 enum { OPT_TO = 0x100, OPT_NO_PRECOPY, OPT_DOWNTIME, OPT_PRECOPY_TIMEOUT };
 
@@ -65,7 +75,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "missing --to URL");
 		/* fall through */
 	default:
-		return parse_dev_list(key, arg, state, a->devs, &a->ndev, MIG_MAX_DEVICES);
+		return parse_dev_list(key, arg, state, a->devs, &a->ndev, DEVS_MAX);
 	}
 	return 0;
 }
@@ -109,16 +119,15 @@ static int check_devices(struct mgroup *g)
 
 static int setup(struct msrc *s, struct migrate_args *a)
 {
-	char why[NET_WHY] = "";
+	struct reason why = { 0 };
 	int r = devs_distinct("migrate", a->devs, a->ndev);
 
+	if (!r && (r = net_parse(a->to, &s->addr, &why)))
+		say_reason(r, &why);
 	if (!r)
-		r = net_parse(a->to, &s->addr, why);
-	if (!r)
-		r = net_auth_init(&a->net, "migrate", why);
-	say_why(r, why);
-	if (!r)
-		r = mgroup_open(&s->g);
+		r = net_auth_init(&a->net, "migrate");
+	if (!r && (r = mgroup_open(&s->g)))
+		mig_say(&s->g, NULL, false);
 	return r ? r : check_devices(&s->g);
 }
 
@@ -147,20 +156,24 @@ int cmd_migrate(int argc, char **argv)
 	if (r)
 		return r;
 	ev_status("setup");
-	chan_plain(&s.ctl, -1, a.to);
-	mgroup_init(&s.g, &mig_source, a.devs, a.ndev);
 	sig_catch();
+	chan_plain(&s.ctl, vm_ctx(), -1, a.to);
+	mgroup_init(&s.g, vm_ctx(), &source, a.devs, a.ndev);
 	s.t0 = monotonic_secs();
 	r = setup(&s, &a);
 	if (!r) {
 		r = src_migrate(&s);
-		if (r && !s.committed)
+		if (r && !s.committed) {
 			src_unwind(&s, r);
-		else if (src_finish(&s) && !r)
+			mig_say(&s.g, "migrate", true);
+		} else if (src_finish(&s) && !r) {
 			r = -VM_E_STATE;
+		}
 		/* Committed but not confirmed: say where each source device is. */
-		if (r && s.committed)
-			mgroup_say_where(&s.g);
+		if (r && s.committed) {
+			mgroup_settle(&s.g);
+			mig_say(&s.g, NULL, true);
+		}
 	}
 	s.t_end = monotonic_secs();
 	if (s.running)

@@ -228,7 +228,7 @@ static int port_to_vf(const struct dl_handle *h, const char *arg, char *vf,
 	char why[320], dev[128];
 	struct dl_port port;
 	struct dl dl;
-	int r = dl_open(&dl, true);
+	int r = dl_open(&dl, vm_ctx());
 
 	if (r) {
 		err("prepare %s: step resolve: %s", arg, dl.extack);
@@ -261,8 +261,9 @@ static int port_to_vf(const struct dl_handle *h, const char *arg, char *vf,
 /* Step resolve: the argument to a PCI VF, its PF and VF number. */
 static int resolve(const char *arg, struct prep *p)
 {
-	char vf[64], why[512];
+	struct reason why = { 0 };
 	struct dl_handle h;
+	char vf[64];
 	int r;
 
 	if (dl_handle_parse(arg, &h)) {
@@ -271,11 +272,9 @@ static int resolve(const char *arg, struct prep *p)
 			return r;
 		arg = vf;
 	}
-	r = devinfo_resolve(arg, &p->vf, why, sizeof(why));
-	if (r) {
-		err("%s", why);
-		return r;
-	}
+	r = devinfo_resolve(arg, &p->vf, &why);
+	if (r)
+		return say_reason(r, &why);
 	if (strcmp(p->vf.bus, "pci"))
 		return refuse(arg, "not a PCI VF (bus %s)",
 			      p->vf.bus[0] ? p->vf.bus : "unknown");
@@ -290,7 +289,7 @@ static void find_port(struct prep *p)
 {
 	struct dl_ports ports;
 	struct dl dl;
-	int r = dl_open(&dl, true);
+	int r = dl_open(&dl, vm_ctx());
 
 	if (r) {
 		snprintf(p->no_port, sizeof(p->no_port), "%s", dl.extack);
@@ -461,7 +460,7 @@ static int do_migratable(struct prep *p)
 		report(S_MIGRATABLE, "%s", text);
 		return 0;
 	}
-	r = dl_open(&dl, true);
+	r = dl_open(&dl, vm_ctx());
 	if (r)
 		return step_fail(p, S_MIGRATABLE, r, "%s", dl.extack);
 	r = dl_port_set_migratable(&dl, &p->port.h, true);

@@ -1,20 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * vfiomig receive DEV... --listen URL: the destination of a live
- * migration (protocol in mig.h). Accepts one migration, then exits.
- * Until the source commits, any failure resets the devices.
+ * migration (protocol in mig-wire.h). Accepts one migration, then
+ * exits. The engine moves the devices (mig-dst.c); this file parses,
+ * checks, and says what came of it. Until the source commits, any
+ * failure resets the devices.
  */
 #include <errno.h>
 #include <string.h>
 
-#include "sig.h"
+#include "vfiomig.h"
 #include "cli.h"
 #include "events.h"
 #include "fsm.h"
 #include "log.h"
 #include "mig-dst.h"
+#include "mig-report.h"
+#include "netopts.h"
 #include "pump.h"
 #include "save.h"
+#include "sig.h"
+
+/* The words of the destination's lines. */
+static const struct mig_side destination = {
+	"receive", "from", "destination", "source", "--force to try anyway",
+};
 
 enum { OPT_LISTEN = 0x100, OPT_FORCE, OPT_THEN };
 
@@ -59,7 +69,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "missing --listen URL");
 		/* fall through */
 	default:
-		return parse_dev_list(key, arg, state, a->devs, &a->ndev, MIG_MAX_DEVICES);
+		return parse_dev_list(key, arg, state, a->devs, &a->ndev, DEVS_MAX);
 	}
 	return 0;
 }
@@ -100,23 +110,24 @@ static int check_devices(struct mgroup *g)
 
 static int setup(struct mdst *s, struct receive_args *a)
 {
-	char why[NET_WHY] = "";
+	struct reason why = { 0 };
 	int r = devs_distinct("receive", a->devs, a->ndev);
 
+	if (!r && (r = net_parse(a->listen, &s->addr, &why)))
+		say_reason(r, &why);
 	if (!r)
-		r = net_parse(a->listen, &s->addr, why);
-	if (!r)
-		r = net_auth_init(&a->net, "receive", why);
-	say_why(r, why);
+		r = net_auth_init(&a->net, "receive");
 	if (!r)
 		r = mgroup_open(&s->g);
 	if (!r)
 		r = check_devices(&s->g);
 	if (r)
 		return r;
-	s->lfd = net_listen(&s->addr, "receive", why);
-	if (s->lfd < 0)
-		return say_why(s->lfd, why);
+	s->lfd = net_listen(&s->addr, &why);
+	if (s->lfd < 0) {
+		reason_prefix(&why, "receive: ");
+		return say_reason(s->lfd, &why);
+	}
 	info("receive: listening on %s", s->addr.text);
 	return 0;
 }
@@ -145,15 +156,20 @@ int cmd_receive(int argc, char **argv)
 	if (r)
 		return r;
 	ev_status("setup");
-	chan_plain(&s.ctl, -1, a.listen);
-	mgroup_init(&s.g, &mig_destination, a.devs, a.ndev);
 	sig_catch();
+	chan_plain(&s.ctl, vm_ctx(), -1, a.listen);
+	mgroup_init(&s.g, vm_ctx(), &destination, a.devs, a.ndev);
 	s.t0 = monotonic_secs();
 	r = setup(&s, &a);
 	if (!r)
 		r = dst_receive(&s);
-	if (r && !s.committed && s.g.n)
+	if (r && !s.committed && s.g.n) {
 		dst_unwind(&s, r);
+		mig_say(&s.g, NULL, true);
+	} else if (r) {
+		/* After the commit: where run() left each device. */
+		mig_say(&s.g, NULL, true);
+	}
 	net_unlisten(s.lfd, &s.addr);
 	s.t_end = monotonic_secs();
 	if (s.stopped && s.t_running)

@@ -2,6 +2,7 @@
 /* vfiomig release DEV: end holding a device, optionally moving it first. */
 #include <errno.h>
 
+#include "vfiomig.h"
 #include "cli.h"
 #include "session.h"
 #include "fsm.h"
@@ -57,9 +58,9 @@ int cmd_release(int argc, char **argv)
 
 	cmd_parse(&release_argp, argc, argv, &a);
 	/* Only through a holder: a device nobody holds is not opened. */
-	r = sess_open_held(&s, "release", a.dev);
+	r = sess_open_held(&s, vm_ctx(), "release", a.dev);
 	if (r)
-		return r;
+		return say_sess(r, &s);
 	r = vdev_release(d, a.then, &st);
 	if (r)
 		err("release %s: %s%s; device is in %s", d->info.name,

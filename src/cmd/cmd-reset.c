@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vfiomig reset DEV: VFIO_DEVICE_RESET, the only way out of ERROR. */
+#include "vfiomig.h"
 #include "cli.h"
 #include "session.h"
 #include "fsm.h"
@@ -29,9 +30,9 @@ int cmd_reset(int argc, char **argv)
 	int r, wr;
 
 	cmd_parse(&reset_argp, argc, argv, &dev);
-	r = sess_open(&s, "reset", dev);
+	r = sess_open(&s, vm_ctx(), "reset", dev);
 	if (r)
-		return r;
+		return say_sess(r, &s);
 	/* Reset works without migration support; the state is then unknown. */
 	vdev_probe_mig(&s.d);
 	r = sess_reset(&s);

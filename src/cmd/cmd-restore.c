@@ -11,12 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vfiomig.h"
 #include "sig.h"
 #include "cli.h"
 #include "endpoint.h"
 #include "events.h"
 #include "fsm.h"
 #include "log.h"
+#include "observe.h"
 #include "output.h"
 #include "pump.h"
 #include "report.h"
@@ -85,11 +87,6 @@ static const struct argp restore_argp = {
 	xfer_children, NULL, NULL
 };
 
-static const char *in_name(const struct restore_ctx *c)
-{
-	return c->in.peer;
-}
-
 /* The stream must come from the same kind of device. */
 static int check_ident(struct restore_ctx *c)
 {
@@ -104,101 +101,54 @@ static int check_ident(struct restore_ctx *c)
 	}
 	snprintf(who, sizeof(who), "restore %s", c->s.d.info.name);
 	ident_mismatch(who, &c->r.ident, &c->s.d.info, why, sizeof(why));
-	err("%s", why);
+	fail(c->s.why, -VM_E_DATA, "%s", why);
+	reason_hint(c->s.why, HINT_FORCE);
 	return -VM_E_DATA;
 }
 
-static int feed(struct restore_ctx *c, const uint8_t *buf, size_t len)
+/* The one pipeline into a device (pump_load(), receive's too). */
+static struct pump pump_of(struct restore_ctx *c)
 {
-	/* Checked per record: write_full() itself carries on after EINTR. */
-	int r = sig_caught() ? -EINTR : write_full(c->data_fd, buf, len);
-
-	if (r == -EINTR && sig_caught()) {
-		err("restore %s: interrupted by %s", c->s.d.info.name, sigabbrev_np(sig_caught()));
-		return -VM_E_INTERRUPTED;
-	}
-	if (r) {
-		err("restore %s: the driver refused the data at byte %llu: %s",
-		    c->s.d.info.name, (unsigned long long)c->bytes, errstr(r));
-		return -VM_E_DATA;
-	}
-	c->bytes += len;
-	progress_add(&c->prog, len);
-	return 0;
+	return (struct pump){ .x = vm_ctx(), .data_fd = c->data_fd,
+			      .r = c->a->x.raw ? NULL : &c->r, .in = &c->in,
+			      .buf = c->buf, .cap = STREAM_MAX_RECORD, .prog = &c->prog };
 }
 
-static int stream_failed(struct restore_ctx *c, int r)
+static int pump_failed(struct restore_ctx *c, const struct pump *p)
 {
-	if (r == -EINTR && sig_caught()) {
-		err("restore %s: interrupted by %s", c->s.d.info.name, sigabbrev_np(sig_caught()));
-		return -VM_E_INTERRUPTED;
-	}
-	if (r == -VM_E_DATA)
-		err("restore %s: %s: %s", c->s.d.info.name, in_name(c), c->r.why);
-	else
-		err("restore %s: reading %s: %s", c->s.d.info.name, in_name(c), errstr(r));
-	return r == -VM_E_DATA ? r : -EIO;
-}
+	char who[96];
 
-static int feed_stream(struct restore_ctx *c)
-{
-	struct record rec;
-	int r;
-
-	while ((r = sr_next(&c->r, &rec, c->buf, STREAM_MAX_RECORD)) == 1) {
-		r = feed(c, c->buf, rec.len);
-		if (r)
-			return r;
-		c->records++;
-	}
-	return r ? stream_failed(c, r) : 0;
-}
-
-static int feed_raw(struct restore_ctx *c)
-{
-	for (;;) {
-		ssize_t n = chan_read_some(&c->in, c->buf, STREAM_MAX_RECORD);
-		int r;
-
-		if (n == 0)
-			return 0;
-		if (n == -EINTR && !sig_caught())
-			continue;
-		if (n < 0)
-			return stream_failed(c, (int)n);
-		r = feed(c, c->buf, n);
-		if (r)
-			return r;
-		c->records++;
-	}
+	snprintf(who, sizeof(who), "restore %s", c->s.d.info.name);
+	return pump_why(p, who, c->s.why);
 }
 
 static int do_restore(struct restore_ctx *c)
 {
+	struct pump p;
 	int r;
 
-	if (c->s.cur == ST_ERROR) {
-		err("restore %s: device is in error; reset it first", c->s.d.info.name);
-		return -VM_E_STATE;
-	}
+	if (c->s.cur == ST_ERROR)
+		return fail(c->s.why, -VM_E_STATE, "restore %s: device is in error; reset "
+			    "it first", c->s.d.info.name);
 	r = sess_goto(&c->s, ST_RESUMING, &c->data_fd);
-	if (!r && c->data_fd < 0) {
-		err("restore %s: resuming opened no data session", c->s.d.info.name);
-		r = -VM_E_STATE;
-	}
+	if (!r && c->data_fd < 0)
+		r = fail(c->s.why, -VM_E_STATE, "restore %s: resuming opened no data "
+			 "session", c->s.d.info.name);
 	if (r)
 		return r;
 	ev_status("active");
-	r = c->a->x.raw ? feed_raw(c) : feed_stream(c);
+	p = pump_of(c);
+	r = pump_load(&p);
+	c->bytes = p.bytes;
+	c->records = p.records;
 	progress_end(&c->prog);
 	if (r)
-		return r;
+		return pump_failed(c, &p);
 	/* resuming -> stop: the driver loads and validates the state here. */
 	r = sess_goto(&c->s, ST_STOP, NULL);
-	if (r) {
-		err("restore %s: the driver did not accept the state", c->s.d.info.name);
-		return -VM_E_DATA;
-	}
+	if (r)
+		return fail_from(c->s.why, FROM_DEVICE, -VM_E_DATA, "restore %s: the driver "
+				 "did not accept the state", c->s.d.info.name);
 	return sess_goto(&c->s, c->a->x.then, NULL);
 }
 
@@ -244,21 +194,24 @@ static int restore_report(const struct restore_ctx *c, int result)
 
 static int prepare(struct restore_ctx *c)
 {
-	int r = sess_begin(&c->s, "restore", c->a->dev);
+	int r = sess_begin(&c->s, vm_ctx(), "restore", c->a->dev);
 
 	if (r)
 		return r;
 	c->s.log = &c->log;
 	c->buf = pump_buf(STREAM_MAX_RECORD);
-	if (!c->buf || sr_init(&c->r, &c->in)) {
-		err("restore: out of memory");
-		return -ENOMEM;
-	}
+	if (!c->buf || sr_init(&c->r, &c->in))
+		return fail(c->s.why, -ENOMEM, "restore: out of memory");
 	if (c->a->x.raw)
 		return 0;
 	r = sr_header(&c->r);
-	if (r)
-		return stream_failed(c, r);
+	if (r) {
+		struct pump p = pump_of(c);
+
+		p.from = r == -EINTR && sig_caught() ? FROM_SIGNAL : FROM_INPUT;
+		p.err = r;
+		return pump_failed(c, &p);
+	}
 	return check_ident(c);
 }
 
@@ -267,7 +220,6 @@ int cmd_restore(int argc, char **argv)
 	struct restore_args a = { .x = { .then = ST_RUNNING, .progress = -1 } };
 	struct restore_ctx c = { .a = &a, .data_fd = -1 };
 	double t0;
-	char why[NET_WHY];
 	int r, wr;
 
 	cmd_parse(&restore_argp, argc, argv, &a);
@@ -277,7 +229,8 @@ int cmd_restore(int argc, char **argv)
 	ev_status("setup");
 	/* Before anything else: waiting for a peer can be interrupted. */
 	sig_catch();
-	r = say_why(endpoint_open_in(a.in, "restore", &a.x.net, &c.in, why), why);
+	observe_progress(xfer_progress(&a.x));
+	r = endpoint_open_in(a.in, "restore", &a.x.net, &c.in);
 	if (r) {
 		ev_end(r);
 		return r;
@@ -285,15 +238,16 @@ int cmd_restore(int argc, char **argv)
 	t0 = monotonic_secs();
 	r = prepare(&c);
 	if (!r) {
-		progress_init(&c.prog, xfer_progress(&a.x), c.r.ident.size_estimate);
-		c.prog.name = c.s.d.info.name;
+		progress_init(&c.prog, vm_ctx(), c.s.d.info.name, c.r.ident.size_estimate);
 		r = do_restore(&c);
 	}
 	if (c.data_fd >= 0)
 		close(c.data_fd);
+	say_sess(r, &c.s);
 	if (r) {
 		sess_unwind(&c.s, POLICY_RECOVER);
-		sess_say(&c.s);
+		say_sess(r, &c.s);
+		say_where(&c.s);
 	}
 	c.secs = monotonic_secs() - t0;
 	ev_end(r);

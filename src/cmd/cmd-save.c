@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vfiomig.h"
 #include "sig.h"
 #include "cli.h"
 #include "device.h"
@@ -20,6 +21,7 @@
 #include "events.h"
 #include "fsm.h"
 #include "log.h"
+#include "observe.h"
 #include "output.h"
 #include "pump.h"
 #include "report.h"
@@ -104,36 +106,33 @@ static int restart_session(struct save_ctx *c)
 	return sess_goto(&c->s, to, NULL);
 }
 
-static int pump_failed(struct save_ctx *c, int r, const char *where)
+/* The pump over this save's data fd and stream. */
+static struct pump pump_of(struct save_ctx *c)
 {
-	if (r == -EINTR && sig_caught()) {
-		err("save %s: interrupted by %s", c->s.d.info.name, sigabbrev_np(sig_caught()));
-		return -VM_E_INTERRUPTED;
-	}
-	if (!strcmp(where, "read")) {
-		err("save %s: reading the device's data_fd: %s", c->s.d.info.name, errstr(r));
-		return r;
-	}
-	/* Whatever the output is (a file, a pipe, a socket, a closed
-	 * stdout), failing to write it is an I/O error: exit 74. */
-	err("save %s: writing %s: %s", c->s.d.info.name,
-	    c->a->out ? c->a->out : "stdout", errstr(r));
-	return -EIO;
+	return (struct pump){ .x = vm_ctx(), .data_fd = c->data_fd, .w = &c->w,
+			      .buf = c->buf, .cap = SAVE_BUF, .prog = &c->prog };
+}
+
+/* A failure of the pump, in its words (pump_why()). */
+static int pump_failed(struct save_ctx *c, const struct pump *p)
+{
+	char who[96];
+
+	snprintf(who, sizeof(who), "save %s", c->s.d.info.name);
+	return pump_why(p, who, c->s.why);
 }
 
 /* Pre-copy: while the device runs, drain what it has now. */
 static int precopy_phase(struct save_ctx *c)
 {
 	uint32_t target = c->s.cur == ST_RUNNING_P2P ? ST_PRE_COPY_P2P : ST_PRE_COPY;
-	const char *where;
+	struct pump p;
 	uint64_t before;
 	int r;
 
-	if (!(c->s.d.flags & MIG_PRE_COPY)) {
-		err("save %s: --precopy: the device has no pre_copy support",
-		    c->s.d.info.name);
-		return -VM_E_NOMIG;
-	}
+	if (!(c->s.d.flags & MIG_PRE_COPY))
+		return fail(c->s.why, -VM_E_NOMIG, "save %s: --precopy: the device has no "
+			    "pre_copy support", c->s.d.info.name);
 	if (c->s.cur != ST_RUNNING && c->s.cur != ST_RUNNING_P2P) {
 		warn("save %s: --precopy: the device is in %s, not running: "
 		     "no pre-copy phase", c->s.d.info.name, fsm_name(c->s.cur));
@@ -144,46 +143,45 @@ static int precopy_phase(struct save_ctx *c)
 		return r;
 	ev_status("active");
 	before = c->w.data_bytes;
-	r = pump_save(c->data_fd, &c->w, PHASE_PRECOPY, true, c->buf, SAVE_BUF,
-		      &c->prog, &c->pre_end, &where);
+	p = pump_of(c);
+	r = pump_save(&p, PHASE_PRECOPY, true);
+	c->pre_end = p.end;
 	c->pre_bytes = c->w.data_bytes - before;
-	return r ? pump_failed(c, r, where) : 0;
+	return r ? pump_failed(c, &p) : 0;
 }
 
 static int stopcopy_phase(struct save_ctx *c)
 {
-	const char *where;
-	enum pump_end end;
+	struct pump p;
 	uint64_t before;
 	int r;
 
 	r = sess_goto_keep(&c->s, ST_STOP_COPY, &c->data_fd);
 	if (r)
 		return r;
-	if (c->data_fd < 0) {
-		err("save %s: stop_copy opened no data session", c->s.d.info.name);
-		return -VM_E_STATE;
-	}
+	if (c->data_fd < 0)
+		return fail(c->s.why, -VM_E_STATE, "save %s: stop_copy opened no data "
+			    "session", c->s.d.info.name);
 	ev_status("device");
 	before = c->w.data_bytes;
-	r = pump_save(c->data_fd, &c->w, PHASE_STOPCOPY, false, c->buf, SAVE_BUF,
-		      &c->prog, &end, &where);
+	p = pump_of(c);
+	r = pump_save(&p, PHASE_STOPCOPY, false);
 	c->stop_bytes = c->w.data_bytes - before;
-	return r ? pump_failed(c, r, where) : 0;
+	return r ? pump_failed(c, &p) : 0;
 }
 
 static int finish_output(struct save_ctx *c)
 {
+	struct pump p = pump_of(c);
 	int r = sw_trailer(&c->w);
 
 	if (!r)
 		r = endpoint_sync(c->out.fd);
-	if (r) {
-		err("save %s: writing %s: %s", c->s.d.info.name,
-		    c->a->out ? c->a->out : "stdout", errstr(r));
-		return -EIO;
-	}
-	return 0;
+	if (!r)
+		return 0;
+	p.from = FROM_OUTPUT;
+	p.err = r;
+	return pump_failed(c, &p);
 }
 
 static int do_save(struct save_ctx *c)
@@ -192,18 +190,23 @@ static int do_save(struct save_ctx *c)
 	int r;
 
 	ident_fill(&c->s.d, &id);
-	progress_init(&c->prog, xfer_progress(&c->a->x), id.size_estimate);
-	c->prog.name = c->s.d.info.name;
+	progress_init(&c->prog, vm_ctx(), c->s.d.info.name, id.size_estimate);
 	r = restart_session(c);
-	if (!r) {
-		r = sw_header(&c->w, &id);
-		if (r)
-			r = pump_failed(c, r, "write");
+	if (!r && (r = sw_header(&c->w, &id))) {
+		struct pump p = pump_of(c);
+
+		p.from = r == -EINTR && sig_caught() ? FROM_SIGNAL : FROM_OUTPUT;
+		p.err = r;
+		r = pump_failed(c, &p);
 	}
 	if (!r && c->a->precopy)
 		r = precopy_phase(c);
-	if (!r && sig_caught())
-		r = pump_failed(c, -EINTR, "read");
+	if (!r && sig_caught()) {
+		struct pump p = pump_of(c);
+
+		p.from = FROM_SIGNAL;
+		r = pump_failed(c, &p);
+	}
 	if (!r)
 		r = stopcopy_phase(c);
 	progress_end(&c->prog);
@@ -227,7 +230,6 @@ int cmd_save(int argc, char **argv)
 	};
 	struct save_ctx c = { .a = &a, .data_fd = -1 };
 	struct ep_file of = { 0 };
-	char why[NET_WHY];
 	int r, wr;
 
 	cmd_parse(&save_argp, argc, argv, &a);
@@ -240,13 +242,13 @@ int cmd_save(int argc, char **argv)
 		return r;
 	ev_status("setup");
 	sig_catch();
-	r = say_why(endpoint_check_out(a.out, "save", why), why);
+	observe_progress(xfer_progress(&a.x));
+	r = endpoint_check_out(a.out, "save");
 	if (!r)
-		r = sess_begin(&c.s, "save", a.dev);
+		r = say_sess(sess_begin(&c.s, vm_ctx(), "save", a.dev), &c.s);
 	/* Only now, with a device to save, may an output be created. */
 	if (!r)
-		r = say_why(endpoint_open_out(a.out, "save", &a.x.net, &c.out, &of, why),
-			    why);
+		r = endpoint_open_out(a.out, "save", &a.x.net, &c.out, &of);
 	if (r) {
 		ev_end(r);
 		endpoint_close_out(&c.out, &of);
@@ -261,15 +263,17 @@ int cmd_save(int argc, char **argv)
 	} else {
 		c.t0 = monotonic_secs();
 		r = do_save(&c);
+		say_sess(r, &c.s);
 		if (!r)
-			r = say_why(endpoint_commit(&c.out, &of, "save", why), why);
+			r = endpoint_commit(&c.out, &of, "save");
 		c.secs = monotonic_secs() - c.t0;
 	}
 	if (c.data_fd >= 0)
 		close(c.data_fd);
 	if (r) {
 		sess_unwind(&c.s, a.policy);
-		sess_say(&c.s);
+		say_sess(r, &c.s);
+		say_where(&c.s);
 	}
 	ev_end(r);
 	wr = save_report(&c, r);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vfiomig.h"
 #include "cli.h"
 #include "session.h"
 #include "fsm.h"
@@ -147,7 +148,7 @@ static int step(struct sess *s, uint32_t t)
 	out_obj_open(NULL);
 	out_str("request", NULL, fsm_name(t));
 	print_path(&s->d, s->cur, t);
-	r = sess_goto(s, t, &data_fd);
+	r = say_sess(sess_goto(s, t, &data_fd), s);
 	if (r && s->set_err)
 		out_str("error", NULL, strerrorname_np(-s->set_err) ?: "E?");
 	out_bool("data_session", NULL, data_fd >= 0);
@@ -160,7 +161,7 @@ static int step(struct sess *s, uint32_t t)
 	if (r)
 		return r;
 	want = s->cur;
-	if (sess_get(s))
+	if (say_sess(sess_get(s), s))
 		return -VM_E_STATE;
 	if (s->cur != want) {
 		err("state %s on %s: the kernel reported success but the device "
@@ -180,7 +181,7 @@ int cmd_state(int argc, char **argv)
 	r = check_targets(&a);
 	if (r)
 		return r;
-	r = sess_begin(&s, "state", a.dev);
+	r = say_sess(sess_begin(&s, vm_ctx(), "state", a.dev), &s);
 	if (!r) {
 		r = plan_all(&s.d, &a, s.cur);
 		/* Refused before any SET: the device is where it was. */

@@ -289,7 +289,7 @@ void ev_pass(const char *dev, unsigned int pass, uint64_t precopy_bytes,
 	line_close(&l);
 }
 
-void ev_switchover(const struct ev_switch *s)
+void ev_switchover(const struct switchover *s)
 {
 	struct line l;
 

@@ -21,6 +21,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ctx.h"
+
 /* --events FD|FILE, for a command's argp children. */
 extern const struct argp events_argp;
 
@@ -47,15 +49,7 @@ void ev_pass(const char *dev, unsigned int pass, uint64_t precopy_bytes,
 	     uint64_t initial_bytes, uint64_t dirty_bytes);
 
 /* SWITCHOVER: why pre-copy ended, with the figures it was decided on. */
-struct ev_switch {
-	const char *reason;      /* converged, timeout, no-precopy */
-	double precopy_secs;
-	uint64_t sent, remaining;
-	double rate;             /* bytes a second, measured in pre-copy */
-	double downtime_limit;   /* seconds */
-	bool acked;              /* the destination has the initial bytes */
-};
-void ev_switchover(const struct ev_switch *s);
+void ev_switchover(const struct switchover *s);
 /* DOWNTIME: as measured here, and as the peer measured it (< 0: none). */
 void ev_downtime(double secs, double peer_secs);
 

@@ -23,16 +23,15 @@ static struct {
 	int err;
 	bool have;
 } first;
-/* Per thread: a migration's device threads format messages at once. */
-static _Thread_local int formatted_errno;
 static pthread_mutex_t first_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void record_first(const char *fmt, va_list ap)
+/* e: the errno the message names (errstr()'s, or a reason's). */
+static void record_first(int e, const char *fmt, va_list ap)
 {
 	pthread_mutex_lock(&first_lock);
 	if (!first.have) {
 		vsnprintf(first.msg, sizeof(first.msg), fmt, ap);
-		first.err = formatted_errno;
+		first.err = e;
 		first.have = true;
 	}
 	pthread_mutex_unlock(&first_lock);
@@ -43,9 +42,8 @@ void log_record_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	record_first(fmt, ap);
+	record_first(errstr_taken(), fmt, ap);
 	va_end(ap);
-	formatted_errno = 0;
 }
 
 const char *log_first_error(int *err)
@@ -61,25 +59,76 @@ const char *log_first_error(int *err)
 	return have ? first.msg : NULL;
 }
 
-void vm_log(int level, const char *fmt, ...)
+static void say(int level, const char *msg);
+
+/* e: the errno the message names, for the JSON error object. */
+static void vlog(int level, int e, const char *fmt, va_list ap)
 {
 	char msg[1024];
-	va_list ap;
+	va_list cp;
 	/* Warnings show by default; -q silences them, each -v adds a level. */
 	int max = opts.quiet ? LOG_ERR : LOG_WARN + opts.verbose;
 
 	if (level == LOG_ERR) {
-		va_start(ap, fmt);
-		record_first(fmt, ap);
-		va_end(ap);
+		va_copy(cp, ap);
+		record_first(e, fmt, cp);
+		va_end(cp);
 	}
-	if (level > max) {
-		formatted_errno = 0;
+	if (level > max)
 		return;
-	}
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	say(level, msg);
+}
+
+void vm_log(int level, const char *fmt, ...)
+{
+	va_list ap;
+	int e = errstr_taken();
+
+	va_start(ap, fmt);
+	vlog(level, e, fmt, ap);
 	va_end(ap);
+}
+
+static void log_errno(int e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_errno(int e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_ERR, e, fmt, ap);
+	va_end(ap);
+}
+
+void log_note(int level, const char *text)
+{
+	vm_log(level, "%s", text);
+}
+
+const char *hint_text(enum hint h)
+{
+	switch (h) {
+	case HINT_NO_HOLDER:
+		return "; --no-holder opens the device directly";
+	case HINT_FORCE:
+		return "; --force to try anyway";
+	case HINT_OPEN_CDEV:
+		return "; try --open=cdev";
+	default:
+		return "";
+	}
+}
+
+int say_reason(int r, const struct reason *why)
+{
+	for (unsigned int i = 0; i < why->n; i++)
+		log_errno(i ? 0 : why->err, "%s%s", why->line[i], hint_text(why->hint[i]));
+	return r;
+}
+
+/* One line on stderr, escaped. */
+static void say(int level, const char *msg)
+{
 	/*
 	 * Messages quote what streams, peers and holders said: escaped, no
 	 * escape sequence reaches the terminal and a message stays one line.
@@ -93,38 +142,4 @@ void vm_log(int level, const char *fmt, ...)
 	esc_text(stderr, msg);
 	fputc('\n', stderr);
 	funlockfile(stderr);
-	formatted_errno = 0;
-}
-
-void why_set(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-}
-
-int say_why(int r, const char *why)
-{
-	if (r && why[0])
-		err("%s", why);
-	return r;
-}
-
-const char *errstr(int e)
-{
-	/*
-	 * One buffer per thread: a thread formats one message at a time, but
-	 * the migration's device threads may fail together (TSan).
-	 */
-	static __thread char buf[128];
-	const char *name;
-
-	if (e < 0)
-		e = -e;
-	formatted_errno = e;
-	name = strerrorname_np(e);
-	snprintf(buf, sizeof(buf), "%s (%s)", name ? name : "E?", strerror(e));
-	return buf;
 }

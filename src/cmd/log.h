@@ -5,7 +5,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-enum { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+#include "ctx.h"
+#include "reason.h"
+
+/* The levels of the engine's notes (ctx.h), and errors below them. */
+enum { LOG_ERR = 0, LOG_WARN = NOTE_WARN, LOG_INFO = NOTE_INFO, LOG_DEBUG = NOTE_DEBUG };
 
 void vm_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -23,14 +27,15 @@ const char *log_first_error(int *err);
 #define info(...) vm_log(LOG_INFO, __VA_ARGS__)
 #define dbg(...) vm_log(LOG_DEBUG, __VA_ARGS__)
 
-/* A reason a silent layer hands up for its caller to print: why is a
- * buffer of VDEV_WHY bytes (device.h) or the size the callee documents. */
-void why_set(char *why, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* The caller's side: print why when r is a failure that gave one; r. */
-int say_why(int r, const char *why);
-
-/* "EINVAL (Invalid argument)" for a positive or negative errno. */
-const char *errstr(int e);
+/*
+ * The engine's reason for a failure (reason.h), said: each line as an
+ * error, with what the user can do (its hint) in the command's words.
+ * Returns r; says nothing when why has no lines.
+ */
+int say_reason(int r, const struct reason *why);
+/* The words of a hint, with its leading "; " ("" for none). */
+const char *hint_text(enum hint h);
+/* The engine's notes, as the observer hears them (text escaped here). */
+void log_note(int level, const char *text);
 
 #endif

@@ -6,7 +6,8 @@
 #include <stdio.h>
 
 #include "fsm.h"
-#include "mig.h"
+#include "log.h"
+#include "mig-report.h"
 #include "output.h"
 #include "report.h"
 #include "vfiomig.h"
@@ -149,4 +150,19 @@ int mig_report(struct mgroup *g, const struct mig_summary *s)
 	out_begin();
 	json(g, s);
 	return out_end();
+}
+
+void mig_say(const struct mgroup *g, const char *none_touched, bool where)
+{
+	const struct reason *v[1 + 2 * DEVS_MAX];
+	struct sess *s[DEVS_MAX];
+	unsigned int n = mgroup_reasons(g, v);
+
+	for (unsigned int i = 0; i < n; i++)
+		say_reason(v[i]->code, v[i]);
+	if (!where)
+		return;
+	for (unsigned int i = 0; i < g->n; i++)
+		s[i] = (struct sess *)&g->dev[i].s;
+	say_where_all(s, g->n, g->any_touched, none_touched);
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * What the user asked for (struct vm_opts, the program's only global
- * mutable state, filled by cli.c) and the number parsers options share.
- * Every layer may read it; nothing here acts.
+ * What the user asked for (struct vm_opts, filled by cli.c) and the
+ * number parsers options share. The commands read opts; the engine sees
+ * only the context made from it (context.c). Nothing here acts.
  */
 #include <math.h>
 #include <stdlib.h>

@@ -134,3 +134,58 @@ const char *rate_text(uint64_t bytes, double secs, char *buf, size_t len)
 	snprintf(buf, len, u ? ", %.1f %s" : ", %.0f %s", rate, units[u]);
 	return buf;
 }
+
+int say_sess(int r, struct sess *s)
+{
+	say_reason(r, s->why);
+	reason_clear(s->why);
+	return r;
+}
+
+void say_where(const struct sess *s)
+{
+	const char *cmd = s->cmd, *name = s->d.info.name;
+	const char *st = fsm_name(s->cur);
+
+	if (s->where != WHERE_NONE && s->where != WHERE_DONE)
+		out_note_device(name, s->where != WHERE_UNKNOWN, st);
+	switch (s->where) {
+	case WHERE_NONE:
+	case WHERE_DONE:
+		break;
+	case WHERE_UNTOUCHED:
+		err("%s %s: device untouched: %s", cmd, name, st);
+		break;
+	case WHERE_BACK:
+		err("%s %s: device back in %s, its state before %s", cmd, name, st, cmd);
+		break;
+	case WHERE_RESET:
+		err("%s %s: device reset: now %s", cmd, name, s->d.has_mig ? st : "running");
+		break;
+	case WHERE_ABORTED:
+		err("%s %s: device reset to abort resuming: now %s", cmd, name, st);
+		break;
+	case WHERE_RECOVERED:
+		err("%s %s: device reset from error: now %s", cmd, name, st);
+		break;
+	case WHERE_LEFT:
+		err("%s %s: device left in %s%s", cmd, name, st,
+		    s->cur == ST_ERROR ? " (only a reset leaves it)" : "");
+		break;
+	case WHERE_UNKNOWN:
+		err("%s %s: the device state cannot be read back", cmd, name);
+		break;
+	}
+}
+
+void say_where_all(struct sess *const *v, unsigned int n, bool any,
+		   const char *none_touched)
+{
+	if (!any && none_touched) {
+		err("%s: no device was touched", none_touched);
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (sess_is_open(v[i]))
+			say_where(v[i]);
+}

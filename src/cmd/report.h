@@ -10,6 +10,22 @@
 #include "device.h"
 #include "session.h"
 
+/*
+ * What a session's calls failed with (its reason, said and cleared),
+ * then r: "return say_sess(r, &s)" after a sess_* call failed.
+ */
+int say_sess(int r, struct sess *s);
+/* One line on stderr: where the device was left (s->where), also noted
+ * for the JSON error object. */
+void say_where(const struct sess *s);
+/*
+ * A group after sess_unwind_all(): where each open device was left, or,
+ * when none had been touched (any false) and none_touched is set, one
+ * line "<none_touched>: no device was touched".
+ */
+void say_where_all(struct sess *const *v, unsigned int n, bool any,
+		   const char *none_touched);
+
 /* device, bus, driver, iommu_group, cdev and the identity fields. */
 void report_identity(const struct devinfo *di, bool labels);
 /* "flags": [names], "states": [reachable states]. */

@@ -10,12 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vfiomig.h"
 #include "cli.h"
 #include "endpoint.h"
 #include "events.h"
 #include "fsm.h"
 #include "device.h"
 #include "log.h"
+#include "netopts.h"
 #include "output.h"
 #include "report.h"
 #include "save.h"

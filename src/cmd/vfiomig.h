@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Shared definitions: global options, exit codes, error codes and the
- * command table entry type.
+ * The tool's shared definitions: what the user asked for, the exit
+ * codes, the command table entry type. (The engine's error codes and
+ * limits are in vm.h.)
  */
 #ifndef VFIOMIG_H
 #define VFIOMIG_H
 
 #include <stdbool.h>
 
-/* OPEN_HOLDER: only through the holder that holds it, never directly
- * (release: a device nobody holds must not even be opened). */
-enum open_mode { OPEN_AUTO, OPEN_CDEV, OPEN_GROUP, OPEN_HOLDER };
+#include "ctx.h"
+#include "vm.h"
 
-/* The only global mutable state: what the user asked for. */
+/*
+ * What the user asked for (opts.c). The tool's other module state is
+ * where a process has only one of something: the output document
+ * (output.c), the events stream (events.c), the first error (log.c),
+ * the signal handlers' cancellation (sig.c).
+ */
 struct vm_opts {
 	bool json;
 	bool pretty;
@@ -49,28 +54,9 @@ enum {
 	EXIT_NOPERM = 77,
 };
 
-/*
- * Handlers return 0, a negative errno, or one of these negative codes for
- * outcomes errno cannot name. The message has already been printed; main()
- * only maps the code to an exit status.
- */
-enum {
-	VM_E_BASE = 4096,
-	VM_E_USAGE,
-	VM_E_STATE,
-	VM_E_NOMIG,
-	VM_E_NOTVFIO,
-	VM_E_NOTVIABLE,
-	VM_E_OLDKERNEL,
-	VM_E_REFUSED,
-	VM_E_DATA,
-	VM_E_INTERRUPTED,
-	VM_E_CHECK,      /* a conformance check failed (reported) */
-	VM_E_PEER,       /* the other side refused or aborted (reported) */
-	VM_E_AUTH,
-	VM_E_UNCONFIRMED,
-	VM_E_OUTPUT,     /* stdout could not be written (reported once) */
-};
+/* The context every call into the engine gets (context.c): the user's
+ * choices, the cancellation (sig.c) and the observer (observe.c). */
+const struct vm_ctx *vm_ctx(void);
 
 /* Command table entry: each command file exports one handler. */
 struct cmd {
@@ -94,7 +80,5 @@ int cmd_hold(int argc, char **argv);
 int cmd_release(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_receive(int argc, char **argv);
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

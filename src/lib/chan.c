@@ -12,12 +12,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sig.h"
 #include "chan.h"
 
-void chan_plain(struct chan *c, int fd, const char *peer)
+void chan_plain(struct chan *c, const struct vm_ctx *x, int fd, const char *peer)
 {
 	c->fd = fd;
+	c->x = x;
 	c->tls = NULL;
 	c->cred = NULL;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
@@ -51,18 +51,18 @@ static ssize_t tls_errno(ssize_t n)
 
 /*
  * A blocking read wakes on a signal (EINTR), but not on one that came
- * just before it started: poll the signal pipe (sig.h) with the fd.
+ * just before it started: poll the cancellation's fd (ctx.h) with it.
  */
 static bool interrupted_before_read(struct chan *c)
 {
 	struct pollfd p[2] = { { .fd = c->fd, .events = POLLIN },
-			       { .fd = sig_fd(), .events = POLLIN } };
+			       { .fd = cancel_fd(c->x), .events = POLLIN } };
 
 	if (c->tls && gnutls_record_check_pending(c->tls) > 0)
 		return false;
-	while (poll(p, 2, -1) < 0 && errno == EINTR && !sig_caught())
+	while (poll(p, 2, -1) < 0 && errno == EINTR && !cancelled(c->x))
 		;
-	return sig_caught();
+	return cancelled(c->x);
 }
 
 ssize_t chan_read_some(struct chan *c, void *buf, size_t len)
@@ -88,7 +88,7 @@ ssize_t chan_read_full(struct chan *c, void *buf, size_t len)
 
 		if (n == 0)
 			break;
-		if (n == -EINTR && !sig_caught())
+		if (n == -EINTR && !cancelled(c->x))
 			continue;
 		if (n < 0)
 			return n;
@@ -120,7 +120,7 @@ int chan_write_full(struct chan *c, const void *buf, size_t len)
 		ssize_t n = send_some(c, buf, len);
 
 		/* Only our own signals end a transfer. */
-		if (n == -EINTR && !sig_caught())
+		if (n == -EINTR && !cancelled(c->x))
 			continue;
 		if (n < 0)
 			return (int)n;
@@ -131,12 +131,12 @@ int chan_write_full(struct chan *c, const void *buf, size_t len)
 }
 
 /* Plain fds take the whole vector in one system call. */
-static int writev_plain(int fd, struct iovec *iov, int cnt)
+static int writev_plain(struct chan *c, struct iovec *iov, int cnt)
 {
 	while (cnt) {
-		ssize_t n = writev(fd, iov, cnt);
+		ssize_t n = writev(c->fd, iov, cnt);
 
-		if (n < 0 && errno == EINTR && !sig_caught())
+		if (n < 0 && errno == EINTR && !cancelled(c->x))
 			continue;
 		if (n < 0)
 			return -errno;
@@ -156,7 +156,7 @@ static int writev_plain(int fd, struct iovec *iov, int cnt)
 int chan_writev_full(struct chan *c, struct iovec *iov, int cnt)
 {
 	if (!c->tls)
-		return writev_plain(c->fd, iov, cnt);
+		return writev_plain(c, iov, cnt);
 	for (int i = 0; i < cnt; i++) {
 		int r = chan_write_full(c, iov[i].iov_base, iov[i].iov_len);
 		if (r)

@@ -12,6 +12,8 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "ctx.h"
+
 struct gnutls_session_int;
 
 struct chan {
@@ -19,10 +21,13 @@ struct chan {
 	struct gnutls_session_int *tls; /* NULL: plain fd */
 	void *cred;                     /* the session's credentials */
 	bool server;
+	const struct vm_ctx *x;         /* its cancellation ends a transfer */
 	char peer[128];                 /* for messages: a path or address */
 };
 
-void chan_plain(struct chan *c, int fd, const char *peer);
+/* x (NULL: nothing cancels) is the command's: a transfer ends with
+ * -EINTR once it is cancelled. */
+void chan_plain(struct chan *c, const struct vm_ctx *x, int fd, const char *peer);
 /* Up to len bytes, fewer only at the end of the input. */
 ssize_t chan_read_full(struct chan *c, void *buf, size_t len);
 /* What is there now, at least 1 byte (0 at the end). */

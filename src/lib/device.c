@@ -3,7 +3,7 @@
  * The direct backend: a device opened here, by its iommufd cdev or by
  * its group and a type1 container, reached with the VFIO ioctls; and the
  * generic open that picks the holder backend first (holder-client.c).
- * Must not print or decide anything: reasons go up in a buffer.
+ * Must not print or decide anything: reasons go up (reason.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,10 +13,9 @@
 
 #include "device.h"
 #include "holder.h"
-#include "log.h"
 #include "owner.h"
 #include "vfio.h"
-#include "vfiomig.h"
+#include "vm.h"
 
 #define CONTAINER_NODE "/dev/vfio/vfio"
 #define IOMMU_NODE "/dev/iommu"
@@ -39,7 +38,7 @@ static void node_paths(const struct devinfo *di, char *group, char *cdev,
 
 /* An open or bind failed: turn the errno into the user's answer. */
 static int open_failed(const struct devinfo *di, const char *what, int e,
-		       char *why)
+		       struct reason *why)
 {
 	char gnode[64], cnode[64];
 	const char *nodes[2] = { gnode, cnode };
@@ -48,22 +47,22 @@ static int open_failed(const struct devinfo *di, const char *what, int e,
 	node_paths(di, gnode, cnode, sizeof(gnode));
 	/* cdev BIND answers EINVAL when another process has the device. */
 	if ((e == EBUSY || e == EINVAL) && find_owner(nodes, 2, &o)) {
-		why_set(why, VDEV_WHY, "%s %s: device busy: owned by pid %d (%s)", what,
+		why_set(why, "%s %s: device busy: owned by pid %d (%s)", what,
 			    di->name, (int)o.pid, o.comm);
 		return -EBUSY;
 	}
 	if (e == EBUSY)
-		why_set(why, VDEV_WHY, "%s %s: device busy: %s (owner not visible in /proc)",
+		why_set(why, "%s %s: device busy: %s (owner not visible in /proc)",
 			what, di->name, errstr(e));
 	else if (e == EACCES || e == EPERM)
-		why_set(why, VDEV_WHY, "%s %s: permission denied: %s", what, di->name,
+		why_set(why, "%s %s: permission denied: %s", what, di->name,
 			errstr(e));
 	else
-		why_set(why, VDEV_WHY, "%s %s: %s", what, di->name, errstr(e));
+		why_set(why, "%s %s: %s", what, di->name, errstr(e));
 	return e == ENOENT ? -ENODEV : -e;
 }
 
-static int open_node(const char *node, const struct devinfo *di, char *why)
+static int open_node(const char *node, const struct devinfo *di, struct reason *why)
 {
 	char what[96];
 	int fd = open(node, O_RDWR | O_CLOEXEC);
@@ -74,15 +73,15 @@ static int open_node(const char *node, const struct devinfo *di, char *why)
 	return open_failed(di, what, errno, why);
 }
 
-static int open_cdev(const struct devinfo *di, char *why, struct vdev *d)
+static int open_cdev(const struct devinfo *di, struct reason *why, struct vdev *d)
 {
 	char gnode[64], cnode[64];
 	int r;
 
 	node_paths(di, gnode, cnode, sizeof(gnode));
 	if (access(IOMMU_NODE, F_OK)) {
-		why_set(why, VDEV_WHY, "opening %s: no %s: this kernel lacks IOMMUFD "
-			    "(Linux 6.6 with CONFIG_IOMMUFD is needed for --open=cdev)",
+		why_set(why, "opening %s: no %s: this kernel lacks IOMMUFD "
+			    "(Linux 6.6 with CONFIG_IOMMUFD is needed for the cdev)",
 			    di->name, IOMMU_NODE);
 		return -VM_E_OLDKERNEL;
 	}
@@ -99,36 +98,36 @@ static int open_cdev(const struct devinfo *di, char *why, struct vdev *d)
 	return 0;
 }
 
-static int group_viable(const struct devinfo *di, char *why, int gfd)
+static int group_viable(const struct devinfo *di, struct reason *why, int gfd)
 {
 	char others[512];
 	uint32_t flags;
 	int r = vfio_group_status(gfd, &flags);
 
 	if (r) {
-		why_set(why, VDEV_WHY, "VFIO_GROUP_GET_STATUS on group %d: %s", di->group, errstr(r));
+		why_set(why, "VFIO_GROUP_GET_STATUS on group %d: %s", di->group, errstr(r));
 		return r;
 	}
 	if (flags & VFIO_GROUP_FLAGS_VIABLE)
 		return 0;
 	group_blockers(di->group, di->name, others, sizeof(others));
-	why_set(why, VDEV_WHY, "opening %s: IOMMU group %d is not viable: %s", di->name,
+	why_set(why, "opening %s: IOMMU group %d is not viable: %s", di->name,
 		    di->group,
 		    others[0] ? others : "other devices are bound to non-VFIO drivers");
 	return -VM_E_NOTVIABLE;
 }
 
 /* Legacy path: container with the type1 IOMMU, then the device by name. */
-static int open_group(const struct devinfo *di, char *why, struct vdev *d)
+static int open_group(const struct devinfo *di, struct reason *why, struct vdev *d)
 {
 	char gnode[64], cnode[64];
 	int r;
 
 	node_paths(di, gnode, cnode, sizeof(gnode));
 	if (access(CONTAINER_NODE, F_OK)) {
-		why_set(why, VDEV_WHY, "opening %s: no %s: this kernel lacks the VFIO "
-			    "container (CONFIG_VFIO_CONTAINER); try --open=cdev",
-			    di->name, CONTAINER_NODE);
+		why_set(why, "opening %s: no %s: this kernel lacks the VFIO "
+			    "container (CONFIG_VFIO_CONTAINER)", di->name, CONTAINER_NODE);
+		reason_hint(why, HINT_OPEN_CDEV);
 		return -VM_E_OLDKERNEL;
 	}
 	d->group_fd = open_node(gnode, di, why);
@@ -141,19 +140,19 @@ static int open_group(const struct devinfo *di, char *why, struct vdev *d)
 	if (d->container_fd < 0)
 		return d->container_fd;
 	if (vfio_api_version(d->container_fd) != VFIO_API_VERSION) {
-		why_set(why, VDEV_WHY, "opening %s: unexpected VFIO API version", di->name);
+		why_set(why, "opening %s: unexpected VFIO API version", di->name);
 		return -VM_E_OLDKERNEL;
 	}
 	r = vfio_group_set_container(d->group_fd, d->container_fd);
 	if (r) {
-		why_set(why, VDEV_WHY, "VFIO_GROUP_SET_CONTAINER for %s: %s", di->name, errstr(r));
+		why_set(why, "VFIO_GROUP_SET_CONTAINER for %s: %s", di->name, errstr(r));
 		return r;
 	}
 	r = vfio_set_iommu(d->container_fd, VFIO_TYPE1v2_IOMMU);
 	if (r)
 		r = vfio_set_iommu(d->container_fd, VFIO_TYPE1_IOMMU);
 	if (r) {
-		why_set(why, VDEV_WHY, "VFIO_SET_IOMMU for %s: %s", di->name, errstr(r));
+		why_set(why, "VFIO_SET_IOMMU for %s: %s", di->name, errstr(r));
 		return r;
 	}
 	d->fd = vfio_group_device_fd(d->group_fd, di->name);
@@ -244,15 +243,15 @@ static void vdev_init(struct vdev *d, const struct devinfo *di)
 }
 
 static int open_direct(const struct devinfo *di, enum open_mode mode,
-		       struct vdev *d, char *why)
+		       struct vdev *d, struct reason *why)
 {
 	if (mode == OPEN_CDEV && !di->cdev[0]) {
-		why_set(why, VDEV_WHY, "opening %s: no VFIO cdev (Linux 6.6 with "
-			"CONFIG_VFIO_DEVICE_CDEV is needed for --open=cdev)", di->name);
+		why_set(why, "opening %s: no VFIO cdev (Linux 6.6 with "
+			"CONFIG_VFIO_DEVICE_CDEV is needed for the cdev)", di->name);
 		return -VM_E_OLDKERNEL;
 	}
 	if (mode == OPEN_GROUP && di->group < 0) {
-		why_set(why, VDEV_WHY, "opening %s: device has no IOMMU group", di->name);
+		why_set(why, "opening %s: device has no IOMMU group", di->name);
 		return -ENODEV;
 	}
 	if (mode == OPEN_CDEV ||
@@ -261,25 +260,25 @@ static int open_direct(const struct devinfo *di, enum open_mode mode,
 	return open_group(di, why, d);
 }
 
-int vdev_open(const struct devinfo *di, enum open_mode mode, struct vdev *d,
-	      char *why)
+int vdev_open(const struct vm_ctx *x, const struct devinfo *di, enum open_mode mode,
+	      struct vdev *d, struct reason *why)
 {
 	int r;
 
 	vdev_init(d, di);
-	why[0] = '\0';
+	d->x = x;
 	if (!di->vfio) {
-		why_set(why, VDEV_WHY, "opening %s: not bound to a VFIO driver (%s%s)",
+		why_set(why, "opening %s: not bound to a VFIO driver (%s%s)",
 			di->name, di->driver[0] ? "bound to " : "no driver bound",
 			di->driver);
 		return -VM_E_NOTVFIO;
 	}
 	/* A device that vfiomig hold holds is used through the holder. */
-	r = opts.no_holder && mode != OPEN_HOLDER ? 0 : holder_open(di, d, why);
+	r = x->no_holder && mode != OPEN_HOLDER ? 0 : holder_open(x, di, d, why);
 	if (r > 0)
 		return 0;
 	if (!r && mode == OPEN_HOLDER) {
-		why_set(why, VDEV_WHY, "%s: not held by vfiomig hold", di->name);
+		why_set(why, "%s: not held by vfiomig hold", di->name);
 		r = -ENOTCONN;
 	} else if (!r) {
 		d->ops = &direct_ops;
@@ -289,7 +288,7 @@ int vdev_open(const struct devinfo *di, enum open_mode mode, struct vdev *d,
 		vdev_close(d);
 		return r;
 	}
-	dbg("opened %s through the %s path", di->name, open_path_name(d->path));
+	note_dbg(x, "opened %s through the %s path", di->name, open_path_name(d->path));
 	/*
 	 * Where feature 12 exists, every open opts in, so a driver can say
 	 * its initial bytes started over (REINIT); a holder opted in when it

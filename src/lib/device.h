@@ -5,10 +5,9 @@
  * is chosen at open and lives in the handle's operations table; callers
  * use the vdev_* calls below and never ask how the device is reached.
  *
- * Silent layer: every vdev_* call returns 0 or -errno (or -VM_E_*) and
- * prints no error or warning (-v detail at most); vdev_open() hands its
- * reason up in a buffer. What the user is told is the caller's to say
- * (session.c, the commands).
+ * Silent layer: every vdev_* call returns 0 or -errno (or -VM_E_*);
+ * vdev_open() hands its reason up (reason.h), details go to the
+ * observer. What the user is told is the caller's to say.
  */
 #ifndef VFIOMIG_DEVICE_H
 #define VFIOMIG_DEVICE_H
@@ -17,8 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctx.h"
+#include "reason.h"
 #include "sysfs.h"
-#include "vfiomig.h"
+#include "vm.h"
 
 /* PATH_HOLDER: a vfiomig hold process has it; fd is our socket to it. */
 enum open_path { PATH_NONE, PATH_CDEV, PATH_GROUP, PATH_HOLDER };
@@ -44,6 +45,7 @@ struct vdev_ops {
 
 struct vdev {
 	struct devinfo info;
+	const struct vm_ctx *x;     /* the command's, for notes */
 	const struct vdev_ops *ops; /* NULL: not open */
 	enum open_path path;
 	int fd;           /* device fd, or the socket to the holder */
@@ -57,19 +59,16 @@ struct vdev {
 	enum open_path held_path;
 };
 
-/* Room for the reason an open gives. */
-#define VDEV_WHY 512
-
 const char *open_path_name(enum open_path p);
 
 /*
  * Open a resolved device: through its holder when one holds it (unless
- * --no-holder), else by cdev or group as mode says; OPEN_HOLDER opens
+ * x->no_holder), else by cdev or group as mode says; OPEN_HOLDER opens
  * only through a holder, -ENOTCONN when none holds it. On failure d is
  * not open (vdev_is_open() false) and why says what failed and why.
  */
-int vdev_open(const struct devinfo *di, enum open_mode mode, struct vdev *d,
-	      char *why);
+int vdev_open(const struct vm_ctx *x, const struct devinfo *di, enum open_mode mode,
+	      struct vdev *d, struct reason *why);
 bool vdev_is_open(const struct vdev *d);
 /* Close whatever is open (a device left in resuming is the caller's). */
 void vdev_close(struct vdev *d);

@@ -24,9 +24,9 @@
 
 #include "compat.h"
 #include "devlink.h"
-#include "log.h"
 #include "sysfs.h"
-#include "vfiomig.h"
+#include "reason.h"
+#include "vm.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -133,7 +133,6 @@ static void parse_function(struct nlattr *nest, struct dl_port *p)
 	int r = nla_parse_nested(fn, VFIOMIG_DEVLINK_FN_ATTR_MAX, nest, fn_policy);
 
 	if (r < 0) {
-		dbg("devlink port function attributes: %s", nl_geterror(r));
 		return;
 	}
 	if (fn[DEVLINK_PORT_FUNCTION_ATTR_HW_ADDR]) {
@@ -175,7 +174,7 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	int r = genlmsg_parse(nlmsg_hdr(msg), 0, tb, DEVLINK_ATTR_MAX, port_policy);
 
 	if (r < 0) {
-		dbg("devlink reply skipped: %s", nl_geterror(r));
+		note_dbg(rq->dl->x, "devlink reply skipped: %s", nl_geterror(r));
 		return NL_SKIP;
 	}
 	memset(&p, 0, sizeof(p));
@@ -205,7 +204,7 @@ static int request(struct dl *dl, struct nl_msg *msg, struct req *rq)
 	int r;
 
 	/* -vv: libnl prints every message in and out. */
-	cb = nl_cb_alloc(opts.verbose >= 2 ? NL_CB_DEBUG : NL_CB_DEFAULT);
+	cb = nl_cb_alloc(dl->x && dl->x->netlink_debug ? NL_CB_DEBUG : NL_CB_DEFAULT);
 	if (!cb) {
 		nlmsg_free(msg);
 		return -ENOMEM;
@@ -221,7 +220,8 @@ static int request(struct dl *dl, struct nl_msg *msg, struct req *rq)
 	r = nl_send_auto(dl->sk, msg);
 	nlmsg_free(msg);
 	if (r < 0) {
-		err("sending a devlink request: %s", nl_geterror(r));
+		snprintf(dl->extack, sizeof(dl->extack), "sending a devlink request: %s",
+			 nl_geterror(r));
 		rq->status = -EIO;
 	}
 	while (rq->status > 0) {
@@ -232,7 +232,8 @@ static int request(struct dl *dl, struct nl_msg *msg, struct req *rq)
 		 */
 		// cppcheck-suppress knownConditionTrueFalse
 		if (r < 0 && rq->status > 0) {
-			err("receiving a devlink reply: %s", nl_geterror(r));
+			snprintf(dl->extack, sizeof(dl->extack), "receiving a devlink reply: %s",
+				 nl_geterror(r));
 			rq->status = -EIO;
 		}
 	}
@@ -262,11 +263,12 @@ fail:
 	return NULL;
 }
 
-int dl_open(struct dl *dl, bool quiet)
+int dl_open(struct dl *dl, const struct vm_ctx *x)
 {
 	int one = 1, r;
 
 	memset(dl, 0, sizeof(*dl));
+	dl->x = x;
 	dl->sk = nl_socket_alloc();
 	if (!dl->sk) {
 		snprintf(dl->extack, sizeof(dl->extack), "out of memory");
@@ -285,7 +287,7 @@ int dl_open(struct dl *dl, bool quiet)
 	/* The kernel's reason for a refusal; before 4.12 only the errno. */
 	if (setsockopt(nl_socket_get_fd(dl->sk), SOL_NETLINK, NETLINK_EXT_ACK,
 		       &one, sizeof(one)))
-		dbg("NETLINK_EXT_ACK: %s", errstr(errno));
+		note_dbg(x, "NETLINK_EXT_ACK: %s", errstr(errno));
 	dl->family = genl_ctrl_resolve(dl->sk, DEVLINK_GENL_NAME);
 	if (dl->family < 0) {
 		snprintf(dl->extack, sizeof(dl->extack),
@@ -297,8 +299,6 @@ int dl_open(struct dl *dl, bool quiet)
 	}
 	return 0;
 fail:
-	if (!quiet)
-		err("%s", dl->extack);
 	dl_close(dl);
 	return r;
 }

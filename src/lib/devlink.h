@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * devlink ports over generic netlink. All libnl use lives in devlink.c;
- * commands see the plain structs below. Functions return 0, a negative
- * errno from the kernel (its extack text in dl->extack), or, when libnl
- * or the kernel's devlink family itself fails, a negative code after
- * printing the error.
+ * commands see the plain structs below. Functions return 0 or a negative
+ * code, with the kernel's extack text (or, when libnl or the kernel's
+ * devlink family itself fails, what failed) in dl->extack. Nothing is
+ * printed; with x->netlink_debug libnl dumps every message itself.
  */
 #ifndef VFIOMIG_DEVLINK_H
 #define VFIOMIG_DEVLINK_H
@@ -13,9 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctx.h"
+
 struct nl_sock;
 
 struct dl {
+	const struct vm_ctx *x;
 	struct nl_sock *sk;
 	int family;
 	/* The kernel's message for the last request, or why dl_open failed. */
@@ -49,10 +52,10 @@ struct dl_ports {
 };
 
 /*
- * Socket, extended ACKs, family "devlink". Prints why it failed unless
- * quiet; the reason stays in dl->extack. -VM_E_OLDKERNEL: no devlink.
+ * Socket, extended ACKs, family "devlink"; why it failed in dl->extack.
+ * -VM_E_OLDKERNEL: no devlink.
  */
-int dl_open(struct dl *dl, bool quiet);
+int dl_open(struct dl *dl, const struct vm_ctx *x);
 void dl_close(struct dl *dl);
 
 /* Every port of every devlink instance (a dump). */

@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #include "fsm.h"
-#include "vfiomig.h"
+#include "vm.h"
 
 static const char *const names[ST_NR] = {
 	[ST_ERROR] = "error",

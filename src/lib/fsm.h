@@ -48,4 +48,18 @@ enum plan_result {
 enum plan_result fsm_plan(uint32_t cur, uint32_t target, uint64_t flags,
 			  uint32_t path[FSM_MAX_PATH], int *n);
 
+/* Time spent in each requested arc, for -v and -j reports. */
+struct arc_time {
+	uint32_t from, to;
+	double secs;
+	unsigned int dev;   /* which device of the command (0: the first) */
+};
+
+#define ARC_LOG_MAX 64
+
+struct arc_log {
+	struct arc_time arc[ARC_LOG_MAX];
+	int n;
+};
+
 #endif

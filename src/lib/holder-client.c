@@ -27,8 +27,7 @@
 
 #include "fsm.h"
 #include "holder.h"
-#include "log.h"
-#include "vfiomig.h"
+#include "vm.h"
 
 int hold_send(int sock, const void *msg, size_t len, int fd)
 {
@@ -155,20 +154,20 @@ int holder_call(struct vdev *d, uint16_t op, uint32_t arg0, uint32_t arg1,
 	return resp->err;
 }
 
-static int hello(const struct devinfo *di, struct vdev *d, char *why)
+static int hello(const struct devinfo *di, struct vdev *d, struct reason *why)
 {
 	struct hold_resp resp;
 	int r = holder_call(d, HOP_HELLO, 0, 0, &resp, NULL);
 
 	if (r == -EBUSY)
-		why_set(why, VDEV_WHY, "%s: device busy: held by vfiomig hold (pid %llu), "
+		why_set(why, "%s: device busy: held by vfiomig hold (pid %llu), "
 			"which is serving another command", di->name,
 			(unsigned long long)resp.u64);
 	else if (r == -EACCES)
-		why_set(why, VDEV_WHY, "%s: held by vfiomig hold: permission denied: only "
+		why_set(why, "%s: held by vfiomig hold: permission denied: only "
 			"root or the holder's user may use it", di->name);
 	else if (r)
-		why_set(why, VDEV_WHY, "%s: the holder refused the connection: %s",
+		why_set(why, "%s: the holder refused the connection: %s",
 			di->name, errstr(r));
 	if (r)
 		return r;
@@ -177,7 +176,7 @@ static int hello(const struct devinfo *di, struct vdev *d, char *why)
 	if (strncmp(resp.name, di->name, sizeof(resp.name)) ||
 	    (resp.u32 != PATH_CDEV && resp.u32 != PATH_GROUP) || !resp.u64 ||
 	    resp.u64 > INT_MAX) {
-		why_set(why, VDEV_WHY, "%s: the holder's answer to HELLO does not "
+		why_set(why, "%s: the holder's answer to HELLO does not "
 			"describe this device: %s", di->name, errstr(EPROTO));
 		return -EPROTO;
 	}
@@ -241,8 +240,8 @@ static int held_set_state(struct vdev *d, uint32_t state, int *data_fd)
 	int e = holder_call(d, HOP_SET_STATE, state, 0, &r, data_fd);
 
 	if (*data_fd >= 0 && !data_fd_fits(*data_fd, state)) {
-		dbg("%s: the holder passed an fd that is not a data session for %s",
-		    d->info.name, fsm_name(state));
+		note_dbg(d->x, "%s: the holder passed an fd that is not a data session for %s",
+			 d->info.name, fsm_name(state));
 		close(*data_fd);
 		*data_fd = -1;
 		return -EPROTO;
@@ -323,15 +322,15 @@ static bool same_inode(const struct stat *a, const struct stat *b)
  * they live and bind only under it, so once we have the lock, a socket
  * that is still the one that refused us and still refuses is stale.
  */
-static void remove_stale(int dfd, const char *name, const char *sock,
-			 const char *path, const struct stat *seen)
+static void remove_stale(const struct vm_ctx *x, int dfd, const char *name,
+			 const char *sock, const char *path, const struct stat *seen)
 {
 	struct stat now;
 	int lock = hold_lock(dfd, name, 0), s;
 
 	if (lock < 0) {
-		dbg("%s: %s refused a connection, but %s.lock is taken: left alone",
-		    name, path, name);
+		note_dbg(x, "%s: %s refused a connection, but %s.lock is taken: left alone",
+			 name, path, name);
 		return;
 	}
 	s = hold_connect(path);
@@ -340,23 +339,23 @@ static void remove_stale(int dfd, const char *name, const char *sock,
 	else if (s == -ECONNREFUSED &&
 		 !fstatat(dfd, sock, &now, AT_SYMLINK_NOFOLLOW) &&
 		 same_inode(&now, seen) && !unlinkat(dfd, sock, 0))
-		info("%s: removed the stale holder socket %s", name, path);
+		note_info(x, "%s: removed the stale holder socket %s", name, path);
 	hold_unlock(dfd, name, lock);
 }
 
 /* The one line a socket that is not a holder's gets; no fallback. */
 static int untrusted(const struct devinfo *di, const char *path,
-		     const char *reason, char *why)
+		     const char *reason, struct reason *why)
 {
-	why_set(why, VDEV_WHY, "%s: holder socket %s refused: %s: %s; "
-		"--no-holder opens the device directly", di->name, path, reason,
+	why_set(why, "%s: holder socket %s refused: %s: %s", di->name, path, reason,
 		errstr(EACCES));
+	reason_hint(why, HINT_NO_HOLDER);
 	return -EACCES;
 }
 
 /* Connected: the server must run as root or as us. */
 static int check_peer(const struct devinfo *di, const char *path, int s,
-		      char *why)
+		      struct reason *why)
 {
 	char reason[128];
 	struct ucred cr;
@@ -377,7 +376,7 @@ static int check_peer(const struct devinfo *di, const char *path, int s,
 
 /* The run directory and the socket in it, before we connect. */
 static int check_place(const struct devinfo *di, int dfd, const char *sock,
-		       const char *path, struct stat *st, char *why)
+		       const char *path, struct stat *st, struct reason *why)
 {
 	char reason[128];
 
@@ -387,12 +386,12 @@ static int check_place(const struct devinfo *di, int dfd, const char *sock,
 		if (e == ENOENT)
 			return 0;
 		if (e != EACCES) {
-			why_set(why, VDEV_WHY, "%s: looking for a holder at %s: %s",
+			why_set(why, "%s: looking for a holder at %s: %s",
 				di->name, path, errstr(e));
 			return -e;
 		}
 		/* The directory is 0700: another user cannot even look. */
-		why_set(why, VDEV_WHY, "%s: cannot reach a holder in %s: permission "
+		why_set(why, "%s: cannot reach a holder in %s: permission "
 			"denied (only root and the holder's user may)", di->name,
 			holder_dir());
 		return -EACCES;
@@ -403,7 +402,7 @@ static int check_place(const struct devinfo *di, int dfd, const char *sock,
 	return 1;
 }
 
-static int reach(const struct devinfo *di, struct vdev *d, int dfd, char *why)
+static int reach(const struct devinfo *di, struct vdev *d, int dfd, struct reason *why)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 64], sock[300];
 	struct stat st;
@@ -416,11 +415,11 @@ static int reach(const struct devinfo *di, struct vdev *d, int dfd, char *why)
 		return s;
 	s = hold_connect(path);
 	if (s == -ECONNREFUSED) {
-		remove_stale(dfd, di->name, sock, path, &st);
+		remove_stale(d->x, dfd, di->name, sock, path, &st);
 		return 0;
 	}
 	if (s == -EACCES) {
-		why_set(why, VDEV_WHY, "%s: held by vfiomig hold: permission denied on %s",
+		why_set(why, "%s: held by vfiomig hold: permission denied on %s",
 			di->name, path);
 		return -EACCES;
 	}
@@ -433,7 +432,8 @@ static int reach(const struct devinfo *di, struct vdev *d, int dfd, char *why)
 	return s ? s : hello(di, d, why);
 }
 
-int holder_open(const struct devinfo *di, struct vdev *d, char *why)
+int holder_open(const struct vm_ctx *x, const struct devinfo *di, struct vdev *d,
+		struct reason *why)
 {
 	int dfd = open(holder_dir(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int r;
@@ -444,15 +444,16 @@ int holder_open(const struct devinfo *di, struct vdev *d, char *why)
 		if (e == ENOENT)
 			return 0; /* no holder has ever run here */
 		if (e == ELOOP || e == ENOTDIR) {
-			why_set(why, VDEV_WHY, "%s: holder directory %s refused: not a "
+			why_set(why, "%s: holder directory %s refused: not a "
 				"directory (symbolic links are not followed): %s",
 				di->name, holder_dir(), errstr(EACCES));
 			return -EACCES;
 		}
-		why_set(why, VDEV_WHY, "%s: holder directory %s: %s", di->name,
+		why_set(why, "%s: holder directory %s: %s", di->name,
 			holder_dir(), errstr(e));
 		return -e;
 	}
+	d->x = x;
 	r = reach(di, d, dfd, why);
 	close(dfd);
 	return r;

@@ -41,9 +41,10 @@ void hold_unlock(int dfd, const char *name, int fd);
  * The holder backend's open: connect to the holder of this device, if
  * there is one. Returns 1 with d open through it, 0 when nobody holds it
  * (a stale socket left by a dead holder is removed), or a negative code
- * with why set (VDEV_WHY bytes).
+ * with why set.
  */
-int holder_open(const struct devinfo *di, struct vdev *d, char *why);
+int holder_open(const struct vm_ctx *x, const struct devinfo *di, struct vdev *d,
+		struct reason *why);
 /* One request/response; *fd receives a passed data_fd or -1. */
 int holder_call(struct vdev *d, uint16_t op, uint32_t arg0, uint32_t arg1,
 		struct hold_resp *resp, int *fd);

@@ -67,6 +67,5 @@ void ident_mismatch(const char *who, const struct stream_ident *s,
 	describe(from, sizeof(from), s->bus, s->mdev_type, s->driver, sids, "unknown");
 	describe(here, sizeof(here), dbus, di->mdev_type, di->driver, dids,
 		 di->bus[0] ? di->bus : "unknown");
-	snprintf(buf, len, "%s: stream is from %s, this is %s; --force to try anyway",
-		 who, from, here);
+	snprintf(buf, len, "%s: stream is from %s, this is %s", who, from, here);
 }

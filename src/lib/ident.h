@@ -14,7 +14,7 @@ void ident_fill(struct vdev *d, struct stream_ident *id);
 /* Is the stream from the same kind of device? */
 bool ident_same(const struct stream_ident *s, const struct devinfo *di);
 /* "WHO: stream is from an mdev of type T (driver D), this is PCI device
- * V:D (subsystem V:D); --force to try anyway": each side as what it is. */
+ * V:D (subsystem V:D)": each side as what it is. */
 void ident_mismatch(const char *who, const struct stream_ident *s,
 		    const struct devinfo *di, char *buf, size_t len);
 

@@ -3,55 +3,32 @@
  * The destination of a live migration: one thread per device verifies
  * the stream on its connection and writes it into the device's data_fd,
  * while the main thread speaks the control protocol (mig.h) and steps
- * the devices. Unwinding and reports go through mig-group.c and session.c.
+ * the devices. Unwinding goes through mig-group.c and session.c; what
+ * failed is told in reasons, progress and decisions to the observer.
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "sig.h"
+#include "clock.h"
 #include "device.h"
-#include "events.h"
 #include "fsm.h"
-#include "log.h"
+#include "ident.h"
 #include "mig-dst.h"
 #include "pump.h"
-#include "save.h"
 
 /* --- the device threads ------------------------------------------------- */
 
-static int stream_failed(struct mig_dev *m, int r)
+/* The pump's count of what the device took, kept under the lock for the
+ * main thread (maybe_ack, the report). */
+static void took(void *arg, uint32_t phase, size_t len)
 {
+	struct mig_dev *m = arg;
 	struct mgroup *g = m->group;
-	bool quiet;
 
-	mgroup_lock(g);
-	quiet = g->abort || (r == -EINTR && sig_caught());
-	mgroup_unlock(g);
-	if (quiet)
-		return r;
-	if (r == -VM_E_DATA)
-		err("receive %s: from %s: %s", m->s.d.info.name, m->data.peer, m->rd.why);
-	else
-		err("receive %s: reading from %s: %s", m->s.d.info.name, m->data.peer,
-		    errstr(r));
-	return r == -VM_E_DATA ? r : -ECONNRESET;
-}
-
-static int feed(struct mig_dev *m, const uint8_t *buf, size_t len, uint32_t phase)
-{
-	struct mgroup *g = m->group;
-	int r = sig_caught() ? -EINTR : write_full(m->data_fd, buf, len);
-
-	if (r == -EINTR && sig_caught())
-		return r;
-	if (r) {
-		err("receive %s: the driver refused the data at byte %llu: %s",
-		    m->s.d.info.name, (unsigned long long)m->bytes, errstr(r));
-		return -VM_E_DATA;
-	}
 	mgroup_lock(g);
 	m->bytes += len;
 	if (phase == PHASE_PRECOPY)
@@ -61,8 +38,6 @@ static int feed(struct mig_dev *m, const uint8_t *buf, size_t len, uint32_t phas
 	m->records++;
 	/* Nothing waits on the condition here: the main thread polls (maybe_ack). */
 	mgroup_unlock(g);
-	progress_add(&m->prog, len);
-	return 0;
 }
 
 /* Same kind of device: the fields restore compares. */
@@ -73,28 +48,29 @@ static bool same_kind(const struct stream_ident *a, const struct stream_ident *b
 	       !strcmp(a->driver, b->driver) && !strcmp(a->mdev_type, b->mdev_type);
 }
 
+/* The same pipeline as restore (pump_load()), into this device. */
 static int load(struct mig_dev *m, uint8_t *buf)
 {
-	struct record rec;
+	struct mgroup *g = m->group;
+	struct pump p = { .x = g->x, .data_fd = m->data_fd, .r = &m->rd, .buf = buf,
+			  .cap = STREAM_MAX_RECORD, .prog = &m->prog, .took = took,
+			  .arg = m };
 	int r = sr_header(&m->rd);
 
-	if (r)
-		return stream_failed(m, r);
+	if (r) {
+		p.from = r == -EINTR && cancelled(g->x) ? FROM_SIGNAL : FROM_INPUT;
+		p.err = r;
+		return mgroup_thread_failed(m, &p);
+	}
 	/* HELLO named the kind already; the stream must say the same. */
-	if (!same_kind(&m->rd.ident, m->announced)) {
-		err("receive %s: the data connection's stream is from another device "
-		    "than announced", m->s.d.info.name);
-		return -VM_E_DATA;
-	}
-	progress_init(&m->prog, false, 0);
-	m->prog.name = m->s.d.info.name;
-	while ((r = sr_next(&m->rd, &rec, buf, STREAM_MAX_RECORD)) == 1) {
-		r = feed(m, buf, rec.len, rec.phase);
-		if (r)
-			return r;
-	}
+	if (!same_kind(&m->rd.ident, m->announced))
+		return fail_from(&m->why, FROM_PEER, -VM_E_DATA, "%s %s: the data "
+				 "connection's stream is from another device than announced",
+				 g->side->cmd, m->s.d.info.name);
+	progress_init(&m->prog, g->x, m->s.d.info.name, 0);
+	r = pump_load(&p);
 	progress_end(&m->prog);
-	return r ? stream_failed(m, r) : 0;
+	return r ? mgroup_thread_failed(m, &p) : 0;
 }
 
 static void *dst_thread(void *arg)
@@ -125,13 +101,28 @@ static void *dst_thread(void *arg)
 /* Wait up to ms for one frame from c, whatever it is. */
 static int read_frame(struct chan *c, struct msg *m, int ms)
 {
-	int r, waited = 0;
+	double deadline = monotonic_secs() + ms / 1000.0;
+	int r;
 
-	do {
+	do
 		r = msg_wait(c, m, MIG_TICK_MS, -1);
-		waited += MIG_TICK_MS;
-	} while (!r && !sig_caught() && waited < ms);
+	while (!r && !cancelled(c->x) && monotonic_secs() < deadline);
 	return r ? r : -ETIMEDOUT;
+}
+
+/* A connection on our listener; a failure told as ours. */
+static int accept_one(struct mdst *s, const struct net_opts *n, struct chan *c)
+{
+	struct reason why = { 0 };
+	char prefix[64];
+	int r = net_accept(s->g.x, s->lfd, n, c, &why);
+
+	if (!r)
+		return 0;
+	snprintf(prefix, sizeof(prefix), "%s: ", s->g.side->cmd);
+	reason_prefix(&why, prefix);
+	reason_add(&s->g.why, &why);
+	return r;
 }
 
 /* The first authenticated peer that says HELLO; others are dropped. */
@@ -141,21 +132,20 @@ static int wait_hello(struct mdst *s)
 	char why[160];
 
 	for (;;) {
-		char nwhy[NET_WHY];
-		int r = net_accept(s->lfd, (struct net_opts *)&s->a->net, "receive", &s->ctl,
-				   nwhy);
+		int r = accept_one(s, &s->a->net, &s->ctl);
+
 		if (r)
-			return say_why(r, nwhy);
+			return r;
 		r = read_frame(&s->ctl, &m, HELLO_MS);
-		if (sig_caught())
-			return mgroup_interrupted(&s->g);
+		if (cancelled(s->g.x))
+			return mctl_interrupted(&s->g);
 		if (r > 0 && !hello_decode(&m, &s->h, why, sizeof(why)))
 			return 0;
 		if (r > 0)
-			warn("dropped a connection from %s: %s", s->ctl.peer, why);
+			note_warn(s->g.x, "dropped a connection from %s: %s", s->ctl.peer, why);
 		else
-			warn("dropped a connection from %s: no HELLO: %s", s->ctl.peer,
-			     errstr(r));
+			note_warn(s->g.x, "dropped a connection from %s: no HELLO: %s",
+				  s->ctl.peer, errstr(r));
 		chan_close(&s->ctl);
 	}
 }
@@ -179,19 +169,24 @@ static int check_hello(struct mdst *s)
 		if (ident_same(&s->h.id[i], &m->s.d.info))
 			continue;
 		if (s->a->force) {
-			warn("receive %s: the source's device %u is of another kind; "
-			     "--force: receiving anyway", m->s.d.info.name, i + 1);
+			note_warn(s->g.x, "%s %s: the source's device %u is of another kind; "
+				  "receiving anyway, as asked", s->g.side->cmd, m->s.d.info.name,
+				  i + 1);
 			continue;
 		}
 		snprintf(who, sizeof(who), "device %u (%s)", i + 1, m->s.d.info.name);
 		ident_mismatch(who, &s->h.id[i], &m->s.d.info, why, sizeof(why));
-		goto refuse;
+		msg_abort(&s->ctl, "refused: %s; %s", why, s->g.side->force);
+		fail(&s->g.why, -VM_E_REFUSED, "%s: refused: %s; no device was touched",
+		     s->g.side->cmd, why);
+		reason_hint(&s->g.why, HINT_FORCE);
+		return -VM_E_REFUSED;
 	}
 	return 0;
 refuse:
-	err("receive: refused: %s; no device was touched", why);
 	msg_abort(&s->ctl, "refused: %s", why);
-	return -VM_E_REFUSED;
+	return fail(&s->g.why, -VM_E_REFUSED, "%s: refused: %s; no device was touched",
+		    s->g.side->cmd, why);
 }
 
 static int enter_resuming(struct mdst *s)
@@ -202,15 +197,14 @@ static int enter_resuming(struct mdst *s)
 	s->touched = true;
 	r = mgroup_goto(&s->g, ST_RESUMING);
 	for (i = 0; !r && i < s->g.n; i++) {
-		if (s->g.dev[i].data_fd < 0) {
-			err("receive %s: resuming opened no data session",
-			    s->g.dev[i].s.d.info.name);
-			r = -VM_E_STATE;
-		}
+		if (s->g.dev[i].data_fd < 0)
+			r = fail_from(&s->g.why, FROM_DEVICE, -VM_E_STATE,
+				      "%s %s: resuming opened no data session", s->g.side->cmd,
+				      s->g.dev[i].s.d.info.name);
 	}
 	if (r)
 		return r;
-	ev_status("active");
+	obs_status(s->g.x, "active");
 	return msg_send(&s->ctl, MSG_READY, NULL, 0);
 }
 
@@ -220,7 +214,7 @@ static int on_msg(struct mdst *s, const struct msg *m)
 
 	switch (m->type) {
 	case MSG_ABORT:
-		return mgroup_peer_aborted(&s->g, m);
+		return mctl_peer_aborted(&s->g, m);
 	case MSG_INITIAL:
 		dev = msg_u64(m, 0);
 		if (dev >= s->g.n)
@@ -234,7 +228,7 @@ static int on_msg(struct mdst *s, const struct msg *m)
 	case MSG_STOPPED:
 		s->stopped = true;
 		s->t_stopped = monotonic_secs();
-		ev_status("device");
+		obs_status(s->g.x, "device");
 		for (dev = 0; dev < s->g.n && 8 * dev + 8 <= m->len; dev++)
 			s->g.dev[dev].rounds = (unsigned int)msg_u64(m, 8 * dev);
 		return 0;
@@ -244,7 +238,7 @@ static int on_msg(struct mdst *s, const struct msg *m)
 		s->commit = true;
 		return 0;
 	}
-	return mgroup_unexpected(&s->g, m->type);
+	return mctl_unexpected(&s->g, m->type);
 }
 
 /* Switchover-ack: every pre-copy device has written its initial bytes. */
@@ -266,8 +260,9 @@ static int maybe_ack(struct mdst *s)
 	if (!due)
 		return 0;
 	s->acked = true;
-	info("receive: switchover-ack: every device loaded its initial bytes "
-	     "(%llu INITIAL frames)", (unsigned long long)s->initials_seen);
+	note_info(s->g.x, "%s: switchover-ack: every device loaded its initial bytes "
+		  "(%llu INITIAL frames)", s->g.side->cmd,
+		  (unsigned long long)s->initials_seen);
 	ack.len = 0;
 	msg_put_u64(&ack, 0, s->initials_seen);
 	return msg_send(&s->ctl, MSG_ACK, ack.body, ack.len);
@@ -276,7 +271,7 @@ static int maybe_ack(struct mdst *s)
 static int dst_tick(struct mdst *s)
 {
 	struct msg m;
-	int r = mgroup_tick(&s->g, &s->ctl, &m);
+	int r = mctl_tick(&s->g, &s->ctl, &m);
 
 	if (r > 0)
 		r = on_msg(s, &m);
@@ -297,35 +292,33 @@ static int start_thread(struct mdst *s, unsigned int i, const struct chan *c)
 	m->rd.open_end = true;
 	if (!r)
 		r = -pthread_create(&m->thread, NULL, dst_thread, m);
-	if (r) {
-		err("receive: starting a thread: %s", errstr(r));
-		return r;
-	}
+	if (r)
+		return fail(&s->g.why, r, "%s: starting a thread: %s", s->g.side->cmd,
+			    errstr(r));
 	m->started = true;
 	return 0;
 }
 
 /* One data connection: ATTACH with our session, for a device not yet here. */
-static int attach_one(struct mdst *s, struct net_opts *n)
+static int attach_one(struct mdst *s, const struct net_opts *n)
 {
 	uint8_t session[MIG_SESSION_ID];
 	struct chan c;
 	struct msg m;
 	uint32_t dev;
-	char why[NET_WHY];
-	int r = net_accept(s->lfd, n, "receive", &c, why);
+	int r = accept_one(s, n, &c);
 
 	if (r)
-		return say_why(r, why);
+		return r;
 	r = read_frame(&c, &m, HELLO_MS);
 	if (r > 0 && !attach_decode(&m, session, &dev) &&
 	    !memcmp(session, s->h.session, sizeof(session)) && dev < s->g.n &&
 	    !(s->attached & (1u << dev)))
 		return start_thread(s, dev, &c);
-	warn("dropped a connection from %s: not a data connection of this migration",
-	     c.peer);
+	note_warn(s->g.x, "dropped a connection from %s: not a data connection of this "
+		  "migration", c.peer);
 	chan_close(&c);
-	return sig_caught() ? mgroup_interrupted(&s->g) : 0;
+	return cancelled(s->g.x) ? mctl_interrupted(&s->g) : 0;
 }
 
 static int accept_data(struct mdst *s)
@@ -338,11 +331,11 @@ static int accept_data(struct mdst *s)
 
 	n.timeout = ATTACH_SECS;
 	while (!r && s->attached != (1u << s->g.n) - 1) {
-		if (monotonic_secs() > deadline) {
-			err("receive: the source opened %u of %u data connections in %d s",
-			    (unsigned)__builtin_popcount(s->attached), s->g.n, ATTACH_SECS);
-			return -ETIMEDOUT;
-		}
+		if (monotonic_secs() > deadline)
+			return fail_from(&s->g.why, FROM_PEER, -ETIMEDOUT,
+					 "%s: the source opened %u of %u data connections in %d s",
+					 s->g.side->cmd, (unsigned)__builtin_popcount(s->attached),
+					 s->g.n, ATTACH_SECS);
 		/* The control connection may bring an ABORT meanwhile. */
 		if (poll(p, 2, MIG_TICK_MS) > 0 && (p[0].revents & POLLIN))
 			r = attach_one(s, &n);
@@ -364,15 +357,14 @@ static int load_all(struct mdst *s)
 		return r;
 	mgroup_join(&s->g);
 	r = mgroup_goto(&s->g, ST_STOP);
-	if (r) {
-		err("receive: the driver did not accept the state");
-		return -VM_E_DATA;
-	}
+	if (r)
+		return fail_from(&s->g.why, FROM_DEVICE, -VM_E_DATA,
+				 "%s: the driver did not accept the state", s->g.side->cmd);
 	s->loaded = true;
 	return msg_send(&s->ctl, MSG_LOADED, NULL, 0);
 }
 
-/* After COMMIT: all to running_p2p, then all to --then. */
+/* After COMMIT: all to running_p2p, then all to the state asked for. */
 static int run(struct mdst *s)
 {
 	struct msg m = { .len = 0 };
@@ -385,15 +377,15 @@ static int run(struct mdst *s)
 	if (r) {
 		msg_abort(&s->ctl, "a state change failed on the destination after "
 			  "the commit");
-		mgroup_say_where(&s->g);
+		mgroup_settle(&s->g);
 		return r;
 	}
 	s->t_running = monotonic_secs();
 	msg_put_u64(&m, 0, s->stopped ? (uint64_t)((s->t_running - s->t_stopped) * 1e6) : 0);
 	r = msg_send(&s->ctl, MSG_RUNNING, m.body, m.len);
 	if (r)
-		warn("receive: the devices run, but telling the source failed: %s",
-		     errstr(r));
+		note_warn(s->g.x, "%s: the devices run, but telling the source failed: %s",
+			  s->g.side->cmd, errstr(r));
 	return 0;
 }
 
@@ -422,5 +414,5 @@ int dst_receive(struct mdst *s)
 void dst_unwind(struct mdst *s, int why)
 {
 	mgroup_stop(&s->g, &s->ctl, why);
-	mgroup_unwind(&s->g, POLICY_RESET, NULL);
+	mgroup_unwind(&s->g, POLICY_RESET);
 }

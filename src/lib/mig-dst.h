@@ -6,7 +6,7 @@
 #include "mig.h"
 
 struct receive_args {
-	const char *devs[MIG_MAX_DEVICES];
+	const char *devs[DEVS_MAX];
 	unsigned int ndev;
 	const char *listen;
 	bool force;
@@ -21,7 +21,7 @@ struct mdst {
 	int lfd;
 	struct chan ctl;
 	struct hello h;
-	uint64_t initial[MIG_MAX_DEVICES];
+	uint64_t initial[DEVS_MAX];
 	uint64_t initials_seen;  /* INITIAL frames, counted back in the ACK */
 	uint32_t initial_known;   /* bit i: INITIAL for device i came */
 	uint32_t attached;        /* bit i: device i's data connection is here */

@@ -2,32 +2,30 @@
 /*
  * The devices of one side of a migration, moved together: opening,
  * p2p lock-step, the threads' shared state and its lock, unwinding
- * through the session module. Must not speak the wire protocol.
+ * through the session module, the reasons of the run. Must not speak
+ * the wire protocol (mig-ctl.c does, for both sides).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "sig.h"
 #include "device.h"
 #include "fsm.h"
-#include "log.h"
 #include "mig.h"
 #include "pump.h"
 
-const struct mig_side mig_source = { "migrate", "to", "source", "destination" };
-const struct mig_side mig_destination = { "receive", "from", "destination", "source" };
-
-void mgroup_init(struct mgroup *g, const struct mig_side *side, const char **args,
-		 unsigned int n)
+void mgroup_init(struct mgroup *g, const struct vm_ctx *x, const struct mig_side *side,
+		 const char **args, unsigned int n)
 {
 	pthread_condattr_t ca;
 	unsigned int i;
 
 	memset(g, 0, sizeof(*g));
+	g->x = x;
 	g->side = side;
 	g->n = n;
 	for (i = 0; i < n; i++) {
@@ -35,7 +33,8 @@ void mgroup_init(struct mgroup *g, const struct mig_side *side, const char **arg
 		g->dev[i].index = i;
 		g->dev[i].arg = args[i];
 		g->dev[i].data_fd = -1;
-		chan_plain(&g->dev[i].data, -1, "");
+		sess_init(&g->dev[i].s, x, side->cmd);
+		chan_plain(&g->dev[i].data, x, -1, "");
 	}
 	pthread_mutex_init(&g->lock, NULL);
 	/* Timed waits on the monotonic clock: a wall-clock step neither
@@ -51,9 +50,10 @@ void mgroup_init(struct mgroup *g, const struct mig_side *side, const char **arg
 
 static int open_one(struct mgroup *g, struct mig_dev *m)
 {
-	int r = sess_begin(&m->s, g->side->cmd, m->arg);
+	int r = sess_begin(&m->s, g->x, g->side->cmd, m->arg);
 
 	m->s.log = &g->log;
+	m->s.index = m->index;
 	return r;
 }
 
@@ -93,9 +93,9 @@ void mgroup_close(struct mgroup *g)
 	}
 }
 
-void mgroup_unwind(struct mgroup *g, enum policy p, const char *none_touched)
+void mgroup_unwind(struct mgroup *g, enum policy p)
 {
-	struct sess *v[MIG_MAX_DEVICES];
+	struct sess *v[DEVS_MAX];
 
 	for (unsigned int i = 0; i < g->n; i++) {
 		struct mig_dev *m = &g->dev[i];
@@ -105,17 +105,56 @@ void mgroup_unwind(struct mgroup *g, enum policy p, const char *none_touched)
 		m->data_fd = -1;
 		v[i] = &m->s;
 	}
-	sess_unwind_all(v, g->n, p, none_touched);
+	g->any_touched = sess_unwind_all(v, g->n, p);
 }
 
-void mgroup_say_where(struct mgroup *g)
+void mgroup_settle(struct mgroup *g)
 {
+	for (unsigned int i = 0; i < g->n; i++)
+		if (sess_is_open(&g->dev[i].s))
+			sess_settle(&g->dev[i].s);
+}
+
+static int by_time(const void *a, const void *b)
+{
+	double ta = (*(const struct reason *const *)a)->at;
+	double tb = (*(const struct reason *const *)b)->at;
+
+	return ta < tb ? -1 : ta > tb;
+}
+
+unsigned int mgroup_reasons(const struct mgroup *g, const struct reason **v)
+{
+	unsigned int n = 0;
+
+	if (reason_set(&g->why))
+		v[n++] = &g->why;
 	for (unsigned int i = 0; i < g->n; i++) {
-		if (!sess_is_open(&g->dev[i].s))
-			continue;
-		sess_settle(&g->dev[i].s);
-		sess_say(&g->dev[i].s);
+		if (reason_set(g->dev[i].s.why))
+			v[n++] = g->dev[i].s.why;
+		if (reason_set(&g->dev[i].why))
+			v[n++] = &g->dev[i].why;
 	}
+	qsort(v, n, sizeof(*v), by_time);
+	return n;
+}
+
+int mgroup_thread_failed(struct mig_dev *m, const struct pump *p)
+{
+	struct mgroup *g = m->group;
+	char who[160];
+	bool quiet;
+
+	mgroup_lock(g);
+	quiet = g->abort;
+	mgroup_unlock(g);
+	snprintf(who, sizeof(who), "%s %s", g->side->cmd, m->s.d.info.name);
+	if (quiet) {
+		struct reason dropped = { 0 };
+
+		return pump_why(p, who, &dropped);
+	}
+	return pump_why(p, who, &m->why);
 }
 
 /*
@@ -222,27 +261,13 @@ static void cancel_join(struct mgroup *g)
 			continue;
 		mgroup_lock(g);
 		while (!m->exited) {
-			sig_interrupt(m->thread);
+			cancel_thread(g->x, m->thread);
 			mgroup_wait(g, 50);
 		}
 		mgroup_unlock(g);
 		pthread_join(m->thread, NULL);
 		m->started = false;
 	}
-}
-
-static void abort_reason(const struct mig_side *side, int why, char *buf, size_t len)
-{
-	if (why == -VM_E_INTERRUPTED)
-		snprintf(buf, len, "the %s was interrupted", side->self);
-	else if (why == -VM_E_DATA)
-		snprintf(buf, len, "the %s refused the data", side->self);
-	else if (why == -VM_E_STATE)
-		snprintf(buf, len, "a state change failed on the %s", side->self);
-	else if (why == -VM_E_NOMIG)
-		snprintf(buf, len, "the %s refused", side->self);
-	else
-		snprintf(buf, len, "the %s failed: %s", side->self, errstr(why));
 }
 
 void mgroup_stop(struct mgroup *g, struct chan *ctl, int why)
@@ -254,15 +279,8 @@ void mgroup_stop(struct mgroup *g, struct chan *ctl, int why)
 	g->abort = true;
 	mgroup_signal(g);
 	mgroup_unlock(g);
-	if (ctl->fd >= 0 && why != -VM_E_PEER && why != -VM_E_REFUSED) {
-		char reason[128];
-
-		abort_reason(g->side, why, reason, sizeof(reason));
-		/* Interrupted, the operator waits: a shorter grace. */
-		if (!msg_send(ctl, MSG_ABORT, reason, strlen(reason)))
-			msg_linger(ctl, why == -VM_E_INTERRUPTED ? MIG_LINGER_MS / 4 :
-				   MIG_LINGER_MS);
-	}
+	if (ctl->fd >= 0 && why != -VM_E_PEER && why != -VM_E_REFUSED)
+		mctl_abort(g, ctl, why);
 	/* A thread blocked on its connection wakes with an error. */
 	for (i = 0; i < g->n; i++)
 		chan_shutdown(&g->dev[i].data);
@@ -279,37 +297,6 @@ int mgroup_failed(struct mgroup *g)
 		r = g->dev[i].err;
 	mgroup_unlock(g);
 	return r;
-}
-
-int mgroup_interrupted(const struct mgroup *g)
-{
-	err("%s: interrupted by %s", g->side->cmd, sigabbrev_np(sig_caught()));
-	return -VM_E_INTERRUPTED;
-}
-
-int mgroup_unexpected(const struct mgroup *g, uint32_t type)
-{
-	err("%s: unexpected %s from the %s", g->side->cmd, msg_name(type), g->side->peer);
-	return -EPROTO;
-}
-
-int mgroup_peer_aborted(const struct mgroup *g, const struct msg *m)
-{
-	err("%s: the %s aborted: %.*s", g->side->cmd, g->side->peer, (int)m->len, m->body);
-	return -VM_E_PEER;
-}
-
-int mgroup_tick(struct mgroup *g, struct chan *ctl, struct msg *m)
-{
-	int r = msg_wait(ctl, m, MIG_TICK_MS, g->wake[0]);
-
-	if (sig_caught())
-		return mgroup_interrupted(g);
-	if (r >= 0)
-		return r;
-	err("%s: the control connection %s %s: %s", g->side->cmd, g->side->dir, ctl->peer,
-	    r == -EPROTO ? "malformed frame" : errstr(r));
-	return r == -EPROTO ? r : -ECONNRESET;
 }
 
 bool mgroup_all_done(struct mgroup *g)

@@ -3,22 +3,22 @@
  * The source of a live migration: one thread per device reads its
  * data_fd into a stream on the device's own connection, while the main
  * thread steps the devices in lock-step and speaks the control protocol
- * (mig.h). Unwinding and reports go through mig-group.c and session.c.
+ * (mig-wire.h). Unwinding goes through mig-group.c and session.c; what
+ * failed is told in reasons, progress and decisions to the observer.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "sig.h"
+#include "clock.h"
 #include "device.h"
-#include "events.h"
 #include "fsm.h"
-#include "log.h"
+#include "ident.h"
 #include "mig-src.h"
 #include "pump.h"
-#include "save.h"
 #include "vfio.h"
 
 /*
@@ -32,20 +32,11 @@
 
 /* --- the device threads ------------------------------------------------- */
 
-static int thread_failed(struct mig_dev *m, int r, const char *where)
+/* The device's data onto its connection, through the pump. */
+static struct pump pump_of(struct mig_dev *m, uint8_t *buf)
 {
-	struct mgroup *g = m->group;
-	bool quiet;
-
-	mgroup_lock(g);
-	/* After an abort a broken connection is the abort's doing, not news. */
-	quiet = g->abort || (r == -EINTR && sig_caught());
-	mgroup_unlock(g);
-	if (!quiet && !strcmp(where, "read"))
-		err("migrate %s: reading the device's data_fd: %s", m->s.d.info.name, errstr(r));
-	else if (!quiet)
-		err("migrate %s: sending to %s: %s", m->s.d.info.name, m->data.peer, errstr(r));
-	return r;
+	return (struct pump){ .x = m->group->x, .data_fd = m->data_fd, .w = &m->w,
+			      .buf = buf, .cap = MIG_BUF, .prog = &m->prog };
 }
 
 /*
@@ -57,17 +48,17 @@ static int precopy_round(struct mig_dev *m, uint8_t *buf, uint64_t *ini, uint64_
 			 uint32_t *flags, bool *moved)
 {
 	uint64_t before = m->w.data_bytes;
-	const char *where;
+	struct pump p = pump_of(m, buf);
 	enum pump_end end;
 	bool ended;
 	int r;
 
 	/* A device that dirties faster than we read still hears a stop. */
 	m->prog.stop_at = m->prog.done + PASS_LIMIT;
-	r = pump_save(m->data_fd, &m->w, PHASE_PRECOPY, true, buf, MIG_BUF, &m->prog,
-		      &end, &where);
+	r = pump_save(&p, PHASE_PRECOPY, true);
 	if (r)
-		return thread_failed(m, r, where);
+		return mgroup_thread_failed(m, &p);
+	end = p.end;
 	*moved = m->w.data_bytes != before;
 	/* The main thread sums it under the lock (precopy_sums). */
 	mgroup_lock(m->group);
@@ -82,10 +73,11 @@ static int precopy_round(struct mig_dev *m, uint8_t *buf, uint64_t *ini, uint64_
 	}
 	r = vfio_precopy_info_flags(m->data_fd, ini, dirty, flags);
 	if (r)
-		err("migrate %s: VFIO_MIG_GET_PRECOPY_INFO: %s", m->s.d.info.name, errstr(r));
-	else if (ended)
-		ev_pass(m->s.d.info.name, m->rounds, m->pre_bytes, *ini, *dirty);
-	return r;
+		return fail_from(&m->why, FROM_DEVICE, r, "%s %s: VFIO_MIG_GET_PRECOPY_INFO: %s",
+				 m->group->side->cmd, m->s.d.info.name, errstr(r));
+	if (ended)
+		obs_pass(m->group->x, m->s.d.info.name, m->rounds, m->pre_bytes, *ini, *dirty);
+	return 0;
 }
 
 /* Rounds until the main thread says stop; then it may step the device. */
@@ -108,8 +100,9 @@ static int precopy_rounds(struct mig_dev *m, uint8_t *buf)
 		if (flags & VFIO_PRECOPY_INFO_REINIT) {
 			m->initial_done = false;
 			m->reinits++;
-			info("migrate %s: the driver's initial bytes started over (REINIT): "
-			     "%llu more", m->s.d.info.name, (unsigned long long)ini);
+			note_info(g->x, "%s %s: the driver's initial bytes started over "
+				  "(REINIT): %llu more", g->side->cmd, m->s.d.info.name,
+				  (unsigned long long)ini);
 		}
 		if (!ini && !m->initial_done) {
 			m->initial_done = true;
@@ -142,20 +135,19 @@ static int wait_go(struct mgroup *g)
 static int stopcopy(struct mig_dev *m, uint8_t *buf)
 {
 	uint64_t before = m->w.data_bytes;
-	const char *where = "write";
-	enum pump_end end;
+	struct pump p = pump_of(m, buf);
 	int r;
 
 	m->prog.stop_at = 0;
-	r = pump_save(m->data_fd, &m->w, PHASE_STOPCOPY, false, buf, MIG_BUF, &m->prog,
-		      &end, &where);
+	r = pump_save(&p, PHASE_STOPCOPY, false);
 	progress_end(&m->prog);
 	m->stop_bytes = m->w.data_bytes - before;
 	if (!r) {
-		where = "write";
 		r = sw_trailer(&m->w);
+		p.from = FROM_OUTPUT;
+		p.err = r;
 	}
-	return r ? thread_failed(m, r, where) : 0;
+	return r ? mgroup_thread_failed(m, &p) : 0;
 }
 
 static void *src_thread(void *arg)
@@ -165,8 +157,7 @@ static void *src_thread(void *arg)
 	uint8_t *buf = pump_buf(MIG_BUF);
 	int r = buf ? 0 : -ENOMEM;
 
-	progress_init(&m->prog, false, 0);
-	m->prog.name = m->s.d.info.name;
+	progress_init(&m->prog, g->x, m->s.d.info.name, 0);
 	if (!r && m->precopy)
 		r = precopy_rounds(m, buf);
 	if (!r)
@@ -227,10 +218,11 @@ static int on_msg(struct msrc *s, const struct msg *m)
 	switch (m->type) {
 	case MSG_ABORT:
 		if (!s->committed)
-			return mgroup_peer_aborted(&s->g, m);
-		err("migrate: committed, but the destination failed to run its devices: "
-		    "%.*s; the source devices stay stopped", (int)m->len, m->body);
-		return -VM_E_UNCONFIRMED;
+			return mctl_peer_aborted(&s->g, m);
+		return fail_from(&s->g.why, FROM_PEER, -VM_E_UNCONFIRMED,
+				 "%s: committed, but the destination failed to run its "
+				 "devices: %.*s; the source devices stay stopped",
+				 s->g.side->cmd, (int)m->len, m->body);
 	case MSG_ACK:
 		/* Only an ACK of every INITIAL sent so far: a REINIT sends
 		 * another, and an older ACK in flight is not for it. */
@@ -245,18 +237,18 @@ static int on_msg(struct msrc *s, const struct msg *m)
 		s->dst_downtime_us = msg_u64(m, 0);
 		return 0;
 	default:
-		return mgroup_unexpected(&s->g, m->type);
+		return mctl_unexpected(&s->g, m->type);
 	}
 }
 
 /*
  * One supervision step: a frame from the destination or a tick, then the
- * devices' news. Every failure is printed once, here or by its thread.
+ * devices' news. Every failure is told once, here or by its thread.
  */
 static int src_tick(struct msrc *s)
 {
 	struct msg m;
-	int r = mgroup_tick(&s->g, &s->ctl, &m);
+	int r = mctl_tick(&s->g, &s->ctl, &m);
 
 	if (r > 0)
 		r = on_msg(s, &m);
@@ -296,19 +288,19 @@ static void precopy_sums(struct msrc *s, uint64_t *sent, uint64_t *left)
 /* Why pre-copy ends, with the figures it was decided on. */
 static void switchover(struct msrc *s, const char *reason, double secs, uint64_t sent)
 {
-	struct ev_switch e = {
+	struct switchover e = {
 		.reason = reason, .precopy_secs = secs, .sent = sent,
 		.remaining = s->remaining, .rate = secs > 0 ? sent / secs : 0,
 		.downtime_limit = s->a->downtime_limit, .acked = s->acked,
 	};
 
-	ev_switchover(&e);
+	obs_switchover(s->g.x, &e);
 }
 
 /*
  * Run pre-copy until the destination has the initial bytes (its ACK)
- * and what is left would move within --downtime-limit at the rate
- * measured so far, or until --precopy-timeout, ACK or not.
+ * and what is left would move within the downtime limit at the rate
+ * measured so far, or until the pre-copy time limit, ACK or not.
  */
 static int converge(struct msrc *s)
 {
@@ -329,8 +321,9 @@ static int converge(struct msrc *s)
 			return 0;
 		}
 		if (secs >= s->a->precopy_timeout) {
-			info("migrate: pre-copy did not converge in %.1f s; stopping with "
-			     "%llu bytes left", secs, (unsigned long long)s->remaining);
+			note_info(s->g.x, "%s: pre-copy did not converge in %.1f s; stopping "
+				  "with %llu bytes left", s->g.side->cmd, secs,
+				  (unsigned long long)s->remaining);
 			switchover(s, "timeout", secs, sent);
 			return 0;
 		}
@@ -385,14 +378,14 @@ static int stop_devices(struct msrc *s)
 
 	if (r)
 		return r;
-	ev_status("pre-switchover");
+	obs_status(s->g.x, "pre-switchover");
 	s->t_stop = monotonic_secs();
 	r = mgroup_goto(&s->g, ST_RUNNING_P2P);
 	if (!r)
 		r = mgroup_goto(&s->g, ST_STOP_COPY);
 	if (r)
 		return r;
-	ev_status("device");
+	obs_status(s->g.x, "device");
 	r = send_stopped(s);
 	if (r)
 		return r;
@@ -441,35 +434,47 @@ static int hello(struct msrc *s)
 	}
 	hello_encode(&h, &m);
 	r = msg_send(&s->ctl, MSG_HELLO, m.body, m.len);
-	if (r) {
-		err("migrate: sending to %s: %s", s->ctl.peer, errstr(r));
-		return r;
-	}
+	if (r)
+		return fail_from(&s->g.why, FROM_PEER, r, "%s: sending to %s: %s",
+				 s->g.side->cmd, s->ctl.peer, errstr(r));
 	/* READY: the destination's devices are all in resuming. */
 	do
-		r = mgroup_tick(&s->g, &s->ctl, &m);
+		r = mctl_tick(&s->g, &s->ctl, &m);
 	while (!r);
 	if (r < 0 || m.type == MSG_READY)
 		return r < 0 ? r : 0;
-	return m.type == MSG_ABORT ? mgroup_peer_aborted(&s->g, &m) :
-				     mgroup_unexpected(&s->g, m.type);
+	return m.type == MSG_ABORT ? mctl_peer_aborted(&s->g, &m) :
+				     mctl_unexpected(&s->g, m.type);
+}
+
+/* A connection to the destination; its failure told as ours. */
+static int connect_to(struct msrc *s, struct chan *c)
+{
+	struct reason why = { 0 };
+	char prefix[64];
+	int r = net_connect(s->g.x, &s->addr, &s->a->net, c, &why);
+
+	if (!r)
+		return 0;
+	snprintf(prefix, sizeof(prefix), "%s: ", s->g.side->cmd);
+	reason_prefix(&why, prefix);
+	reason_add(&s->g.why, &why);
+	return r;
 }
 
 /* Each device's connection: ATTACH, then the stream's header. */
 static int open_data(struct msrc *s)
 {
-	struct net_opts *n = (struct net_opts *)&s->a->net;
 	struct stream_ident id;
 	unsigned int i;
 	struct msg m;
 
 	for (i = 0; i < s->g.n; i++) {
 		struct mig_dev *d = &s->g.dev[i];
-		char why[NET_WHY];
-		int r = net_connect(&s->addr, n, "migrate", &d->data, why);
+		int r = connect_to(s, &d->data);
 
 		if (r)
-			return say_why(r, why);
+			return r;
 		attach_encode(s->session, i, &m);
 		ident_fill(&d->s.d, &id);
 		r = msg_send(&d->data, MSG_ATTACH, m.body, m.len);
@@ -477,11 +482,10 @@ static int open_data(struct msrc *s)
 			r = sw_init(&d->w, &d->data, false);
 		if (!r)
 			r = sw_header(&d->w, &id);
-		if (r) {
-			err("migrate %s: sending to %s: %s", d->s.d.info.name, d->data.peer,
-			    errstr(r));
-			return r;
-		}
+		if (r)
+			return fail_from(&s->g.why, FROM_PEER, r, "%s %s: sending to %s: %s",
+					 s->g.side->cmd, d->s.d.info.name, d->data.peer,
+					 errstr(r));
 	}
 	return 0;
 }
@@ -505,10 +509,9 @@ static int start_threads(struct msrc *s)
 	s->t_pre = monotonic_secs();
 	for (i = 0; i < s->g.n; i++) {
 		r = -pthread_create(&s->g.dev[i].thread, NULL, src_thread, &s->g.dev[i]);
-		if (r) {
-			err("migrate: starting a thread: %s", errstr(r));
-			return r;
-		}
+		if (r)
+			return fail(&s->g.why, r, "%s: starting a thread: %s", s->g.side->cmd,
+				    errstr(r));
 		s->g.dev[i].started = true;
 	}
 	return 0;
@@ -539,19 +542,17 @@ static int commit(struct msrc *s)
 	/* The destination's ABORT after the commit: said already (on_msg). */
 	if (r == -VM_E_UNCONFIRMED)
 		return r;
-	if (r) {
-		err("migrate: committed, but the destination did not confirm that its "
-		    "devices run; the source devices stay stopped");
-		return -VM_E_UNCONFIRMED;
-	}
+	if (r)
+		return fail_from(&s->g.why, FROM_PEER, -VM_E_UNCONFIRMED,
+				 "%s: committed, but the destination did not confirm that "
+				 "its devices run; the source devices stay stopped",
+				 s->g.side->cmd);
 	return 0;
 }
 
 int src_migrate(struct msrc *s)
 {
-	char why[NET_WHY];
-	int r = say_why(net_connect(&s->addr, &((struct migrate_args *)s->a)->net,
-				    "migrate", &s->ctl, why), why);
+	int r = connect_to(s, &s->ctl);
 
 	if (!r)
 		r = hello(s);
@@ -560,7 +561,7 @@ int src_migrate(struct msrc *s)
 	if (!r)
 		r = start_threads(s);
 	if (!r)
-		ev_status("active");
+		obs_status(s->g.x, "active");
 	if (!r && any_precopy(s))
 		r = converge(s);
 	else if (!r)
@@ -583,7 +584,7 @@ int src_migrate(struct msrc *s)
 void src_unwind(struct msrc *s, int why)
 {
 	mgroup_stop(&s->g, &s->ctl, why);
-	mgroup_unwind(&s->g, POLICY_UNWIND, "migrate");
+	mgroup_unwind(&s->g, POLICY_UNWIND);
 }
 
 int src_finish(struct msrc *s)
@@ -591,7 +592,7 @@ int src_finish(struct msrc *s)
 	unsigned int i;
 	int r = 0;
 
-	/* Every device is tried; sess_goto() names each one that fails. */
+	/* Every device is tried; sess_goto() tells each one that fails. */
 	for (i = 0; i < s->g.n; i++) {
 		struct mig_dev *d = &s->g.dev[i];
 

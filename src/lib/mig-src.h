@@ -6,7 +6,7 @@
 #include "mig.h"
 
 struct migrate_args {
-	const char *devs[MIG_MAX_DEVICES];
+	const char *devs[DEVS_MAX];
 	unsigned int ndev;
 	const char *to;
 	bool no_precopy;
@@ -23,7 +23,7 @@ struct msrc {
 	uint8_t session[MIG_SESSION_ID];
 	/* The initial_gen each device's last INITIAL told; and how many
 	 * INITIALs went out, which an ACK must count to be this one's. */
-	unsigned int initial_sent[MIG_MAX_DEVICES];
+	unsigned int initial_sent[DEVS_MAX];
 	uint64_t initials_sent;
 	bool acked, loaded, running, committed;
 	bool touched;            /* a device changed state */

@@ -12,9 +12,8 @@
 #include <unistd.h>
 
 #include "le.h"
-#include "sig.h"
-#include "mig.h"
-#include "vfiomig.h"
+#include "mig-wire.h"
+#include "vm.h"
 
 #define HELLO_MAGIC "VFMIGCTL"
 #define ATTACH_MAGIC "VFMIGDAT"
@@ -63,12 +62,12 @@ int msg_recv(struct chan *c, struct msg *m)
 	return (size_t)n < m->len ? -ECONNRESET : 1;
 }
 
-/* on_signal: a signal (sig.h) ends the wait too, with 0. */
+/* on_signal: the channel's cancellation ends the wait too, with 0. */
 static int wait_frame(struct chan *c, struct msg *m, int ms, int wake_fd, bool on_signal)
 {
 	struct pollfd p[3] = { { .fd = c->fd, .events = POLLIN },
 			       { .fd = wake_fd, .events = POLLIN },
-			       { .fd = on_signal ? sig_fd() : -1, .events = POLLIN } };
+			       { .fd = on_signal ? cancel_fd(c->x) : -1, .events = POLLIN } };
 	int r;
 
 	if (!chan_pending(c)) {
@@ -144,7 +143,7 @@ int hello_decode(const struct msg *m, struct hello *h, char *why, size_t len)
 		return -EPROTO;
 	}
 	h->ndev = get16(p + 10);
-	if (!h->ndev || h->ndev > MIG_MAX_DEVICES ||
+	if (!h->ndev || h->ndev > DEVS_MAX ||
 	    m->len != HELLO_FIXED + h->ndev * STREAM_HEADER_SIZE) {
 		snprintf(why, len, "malformed HELLO (%u devices, %u bytes)", h->ndev, m->len);
 		return -EPROTO;

@@ -17,13 +17,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "sig.h"
-#include "cli.h"
 #include "clock.h"
-#include "log.h"
 #include "net.h"
-#include "pump.h"
-#include "vfiomig.h"
+#include "vm.h"
 
 #define CONNECT_TIMEOUT 30.0
 /*
@@ -33,47 +29,6 @@
  */
 #define HANDSHAKE_MS 10000
 #define CLIENT_HANDSHAKE_MS 60000
-
-enum { OPT_PSK = 0x300, OPT_INSECURE, OPT_TIMEOUT };
-
-static const struct argp_option net_options[] = {
-	{ "psk-file", OPT_PSK, "FILE", 0,
-	  "Authenticate and encrypt with the pre-shared key in FILE (TLS 1.3)", 0 },
-	{ "insecure", OPT_INSECURE, NULL, 0,
-	  "No authentication, no encryption: for isolated labs only", 0 },
-	{ "timeout", OPT_TIMEOUT, "SECS", 0,
-	  "Wait for the peer at most SECS (connect: 30, listen: forever; "
-	  "0: forever)", 0 },
-	{ 0 }
-};
-
-static error_t net_parse_opt(int key, char *arg, struct argp_state *state)
-{
-	struct net_opts *n = state->input;
-
-	switch (key) {
-	case ARGP_KEY_INIT:
-		n->timeout = -1;
-		break;
-	case OPT_PSK:
-		n->psk_file = arg;
-		break;
-	case OPT_INSECURE:
-		n->insecure = true;
-		break;
-	case OPT_TIMEOUT:
-		if (parse_secs(arg, 1, &n->timeout))
-			argp_error(state, "--timeout: '%s' is not a number of seconds "
-				   "from 0 to %.0f", arg, SECS_MAX);
-		break;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-	return 0;
-}
-
-const struct argp net_argp = { net_options, net_parse_opt, NULL, NULL,
-			       NULL, NULL, NULL };
 
 bool net_is_url(const char *s)
 {
@@ -122,7 +77,7 @@ static int parse_tcp(const char *s, struct netaddr *a)
 	return 0;
 }
 
-int net_parse(const char *s, struct netaddr *a, char *why)
+int net_parse(const char *s, struct netaddr *a, struct reason *why)
 {
 	int r;
 
@@ -131,31 +86,10 @@ int net_parse(const char *s, struct netaddr *a, char *why)
 	r = !strncmp(s, "unix:", 5) ? parse_unix(s + 5, a) :
 	    !strncmp(s, "tcp://", 6) ? parse_tcp(s + 6, a) : -1;
 	if (r) {
-		why_set(why, NET_WHY, "%s: not an address: use tcp://HOST:PORT, tcp://[V6ADDR]:PORT "
-		    "or unix:PATH (a host name must resolve)", s);
-		return -VM_E_USAGE;
+		return fail(why, -VM_E_USAGE, "%s: not an address: use tcp://HOST:PORT, "
+			    "tcp://[V6ADDR]:PORT or unix:PATH (a host name must resolve)", s);
 	}
 	return 0;
-}
-
-int net_auth_init(struct net_opts *n, const char *cmd, char *why)
-{
-	if (n->insecure && n->psk_file) {
-		why_set(why, NET_WHY, "%s: --psk-file and --insecure exclude each other", cmd);
-		return -VM_E_USAGE;
-	}
-	if (n->insecure) {
-		warn("%s: --insecure: the connection is neither authenticated nor "
-		     "encrypted; anyone who reaches it can read or replace device state",
-		     cmd);
-		return 0;
-	}
-	if (!n->psk_file) {
-		why_set(why, NET_WHY, "%s: a network endpoint needs --psk-file FILE (or --insecure in a lab)",
-		    cmd);
-		return -VM_E_USAGE;
-	}
-	return psk_load(n->psk_file, &n->psk, why);
 }
 
 static void peer_name(const struct sockaddr_storage *ss, socklen_t len,
@@ -206,7 +140,7 @@ static int clear_stale(const struct netaddr *a)
 	return unlink(path) ? -errno : 0;
 }
 
-int net_listen(const struct netaddr *a, const char *cmd, char *why)
+int net_listen(const struct netaddr *a, struct reason *why)
 {
 	int fd, r = 0, one = 1;
 	mode_t old;
@@ -216,8 +150,7 @@ int net_listen(const struct netaddr *a, const char *cmd, char *why)
 	fd = r ? -1 : sock_for(a);
 	if (fd < 0) {
 		r = r ? r : -errno;
-		why_set(why, NET_WHY, "%s: listening on %s: %s", cmd, a->text, errstr(r));
-		return r;
+		return fail(why, r, "listening on %s: %s", a->text, errstr(r));
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	old = umask(077);
@@ -225,9 +158,8 @@ int net_listen(const struct netaddr *a, const char *cmd, char *why)
 		r = -errno;
 	umask(old);
 	if (r) {
-		why_set(why, NET_WHY, "%s: listening on %s: %s", cmd, a->text, errstr(r));
 		close(fd);
-		return r;
+		return fail(why, r, "listening on %s: %s", a->text, errstr(r));
 	}
 	return fd;
 }
@@ -241,11 +173,11 @@ void net_unlisten(int fd, const struct netaddr *a)
 		unlink(((const struct sockaddr_un *)&a->ss)->sun_path);
 }
 
-static int interrupted(const char *cmd, const char *what, const char *peer,
-		       char *why)
+static int interrupted(const struct vm_ctx *x, const char *what, const char *peer,
+		       struct reason *why)
 {
-	why_set(why, NET_WHY, "%s: %s%s: interrupted by %s", cmd, what, peer, sigabbrev_np(sig_caught()));
-	return -VM_E_INTERRUPTED;
+	return fail_from(why, FROM_SIGNAL, -VM_E_INTERRUPTED, "%s%s: interrupted by %s",
+			 what, peer, sigabbrev_np(cancelled(x)));
 }
 
 /*
@@ -253,20 +185,20 @@ static int interrupted(const char *cmd, const char *what, const char *peer,
  * none). fd < 0 waits for the signal or the deadline only. 0, or
  * -ETIMEDOUT / -VM_E_INTERRUPTED / -errno without a message.
  */
-static int wait_fd(int fd, short events, double deadline)
+static int wait_fd(const struct vm_ctx *x, int fd, short events, double deadline)
 {
-	struct pollfd p[2] = { { .fd = sig_fd(), .events = POLLIN },
+	struct pollfd p[2] = { { .fd = cancel_fd(x), .events = POLLIN },
 			       { .fd = fd, .events = events } };
 
 	for (;;) {
 		int r, ms = deadline < 0 ? -1 : (int)((deadline - monotonic_secs()) * 1000);
 
-		if (sig_caught())
+		if (cancelled(x))
 			return -VM_E_INTERRUPTED;
 		if (deadline >= 0 && ms <= 0)
 			return -ETIMEDOUT;
-		r = poll(p, fd >= 0 ? 2 : 1, ms);
-		if (sig_caught())
+		r = poll(p, 2, ms);
+		if (cancelled(x))
 			return -VM_E_INTERRUPTED;
 		if (r > 0 && p[1].revents)
 			return 0;
@@ -276,18 +208,18 @@ static int wait_fd(int fd, short events, double deadline)
 }
 
 /* Wait until fd is readable, a signal, or the deadline (<0: none). */
-static int wait_in(int fd, double deadline, const char *cmd, const char *what,
-		   char *why)
+static int wait_in(const struct vm_ctx *x, int fd, double deadline, const char *what,
+		   struct reason *why)
 {
-	int r = wait_fd(fd, POLLIN, deadline);
+	int r = wait_fd(x, fd, POLLIN, deadline);
 
 	if (r == -VM_E_INTERRUPTED)
-		return interrupted(cmd, what, "", why);
+		return interrupted(x, what, "", why);
 	if (r == -ETIMEDOUT)
-		why_set(why, NET_WHY, "%s: %s: timed out", cmd, what);
-	else if (r)
-		why_set(why, NET_WHY, "%s: %s: %s", cmd, what, errstr(r));
-	return r;
+		return fail(why, r, "%s: timed out", what);
+	if (r)
+		return fail(why, r, "%s: %s", what, errstr(r));
+	return 0;
 }
 
 /*
@@ -295,8 +227,8 @@ static int wait_in(int fd, double deadline, const char *cmd, const char *what,
  * listener goes on waiting for the real one; the connecting side gives
  * up (-ETIMEDOUT). A signal ends either at once.
  */
-static int authenticate(struct chan *c, struct net_opts *n, bool server,
-			const char *cmd, char *why)
+static int authenticate(struct chan *c, const struct net_opts *n, bool server,
+			struct reason *why)
 {
 	unsigned int ms = server ? HANDSHAKE_MS : CLIENT_HANDSHAKE_MS;
 	char tls_why[128];
@@ -306,23 +238,25 @@ static int authenticate(struct chan *c, struct net_opts *n, bool server,
 		return 0;
 	r = tls_start(c, &n->psk, server, ms, tls_why, sizeof(tls_why));
 	if (r == -VM_E_INTERRUPTED)
-		return interrupted(cmd, server ? "authenticating " : "connecting to ", c->peer, why);
+		return interrupted(c->x, server ? "authenticating " : "connecting to ", c->peer,
+				   why);
 	if (r == -ETIMEDOUT && !server)
-		why_set(why, NET_WHY, "%s: connecting to %s: the listener did not answer the handshake "
-		    "in %u s", cmd, c->peer, ms / 1000);
-	else if (r == -ETIMEDOUT)
-		warn("dropped a connection from %s: silent for %u s", c->peer, ms / 1000);
+		return fail(why, r, "connecting to %s: the listener did not answer the "
+			    "handshake in %u s", c->peer, ms / 1000);
+	if (r == -ETIMEDOUT)
+		note_warn(c->x, "dropped a connection from %s: silent for %u s", c->peer,
+			  ms / 1000);
 	else if (r && !server)
-		why_set(why, NET_WHY, "connecting to %s: authentication failed: %s (a different key, "
-		    "or not a vfiomig listener)", c->peer, tls_why);
+		return fail(why, r, "connecting to %s: authentication failed: %s (a different "
+			    "key, or not a vfiomig listener)", c->peer, tls_why);
 	else if (r)
-		warn("dropped a connection from %s: authentication failed: %s",
-		     c->peer, tls_why);
+		note_warn(c->x, "dropped a connection from %s: authentication failed: %s",
+			  c->peer, tls_why);
 	return r;
 }
 
-int net_accept(int lfd, struct net_opts *n, const char *cmd, struct chan *c,
-	       char *why)
+int net_accept(const struct vm_ctx *x, int lfd, const struct net_opts *n, struct chan *c,
+	       struct reason *why)
 {
 	/* 0, like no --timeout, waits for ever. */
 	double deadline = n->timeout > 0 ? monotonic_secs() + n->timeout : -1;
@@ -331,7 +265,7 @@ int net_accept(int lfd, struct net_opts *n, const char *cmd, struct chan *c,
 	for (;;) {
 		socklen_t len = sizeof(ss);
 		char peer[128];
-		int fd, r = wait_in(lfd, deadline, cmd, "waiting for the peer", why);
+		int fd, r = wait_in(x, lfd, deadline, "waiting for the peer", why);
 
 		if (r)
 			return r;
@@ -339,8 +273,8 @@ int net_accept(int lfd, struct net_opts *n, const char *cmd, struct chan *c,
 		if (fd < 0)
 			continue;
 		peer_name(&ss, len, "a local peer", peer, sizeof(peer));
-		chan_plain(c, fd, peer);
-		r = authenticate(c, n, true, cmd, why);
+		chan_plain(c, x, fd, peer);
+		r = authenticate(c, n, true, why);
 		if (!r)
 			return 0;
 		chan_close(c);
@@ -353,7 +287,8 @@ int net_accept(int lfd, struct net_opts *n, const char *cmd, struct chan *c,
  * One attempt, non-blocking so that a signal or the deadline ends it even
  * while a SYN goes unanswered; the socket is blocking again on success.
  */
-static int try_connect(const struct netaddr *a, double deadline, int *fdp)
+static int try_connect(const struct vm_ctx *x, const struct netaddr *a, double deadline,
+		       int *fdp)
 {
 	int fd = sock_for(a), r = 0, flags;
 	socklen_t len = sizeof(r);
@@ -369,7 +304,7 @@ static int try_connect(const struct netaddr *a, double deadline, int *fdp)
 	if (r == -EAGAIN)
 		r = -ECONNREFUSED;
 	if (r == -EINPROGRESS) {
-		r = wait_fd(fd, POLLOUT, deadline);
+		r = wait_fd(x, fd, POLLOUT, deadline);
 		if (!r && getsockopt(fd, SOL_SOCKET, SO_ERROR, &r, &len))
 			r = errno;
 		r = r > 0 ? -r : r;
@@ -384,8 +319,8 @@ static int try_connect(const struct netaddr *a, double deadline, int *fdp)
 	return 0;
 }
 
-int net_connect(const struct netaddr *a, struct net_opts *n, const char *cmd,
-		struct chan *c, char *why)
+int net_connect(const struct vm_ctx *x, const struct netaddr *a, const struct net_opts *n,
+		struct chan *c, struct reason *why)
 {
 	/* 0, like no --timeout on a listener, waits for ever. */
 	double deadline = n->timeout == 0 ? -1 :
@@ -393,25 +328,24 @@ int net_connect(const struct netaddr *a, struct net_opts *n, const char *cmd,
 	int fd = -1, r;
 
 	/* Nobody listening yet is normal when both sides start together. */
-	while ((r = try_connect(a, deadline, &fd)) == -ECONNREFUSED || r == -ENOENT) {
+	while ((r = try_connect(x, a, deadline, &fd)) == -ECONNREFUSED || r == -ENOENT) {
 		/* A pause between attempts that a signal ends. */
 		double until = monotonic_secs() + 0.1;
-		int w = wait_fd(-1, 0, deadline >= 0 && deadline < until ? deadline : until);
+		int w = wait_fd(x, -1, 0, deadline >= 0 && deadline < until ? deadline : until);
 
 		if (w == -VM_E_INTERRUPTED || (deadline >= 0 && monotonic_secs() >= deadline))
 			break;
 	}
 	/* A failed attempt after a signal is the signal's doing. */
-	if (r && sig_caught())
+	if (r && cancelled(x))
 		r = -VM_E_INTERRUPTED;
 	if (r == -VM_E_INTERRUPTED)
-		return interrupted(cmd, "connecting to ", a->text, why);
-	if (r) {
-		why_set(why, NET_WHY, "%s: connecting to %s: %s", cmd, a->text, errstr(r));
-		return r == -ENOENT ? -ECONNREFUSED : r;
-	}
-	chan_plain(c, fd, a->text);
-	r = authenticate(c, n, false, cmd, why);
+		return interrupted(x, "connecting to ", a->text, why);
+	if (r)
+		return fail(why, r == -ENOENT ? -ECONNREFUSED : r, "connecting to %s: %s",
+			    a->text, errstr(r));
+	chan_plain(c, x, fd, a->text);
+	r = authenticate(c, n, false, why);
 	if (r)
 		chan_close(c);
 	return r;

@@ -1,38 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Moving a device's data: a data_fd read into stream records (save),
- * with the pre-copy end-of-data conventions and progress. Must not move
- * the device between states (session.c) nor open endpoints.
+ * Moving a device's data (pump.h): a data_fd read into stream records,
+ * with the pre-copy end-of-data conventions, and stream records written
+ * into a data_fd; progress, and what a failure was. Must not move the
+ * device between states (session.c) nor open endpoints.
  */
 #include <errno.h>
-#include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "sig.h"
 #include "clock.h"
-#include "events.h"
 #include "pump.h"
-#include "vfiomig.h"
+#include "vm.h"
 
-static void progress_print(struct progress *p, double t)
-{
-	double secs = t - p->start;
-	double rate = secs > 0 ? p->done / secs : 0;
-
-	fprintf(stderr, "\r%.1f MiB  %.1f MiB/s", p->done / 1048576.0,
-		rate / 1048576.0);
-	if (p->expected)
-		fprintf(stderr, "  %.0f%%", 100.0 * p->done / p->expected);
-	fputs("   ", stderr);
-}
-
-void progress_init(struct progress *p, bool on, uint64_t expected)
+void progress_init(struct progress *p, const struct vm_ctx *x, const char *name,
+		   uint64_t expected)
 {
 	memset(p, 0, sizeof(*p));
-	p->on = on;
+	p->x = x;
+	p->name = name;
 	p->expected = expected;
 	p->start = p->last = monotonic_secs();
 }
@@ -42,26 +31,19 @@ void progress_add(struct progress *p, uint64_t n)
 	double t;
 
 	p->done += n;
-	if (!p->on && !(p->name && events_on()))
+	if (!obs_wants_progress(p->x))
 		return;
 	t = monotonic_secs();
 	if (t - p->last >= 0.2) {
 		p->last = t;
-		if (p->on)
-			progress_print(p, t);
-		if (p->name)
-			ev_progress(p->name, p->done, p->expected, t - p->start, false);
+		obs_progress(p->x, p->name, p->done, p->expected, t - p->start, false);
 	}
 }
 
 void progress_end(struct progress *p)
 {
-	if (p->name)
-		ev_progress(p->name, p->done, p->expected, monotonic_secs() - p->start, true);
-	if (!p->on)
-		return;
-	progress_print(p, monotonic_secs());
-	fputc('\n', stderr);
+	obs_progress(p->x, p->name, p->done, p->expected, monotonic_secs() - p->start,
+		     true);
 }
 
 void *pump_buf(size_t len)
@@ -75,6 +57,13 @@ const char *pump_end_name(enum pump_end e)
 	       e == END_LIMIT ? "limit" : "eof";
 }
 
+static int failed(struct pump *p, enum origin from, int err)
+{
+	p->from = from;
+	p->err = err;
+	return from == FROM_SIGNAL ? -EINTR : err;
+}
+
 /*
  * Reads are at most this long, and each is hashed as soon as it lands,
  * while it is still in cache: a record's hash then costs little more than
@@ -86,38 +75,37 @@ const char *pump_end_name(enum pump_end e)
 #define READ_CHUNK (256u << 10)
 
 /*
- * Fill buf from data_fd. Returns bytes read (0 at an end, with *end set)
- * or -errno. Stops early at an end so that pre-copy data is not held
- * back waiting for more. hash, when not NULL, follows every byte read.
+ * Fill p->buf from the data_fd. Returns bytes read (0 at an end, with
+ * p->end set) or -errno. Stops early at an end so that pre-copy data is
+ * not held back waiting for more. hash, when not NULL, follows every
+ * byte read.
  */
-static ssize_t fill(int fd, uint8_t *buf, size_t cap, bool precopy,
-		    enum pump_end *end, XXH3_state_t *hash)
+static ssize_t fill(struct pump *p, bool precopy, XXH3_state_t *hash)
 {
 	size_t got = 0;
 
-	while (got < cap) {
-		size_t want = cap - got < READ_CHUNK ? cap - got : READ_CHUNK;
+	while (got < p->cap) {
+		size_t want = p->cap - got < READ_CHUNK ? p->cap - got : READ_CHUNK;
 		ssize_t n;
 
-		/* A migration thread told to stop (sig_interrupt()). */
-		if (sig_cancelled())
+		/* A migration thread told to stop (struct cancel's interrupt). */
+		if (cancel_hit(p->x))
 			return -EINTR;
-		n = read(fd, buf + got, want);
-
+		n = read(p->data_fd, p->buf + got, want);
 		if (n > 0) {
 			if (hash)
-				stream_hash_update(hash, buf + got, n);
+				stream_hash_update(hash, p->buf + got, n);
 			got += n;
 			continue;
 		}
 		if (n == 0) {
-			*end = END_EOF;
+			p->end = END_EOF;
 			break;
 		}
-		if (errno == EINTR && !sig_caught() && !sig_cancelled())
+		if (errno == EINTR && !cancelled(p->x) && !cancel_hit(p->x))
 			continue;
 		if (precopy && (errno == ENOMSG || errno == EAGAIN)) {
-			*end = errno == ENOMSG ? END_ENOMSG : END_EAGAIN;
+			p->end = errno == ENOMSG ? END_ENOMSG : END_EAGAIN;
 			break;
 		}
 		return -errno;
@@ -132,50 +120,143 @@ static ssize_t fill(int fd, uint8_t *buf, size_t cap, bool precopy,
  * core was idle but two to three times slower than one thread as soon as
  * anything else ran there (bench/save-vs-cat.sh).
  */
-int pump_save(int data_fd, struct stream_writer *w, uint32_t phase, bool precopy,
-	      uint8_t *buf, size_t cap, struct progress *p, enum pump_end *end,
-	      const char **where)
+int pump_save(struct pump *p, uint32_t phase, bool precopy)
 {
-	XXH3_state_t *hash = w->raw ? NULL : XXH3_createState();
-	int r;
+	XXH3_state_t *hash = p->w->raw ? NULL : XXH3_createState();
+	int r = 0;
 
-	if (!w->raw && !hash) {
-		*where = "read";
-		return -ENOMEM;
-	}
-	for (;;) {
+	if (!p->w->raw && !hash)
+		return failed(p, FROM_ELSEWHERE, -ENOMEM);
+	for (p->end = END_NONE; p->end == END_NONE;) {
 		ssize_t n;
 
-		*end = (enum pump_end)-1;
-		if (sig_caught()) {
-			*where = "read";
-			r = -EINTR;
+		if (cancelled(p->x) || cancel_hit(p->x)) {
+			r = failed(p, FROM_SIGNAL, -EINTR);
 			break;
 		}
 		if (hash)
 			XXH3_64bits_reset(hash);
-		n = fill(data_fd, buf, cap, precopy, end, hash);
+		n = fill(p, precopy, hash);
+		if (n == -EINTR && (cancelled(p->x) || cancel_hit(p->x))) {
+			r = failed(p, FROM_SIGNAL, -EINTR);
+			break;
+		}
 		if (n < 0) {
-			*where = "read";
-			r = (int)n;
+			r = failed(p, FROM_DEVICE, (int)n);
 			break;
 		}
 		if (n > 0) {
-			r = sw_record_hashed(w, phase, buf, n,
+			r = sw_record_hashed(p->w, phase, p->buf, n,
 					     hash ? XXH3_64bits_digest(hash) : 0);
-			if (r) {
-				*where = "write";
+			if (r == -EINTR && cancelled(p->x))
+				r = failed(p, FROM_SIGNAL, -EINTR);
+			else if (r)
+				r = failed(p, FROM_OUTPUT, r);
+			if (r)
 				break;
-			}
-			progress_add(p, n);
+			progress_add(p->prog, n);
 		}
-		if (*end == (enum pump_end)-1 && p->stop_at && p->done >= p->stop_at)
-			*end = END_LIMIT;
-		if (*end != (enum pump_end)-1) {
-			r = 0;
-			break;
-		}
+		if (p->end == END_NONE && p->prog->stop_at && p->prog->done >= p->prog->stop_at)
+			p->end = END_LIMIT;
 	}
 	XXH3_freeState(hash);
 	return r;
+}
+
+/* One piece into the device: the driver may refuse it. */
+static int feed(struct pump *p, const uint8_t *buf, size_t len, uint32_t phase)
+{
+	/* Checked per piece: write_full() itself carries on after EINTR. */
+	int r = cancelled(p->x) ? -EINTR : write_full(p->data_fd, buf, len);
+
+	if (r == -EINTR && cancelled(p->x))
+		return failed(p, FROM_SIGNAL, -EINTR);
+	if (r)
+		return failed(p, FROM_DEVICE, r);
+	p->bytes += len;
+	p->records++;
+	if (p->took)
+		p->took(p->arg, phase, len);
+	progress_add(p->prog, len);
+	return 0;
+}
+
+static int input_failed(struct pump *p, int r)
+{
+	if (r == -EINTR && cancelled(p->x))
+		return failed(p, FROM_SIGNAL, -EINTR);
+	return failed(p, FROM_INPUT, r);
+}
+
+static int load_stream(struct pump *p)
+{
+	struct record rec;
+	int r;
+
+	while ((r = sr_next(p->r, &rec, p->buf, p->cap)) == 1) {
+		r = feed(p, p->buf, rec.len, rec.phase);
+		if (r)
+			return r;
+	}
+	return r ? input_failed(p, r) : 0;
+}
+
+static int load_raw(struct pump *p)
+{
+	for (;;) {
+		ssize_t n = chan_read_some(p->in, p->buf, p->cap);
+		int r;
+
+		if (n == 0)
+			return 0;
+		if (n == -EINTR && !cancelled(p->x))
+			continue;
+		if (n < 0)
+			return input_failed(p, (int)n);
+		r = feed(p, p->buf, n, PHASE_NONE);
+		if (r)
+			return r;
+	}
+}
+
+int pump_load(struct pump *p)
+{
+	return p->r ? load_stream(p) : load_raw(p);
+}
+
+/* The stream's name for messages: its channel's peer. */
+static const char *io_name(const struct pump *p)
+{
+	const struct chan *c = p->r ? p->r->io : p->w ? p->w->io : p->in;
+
+	return c ? c->peer : "the stream";
+}
+
+int pump_why(const struct pump *p, const char *who, struct reason *why)
+{
+	int e = p->err;
+
+	switch (p->from) {
+	case FROM_SIGNAL:
+		return fail_from(why, FROM_SIGNAL, -VM_E_INTERRUPTED, "%s: interrupted by %s",
+				 who, sigabbrev_np(cancelled(p->x) ? cancelled(p->x) : SIGINT));
+	case FROM_DEVICE:
+		if (!p->w)
+			return fail_from(why, FROM_DEVICE, -VM_E_DATA,
+					 "%s: the driver refused the data at byte %llu: %s",
+					 who, (unsigned long long)p->bytes, errstr(e));
+		return fail_from(why, FROM_DEVICE, e, "%s: reading the device's data_fd: %s",
+				 who, errstr(e));
+	case FROM_INPUT:
+		if (e == -VM_E_DATA)
+			return fail_from(why, FROM_INPUT, e, "%s: %s: %s", who, io_name(p),
+					 p->r->why);
+		return fail_from(why, FROM_INPUT, -EIO, "%s: reading %s: %s", who, io_name(p),
+				 errstr(e));
+	case FROM_OUTPUT:
+		return fail_from(why, FROM_OUTPUT, -EIO, "%s: writing %s: %s", who, io_name(p),
+				 errstr(e));
+	default:
+		return fail(why, e, "%s: %s", who, errstr(e));
+	}
 }

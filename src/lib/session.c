@@ -2,7 +2,8 @@
 /*
  * The session module (session.h): a device's walk through the state
  * machine on behalf of one command, and the account of where it ends.
- * It must not print reports (commands do) nor touch ioctls (device.h).
+ * It must not print (commands say its reasons and where devices are)
+ * nor touch ioctls (device.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,49 +12,49 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "events.h"
 #include "fsm.h"
-#include "log.h"
-#include "output.h"
 #include "session.h"
 #include "vfio.h"
 
-static void sess_init(struct sess *s, const char *cmd)
+void sess_init(struct sess *s, const struct vm_ctx *x, const char *cmd)
 {
 	memset(s, 0, sizeof(*s));
+	s->x = x;
 	s->cmd = cmd;
+	s->why = &s->own_why;
 	s->d.fd = s->d.group_fd = s->d.container_fd = s->d.iommu_fd = -1;
 }
 
-static int open_as(struct sess *s, const char *cmd, const char *name,
-		   enum open_mode mode)
+static int open_as(struct sess *s, const char *name, enum open_mode mode)
 {
-	char why[VDEV_WHY];
+	struct reason why = { 0 };
 	struct devinfo di;
 	int r;
 
-	sess_init(s, cmd);
-	r = devinfo_resolve(name, &di, why, sizeof(why));
+	r = devinfo_resolve(name, &di, &why);
 	if (!r)
-		r = vdev_open(&di, mode, &s->d, why);
+		r = vdev_open(s->x, &di, mode, &s->d, &why);
 	if (r == -ENOTCONN && mode == OPEN_HOLDER) {
 		/* Nobody holds it: refused, and the device was not opened. */
-		err("%s %s", cmd, why);
-		return -VM_E_REFUSED;
+		return fail(s->why, -VM_E_REFUSED, "%s %s", s->cmd, why.line[0]);
 	}
 	if (r)
-		err("%s", why);
+		reason_add(s->why, &why);
 	return r;
 }
 
-int sess_open(struct sess *s, const char *cmd, const char *name)
+int sess_open(struct sess *s, const struct vm_ctx *x, const char *cmd,
+	      const char *name)
 {
-	return open_as(s, cmd, name, opts.open);
+	sess_init(s, x, cmd);
+	return open_as(s, name, x->open);
 }
 
-int sess_open_held(struct sess *s, const char *cmd, const char *name)
+int sess_open_held(struct sess *s, const struct vm_ctx *x, const char *cmd,
+		   const char *name)
 {
-	return open_as(s, cmd, name, OPEN_HOLDER);
+	sess_init(s, x, cmd);
+	return open_as(s, name, OPEN_HOLDER);
 }
 
 bool sess_is_open(const struct sess *s)
@@ -79,18 +80,17 @@ int sess_need_mig(struct sess *s)
 	d->has_mig = !r;
 	if (!r)
 		return 0;
-	if ((r == -ENOTTY || r == -EINVAL) && kernel_older(5, 18)) {
-		err("VFIO_DEVICE_FEATURE(MIGRATION) on %s: %s: this kernel "
-		    "predates VFIO migration v2 (Linux 5.18)", d->info.name, errstr(r));
-		return -VM_E_OLDKERNEL;
-	}
-	if (r == -ENOTTY || r == -EINVAL || r == -EOPNOTSUPP) {
-		err("VFIO_DEVICE_FEATURE(MIGRATION) on %s: no migration support "
-		    "(driver %s): %s", d->info.name, d->info.driver, errstr(r));
-		return -VM_E_NOMIG;
-	}
-	err("VFIO_DEVICE_FEATURE(MIGRATION) on %s: %s", d->info.name, errstr(r));
-	return r;
+	if ((r == -ENOTTY || r == -EINVAL) && kernel_older(5, 18))
+		return fail_from(s->why, FROM_DEVICE, -VM_E_OLDKERNEL,
+				 "VFIO_DEVICE_FEATURE(MIGRATION) on %s: %s: this kernel "
+				 "predates VFIO migration v2 (Linux 5.18)", d->info.name,
+				 errstr(r));
+	if (r == -ENOTTY || r == -EINVAL || r == -EOPNOTSUPP)
+		return fail_from(s->why, FROM_DEVICE, -VM_E_NOMIG,
+				 "VFIO_DEVICE_FEATURE(MIGRATION) on %s: no migration support "
+				 "(driver %s): %s", d->info.name, d->info.driver, errstr(r));
+	return fail_from(s->why, FROM_DEVICE, r, "VFIO_DEVICE_FEATURE(MIGRATION) on %s: %s",
+			 d->info.name, errstr(r));
 }
 
 /* GET without a word: s->known says whether s->cur is the device's. */
@@ -111,15 +111,16 @@ int sess_get(struct sess *s)
 
 	s->known = !r;
 	if (r)
-		err("%s GET on %s: %s", IOCTL_NAME_MIG_STATE, s->d.info.name, errstr(r));
-	else
-		s->cur = st;
-	return r;
+		return fail_from(s->why, FROM_DEVICE, r, "%s GET on %s: %s",
+				 IOCTL_NAME_MIG_STATE, s->d.info.name, errstr(r));
+	s->cur = st;
+	return 0;
 }
 
-int sess_begin(struct sess *s, const char *cmd, const char *name)
+int sess_begin(struct sess *s, const struct vm_ctx *x, const char *cmd,
+	       const char *name)
 {
-	int r = sess_open(s, cmd, name);
+	int r = sess_open(s, x, cmd, name);
 
 	if (!r)
 		r = sess_need_mig(s);
@@ -155,25 +156,29 @@ static int set_one(struct sess *s, uint32_t t, int *data_fd, uint32_t request)
 	uint32_t from = s->cur;
 	int fd = -1, r;
 
-	dbg("%s: requesting %s -> %s", s->d.info.name, fsm_name(from), fsm_name(t));
+	note_dbg(s->x, "%s: requesting %s -> %s", s->d.info.name, fsm_name(from),
+		 fsm_name(t));
 	s->touched = true;
 	r = vdev_set_state(&s->d, t, &fd);
 	secs = monotonic_secs() - start;
 	if (log && log->n < (int)ARRAY_SIZE(log->arc))
-		log->arc[log->n++] = (struct arc_time){ from, t, secs };
-	ev_arc(s->d.info.name, fsm_name(from), fsm_name(t), secs, r);
+		log->arc[log->n++] = (struct arc_time){ from, t, secs, s->index };
+	obs_arc(s->x, s->d.info.name, from, t, secs, r);
 	s->set_err = r;
 	if (r) {
 		char where[128];
+		const char *e = errstr(r);
 
 		arc_where(s, where, sizeof(where));
 		if (s->settle_at_once)
-			err("%s %s on %s: %s SET: %s; %s", s->cmd, fsm_name(request),
-			    s->d.info.name, IOCTL_NAME_MIG_STATE, errstr(r), where);
-		else
-			err("%s -> %s on %s: %s SET: %s; %s", fsm_name(from), fsm_name(t),
-			    s->d.info.name, IOCTL_NAME_MIG_STATE, errstr(r), where);
-		return -VM_E_STATE;
+			return fail_from(s->why, FROM_DEVICE, -VM_E_STATE,
+					 "%s %s on %s: %s SET: %s; %s", s->cmd,
+					 fsm_name(request), s->d.info.name,
+					 IOCTL_NAME_MIG_STATE, e, where);
+		return fail_from(s->why, FROM_DEVICE, -VM_E_STATE,
+				 "%s -> %s on %s: %s SET: %s; %s", fsm_name(from),
+				 fsm_name(t), s->d.info.name, IOCTL_NAME_MIG_STATE, e,
+				 where);
 	}
 	s->cur = t;
 	if (data_fd)
@@ -199,9 +204,9 @@ int sess_goto(struct sess *s, uint32_t target, int *data_fd)
 		return r ? r : sess_goto(s, target, data_fd);
 	case PLAN_UNSUPPORTED:
 	default:
-		err("%s on %s: %s is not reachable from %s with this device",
-		    fsm_name(target), s->d.info.name, fsm_name(target), fsm_name(s->cur));
-		return -VM_E_NOMIG;
+		return fail(s->why, -VM_E_NOMIG, "%s on %s: %s is not reachable from %s "
+			    "with this device", fsm_name(target), s->d.info.name,
+			    fsm_name(target), fsm_name(s->cur));
 	}
 }
 
@@ -287,42 +292,6 @@ void sess_unwind(struct sess *s, enum policy p)
 	s->where = s->known ? WHERE_LEFT : WHERE_UNKNOWN;
 }
 
-void sess_say(const struct sess *s)
-{
-	const char *cmd = s->cmd, *name = s->d.info.name;
-	const char *st = fsm_name(s->cur);
-
-	if (s->where != WHERE_NONE && s->where != WHERE_DONE)
-		out_note_device(name, s->where != WHERE_UNKNOWN, st);
-	switch (s->where) {
-	case WHERE_NONE:
-	case WHERE_DONE:
-		break;
-	case WHERE_UNTOUCHED:
-		err("%s %s: device untouched: %s", cmd, name, st);
-		break;
-	case WHERE_BACK:
-		err("%s %s: device back in %s, its state before %s", cmd, name, st, cmd);
-		break;
-	case WHERE_RESET:
-		err("%s %s: device reset: now %s", cmd, name, s->d.has_mig ? st : "running");
-		break;
-	case WHERE_ABORTED:
-		err("%s %s: device reset to abort resuming: now %s", cmd, name, st);
-		break;
-	case WHERE_RECOVERED:
-		err("%s %s: device reset from error: now %s", cmd, name, st);
-		break;
-	case WHERE_LEFT:
-		err("%s %s: device left in %s%s", cmd, name, st,
-		    s->cur == ST_ERROR ? " (only a reset leaves it)" : "");
-		break;
-	case WHERE_UNKNOWN:
-		err("%s %s: the device state cannot be read back", cmd, name);
-		break;
-	}
-}
-
 int sess_state(const struct sess *s)
 {
 	return sess_is_open(s) && s->known ? (int)s->cur : -1;
@@ -336,29 +305,24 @@ void sess_close(struct sess *s)
 	    st == ST_RESUMING) {
 		int r = vdev_reset(&s->d);
 
-		warn("%s was left in resuming: reset to abort it (%s)", s->d.info.name,
-		     r ? errstr(r) : "now running");
+		note_warn(s->x, "%s was left in resuming: reset to abort it (%s)",
+			  s->d.info.name, r ? errstr(r) : "now running");
 	}
 	vdev_close(&s->d);
 }
 
-void sess_unwind_all(struct sess *const *v, unsigned int n, enum policy p,
-		     const char *none_touched)
+bool sess_unwind_all(struct sess *const *v, unsigned int n, enum policy p)
 {
 	bool any = false;
 
 	for (unsigned int i = 0; i < n; i++)
 		any |= sess_is_open(v[i]) && v[i]->touched;
-	if (!any && none_touched) {
-		err("%s: no device was touched", none_touched);
-		return;
-	}
 	for (unsigned int i = 0; i < n; i++) {
 		if (!sess_is_open(v[i]))
 			continue;
 		/* A group moves together: once one moved, each is unwound. */
 		v[i]->touched |= any;
 		sess_unwind(v[i], p);
-		sess_say(v[i]);
 	}
+	return any;
 }

@@ -7,9 +7,10 @@
  * device or a group. save, restore, state, reset, check, hold, migrate
  * and receive all go through it; none keeps its own copy.
  *
- * sess_* calls print their own error lines (that is what the prefix
- * says); commands print their reports, with sess_say() and sess_json()
- * for the part about where each device is.
+ * A failure comes back as a code, with its words added to *why (the
+ * session's own reason, or its group's); the command says them, then
+ * where each device was left (s->where, sess_state()). Nothing here
+ * prints.
  */
 #ifndef VFIOMIG_SESSION_H
 #define VFIOMIG_SESSION_H
@@ -17,7 +18,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ctx.h"
 #include "device.h"
+#include "fsm.h"
+#include "reason.h"
 
 /*
  * What a failure does with the device: back to where it was (save's
@@ -41,19 +45,9 @@ enum sess_where {
 	WHERE_UNKNOWN,   /* its state cannot be read back */
 };
 
-/* Time spent in each requested arc, for -v and -j reports. */
-struct arc_time {
-	uint32_t from, to;
-	double secs;
-};
-
-struct arc_log {
-	struct arc_time arc[16];
-	int n;
-};
-
 struct sess {
 	struct vdev d;
+	const struct vm_ctx *x;
 	const char *cmd;      /* "save": the first word of its lines */
 	uint32_t orig, cur;   /* at the start; now, when known */
 	bool known;           /* cur is what the device said last */
@@ -64,26 +58,37 @@ struct sess {
 	enum sess_where where;
 	int set_err;          /* the last failed SET's -errno, else 0 */
 	struct arc_log *log;  /* arcs are timed into it, if set */
+	unsigned int index;   /* its place among the command's devices */
+	struct reason *why;   /* failures are told here: own_why, or a group's */
+	struct reason own_why;
 };
 
-/* Resolve the user's name and open it (no migration needed: reset). */
-int sess_open(struct sess *s, const char *cmd, const char *name);
+/* Ready s for a command (cmd: the first word of its lines); nothing is
+ * opened. sess_open() and sess_begin() start with it: a group points
+ * s->why at its own reason after them. */
+void sess_init(struct sess *s, const struct vm_ctx *x, const char *cmd);
+/* Resolve the user's name and open it (no migration needed: reset), as
+ * x->open says. */
+int sess_open(struct sess *s, const struct vm_ctx *x, const char *cmd,
+	      const char *name);
 /* The same through the device's holder only: "CMD DEV: not held by
  * vfiomig hold" and -VM_E_REFUSED when none holds it (not opened). */
-int sess_open_held(struct sess *s, const char *cmd, const char *name);
+int sess_open_held(struct sess *s, const struct vm_ctx *x, const char *cmd,
+		   const char *name);
 /* The same, then migration support and the current state (orig, cur). */
-int sess_begin(struct sess *s, const char *cmd, const char *name);
+int sess_begin(struct sess *s, const struct vm_ctx *x, const char *cmd,
+	       const char *name);
 bool sess_is_open(const struct sess *s);
 /* Read the migration flags; "no migration support" is an error here. */
 int sess_need_mig(struct sess *s);
-/* GET the state into s->cur; prints the error. */
+/* GET the state into s->cur. */
 int sess_get(struct sess *s);
 
 /*
  * Request target (an arc the kernel blocks, stop_copy -> pre_copy*, is
  * split through stop). *data_fd receives a new session fd or -1 (NULL:
- * none wanted). A failure is said with the state the device is in, and
- * returns -VM_E_STATE; s->cur always follows the device.
+ * none wanted). A failure's words give the state the device is in, and
+ * it returns -VM_E_STATE; s->cur always follows the device.
  */
 int sess_goto(struct sess *s, uint32_t target, int *data_fd);
 /*
@@ -103,19 +108,15 @@ void sess_done(struct sess *s);
 /* After the commit of a migration: GET where it is now, and say so. */
 void sess_settle(struct sess *s);
 
-/* One line on stderr: where the device was left. */
-void sess_say(const struct sess *s);
 /* Where it is now, or -1 when unknown (for report_state()). */
 int sess_state(const struct sess *s);
 
-/* Close; a device still in resuming is reset first (and said). */
+/* Close; a device still in resuming is reset first (a warning says so). */
 void sess_close(struct sess *s);
 
-/* A group: unwind each device and say where each was left (devices
- * never opened are skipped; once one device was touched, every device is
- * unwound as touched). When none was touched and none_touched is
- * set, one line "<none_touched>: no device was touched" says it all. */
-void sess_unwind_all(struct sess *const *v, unsigned int n, enum policy p,
-		     const char *none_touched);
+/* A group: unwind each device (devices never opened are skipped; once
+ * one device was touched, every device is unwound as touched). Returns
+ * whether any had been touched. */
+bool sess_unwind_all(struct sess *const *v, unsigned int n, enum policy p);
 
 #endif

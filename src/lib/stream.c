@@ -18,7 +18,7 @@
 
 #include "le.h"
 #include "stream.h"
-#include "vfiomig.h"
+#include "vm.h"
 
 /*
  * Payloads are hashed with libxxhash's runtime dispatch (AVX2/AVX-512

@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "reason.h"
 #include "sysfs.h"
-#include "vfiomig.h"
+#include "vm.h"
 
 int sysfs_read(const char *path, char *buf, size_t len)
 {
@@ -207,23 +207,23 @@ static int candidate_path(const char *arg, char *out, size_t len)
 	return 0;
 }
 
-int devinfo_resolve(const char *arg, struct devinfo *di, char *why, size_t len)
+int devinfo_resolve(const char *arg, struct devinfo *di, struct reason *why)
 {
 	char cand[PATH_MAX], real[PATH_MAX];
 	int ret = candidate_path(arg, cand, sizeof(cand));
 
 	if (ret) {
-		why_set(why, len, "%s: not a device name (use a PCI address, an mdev "
+		why_set(why, "%s: not a device name (use a PCI address, an mdev "
 			"UUID, a /sys device path or /dev/vfio/devices/vfioN)", arg);
 		return ret;
 	}
 	if (!realpath(cand, real)) {
-		why_set(why, len, "%s: no such device: %s", arg, errstr(errno));
+		why_set(why, "%s: no such device: %s", arg, errstr(errno));
 		return -ENODEV;
 	}
 	ret = devinfo_from_path(real, di);
 	if (ret)
-		why_set(why, len, "%s: reading %s: %s", arg, real, errstr(ret));
+		why_set(why, "%s: reading %s: %s", arg, real, errstr(ret));
 	return ret;
 }
 

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "reason.h"
+
 struct devinfo {
 	char name[64];        /* sysfs name: PCI address or mdev UUID */
 	char path[PATH_MAX];  /* canonical /sys/devices/... directory */
@@ -25,7 +27,7 @@ struct devinfo {
 };
 
 /* Returns 0, -ENODEV or -VM_E_USAGE for an unparsable name, with why set. */
-int devinfo_resolve(const char *arg, struct devinfo *di, char *why, size_t len);
+int devinfo_resolve(const char *arg, struct devinfo *di, struct reason *why);
 /* Fill from a canonical sysfs device directory. */
 int devinfo_from_path(const char *path, struct devinfo *di);
 

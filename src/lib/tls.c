@@ -14,10 +14,8 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "log.h"
-#include "sig.h"
 #include "tls.h"
-#include "vfiomig.h"
+#include "vm.h"
 
 /*
  * TLS 1.3 only, key exchange by PSK with (EC)DHE so that a key leaked
@@ -32,64 +30,73 @@
 /* Not a GnuTLS code: the handshake gave up on a signal. */
 #define TLS_INTERRUPTED 1
 
-static int psk_check_file(int fd, const char *path, char *why)
+static int psk_check_file(int fd, const char *path, struct reason *why)
 {
 	struct stat st;
 
 	if (fstat(fd, &st))
 		return -errno;
-	if (!S_ISREG(st.st_mode)) {
-		why_set(why, NET_WHY, "--psk-file %s: not a regular file", path);
-		return -VM_E_USAGE;
-	}
-	if (st.st_uid != geteuid() && st.st_uid != 0) {
-		why_set(why, NET_WHY, "--psk-file %s: owned by uid %u, not by us or root", path,
-		    (unsigned)st.st_uid);
-		return -VM_E_USAGE;
-	}
-	if (st.st_mode & 077) {
-		why_set(why, NET_WHY, "--psk-file %s: mode %04o lets others read it; chmod 600 it", path,
-		    (unsigned)(st.st_mode & 07777));
-		return -VM_E_USAGE;
-	}
+	if (!S_ISREG(st.st_mode))
+		return fail(why, -VM_E_USAGE, "%s: not a regular file", path);
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return fail(why, -VM_E_USAGE, "%s: owned by uid %u, not by us or root", path,
+			    (unsigned)st.st_uid);
+	if (st.st_mode & 077)
+		return fail(why, -VM_E_USAGE, "%s: mode %04o lets others read it; chmod 600 it",
+			    path, (unsigned)(st.st_mode & 07777));
 	return 0;
 }
 
-int psk_load(const char *path, struct psk *k, char *why)
+/*
+ * The first line of buf[0..n), as the key: bytes, not a C string. A NUL
+ * in it is refused: a tool that wrote it meant text, and a key read up
+ * to its NUL would make two different files one key.
+ */
+static int psk_take(const char *path, const char *buf, size_t n, struct psk *k,
+		    struct reason *why)
+{
+	const char *nl = memchr(buf, '\n', n), *cr = memchr(buf, '\r', n);
+	size_t len = nl ? (size_t)(nl - buf) : n;
+
+	if (cr && (size_t)(cr - buf) < len)
+		len = cr - buf;
+	if (memchr(buf, '\0', len))
+		return fail(why, -VM_E_USAGE, "%s: the key (its first line) has a NUL byte "
+			    "at byte %zu; e.g. openssl rand -hex 32", path,
+			    (size_t)((const char *)memchr(buf, '\0', len) - buf));
+	if (len < PSK_MIN || len > PSK_MAX)
+		return fail(why, -VM_E_USAGE, "%s: the key (its first line) must be %d to %d "
+			    "bytes, it is %zu%s; e.g. openssl rand -hex 32", path, PSK_MIN,
+			    PSK_MAX, len, len >= PSK_MAX + 2 ? " or more" : "");
+	memcpy(k->key, buf, len);
+	k->len = len;
+	return 0;
+}
+
+int psk_load(const char *path, struct psk *k, struct reason *why)
 {
 	char buf[PSK_MAX + 2];
 	ssize_t n;
 	/* A FIFO must not block us before it is found not to be a file. */
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC), r;
 
-	if (fd < 0 && errno == ELOOP) {
-		why_set(why, NET_WHY, "--psk-file %s: a symbolic link; name the key file itself", path);
-		return -VM_E_USAGE;
-	}
+	if (fd < 0 && errno == ELOOP)
+		return fail(why, -VM_E_USAGE, "%s: a symbolic link; name the key file itself",
+			    path);
 	if (fd < 0) {
 		r = -errno;
-		why_set(why, NET_WHY, "--psk-file %s: %s", path, errstr(r));
-		return r;
+		return fail(why, r, "%s: %s", path, errstr(r));
 	}
 	r = psk_check_file(fd, path, why);
-	n = r ? 0 : read(fd, buf, sizeof(buf) - 1);
+	n = r ? 0 : read(fd, buf, sizeof(buf));
 	close(fd);
 	if (r)
 		return r;
-	if (n < 0) {
-		why_set(why, NET_WHY, "--psk-file %s: %s", path, errstr(errno));
-		return -EIO;
-	}
-	buf[n] = '\0';
-	k->len = strcspn(buf, "\r\n");
-	if (k->len < PSK_MIN || k->len > PSK_MAX) {
-		why_set(why, NET_WHY, "--psk-file %s: the key (its first line) must be %d to %d bytes, "
-		    "it is %zu; e.g. openssl rand -hex 32", path, PSK_MIN, PSK_MAX, k->len);
-		return -VM_E_USAGE;
-	}
-	memcpy(k->key, buf, k->len);
+	if (n < 0)
+		return fail(why, -EIO, "%s: %s", path, errstr(errno));
+	r = psk_take(path, buf, n, k, why);
 	explicit_bzero(buf, sizeof(buf));
-	return 0;
+	return r;
 }
 
 /* The server side looks the key up by identity: there is only ours. */
@@ -138,7 +145,8 @@ static int set_credentials(gnutls_session_t s, const struct psk *k, bool server,
  * socket is non-blocking meanwhile, so that every wait is our poll():
  * GnuTLS's own retries on EINTR/EAGAIN never look at the signal flag.
  */
-static int handshake(gnutls_session_t s, int fd, unsigned int timeout_ms)
+static int handshake(const struct vm_ctx *x, gnutls_session_t s, int fd,
+		     unsigned int timeout_ms)
 {
 	double deadline = monotonic_secs() + timeout_ms / 1000.0;
 	int r, flags = fcntl(fd, F_GETFL);
@@ -146,13 +154,13 @@ static int handshake(gnutls_session_t s, int fd, unsigned int timeout_ms)
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK))
 		return GNUTLS_E_PUSH_ERROR;
 	for (;;) {
-		struct pollfd p[2] = { { .fd = fd }, { .fd = sig_fd(), .events = POLLIN } };
+		struct pollfd p[2] = { { .fd = fd }, { .fd = cancel_fd(x), .events = POLLIN } };
 		int ms = (int)((deadline - monotonic_secs()) * 1000);
 
 		r = gnutls_handshake(s);
 		if (r >= 0 || gnutls_error_is_fatal(r) || r == GNUTLS_E_TIMEDOUT)
 			break;
-		if (sig_caught()) {
+		if (cancelled(x)) {
 			r = TLS_INTERRUPTED;
 			break;
 		}
@@ -193,7 +201,7 @@ int tls_start(struct chan *c, const struct psk *k, bool server,
 		 * in its pull-timeout function, where no signal pipe is polled.
 		 */
 		gnutls_handshake_set_timeout(s, 0);
-		r = handshake(s, c->fd, timeout_ms);
+		r = handshake(c->x, s, c->fd, timeout_ms);
 	}
 	if (r) {
 		snprintf(why, why_len, "%s", r == TLS_INTERRUPTED ? "interrupted" :

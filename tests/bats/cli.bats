@@ -18,7 +18,7 @@ commands() {
 @test "--help lists every command" {
 	local table c n=0
 	# The command table in main.c is the truth, not the help text itself.
-	table=$(sed -n 's/^\t{ "\([a-z]*\)", cmd_.*/\1/p' "$TOP/src/main.c")
+	table=$(sed -n 's/^\t{ "\([a-z]*\)", cmd_.*/\1/p' "$TOP/src/cmd/main.c")
 	[ "$(wc -w <<<"$table")" -ge 15 ]
 	vm --help
 	assert_success

@@ -605,7 +605,7 @@ silent_listener() {
 	receive_wait
 	assert_equal "$RECV_STATUS" $EX_REFUSED
 	assert_lines_are "$RECV_STDERR" \
-		"vfiomig: receive: refused: device 2 (${D[1]}): stream is from an mdev of type mtty-2 (driver mtty), this is PCI device 15b3:101e (subsystem 15b3:0068); --force to try anyway; no device was touched" \
+		"vfiomig: receive: refused: device 2 (${D[1]}): stream is from an mdev of type mtty-2 (driver mtty), this is PCI device 15b3:101e (subsystem 15b3:0068); no device was touched; --force to try anyway" \
 		"vfiomig: receive ${D[0]}: device untouched: running" \
 		"vfiomig: receive ${D[1]}: device untouched: running"
 	assert_untouched 2
@@ -615,7 +615,7 @@ silent_listener() {
 	assert_success
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
-	assert_one_error_in "$RECV_STDERR" "receive ${D[1]}: the source's device 2 is of another kind; --force: receiving anyway$"
+	assert_one_error_in "$RECV_STDERR" "receive ${D[1]}: the source's device 2 is of another kind; receiving anyway, as asked$"
 	assert_equal "$(states D 2)" running,running
 	assert_same_bytes 2
 }
@@ -828,7 +828,7 @@ assert_cut_in() {
 	migrate 2 --to "$TCP" --psk-file "$PSK.wrong"
 	assert_failure $EX_AUTH
 	assert_lines_are "$stderr" \
-		"vfiomig: connecting to $TCP: authentication failed: The TLS connection was non-properly terminated. (a different key, or not a vfiomig listener)" \
+		"vfiomig: migrate: connecting to $TCP: authentication failed: The TLS connection was non-properly terminated. (a different key, or not a vfiomig listener)" \
 		"vfiomig: migrate: no device was touched"
 	jq_is .ok false
 	assert_untouched 2

@@ -15,7 +15,7 @@
 
 #include "escape.h"
 #include "input.h"
-#include "mig.h"
+#include "mig-wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,7 +34,7 @@ static void decode(const struct msg *f)
 	switch (f->type) {
 	case MSG_HELLO:
 		if (!hello_decode(f, &h, why, sizeof(why)) &&
-		    (!h.ndev || h.ndev > MIG_MAX_DEVICES))
+		    (!h.ndev || h.ndev > DEVS_MAX))
 			abort();
 		break;
 	case MSG_ATTACH:
@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fd = input_fd(data, size);
 	if (fd < 0)
 		return 0;
-	chan_plain(&c, fd, "peer");
+	chan_plain(&c, NULL, fd, "peer");
 	while ((r = msg_recv(&c, &m)) == 1)
 		decode(&m);
 	if (r > 0)

@@ -13,7 +13,7 @@
 
 #include "input.h"
 #include "stream.h"
-#include "vfiomig.h"
+#include "vm.h"
 
 static uint8_t *buf;
 
@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fd = input_fd(data, size);
 	if (fd < 0)
 		return 0;
-	chan_plain(&in, fd, "input");
+	chan_plain(&in, NULL, fd, "input");
 	if (sr_init(&r, &in))
 		abort();
 	ret = sr_header(&r);

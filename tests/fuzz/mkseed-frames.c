@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "holder-proto.h"
-#include "mig.h"
+#include "mig-wire.h"
 
 static const char *dir;
 
@@ -33,7 +33,7 @@ static struct chan *open_seed(const char *sub, const char *name)
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		goto fail;
-	chan_plain(&c, fd, path);
+	chan_plain(&c, NULL, fd, path);
 	return &c;
 fail:
 	perror(path);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mig.h"
+#include "mig-wire.h"
 
 static struct msg m;
 
@@ -19,7 +19,7 @@ static void hello(unsigned int n)
 	struct hello h = { .ndev = n };
 
 	memset(h.session, 0x5a, sizeof(h.session));
-	for (unsigned int i = 0; i < n && i < MIG_MAX_DEVICES; i++) {
+	for (unsigned int i = 0; i < n && i < DEVS_MAX; i++) {
 		struct stream_ident *id = &h.id[i];
 
 		id->bus = BUS_PCI;
@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 {
 	struct chan out;
 
-	chan_plain(&out, STDOUT_FILENO, "stdout");
+	chan_plain(&out, NULL, STDOUT_FILENO, "stdout");
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "hello")) {
 			hello((unsigned int)strtoul(argv[i + 1], NULL, 0));

@@ -16,6 +16,7 @@
 
 #include "endpoint.h"
 #include "log.h"
+#include "netopts.h"
 #include "sig.h"
 #include "vfiomig.h"
 
@@ -24,33 +25,49 @@ bool endpoint_is_stdio(const char *path)
 	return !path || !strcmp(path, "-");
 }
 
-static int net_out(const char *url, const char *cmd, struct net_opts *n,
-		   struct chan *c, char *why)
+/* The engine's reason, said as this command's. */
+static int say_net(int r, const char *cmd, struct reason *why)
 {
-	struct netaddr a;
-	int r = net_parse(url, &a, why);
+	char prefix[64];
 
+	snprintf(prefix, sizeof(prefix), "%s: ", cmd);
+	reason_prefix(why, prefix);
+	return say_reason(r, why);
+}
+
+static int net_out(const char *url, const char *cmd, struct net_opts *n,
+		   struct chan *c)
+{
+	struct reason why = { 0 };
+	struct netaddr a;
+	int r = net_parse(url, &a, &why);
+
+	if (r)
+		return say_reason(r, &why);
+	r = net_auth_init(n, cmd);
 	if (!r)
-		r = net_auth_init(n, cmd, why);
-	return r ? r : net_connect(&a, n, cmd, c, why);
+		r = say_net(net_connect(vm_ctx(), &a, n, c, &why), cmd, &why);
+	return r;
 }
 
 static int net_in(const char *url, const char *cmd, struct net_opts *n,
-		  struct chan *c, char *why)
+		  struct chan *c)
 {
+	struct reason why = { 0 };
 	struct netaddr a;
-	int r = net_parse(url, &a, why), lfd;
+	int r = net_parse(url, &a, &why), lfd;
 
-	if (!r)
-		r = net_auth_init(n, cmd, why);
+	if (r)
+		return say_reason(r, &why);
+	r = net_auth_init(n, cmd);
 	if (r)
 		return r;
-	lfd = net_listen(&a, cmd, why);
+	lfd = net_listen(&a, &why);
 	if (lfd < 0)
-		return lfd;
+		return say_net(lfd, cmd, &why);
 	info("%s: listening on %s", cmd, a.text);
 	/* One peer, then the listener goes: nobody else can connect. */
-	r = net_accept(lfd, n, cmd, c, why);
+	r = say_net(net_accept(vm_ctx(), lfd, n, c, &why), cmd, &why);
 	net_unlisten(lfd, &a);
 	return r;
 }
@@ -175,10 +192,10 @@ void endpoint_file_discard(struct ep_file *f)
 	f->temp[0] = '\0';
 }
 
-int endpoint_check_out(const char *path, const char *cmd, char *why)
+int endpoint_check_out(const char *path, const char *cmd)
 {
 	if (endpoint_is_stdio(path) && isatty(STDOUT_FILENO)) {
-		why_set(why, NET_WHY, "%s: refusing to write binary data to a terminal; "
+		err("%s: refusing to write binary data to a terminal; "
 		    "use -o FILE or redirect stdout", cmd);
 		return -VM_E_USAGE;
 	}
@@ -186,15 +203,15 @@ int endpoint_check_out(const char *path, const char *cmd, char *why)
 }
 
 int endpoint_open_out(const char *path, const char *cmd, struct net_opts *n,
-		      struct chan *c, struct ep_file *f, char *why)
+		      struct chan *c, struct ep_file *f)
 {
 	int fd, r;
 
 	f->target[0] = f->temp[0] = '\0';
-	chan_plain(c, -1, path ? path : "stdout");
+	chan_plain(c, vm_ctx(), -1, path ? path : "stdout");
 	if (n && net_is_url(path))
-		return net_out(path, cmd, n, c, why);
-	r = endpoint_check_out(path, cmd, why);
+		return net_out(path, cmd, n, c);
+	r = endpoint_check_out(path, cmd);
 	if (r)
 		return r;
 	if (endpoint_is_stdio(path)) {
@@ -203,19 +220,19 @@ int endpoint_open_out(const char *path, const char *cmd, struct net_opts *n,
 	}
 	fd = endpoint_file_open(path, 0600, f);
 	if (fd < 0) {
-		why_set(why, NET_WHY, "%s: opening %s: %s", cmd, path, errstr(fd));
+		err("%s: opening %s: %s", cmd, path, errstr(fd));
 		return fd;
 	}
 	c->fd = fd;
 	return 0;
 }
 
-int endpoint_commit(struct chan *c, struct ep_file *f, const char *cmd, char *why)
+int endpoint_commit(struct chan *c, struct ep_file *f, const char *cmd)
 {
 	int r = endpoint_file_commit(f, c->fd);
 
 	if (r) {
-		why_set(why, NET_WHY, "%s: replacing %s: %s", cmd, f->target, errstr(r));
+		err("%s: replacing %s: %s", cmd, f->target, errstr(r));
 		return -EIO;
 	}
 	return 0;
@@ -233,7 +250,7 @@ void endpoint_close_out(struct chan *c, struct ep_file *f)
  * its first bytes (or its end), which also wakes on a signal (sig.h);
  * then it blocks as any input does.
  */
-static int open_file_in(const char *path, const char *cmd, char *why)
+static int open_file_in(const char *path, const char *cmd)
 {
 	struct pollfd p[2] = { { .events = POLLIN }, { .fd = sig_fd(), .events = POLLIN } };
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), e = 0;
@@ -248,7 +265,7 @@ static int open_file_in(const char *path, const char *cmd, char *why)
 			break;
 	}
 	if (!e && sig_caught()) {
-		why_set(why, NET_WHY, "%s: waiting for input on %s: interrupted by %s", cmd, path,
+		err("%s: waiting for input on %s: interrupted by %s", cmd, path,
 		    sigabbrev_np(sig_caught()));
 		close(fd);
 		return -VM_E_INTERRUPTED;
@@ -256,7 +273,7 @@ static int open_file_in(const char *path, const char *cmd, char *why)
 	if (!e && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK))
 		e = errno;
 	if (e) {
-		why_set(why, NET_WHY, "%s: opening %s: %s", cmd, path, errstr(e));
+		err("%s: opening %s: %s", cmd, path, errstr(e));
 		if (fd >= 0)
 			close(fd);
 		return -e;
@@ -265,18 +282,18 @@ static int open_file_in(const char *path, const char *cmd, char *why)
 }
 
 int endpoint_open_in(const char *path, const char *cmd, struct net_opts *n,
-		     struct chan *c, char *why)
+		     struct chan *c)
 {
 	int fd;
 
-	chan_plain(c, -1, endpoint_is_stdio(path) ? "stdin" : path);
+	chan_plain(c, vm_ctx(), -1, endpoint_is_stdio(path) ? "stdin" : path);
 	if (n && net_is_url(path))
-		return net_in(path, cmd, n, c, why);
+		return net_in(path, cmd, n, c);
 	if (endpoint_is_stdio(path)) {
 		c->fd = STDIN_FILENO;
 		return 0;
 	}
-	fd = open_file_in(path, cmd, why);
+	fd = open_file_in(path, cmd);
 	if (fd < 0)
 		return fd;
 	c->fd = fd;

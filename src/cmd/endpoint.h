@@ -36,22 +36,22 @@ int endpoint_file_commit(struct ep_file *f, int fd);
 void endpoint_file_discard(struct ep_file *f);
 
 /*
- * Each call that can fail returns a negative code with the line for the
- * caller to print in why (NET_WHY bytes, net.h); cmd only words it.
+ * Each call that can fail says why (cmd: the first word of its line)
+ * and returns a negative code.
  */
 /* Refuse what can be refused before anything is opened (binary data to a
  * terminal). */
-int endpoint_check_out(const char *path, const char *cmd, char *why);
+int endpoint_check_out(const char *path, const char *cmd);
 /* 0 with *c open. n may be NULL where no network endpoint makes sense. */
 int endpoint_open_out(const char *path, const char *cmd, struct net_opts *n,
-		      struct chan *c, struct ep_file *f, char *why);
+		      struct chan *c, struct ep_file *f);
 /* Make a file output final (after endpoint_sync() of everything written):
  * 0, or -EIO. Nothing to do for other outputs. */
-int endpoint_commit(struct chan *c, struct ep_file *f, const char *cmd, char *why);
+int endpoint_commit(struct chan *c, struct ep_file *f, const char *cmd);
 /* Close an output; an uncommitted file's temporary goes with it. */
 void endpoint_close_out(struct chan *c, struct ep_file *f);
 int endpoint_open_in(const char *path, const char *cmd, struct net_opts *n,
-		     struct chan *c, char *why);
+		     struct chan *c);
 void endpoint_close(struct chan *c);
 bool endpoint_is_stdio(const char *path);
 /* fsync a regular file; 0 for pipes, sockets and terminals. */

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The context every call into the engine gets (ctx.h): made once the
+ * options are known, from them, the signal handlers' cancellation and
+ * the tool's observer. The engine reads it and no global of ours.
+ */
+#include "cli.h"
+#include "observe.h"
+#include "sig.h"
+#include "vfiomig.h"
+
+static struct vm_ctx ctx = { .open = OPEN_AUTO, .obs = &observer };
+
+/* Once a command's arguments are parsed (cmd_parse()): global options
+ * after the command come late. Before threads exist, so never raced. */
+void opts_done(void)
+{
+	ctx = (struct vm_ctx){
+		.open = opts.open, .no_holder = opts.no_holder,
+		.netlink_debug = opts.verbose >= 2, .cancel = sig_cancel(),
+		.obs = &observer,
+	};
+}
+
+const struct vm_ctx *vm_ctx(void)
+{
+	return &ctx;
+}

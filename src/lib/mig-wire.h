@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Live migration between two vfiomig processes (migrate -> receive).
+ *
+ * One control connection carries the protocol below; each device's data
+ * goes on a connection of its own, as a single-device vfiomig stream
+ * (vfiomig-stream(5)) preceded by an ATTACH frame. One connection per
+ * device lets devices move in parallel (one thread each on both sides)
+ * without a multiplexer, and keeps the data format the one save and
+ * restore use. Every connection is authenticated (TLS-PSK) unless
+ * --insecure.
+ *
+ *   source                               destination
+ *   HELLO (ids of every device)   ->     check count and kinds; all -> resuming
+ *                                 <-     READY (or ABORT: nothing changed)
+ *   data connections, ATTACH, streams ...
+ *   [pre-copy] INITIAL dev@offset ->     ACK once every device loaded its
+ *                                 <-     initial bytes (switchover-ack),
+ *                                        with the count of INITIALs it
+ *                                        answers: a device whose initial
+ *                                        bytes start over (REINIT) sends
+ *                                        another, and needs a new ACK
+ *   all -> p2p, all -> stop_copy
+ *   STOPPED (rounds per device)   ->
+ *   stop-copy data, trailers            each stream verified; all -> stop
+ *                                 <-     LOADED
+ *   COMMIT (the commit point)     ->     all -> running_p2p, all -> running
+ *                                 <-     RUNNING (its downtime)
+ *
+ * Either side sends ABORT (with its reason) on a failure before COMMIT;
+ * the source then runs its devices again and the destination resets its.
+ */
+#ifndef VFIOMIG_MIG_WIRE_H
+#define VFIOMIG_MIG_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chan.h"
+#include "ctx.h"
+#include "stream.h"
+#include "vm.h"
+
+#define MIG_PROTO_VERSION 1
+#define MIG_SESSION_ID 16
+/* The largest control frame body: a HELLO for DEVS_MAX devices. */
+#define MIG_MSG_MAX (64 + DEVS_MAX * STREAM_HEADER_SIZE)
+
+enum msg_type {
+	MSG_HELLO = 1, MSG_READY, MSG_ABORT, MSG_INITIAL, MSG_ACK, MSG_STOPPED,
+	MSG_LOADED, MSG_COMMIT, MSG_RUNNING, MSG_ATTACH,
+};
+
+struct msg {
+	uint32_t type;
+	uint32_t len;
+	uint8_t body[MIG_MSG_MAX];
+};
+
+struct hello {
+	uint8_t session[MIG_SESSION_ID];
+	uint32_t ndev;
+	uint32_t precopy;         /* bit i: device i goes through pre-copy */
+	struct stream_ident id[DEVS_MAX];
+};
+
+const char *msg_name(uint32_t type);
+int msg_send(struct chan *c, uint32_t type, const void *body, uint32_t len);
+/* A frame; -EPROTO for a malformed one, 0 at the end of the input. */
+int msg_recv(struct chan *c, struct msg *m);
+/*
+ * Wait up to ms for a frame: 1 with *m, 0 when none came, <0 on errors.
+ * A byte on wake_fd (-1: none) or the channel's cancellation ends the wait early,
+ * with 0.
+ */
+int msg_wait(struct chan *c, struct msg *m, int ms, int wake_fd);
+
+int msg_abort(struct chan *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* After an ABORT: give the peer up to ms to read it and answer or hang up. */
+void msg_linger(struct chan *c, int ms);
+void hello_encode(const struct hello *h, struct msg *m);
+/* 0 or -EPROTO with why set. */
+int hello_decode(const struct msg *m, struct hello *h, char *why, size_t len);
+void attach_encode(const uint8_t *session, uint32_t dev, struct msg *m);
+int attach_decode(const struct msg *m, uint8_t *session, uint32_t *dev);
+/* The u64s of INITIAL and RUNNING. */
+uint64_t msg_u64(const struct msg *m, unsigned int at);
+void msg_put_u64(struct msg *m, unsigned int at, uint64_t v);
+
+#endif
