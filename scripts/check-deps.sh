@@ -30,7 +30,7 @@ layer_of() {
 	mig | mig-group | mig-ctl | mig-src | mig-dst) echo 4 ;;          # migration
 	# src/cmd
 	vfiomig | escape | log | output | events | opts | cli | sig | observe | \
-		context | report | netopts | endpoint) echo 5 ;;          # the tool's base
+		context | report | netopts | endpoint | json | ci-report) echo 5 ;; # the tool's base
 	main | cmd-* | check | check-* | save | save-common | mig-report | \
 		holder-server) echo 6 ;;                                  # commands
 	*) echo unplaced ;;

@@ -2,7 +2,7 @@
 /*
  * The check report, one result per rule id in the order of the rule
  * table: text and JSON through output.c, TAP (version 13) and JUnit XML
- * for CI written here. Rules not checkable from userspace are listed
+ * for CI through ci-report.c. Rules not checkable from userspace are listed
  * with the reason (skipped in TAP and JUnit); a checkable rule that got
  * no result (a check it depends on failed) is a skip "not run".
  */
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "ci-report.h"
 #include "compat.h"
 #include "log.h"
 #include "output.h"
@@ -129,75 +130,33 @@ static int report_out(struct check_ctx *c, const struct row *r, const int count[
 	return out_end();
 }
 
-/* TAP descriptions end at '#' (a directive): keep it out. */
-static void tap_text(const char *s)
+static enum ci_result ci_result_of(const struct row *r)
 {
-	for (; *s; s++)
-		putchar(*s == '#' || *s == '\n' ? ' ' : *s);
+	return !r->checkable || r->result == CK_SKIP ? CI_SKIP :
+	       r->result == CK_FAIL ? CI_FAIL : CI_PASS;
 }
 
-static void report_tap(struct check_ctx *c, const struct row *r)
-{
-	printf("TAP version 13\n1..%zu\n", check_nrules);
-	printf("# vfiomig check %s (driver %s)\n", c->s.d.info.name,
-	       c->s.d.info.driver);
-	for (size_t i = 0; i < check_nrules; i++) {
-		printf("%s %zu - %s: ", r[i].result == CK_FAIL ? "not ok" : "ok",
-		       i + 1, r[i].rule->id);
-		tap_text(r[i].detail);
-		if (!r[i].checkable)
-			printf(" # SKIP not checkable from userspace");
-		else if (r[i].result == CK_SKIP)
-			printf(" # SKIP");
-		putchar('\n');
-	}
-}
-
-void check_xml_text(const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", stdout); break;
-		case '>': fputs("&gt;", stdout); break;
-		case '&': fputs("&amp;", stdout); break;
-		case '"': fputs("&quot;", stdout); break;
-		default:
-			if ((unsigned char)*s >= 0x20)
-				putchar(*s);
-		}
-	}
-}
-
-static void report_junit(struct check_ctx *c, const struct row *r, const int count[4])
+/* TAP or JUnit, through the one CI writer (ci-report.c). */
+static int report_ci(struct check_ctx *c, enum check_format f, const struct row *r,
+		     const int count[4])
 {
 	int skipped = count[CK_SKIP];
+	char name[160], comment[200];
+	struct ci ci;
 
 	for (size_t i = 0; i < check_nrules; i++)
 		skipped += !r[i].checkable;
-	printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	printf("<testsuites tests=\"%zu\" failures=\"%d\" errors=\"0\" "
-	       "skipped=\"%d\">\n", check_nrules, count[CK_FAIL], skipped);
-	printf("  <testsuite name=\"vfiomig check ");
-	check_xml_text(c->s.d.info.name);
-	printf("\" tests=\"%zu\" failures=\"%d\" errors=\"0\" skipped=\"%d\">\n",
-	       check_nrules, count[CK_FAIL], skipped);
-	for (size_t i = 0; i < check_nrules; i++) {
-		printf("    <testcase classname=\"vfiomig.check\" name=\"%s\">",
-		       r[i].rule->id);
-		if (r[i].result == CK_FAIL)
-			fputs("<failure message=\"", stdout);
-		else if (r[i].result == CK_SKIP || !r[i].checkable)
-			fputs("<skipped message=\"", stdout);
-		else
-			fputs("<system-out>", stdout);
-		check_xml_text(r[i].detail);
-		if (r[i].result == CK_PASS || r[i].result == CK_INFO)
-			fputs("</system-out>", stdout);
-		else
-			fputs("\"/>", stdout);
-		printf("</testcase>\n");
-	}
-	printf("  </testsuite>\n</testsuites>\n");
+	snprintf(name, sizeof(name), "vfiomig check %s", c->s.d.info.name);
+	snprintf(comment, sizeof(comment), "vfiomig check %s (driver %s)",
+		 c->s.d.info.name, c->s.d.info.driver);
+	out_begin();
+	ci_begin(&ci, f == FMT_TAP ? CI_TAP : CI_JUNIT, name, check_nrules,
+		 count[CK_FAIL], skipped, comment);
+	for (size_t i = 0; i < check_nrules; i++)
+		ci_case(&ci, r[i].rule->id, ci_result_of(&r[i]), r[i].detail,
+			r[i].checkable ? NULL : "not checkable from userspace", -1);
+	ci_end(&ci);
+	return out_end();
 }
 
 int check_report(struct check_ctx *c, enum check_format f, int *failed)
@@ -209,18 +168,10 @@ int check_report(struct check_ctx *c, enum check_format f, int *failed)
 		return -ENOMEM;
 	rows(c, r, count);
 	*failed = count[CK_FAIL];
-	if (f == FMT_TEXT || f == FMT_JSON) {
+	if (f == FMT_TEXT || f == FMT_JSON)
 		ret = report_out(c, r, count);
-	} else {
-		if (f == FMT_TAP)
-			report_tap(c, r);
-		else
-			report_junit(c, r, count);
-		if (fflush(stdout) == EOF || ferror(stdout)) {
-			ret = errno ? -errno : -EIO;
-			err("writing output: %s", errstr(ret));
-		}
-	}
+	else
+		ret = report_ci(c, f, r, count);
 	free(r);
 	return ret;
 }

@@ -18,6 +18,7 @@
 
 #include "vfiomig.h"
 #include "check.h"
+#include "ci-report.h"
 #include "device.h"
 #include "log.h"
 #include "output.h"
@@ -279,31 +280,22 @@ static void soak_out(struct soak *k)
 	out_arr_close();
 }
 
+/* One case, "soak", through the one CI writer (ci-report.c). */
 static void soak_ci(struct soak *k)
 {
-	bool junit = k->a->format == FMT_JUNIT;
-	char sum[200];
+	enum ci_format f = k->a->format == FMT_JUNIT ? CI_JUNIT : CI_TAP;
+	char sum[200], why[sizeof(k->fail) + 32];
+	struct ci ci;
 
 	snprintf(sum, sizeof(sum), "seed %llu, %ld steps in %.1f s, %ld resets, "
 		 "%ld restores, %ld aborted", (unsigned long long)k->a->seed,
 		 k->step, k->secs, k->resets, k->loads, k->aborts);
-	if (!junit) {
-		printf("TAP version 13\n1..1\n%s 1 - soak: %s%s%s\n", k->fail[0] ?
-		       "not ok" : "ok", sum, k->fail[0] ? "; failed: " : "", k->fail);
-		return;
-	}
-	printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"1\" "
-	       "failures=\"%d\" errors=\"0\" skipped=\"0\">\n  <testsuite name=\""
-	       "vfiomig check --soak\" tests=\"1\" failures=\"%d\" errors=\"0\" "
-	       "skipped=\"0\">\n    <testcase classname=\"vfiomig.check\" "
-	       "name=\"soak\" time=\"%.3f\">", !!k->fail[0], !!k->fail[0], k->secs);
-	if (k->fail[0]) {
-		printf("<failure message=\"step %ld: ", k->step);
-		check_xml_text(k->fail);
-		printf("\"/>");
-	}
-	printf("<system-out>%s</system-out></testcase>\n  </testsuite>\n"
-	       "</testsuites>\n", sum);
+	snprintf(why, sizeof(why), "step %ld: %s", k->step, k->fail);
+	out_begin();
+	ci_begin(&ci, f, "vfiomig check --soak", 1, !!k->fail[0], 0, NULL);
+	ci_case(&ci, "soak", k->fail[0] ? CI_FAIL : CI_PASS, sum,
+		k->fail[0] ? (f == CI_TAP ? k->fail : why) : NULL, k->secs);
+	ci_end(&ci);
 }
 
 static int walk(struct soak *k)
@@ -358,10 +350,7 @@ int check_soak(struct check_ctx *c, const struct soak_args *a)
 			soak_ci(k);
 		else
 			soak_out(k);
-		if (!r && (a->format == FMT_TAP || a->format == FMT_JUNIT) &&
-		    (fflush(stdout) == EOF || ferror(stdout)))
-			r = -EIO;
-		else if (!r && a->format != FMT_TAP && a->format != FMT_JUNIT)
+		if (!r)
 			r = out_end();
 		if (!r && k->fail[0])
 			r = -VM_E_CHECK;

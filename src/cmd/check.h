@@ -120,8 +120,6 @@ void check_sizes(struct check_ctx *c);
 void check_concurrent_get(struct check_ctx *c);
 void check_dma_logging(struct check_ctx *c);
 
-/* check-report.c; check_xml_text() prints s escaped for XML. */
-void check_xml_text(const char *s);
 int check_report(struct check_ctx *c, enum check_format f, int *failed);
 
 /* check-soak.c: 0, -VM_E_CHECK (reported) or -VM_E_INTERRUPTED. */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The global options (-j, -v, --open, ...) and the argp glue every
- * command's parser shares. Owns struct vm_opts, the only global mutable
- * state; must not act on a device.
+ * The global options (-j, -v, --open, ...), parsed into struct vm_opts
+ * (opts.c owns it), and the argp glue every command's parser shares.
+ * Must not act on a device.
  */
 #include <argp.h>
 #include <math.h>

@@ -138,7 +138,13 @@ static int find_port(struct dl *dl, const char *arg, struct dl_port *out)
 static void text_row(const char *port, const char *pf, const char *vf,
 		     const char *pci, const char *state, const char *mig)
 {
-	out_text("%-30s %-5s %-5s %-13s %-17s %s\n", port, pf, vf, pci, state, mig);
+	/* Cells escaped: netdev names and handles come from the kernel. */
+	out_fmt_str(NULL, "%-30s ", port);
+	out_fmt_str(NULL, "%-5s ", pf);
+	out_fmt_str(NULL, "%-5s ", vf);
+	out_fmt_str(NULL, "%-13s ", pci);
+	out_fmt_str(NULL, "%-17s ", state);
+	out_fmt_str(NULL, "%s\n", mig);
 }
 
 static void str_or_null(const char *key, const char *val)

@@ -26,7 +26,7 @@
 enum { OPT_DAEMON = 0x100, OPT_PIDFILE };
 
 struct hold_args {
-	const char *dev[MAX_HELD];
+	const char *dev[DEVS_MAX];
 	unsigned int n;
 	bool daemon;
 	const char *pidfile;
@@ -50,7 +50,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		a->pidfile = arg;
 		break;
 	default:
-		return parse_dev_list(key, arg, state, a->dev, &a->n, MAX_HELD);
+		return parse_dev_list(key, arg, state, a->dev, &a->n, DEVS_MAX);
 	}
 	return 0;
 }
@@ -76,12 +76,10 @@ static void announce(const struct holder *hs, pid_t pid)
 	for (int i = 0; i < hs->n; i++) {
 		const struct held *h = &hs->dev[i];
 
-		out_text("holding %s (opened through %s) at %s\n", h->s.d.info.name,
-			 open_path_name(h->s.d.path), h->sock);
 		out_obj_open(NULL);
-		out_str("device", NULL, h->s.d.info.name);
-		out_str("open_path", NULL, open_path_name(h->s.d.path));
-		out_str("socket", NULL, h->sock);
+		out_fmt_str("device", "holding %s", h->s.d.info.name);
+		out_fmt_str("open_path", " (opened through %s)", open_path_name(h->s.d.path));
+		out_fmt_str("socket", " at %s\n", h->sock);
 		out_obj_close();
 	}
 	out_arr_close();

@@ -41,11 +41,16 @@ static const struct argp list_argp = {
 	common_children, NULL, NULL
 };
 
+/* The text table's row (its cells escaped: names come from sysfs). */
 static void text_row(const char *name, const char *drv, const char *grp,
 		     const char *cdev, const char *mig, const char *state)
 {
-	out_text("%-38s %-16s %-6s %-8s %-22s %s\n", name, drv, grp, cdev, mig,
-		 state);
+	out_fmt_str(NULL, "%-38s ", name);
+	out_fmt_str(NULL, "%-16s ", drv);
+	out_fmt_str(NULL, "%-6s ", grp);
+	out_fmt_str(NULL, "%-8s ", cdev);
+	out_fmt_str(NULL, "%-22s ", mig);
+	out_fmt_str(NULL, "%s\n", state);
 }
 
 /* Why a device could not be opened: busy with an owner, or an errno. */

@@ -217,7 +217,8 @@ static void report(enum step s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	out_text("%-16s %s\n", step_names[s], text);
+	out_fmt_str(NULL, "%-16s ", step_names[s]);
+	out_fmt_str(NULL, "%s\n", text);
 	fflush(stdout);
 }
 
@@ -412,29 +413,13 @@ static int print_plan(const struct prep *p)
 	out_arr_open("steps", NULL);
 	for (int s = 0; s < S_N; s++) {
 		plan_text(p, s, text, sizeof(text));
-		out_text("  %-16s %s\n", step_names[s], text);
 		out_obj_open(NULL);
-		out_str("step", NULL, step_names[s]);
-		out_str("action", NULL, text);
+		out_fmt_str("step", "  %-16s ", step_names[s]);
+		out_fmt_str("action", "%s\n", text);
 		out_obj_close();
 	}
 	out_arr_close();
 	return out_end();
-}
-
-static int write_attr(const char *path, const char *val)
-{
-	size_t len = strlen(val);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, len);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	return n < 0 ? (int)n : (size_t)n == len ? 0 : -EIO;
 }
 
 /* The driver the VF is bound to now, "" when none. */
@@ -491,7 +476,7 @@ static int do_unbind(struct prep *p)
 		return 0;
 	}
 	snprintf(path, sizeof(path), "%s/driver/unbind", p->vf.path);
-	r = write_attr(path, p->vf.name);
+	r = sysfs_write(path, p->vf.name);
 	if (r)
 		return step_fail(p, S_UNBIND, r, "writing %s: %s", path, errstr(r));
 	bound_driver(p, drv, sizeof(drv));
@@ -512,7 +497,7 @@ static int do_override(struct prep *p)
 		return 0;
 	}
 	snprintf(path, sizeof(path), "%s/driver_override", p->vf.path);
-	r = write_attr(path, p->target);
+	r = sysfs_write(path, p->target);
 	if (r)
 		return step_fail(p, S_OVERRIDE, r, "writing %s: %s", path, errstr(r));
 	r = sysfs_read(path, now, sizeof(now));
@@ -533,7 +518,7 @@ static int do_bind(struct prep *p)
 		return 0;
 	}
 	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/bind", p->target);
-	r = write_attr(path, p->vf.name);
+	r = sysfs_write(path, p->vf.name);
 	if (r)
 		return step_fail(p, S_BIND, r, "writing %s: %s (the kernel log may "
 				 "say why the driver refused it)", path, errstr(r));

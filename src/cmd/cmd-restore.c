@@ -7,6 +7,7 @@
  * device, the only way to abort resuming.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -152,42 +153,30 @@ static int do_restore(struct restore_ctx *c)
 	return sess_goto(&c->s, c->a->x.then, NULL);
 }
 
-static void restore_text(const struct restore_ctx *c)
-{
-	char rate[32];
-
-	printf("restored %llu bytes in %llu records into %s in %.3f s%s; "
-	       "device is %s\n", (unsigned long long)c->bytes,
-	       (unsigned long long)c->records, c->s.d.info.name, c->secs,
-	       rate_text(c->bytes, c->secs, rate, sizeof(rate)), fsm_name(c->s.cur));
-}
-
 /*
- * Abort: only a reset leaves resuming (or error). A device that never got
- * that far goes back to the state it was in. Say where it is.
+ * The report: a success's sentence in text, every field in JSON. Where a
+ * failure left the device was said with its error lines.
  */
 static int restore_report(const struct restore_ctx *c, int result)
 {
-	if (!opts.json) {
-		if (!result && !opts.quiet)
-			restore_text(c);
-		if (opts.verbose)
-			report_arcs(&c->log);
-		/* The events' RESULT is this document, in text mode too. */
-		if (!out_tee_wants())
-			return 0;
-	}
+	char rate[32];
+
+	out_text_to(result || opts.quiet ? NULL : stdout);
 	out_begin();
-	out_str("device", NULL, c->s.d.info.name);
+	out_fmt_u64("bytes", "restored %" PRIu64 " bytes", c->bytes);
+	out_fmt_u64("records", " in %" PRIu64 " records", c->records);
+	out_fmt_str("device", " into %s", c->s.d.info.name);
+	out_fmt_secs("usecs", " in %.3f s", c->secs);
+	out_fmt_str(NULL, "%s", rate_text(c->bytes, c->secs, rate, sizeof(rate)));
+	out_fmt_str(sess_state(&c->s) < 0 ? NULL : "state", "; device is %s\n",
+		    fsm_name(c->s.cur));
+	if (sess_state(&c->s) < 0)
+		out_null("state", NULL, NULL);
 	out_bool("ok", NULL, result == 0);
 	out_str("from", NULL, fsm_name(c->s.orig));
-	report_state("state", NULL, sess_state(&c->s));
 	out_bool("reset", NULL, c->s.where == WHERE_ABORTED ||
 				c->s.where == WHERE_RECOVERED || c->s.where == WHERE_RESET);
 	out_bool("raw", NULL, c->a->x.raw);
-	out_u64("bytes", NULL, c->bytes);
-	out_u64("records", NULL, c->records);
-	out_u64("usecs", NULL, (uint64_t)(c->secs * 1e6));
 	report_arcs(&c->log);
 	return out_end();
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "json.h"
 #include "log.h"
 #include "output.h"
 #include "vfiomig.h"
@@ -135,76 +136,79 @@ static void put_line(const char *buf, size_t len)
 	pthread_mutex_unlock(&lock);
 }
 
-/* A line being built: {"event":..,"timestamp":{..},"data":{ */
+/* A line being built: {"event":..,"timestamp":{..},"data":{ ..., with
+ * the one JSON writer (json.h). */
 struct line {
-	FILE *f;
+	struct json j;
 	char *buf;
 	size_t len;
-	bool first;
 };
 
-static bool line_open(struct line *l, const char *name)
+/* {"event":NAME,"timestamp":{..}, and the data's key comes next. */
+static bool line_begin(struct line *l, const char *name)
 {
 	struct timeval tv;
+	FILE *f;
 
 	if (!events_on())
 		return false;
-	l->f = open_memstream(&l->buf, &l->len);
-	if (!l->f)
+	f = open_memstream(&l->buf, &l->len);
+	if (!f)
 		return false;
 	gettimeofday(&tv, NULL);
-	fprintf(l->f, "{\"event\":\"%s\",\"timestamp\":{\"seconds\":%lld,"
-		      "\"microseconds\":%ld},\"data\":{", name,
-		(long long)tv.tv_sec, (long)tv.tv_usec);
-	l->first = true;
+	json_init(&l->j, f, false);
+	json_open(&l->j, NULL, '{');
+	json_str(&l->j, "event", name);
+	json_open(&l->j, "timestamp", '{');
+	json_int(&l->j, "seconds", tv.tv_sec);
+	json_int(&l->j, "microseconds", tv.tv_usec);
+	json_close(&l->j);
 	return true;
 }
 
-static void key(struct line *l, const char *k)
+static bool line_open(struct line *l, const char *name)
 {
-	fprintf(l->f, "%s\"%s\":", l->first ? "" : ",", k);
-	l->first = false;
+	if (!line_begin(l, name))
+		return false;
+	json_open(&l->j, "data", '{');
+	return true;
 }
 
 static void kv_str(struct line *l, const char *k, const char *v)
 {
-	key(l, k);
-	out_json_str(l->f, v);
+	json_str(&l->j, k, v);
 }
 
 static void kv_u64(struct line *l, const char *k, uint64_t v)
 {
-	key(l, k);
-	fprintf(l->f, "%llu", (unsigned long long)v);
+	json_u64(&l->j, k, v);
 }
 
 static void kv_usecs(struct line *l, const char *k, double secs)
 {
-	kv_u64(l, k, secs > 0 ? (uint64_t)(secs * 1e6) : 0);
+	json_u64(&l->j, k, secs > 0 ? (uint64_t)(secs * 1e6) : 0);
 }
 
 static void kv_num(struct line *l, const char *k, double v)
 {
-	key(l, k);
-	fprintf(l->f, "%.3f", v);
+	json_num(&l->j, k, v);
 }
 
 static void kv_bool(struct line *l, const char *k, bool v)
 {
-	key(l, k);
-	fputs(v ? "true" : "false", l->f);
+	json_bool(&l->j, k, v);
 }
 
 static void kv_null(struct line *l, const char *k)
 {
-	key(l, k);
-	fputs("null", l->f);
+	json_null(&l->j, k);
 }
 
 static void line_close(struct line *l)
 {
-	fputs("}}\n", l->f);
-	if (fclose(l->f) == 0)
+	json_close_all(&l->j);
+	fputc('\n', l->j.f);
+	if (fclose(l->j.f) == 0)
 		put_line(l->buf, l->len);
 	free(l->buf);
 }
@@ -321,21 +325,13 @@ void ev_downtime(double secs, double peer_secs)
 	line_close(&l);
 }
 
-/* The run's JSON document, whole (output.c renders it, also in text mode). */
+/* The run's JSON document, whole (output.c writes it, in text mode too). */
 static void result_line(const char *doc)
 {
-	struct timeval tv;
-	char *buf;
-	int n;
+	struct line l;
 
-	if (!events_on())
+	if (!line_begin(&l, "RESULT"))
 		return;
-	gettimeofday(&tv, NULL);
-	n = asprintf(&buf, "{\"event\":\"RESULT\",\"timestamp\":{\"seconds\":%lld,"
-			   "\"microseconds\":%ld},\"data\":%s}\n",
-		     (long long)tv.tv_sec, (long)tv.tv_usec, doc);
-	if (n < 0)
-		return;
-	put_line(buf, (size_t)n);
-	free(buf);
+	json_raw(&l.j, "data", doc);
+	line_close(&l);
 }

@@ -367,7 +367,7 @@ static int build_poll(struct holder *hs, struct pollfd *p)
 
 int holder_serve(struct holder *hs)
 {
-	struct pollfd p[2 * MAX_HELD + 1];
+	struct pollfd p[2 * DEVS_MAX + 1];
 
 	while (!sig_caught() && build_poll(hs, p)) {
 		if (poll(p, 2 * hs->n + 1, -1) < 0) {

@@ -9,7 +9,6 @@
 
 #include "session.h"
 
-#define MAX_HELD 16
 
 struct held {
 	struct sess s;
@@ -24,7 +23,7 @@ struct held {
 };
 
 struct holder {
-	struct held dev[MAX_HELD];
+	struct held dev[DEVS_MAX];
 	int n;
 	uid_t uid;         /* besides root, the only user served */
 };

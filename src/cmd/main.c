@@ -7,6 +7,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,7 +247,9 @@ static int exit_code(int ret)
 	case -EBADMSG:
 		return EXIT_IOERR;
 	default:
-		return EXIT_FAIL;
+		/* An engine code no exit status names is our bug, not the
+		 * device's: said as such. */
+		return ret < -VM_E_BASE ? EXIT_SOFTWARE : EXIT_FAIL;
 	}
 }
 
@@ -301,6 +304,9 @@ int main(int argc, char **argv)
 		    errstr(errno));
 		return EXIT_IOERR;
 	}
+	/* A reader that goes away is a failed write (EPIPE, exit 74), said
+	 * like any other, not a death by SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	argp_err_exit_status = EXIT_USAGE;
 	on_exit(finish_on_exit, NULL);
 	argp_parse(&front_argp, argc, argv, ARGP_IN_ORDER, NULL, &f);

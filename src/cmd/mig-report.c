@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The report of a migration, source or destination: text or JSON.
- * Reads the group; changes nothing.
+ * The report of a migration, source or destination: one pass for text
+ * and JSON; and what failed, with where each device was left. Reads the
+ * group; changes nothing.
  */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "fsm.h"
@@ -39,116 +41,83 @@ static const char *state_of(const struct mig_dev *m)
 	return sess_state(&m->s) >= 0 ? fsm_name(m->s.cur) : "unknown";
 }
 
-static void text_devices(const struct mgroup *g)
+/* Each device: JSON always, a line of text with -v (tx: text wanted). */
+static void devices(const struct mgroup *g, bool tx)
 {
-	unsigned int i;
-
-	for (i = 0; i < g->n; i++) {
+	out_arr_open("devices", NULL);
+	for (unsigned int i = 0; i < g->n; i++) {
 		const struct mig_dev *m = &g->dev[i];
 
 		/* A name that never opened is no device: nothing to claim. */
 		if (!sess_is_open(&m->s))
 			continue;
-		printf("  %s: %llu bytes (pre_copy %llu, stop_copy %llu) in %llu "
-		       "records, %u pre-copy rounds; %s\n", m->s.d.info.name,
-		       (unsigned long long)m->bytes, (unsigned long long)m->pre_bytes,
-		       (unsigned long long)m->stop_bytes,
-		       (unsigned long long)m->records, m->rounds, state_of(m));
-	}
-}
-
-static void text(const struct mgroup *g, const struct mig_summary *s)
-{
-	struct totals t;
-	char rate[32];
-
-	add_up(g, &t);
-	printf("%s %u device%s %s %s: %llu bytes (pre_copy %llu", s->verb, g->n,
-	       g->n == 1 ? "" : "s", s->dir, s->peer, (unsigned long long)t.bytes,
-	       (unsigned long long)t.pre);
-	/* Rounds are the source's; it tells the destination in STOPPED. */
-	if (t.rounds)
-		printf(" in %u round%s", t.rounds, t.rounds == 1 ? "" : "s");
-	printf(", stop_copy %llu) in %.3f s%s; downtime %.3f ms",
-	       (unsigned long long)t.stop, s->secs,
-	       rate_text(t.bytes, s->secs, rate, sizeof(rate)), s->downtime * 1e3);
-	if (s->peer_downtime >= 0)
-		printf(" (destination %.3f ms)", s->peer_downtime * 1e3);
-	printf("; devices are %s\n", state_of(&g->dev[0]));
-	if (opts.verbose) {
-		text_devices(g);
-		report_arcs(&g->log);
-	}
-}
-
-static void json_devices(const struct mgroup *g)
-{
-	unsigned int i;
-
-	out_arr_open("devices", NULL);
-	for (i = 0; i < g->n; i++) {
-		const struct mig_dev *m = &g->dev[i];
-
-		if (!sess_is_open(&m->s))
-			continue;
 		out_obj_open(NULL);
-		out_str("device", NULL, m->s.d.info.name);
+		out_fmt_str("device", tx ? "  %s: " : NULL, m->s.d.info.name);
+		out_fmt_u64("bytes", tx ? "%" PRIu64 " bytes" : NULL, m->bytes);
+		out_fmt_u64("precopy_bytes", tx ? " (pre_copy %" PRIu64 : NULL, m->pre_bytes);
+		out_fmt_u64("stop_copy_bytes", tx ? ", stop_copy %" PRIu64 ")" : NULL,
+			    m->stop_bytes);
+		out_fmt_u64("records", tx ? " in %" PRIu64 " records" : NULL, m->records);
+		out_fmt_u64("precopy_rounds", tx ? ", %" PRIu64 " pre-copy rounds" : NULL,
+			    m->rounds);
+		out_fmt_str(sess_state(&m->s) < 0 ? NULL : "state", tx ? "; %s\n" : NULL,
+			    state_of(m));
+		if (sess_state(&m->s) < 0)
+			out_null("state", NULL, NULL);
 		out_str("from", NULL, fsm_name(m->s.orig));
-		report_state("state", NULL, sess_state(&m->s));
 		out_bool("precopy", NULL, m->precopy);
-		out_u64("bytes", NULL, m->bytes);
-		out_u64("precopy_bytes", NULL, m->pre_bytes);
-		out_u64("stop_copy_bytes", NULL, m->stop_bytes);
-		out_u64("records", NULL, m->records);
-		out_u64("precopy_rounds", NULL, m->rounds);
 		out_u64("precopy_reinits", NULL, m->reinits);
 		out_obj_close();
 	}
 	out_arr_close();
 }
 
-static void json(const struct mgroup *g, const struct mig_summary *s)
+/* The sentence of a success (tx), and the run's fields. */
+static void summary(const struct mgroup *g, const struct mig_summary *s, bool tx)
 {
 	struct totals t;
+	char rate[32];
 
 	add_up(g, &t);
-	out_bool("ok", NULL, s->ok);
-	out_str(s->dir, NULL, s->peer);
-	out_bool("committed", NULL, s->committed);
-	out_bool("insecure", NULL, s->insecure);
-	out_u64("bytes", NULL, t.bytes);
-	out_u64("precopy_bytes", NULL, t.pre);
-	out_u64("stop_copy_bytes", NULL, t.stop);
-	out_u64("records", NULL, t.records);
-	out_u64("precopy_rounds", NULL, t.rounds);
-	out_bool("precopy_converged", NULL, s->converged);
-	out_u64("precopy_remaining_bytes", NULL, s->remaining);
-	out_u64("usecs", NULL, (uint64_t)(s->secs * 1e6));
+	out_text(tx ? "%s %u device%s %s " : "", s->verb, g->n, g->n == 1 ? "" : "s",
+		 s->dir);
+	out_fmt_str(s->dir, tx ? "%s" : NULL, s->peer);
+	out_fmt_u64("bytes", tx ? ": %" PRIu64 " bytes" : NULL, t.bytes);
+	out_fmt_u64("precopy_bytes", tx ? " (pre_copy %" PRIu64 : NULL, t.pre);
+	/* Rounds are the source's; it tells the destination in STOPPED. */
+	out_fmt_u64("precopy_rounds", tx && t.rounds ? " in %" PRIu64 " round" : NULL,
+		    t.rounds);
+	out_text(tx && t.rounds > 1 ? "s" : "");
+	out_fmt_u64("stop_copy_bytes", tx ? ", stop_copy %" PRIu64 ")" : NULL, t.stop);
+	out_fmt_secs("usecs", tx ? " in %.3f s" : NULL, s->secs);
+	out_fmt_str(NULL, tx ? "%s" : NULL, rate_text(t.bytes, s->secs, rate, sizeof(rate)));
 	out_u64("bytes_per_sec", NULL, s->secs > 0 ? (uint64_t)(t.bytes / s->secs) : 0);
 	if (s->downtime >= 0)
-		out_u64("downtime_usecs", NULL, (uint64_t)(s->downtime * 1e6));
+		out_fmt_secs("downtime_usecs", NULL, s->downtime);
 	else
-		out_null("downtime_usecs", NULL, "-");
+		out_null("downtime_usecs", NULL, NULL);
+	out_text(tx ? "; downtime %.3f ms" : "", s->downtime * 1e3);
 	if (s->peer_downtime >= 0)
-		out_u64("destination_downtime_usecs", NULL,
-			(uint64_t)(s->peer_downtime * 1e6));
-	json_devices(g);
-	report_arcs(&g->log);
+		out_fmt_secs("destination_downtime_usecs", NULL, s->peer_downtime);
+	out_text(tx && s->peer_downtime >= 0 ? " (destination %.3f ms)" : "",
+		 s->peer_downtime * 1e3);
+	out_text(tx ? "; devices are %s\n" : "", state_of(&g->dev[0]));
+	out_bool("ok", NULL, s->ok);
+	out_bool("committed", NULL, s->committed);
+	out_bool("insecure", NULL, s->insecure);
+	out_u64("records", NULL, t.records);
+	out_bool("precopy_converged", NULL, s->converged);
+	out_u64("precopy_remaining_bytes", NULL, s->remaining);
 }
 
 int mig_report(struct mgroup *g, const struct mig_summary *s)
 {
-	if (!opts.json) {
-		if (s->ok && !opts.quiet)
-			text(g, s);
-		else if (opts.verbose)
-			text_devices(g);
-		/* The events' RESULT is this document, in text mode too. */
-		if (!out_tee_wants())
-			return 0;
-	}
+	bool tx = s->ok && !opts.quiet;
+
 	out_begin();
-	json(g, s);
+	summary(g, s, tx);
+	devices(g, opts.verbose > 0);
+	report_arcs(&g->log);
 	return out_end();
 }
 

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Text and JSON output. The JSON writer keeps a stack of "first element"
- * flags to place commas; text mode prints "label  value" lines indented
- * by nesting depth, and arrays of strings on one line. String values
- * are escaped in both (escape.h): many come from outside. Prints what it
- * is given; must not decide what is reported.
+ * The run's one document, written once, field by field (output.h): each
+ * call goes to the JSON sinks (stdout with -j; the events' RESULT when
+ * asked for) and, in text mode, to the text: a "label  value" line, or a
+ * piece of a sentence or a table row from a format. Prints what it is
+ * given; must not decide what is reported. Owns the only output
+ * document of the process (module state: there is one stdout).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,150 +15,75 @@
 #include <string.h>
 
 #include "escape.h"
+#include "json.h"
 #include "log.h"
 #include "output.h"
 #include "vfiomig.h"
 
-#define MAX_DEPTH 16
 #define LABEL_WIDTH 22
 
-/* Writer state for the one document this run prints. */
+/* Where text goes: stdout, unless a command chose (NULL: no text). */
+static FILE *text_sink;
+static bool text_chosen;
+
 static struct {
-	int depth;
-	bool first[MAX_DEPTH];
-	char closer[MAX_DEPTH]; /* '}' or ']' for each open level */
+	struct json out;      /* stdout, with -j */
+	struct json tee;      /* the RESULT event's copy, when wanted */
+	FILE *text;           /* where text goes now */
+	int text_depth;       /* text mode: nesting, for label indents */
 	bool in_text_array;   /* text mode: printing array items on a line */
 	bool text_array_empty;
-	bool open;            /* JSON: the top level awaits out_finish() */
+	bool open;            /* the top level awaits out_finish() */
 	bool finished;
-	bool shadow;          /* text mode: the document is only for the tee */
 } w;
 
-/*
- * The second sink: the same document, compact, into a buffer that is
- * handed to tee_fn when the document closes (the events' RESULT). It is
- * rendered in text mode too, then for the tee alone (w.shadow).
- */
+/* The second sink: the same document, compact, handed to tee_fn whole. */
 static void (*tee_fn)(const char *doc);
-static FILE *tee;
 static char *tee_buf;
 static size_t tee_len;
 
-/* JSON is being rendered (to stdout, the tee, or both). */
-static bool json_on(void)
-{
-	return opts.json || w.shadow;
-}
-
-static void jputc(int c)
-{
-	if (opts.json)
-		fputc(c, stdout);
-	if (tee)
-		fputc(c, tee);
-}
-
-static void jputs(const char *s)
-{
-	if (opts.json)
-		fputs(s, stdout);
-	if (tee)
-		fputs(s, tee);
-}
-
-static void jprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void jprintf(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (opts.json) {
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-	}
-	if (tee) {
-		va_start(ap, fmt);
-		vfprintf(tee, fmt, ap);
-		va_end(ap);
-	}
-}
+/* The errno of the first failure to write stdout; said once. */
+static int out_errno;
 
 /* Where failures left devices, for the JSON error object. */
 static struct {
 	char name[64];
 	char state[24];       /* "" when unknown */
-} noted[16];
+} noted[DEVS_MAX];
 static unsigned int nnoted;
 
-static void json_indent(void)
+static bool to_stdout(void)
 {
-	/* Pretty is for stdout; the tee stays one line. */
-	if (!opts.pretty || !opts.json)
-		return;
-	fputc('\n', stdout);
-	for (int i = 0; i < w.depth; i++)
-		fputs("  ", stdout);
+	return opts.json;
 }
 
-/* A JSON string, quoted and escaped (escape.h: valid UTF-8 always), to
- * any stream: stdout, the tee, the events module's lines. */
+static bool to_tee(void)
+{
+	return w.tee.f != NULL;
+}
+
+static bool to_text(void)
+{
+	w.text = text_chosen ? text_sink : stdout;
+	return !opts.json && w.text;
+}
+
+/* Every JSON sink that is on: f(writer). */
+#define EACH_JSON(call)                                   \
+	do {                                              \
+		if (to_stdout()) {                        \
+			struct json *j_ = &w.out;         \
+			call;                             \
+		}                                         \
+		if (to_tee()) {                           \
+			struct json *j_ = &w.tee;         \
+			call;                             \
+		}                                         \
+	} while (0)
+
 void out_json_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	esc_json(f, s);
-	fputc('"', f);
-}
-
-/* A string value, to every sink. */
-static void jstr(const char *s)
-{
-	if (opts.json)
-		out_json_str(stdout, s);
-	if (tee)
-		out_json_str(tee, s);
-}
-
-/* Comma, indentation and "key": for the next value. */
-static void json_key(const char *key)
-{
-	if (!w.first[w.depth])
-		jputc(',');
-	w.first[w.depth] = false;
-	json_indent();
-	if (key) {
-		jstr(key);
-		if (opts.json)
-			fputs(opts.pretty ? ": " : ":", stdout);
-		if (tee)
-			fputc(':', tee);
-	}
-}
-
-static void json_push(char c)
-{
-	jputc(c);
-	w.closer[w.depth] = c == '{' ? '}' : ']';
-	if (w.depth < MAX_DEPTH - 1)
-		w.depth++;
-	w.first[w.depth] = true;
-}
-
-static void json_pop(char c)
-{
-	bool empty = w.first[w.depth];
-
-	if (w.depth > 0)
-		w.depth--;
-	if (!empty)
-		json_indent();
-	jputc(c);
-}
-
-static void text_label(const char *label)
-{
-	int indent = w.depth > 1 ? (w.depth - 1) * 2 : 0;
-
-	printf("%*s%-*s ", indent, "", LABEL_WIDTH - indent, label);
+	json_quote(f, s);
 }
 
 void out_tee(void (*fn)(const char *doc))
@@ -165,45 +91,40 @@ void out_tee(void (*fn)(const char *doc))
 	tee_fn = fn;
 }
 
-bool out_tee_wants(void)
+void out_text_to(FILE *f)
 {
-	return tee_fn && !opts.json;
-}
-
-bool out_shadow(void)
-{
-	return w.shadow;
+	text_sink = f;
+	text_chosen = true;
 }
 
 void out_begin(void)
 {
+	if (w.open || w.finished)
+		return;
 	memset(&w, 0, sizeof(w));
-	w.first[0] = true;
-	if (tee_fn && !tee && !tee_buf)
-		tee = open_memstream(&tee_buf, &tee_len);
-	w.shadow = !opts.json && tee;
-	if (json_on()) {
-		json_push('{');
-		w.open = true;
-	} else {
-		w.depth = 1;
+	json_init(&w.out, stdout, opts.pretty);
+	if (tee_fn) {
+		FILE *f = open_memstream(&tee_buf, &tee_len);
+
+		if (f)
+			json_init(&w.tee, f, false);
 	}
+	EACH_JSON(json_open(j_, NULL, '{'));
+	w.open = true;
+	w.text_depth = 1;
 }
 
 /* The document is whole: hand it to the tee. */
 static void tee_done(void)
 {
-	if (!tee)
+	if (!w.tee.f)
 		return;
-	if (fclose(tee) == 0 && tee_buf)
+	if (fclose(w.tee.f) == 0 && tee_buf)
 		tee_fn(tee_buf);
-	tee = NULL;
+	w.tee.f = NULL;
 	free(tee_buf);
 	tee_buf = NULL;
 }
-
-/* The errno of the first failure to write stdout; said once. */
-static int out_errno;
 
 /* -VM_E_OUTPUT when stdout could not be written: that is a failure. */
 static int flush_out(void)
@@ -234,7 +155,7 @@ int out_end(void)
 
 void out_note_device(const char *name, int state_known, const char *state)
 {
-	if (nnoted == sizeof(noted) / sizeof(noted[0]))
+	if (nnoted == ARRAY_SIZE(noted))
 		return;
 	snprintf(noted[nnoted].name, sizeof(noted[0].name), "%s", name);
 	snprintf(noted[nnoted].state, sizeof(noted[0].state), "%s",
@@ -282,17 +203,13 @@ int out_finish(int code, int e)
 		return code;
 	if (!w.open)
 		out_begin();
-	if (!w.open)
-		return code;
 	/* A command that failed mid-document left levels open. */
-	while (w.depth > 1)
-		json_pop(w.closer[w.depth - 1]);
+	EACH_JSON(while (j_->depth > 1) json_close(j_));
 	if (code)
 		error_object(code, e);
-	json_pop('}');
+	EACH_JSON(json_close(j_));
 	w.open = false;
 	w.finished = true;
-	w.shadow = false;
 	tee_done();
 	if (!opts.json)
 		return code;
@@ -302,31 +219,30 @@ int out_finish(int code, int e)
 	return code;
 }
 
+static void text_label(const char *label)
+{
+	int indent = w.text_depth > 1 ? (w.text_depth - 1) * 2 : 0;
+
+	fprintf(w.text, "%*s%-*s ", indent, "", LABEL_WIDTH - indent, label);
+}
+
 void out_obj_open(const char *key)
 {
-	if (json_on()) {
-		json_key(key);
-		json_push('{');
-	} else {
-		w.depth++;
-	}
+	EACH_JSON(json_open(j_, key, '{'));
+	w.text_depth++;
 }
 
 void out_obj_close(void)
 {
-	if (json_on())
-		json_pop('}');
-	else
-		w.depth--;
+	EACH_JSON(json_close(j_));
+	w.text_depth--;
 }
 
 void out_arr_open(const char *key, const char *label)
 {
-	if (json_on()) {
-		json_key(key);
-		json_push('[');
+	EACH_JSON(json_open(j_, key, '['));
+	if (!to_text())
 		return;
-	}
 	w.in_text_array = label != NULL;
 	w.text_array_empty = true;
 	if (label)
@@ -335,115 +251,172 @@ void out_arr_open(const char *key, const char *label)
 
 void out_arr_close(void)
 {
-	if (json_on()) {
-		json_pop(']');
-		return;
-	}
-	if (w.in_text_array)
-		printf("%s\n", w.text_array_empty ? "-" : "");
+	EACH_JSON(json_close(j_));
+	if (to_text() && w.in_text_array)
+		fprintf(w.text, "%s\n", w.text_array_empty ? "-" : "");
 	w.in_text_array = false;
 }
 
 void out_elem_str(const char *val)
 {
-	if (json_on()) {
-		json_key(NULL);
-		jstr(val);
-	} else if (w.in_text_array) {
+	EACH_JSON(json_str(j_, NULL, val));
+	if (to_text() && w.in_text_array) {
 		if (!w.text_array_empty)
-			fputc(' ', stdout);
-		esc_text(stdout, val);
+			fputc(' ', w.text);
+		esc_text(w.text, val);
 		w.text_array_empty = false;
 	}
 }
 
 void out_str(const char *key, const char *label, const char *val)
 {
-	if (json_on()) {
-		json_key(key);
-		jstr(val);
-	} else if (label) {
+	if (key)
+		EACH_JSON(json_str(j_, key, val));
+	if (to_text() && label) {
 		text_label(label);
-		esc_text(stdout, val);
-		fputc('\n', stdout);
+		esc_text(w.text, val);
+		fputc('\n', w.text);
 	}
 }
 
 void out_u64(const char *key, const char *label, uint64_t val)
 {
-	if (json_on()) {
-		json_key(key);
-		jprintf("%" PRIu64, val);
-	} else if (label) {
+	if (key)
+		EACH_JSON(json_u64(j_, key, val));
+	if (to_text() && label) {
 		text_label(label);
-		printf("%" PRIu64 "\n", val);
+		fprintf(w.text, "%" PRIu64 "\n", val);
 	}
 }
 
 void out_int(const char *key, const char *label, long long val)
 {
-	if (json_on()) {
-		json_key(key);
-		jprintf("%lld", val);
-	} else if (label) {
+	if (key)
+		EACH_JSON(json_int(j_, key, val));
+	if (to_text() && label) {
 		text_label(label);
-		printf("%lld\n", val);
+		fprintf(w.text, "%lld\n", val);
 	}
 }
 
 void out_hex(const char *key, const char *label, uint64_t val)
 {
-	if (json_on()) {
-		json_key(key);
-		jprintf("%" PRIu64, val);
-	} else if (label) {
+	if (key)
+		EACH_JSON(json_u64(j_, key, val));
+	if (to_text() && label) {
 		text_label(label);
-		printf("0x%" PRIx64 "\n", val);
+		fprintf(w.text, "0x%" PRIx64 "\n", val);
 	}
 }
 
 void out_bool(const char *key, const char *label, bool val)
 {
-	if (json_on()) {
-		json_key(key);
-		jputs(val ? "true" : "false");
-	} else if (label) {
+	if (key)
+		EACH_JSON(json_bool(j_, key, val));
+	if (to_text() && label) {
 		text_label(label);
-		printf("%s\n", val ? "yes" : "no");
+		fprintf(w.text, "%s\n", val ? "yes" : "no");
 	}
 }
 
 void out_null(const char *key, const char *label, const char *text)
 {
-	if (json_on()) {
-		json_key(key);
-		jputs("null");
-	} else if (label) {
+	if (key)
+		EACH_JSON(json_null(j_, key));
+	if (to_text() && label) {
 		text_label(label);
-		printf("%s\n", text);
+		fprintf(w.text, "%s\n", text);
 	}
+}
+
+/*
+ * The formats below come from the callers, one value each, as in
+ * iproute2's print_*(): each out_fmt_*() documents the type its format
+ * takes, and the callers write literals next to the call.
+ */
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
+/* The text side of a formatted value: fmt NULL prints nothing. */
+static void textf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void textf(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!to_text() || !fmt)
+		return;
+	va_start(ap, fmt);
+	vfprintf(w.text, fmt, ap);
+	va_end(ap);
+}
+
+void out_fmt_str(const char *key, const char *fmt, const char *val)
+{
+	char *esc = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (key)
+		EACH_JSON(json_str(j_, key, val));
+	if (!to_text() || !fmt)
+		return;
+	/* Outside text is escaped before it is formatted in. */
+	f = open_memstream(&esc, &len);
+	if (!f)
+		return;
+	esc_text(f, val);
+	if (fclose(f) == 0)
+		fprintf(w.text, fmt, esc);
+	free(esc);
+}
+
+void out_fmt_u64(const char *key, const char *fmt, uint64_t val)
+{
+	if (key)
+		EACH_JSON(json_u64(j_, key, val));
+	textf(fmt, val);
+}
+
+void out_fmt_num(const char *key, const char *fmt, double val)
+{
+	if (key)
+		EACH_JSON(json_num(j_, key, val));
+	textf(fmt, val);
+}
+
+void out_fmt_secs(const char *key, const char *fmt, double secs)
+{
+	if (key)
+		EACH_JSON(json_u64(j_, key, secs > 0 ? (uint64_t)(secs * 1e6) : 0));
+	textf(fmt, secs);
+}
+
+void out_fmt_bool(const char *key, const char *fmt, bool val)
+{
+	if (key)
+		EACH_JSON(json_bool(j_, key, val));
+	textf(fmt, val ? "yes" : "no");
 }
 
 void out_line(const char *label, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (json_on())
+	if (!to_text())
 		return;
 	text_label(label);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vfprintf(w.text, fmt, ap);
 	va_end(ap);
-	fputc('\n', stdout);
+	fputc('\n', w.text);
 }
 
 void out_text(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (json_on())
+	if (!to_text())
 		return;
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vfprintf(w.text, fmt, ap);
 	va_end(ap);
 }

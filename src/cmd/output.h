@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * One printing path for human text and JSON. Each call names a JSON key
- * and a text label; in JSON mode the label is ignored, in text mode the
- * key is, and a NULL label prints nothing. JSON mode emits exactly one
- * document per run, on every exit: out_begin() opens it, out_end()
+ * One printing path for human text and JSON: every field of a report is
+ * written once, through these calls. Each names a JSON key and its text:
+ * a label ("label  value" lines, out_str() and the like) or a printf
+ * format (a piece of a sentence or a table row, out_fmt_*()); a NULL key
+ * is text only, a NULL label or format JSON only. JSON mode emits exactly
+ * one document per run, on every exit: out_begin() opens it, out_end()
  * flushes what a command reported, and main's out_finish() closes it,
  * with an "error" object when the run failed; a failed run that reported
- * nothing gets a document that is only the error object.
+ * nothing gets a document that is only the error object. The events'
+ * RESULT (out_tee()) is the same document, written at the same time.
  */
 #ifndef VFIOMIG_OUTPUT_H
 #define VFIOMIG_OUTPUT_H
@@ -31,15 +34,14 @@ int out_close(int code);
 void out_note_device(const char *name, int state_known, const char *state);
 
 /*
- * A second sink for the run's document: rendered compact (also in text
- * mode, then for this sink alone) and handed whole to fn when it closes,
- * in out_finish(). The events module's RESULT.
+ * A second sink for the run's document: written compact (in text mode
+ * too) and handed whole to fn when it closes, in out_finish(). The events
+ * module's RESULT.
  */
 void out_tee(void (*fn)(const char *doc));
-/* Text mode with a tee: a report renders its JSON too, for the tee. */
-bool out_tee_wants(void);
-/* The JSON being rendered is for the tee alone (text mode). */
-bool out_shadow(void);
+/* Text goes to f (default stdout): save's report when stdout is its
+ * stream; NULL: no text at all (a failed command's report is its error). */
+void out_text_to(FILE *f);
 /* s as a JSON string on f, with the document's escaping rules. */
 void out_json_str(FILE *f, const char *s);
 
@@ -57,6 +59,16 @@ void out_null(const char *key, const char *label, const char *text);
 void out_hex(const char *key, const char *label, uint64_t val);
 /* An element of the enclosing array: a string. */
 void out_elem_str(const char *val);
+
+/* key: val in JSON; printf(fmt, val) in text (val escaped; a bool as
+ * "yes" or "no" through %s). */
+void out_fmt_str(const char *key, const char *fmt, const char *val);
+void out_fmt_u64(const char *key, const char *fmt, uint64_t val);
+void out_fmt_num(const char *key, const char *fmt, double val);
+/* A duration: microseconds in JSON (key should end in _usecs), seconds
+ * (a double) for fmt. */
+void out_fmt_secs(const char *key, const char *fmt, double secs);
+void out_fmt_bool(const char *key, const char *fmt, bool val);
 
 /* A "label  value" line in text mode only, indented like the others. */
 void out_line(const char *label, const char *fmt, ...)

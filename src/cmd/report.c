@@ -107,10 +107,8 @@ void report_arcs(const struct arc_log *log)
 	for (int i = 0; i < log->n; i++) {
 		const struct arc_time *a = &log->arc[i];
 
-		/* Said once: the text report already did. */
-		if (!out_shadow())
-			info("arc %s -> %s: %.3f ms", fsm_name(a->from), fsm_name(a->to),
-			     a->secs * 1e3);
+		info("arc %s -> %s: %.3f ms", fsm_name(a->from), fsm_name(a->to),
+		     a->secs * 1e3);
 		out_obj_open(NULL);
 		out_str("from", NULL, fsm_name(a->from));
 		out_str("to", NULL, fsm_name(a->to));

@@ -5,6 +5,7 @@
  * devices (session.c).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -100,49 +101,34 @@ bool xfer_progress(const struct xfer_opts *x)
 	       (x->progress < 0 && isatty(STDERR_FILENO) && !opts.quiet);
 }
 
-static void report_text(const struct save_ctx *c, int result)
-{
-	FILE *f = endpoint_is_stdio(c->a->out) ? stderr : stdout;
-	char rate[32];
-
-	if (opts.quiet || result)
-		return;
-	fprintf(f, "saved %llu bytes in %llu records from %s (pre_copy %llu, "
-		   "stop_copy %llu) in %.3f s%s; device is %s\n",
-		(unsigned long long)c->w.data_bytes,
-		(unsigned long long)c->w.records, c->s.d.info.name,
-		(unsigned long long)c->pre_bytes,
-		(unsigned long long)c->stop_bytes, c->secs,
-		rate_text(c->w.data_bytes, c->secs, rate, sizeof(rate)),
-		fsm_name(c->s.cur));
-}
-
 int save_report(const struct save_ctx *c, int result)
 {
-	if (!opts.json) {
-		report_text(c, result);
-		if (opts.verbose)
-			report_arcs(&c->log);
-		/* The events' RESULT is this document, in text mode too. */
-		if (!out_tee_wants())
-			return 0;
-	}
+	char rate[32];
+
+	/* The text is the success's; a failure said its lines already. With
+	 * the stream on stdout, the text goes to stderr. */
+	out_text_to(result || opts.quiet ? NULL :
+		    endpoint_is_stdio(c->a->out) ? stderr : stdout);
 	out_begin();
-	out_str("device", NULL, c->s.d.info.name);
+	out_fmt_u64("bytes", "saved %" PRIu64 " bytes", c->w.data_bytes);
+	out_fmt_u64("records", " in %" PRIu64 " records", c->w.records);
+	out_fmt_str("device", " from %s", c->s.d.info.name);
+	out_fmt_u64("precopy_bytes", " (pre_copy %" PRIu64, c->pre_bytes);
+	out_fmt_u64("stop_copy_bytes", ", stop_copy %" PRIu64 ")", c->stop_bytes);
+	out_fmt_secs("usecs", " in %.3f s", c->secs);
+	out_fmt_str(NULL, "%s", rate_text(c->w.data_bytes, c->secs, rate, sizeof(rate)));
+	out_u64("bytes_per_sec", NULL,
+		c->secs > 0 ? (uint64_t)(c->w.data_bytes / c->secs) : 0);
 	out_bool("ok", NULL, result == 0);
 	out_str("from", NULL, fsm_name(c->s.orig));
-	report_state("state", NULL, sess_state(&c->s));
+	out_fmt_str(sess_state(&c->s) < 0 ? NULL : "state", "; device is %s\n",
+		    fsm_name(c->s.cur));
+	if (sess_state(&c->s) < 0)
+		out_null("state", NULL, NULL);
 	out_bool("raw", NULL, c->a->x.raw);
-	out_u64("bytes", NULL, c->w.data_bytes);
-	out_u64("precopy_bytes", NULL, c->pre_bytes);
-	out_u64("stop_copy_bytes", NULL, c->stop_bytes);
-	out_u64("records", NULL, c->w.records);
 	out_u64("stream_bytes", NULL, c->w.offset);
 	if (c->a->precopy && c->pre_bytes)
 		out_str("precopy_end", NULL, pump_end_name(c->pre_end));
-	out_u64("usecs", NULL, (uint64_t)(c->secs * 1e6));
-	out_u64("bytes_per_sec", NULL,
-		c->secs > 0 ? (uint64_t)(c->w.data_bytes / c->secs) : 0);
 	report_arcs(&c->log);
 	return out_end();
 }

@@ -145,8 +145,10 @@ int mgroup_thread_failed(struct mig_dev *m, const struct pump *p)
 	char who[160];
 	bool quiet;
 
+	/* After an abort what breaks is its doing; a signal, the main
+	 * thread's to tell. */
 	mgroup_lock(g);
-	quiet = g->abort;
+	quiet = g->abort || p->from == FROM_SIGNAL;
 	mgroup_unlock(g);
 	snprintf(who, sizeof(who), "%s %s", g->side->cmd, m->s.d.info.name);
 	if (quiet) {

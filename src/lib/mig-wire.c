@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Control frames of the migration protocol (mig.h): an 8-byte header
+ * Control frames of the migration protocol (mig-wire.h): an 8-byte header
  * (type, body length; little-endian) and a bounded body. Encodes and
  * checks frames; must not touch devices.
  */

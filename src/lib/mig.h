@@ -120,7 +120,8 @@ bool mgroup_all_done(struct mgroup *g);
 unsigned int mgroup_reasons(const struct mgroup *g, const struct reason **v);
 
 /* A thread's failure, in the pump's words (pump_why()), unless the group
- * is aborting: then what breaks is the abort's doing, not news. */
+ * is aborting (what breaks is the abort's doing, not news) or a signal
+ * ended it (the main thread tells that). */
 int mgroup_thread_failed(struct mig_dev *m, const struct pump *p);
 
 void mgroup_lock(struct mgroup *g);

@@ -35,6 +35,22 @@ int sysfs_read(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+int sysfs_write(const char *path, const char *val)
+{
+	size_t len = strlen(val);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, len);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	/* sysfs takes an attribute in one write, or refuses it. */
+	return n < 0 ? (int)n : (size_t)n == len ? 0 : -EIO;
+}
+
 /* The last component of a symlink's target: a driver or group name. */
 int sysfs_link_name(const char *path, char *buf, size_t len)
 {

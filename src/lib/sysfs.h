@@ -33,6 +33,8 @@ int devinfo_from_path(const char *path, struct devinfo *di);
 
 /* Small sysfs readers: 0 or -errno. */
 int sysfs_read(const char *path, char *buf, size_t len);
+/* One attribute written whole (bind, unbind, driver_override): 0 or -errno. */
+int sysfs_write(const char *path, const char *val);
 int sysfs_link_name(const char *path, char *buf, size_t len);
 
 /* Other devices of a group that are not bound to VFIO, comma-separated. */

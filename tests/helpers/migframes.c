@@ -4,6 +4,8 @@
  * vfiomig's own encoders, to play a source that says what a test wants:
  *   hello N       a HELLO for N PCI devices (15b3:101e, pre-copy off)
  *   abort TEXT    an ABORT whose reason is TEXT, bytes as given
+ *   attach I      the ATTACH that opens device I's data connection of
+ *                 that HELLO's migration (a stream follows it)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,11 @@ int main(int argc, char **argv)
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "hello")) {
 			hello((unsigned int)strtoul(argv[i + 1], NULL, 0));
+		} else if (!strcmp(argv[i], "attach")) {
+			uint8_t session[MIG_SESSION_ID];
+
+			memset(session, 0x5a, sizeof(session));
+			attach_encode(session, (uint32_t)strtoul(argv[i + 1], NULL, 0), &m);
 		} else if (!strcmp(argv[i], "abort")) {
 			m.type = MSG_ABORT;
 			m.len = (uint32_t)strnlen(argv[i + 1], sizeof(m.body));
