@@ -222,6 +222,47 @@ static int do_save(struct save_ctx *c)
 	return r;
 }
 
+/* Checks, the device, then the output: nothing is created before. */
+static int setup(struct save_ctx *c, struct ep_file *of)
+{
+	const struct save_args *a = c->a;
+	int r = endpoint_check_out(a->out, "save");
+
+	if (!r)
+		r = say_sess(sess_begin(&c->s, vm_ctx(), "save", a->dev), &c->s);
+	/* Only now, with a device to save, may an output be created. */
+	if (!r)
+		r = endpoint_open_out(a->out, "save", (struct net_opts *)&a->x.net, &c->out, of);
+	c->s.log = &c->log;
+	return r;
+}
+
+/* The save, committed; on failure the device unwound and said where. */
+static int run(struct save_ctx *c, struct ep_file *of)
+{
+	int r;
+
+	c->buf = pump_buf(SAVE_BUF);
+	if (!c->buf || sw_init(&c->w, &c->out, c->a->x.raw)) {
+		err("save: out of memory");
+		r = -ENOMEM;
+	} else {
+		c->t0 = monotonic_secs();
+		r = say_sess(do_save(c), &c->s);
+		if (!r)
+			r = endpoint_commit(&c->out, of, "save");
+		c->secs = monotonic_secs() - c->t0;
+	}
+	if (c->data_fd >= 0)
+		close(c->data_fd);
+	if (r) {
+		sess_unwind(&c->s, c->a->policy);
+		say_sess(r, &c->s);
+		say_where(&c->s);
+	}
+	return r;
+}
+
 int cmd_save(int argc, char **argv)
 {
 	struct save_args a = {
@@ -230,7 +271,7 @@ int cmd_save(int argc, char **argv)
 	};
 	struct save_ctx c = { .a = &a, .data_fd = -1 };
 	struct ep_file of = { 0 };
-	int r, wr;
+	int r, wr = 0;
 
 	cmd_parse(&save_argp, argc, argv, &a);
 	if (opts.json && endpoint_is_stdio(a.out)) {
@@ -243,40 +284,14 @@ int cmd_save(int argc, char **argv)
 	ev_status("setup");
 	sig_catch();
 	observe_progress(xfer_progress(&a.x));
-	r = endpoint_check_out(a.out, "save");
-	if (!r)
-		r = say_sess(sess_begin(&c.s, vm_ctx(), "save", a.dev), &c.s);
-	/* Only now, with a device to save, may an output be created. */
-	if (!r)
-		r = endpoint_open_out(a.out, "save", &a.x.net, &c.out, &of);
-	if (r) {
+	r = setup(&c, &of);
+	if (!r) {
+		r = run(&c, &of);
 		ev_end(r);
-		endpoint_close_out(&c.out, &of);
-		sess_close(&c.s);
-		return r;
-	}
-	c.s.log = &c.log;
-	c.buf = pump_buf(SAVE_BUF);
-	if (!c.buf || sw_init(&c.w, &c.out, a.x.raw)) {
-		err("save: out of memory");
-		r = -ENOMEM;
+		wr = save_report(&c, r);
 	} else {
-		c.t0 = monotonic_secs();
-		r = do_save(&c);
-		say_sess(r, &c.s);
-		if (!r)
-			r = endpoint_commit(&c.out, &of, "save");
-		c.secs = monotonic_secs() - c.t0;
+		ev_end(r);
 	}
-	if (c.data_fd >= 0)
-		close(c.data_fd);
-	if (r) {
-		sess_unwind(&c.s, a.policy);
-		say_sess(r, &c.s);
-		say_where(&c.s);
-	}
-	ev_end(r);
-	wr = save_report(&c, r);
 	sw_free(&c.w);
 	free(c.buf);
 	sess_close(&c.s);

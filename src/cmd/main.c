@@ -192,65 +192,41 @@ static const struct argp front_argp = {
 	common_children, front_help, NULL
 };
 
+static const struct {
+	int ret, status;
+} exit_map[] = {
+	{ 0, EXIT_OK },
+	{ -VM_E_USAGE, EXIT_USAGE },
+	{ -VM_E_STATE, EXIT_STATE },
+	{ -VM_E_NOMIG, EXIT_NOMIG }, { -EOPNOTSUPP, EXIT_NOMIG },
+	{ -VM_E_NOTVFIO, EXIT_NOTVFIO },
+	{ -VM_E_NOTVIABLE, EXIT_NOTVIABLE },
+	{ -VM_E_OLDKERNEL, EXIT_OLDKERNEL },
+	{ -VM_E_REFUSED, EXIT_REFUSED },
+	{ -VM_E_DATA, EXIT_DATAERR },
+	{ -VM_E_CHECK, EXIT_FAIL },
+	{ -VM_E_OUTPUT, EXIT_IOERR },
+	{ -VM_E_INTERRUPTED, EXIT_INTERRUPTED }, { -EINTR, EXIT_INTERRUPTED },
+	{ -VM_E_PEER, EXIT_PEER },
+	{ -VM_E_AUTH, EXIT_AUTH },
+	{ -VM_E_UNCONFIRMED, EXIT_UNCONFIRMED },
+	{ -ENODEV, EXIT_NODEV }, { -ENOENT, EXIT_NODEV }, { -ENXIO, EXIT_NODEV },
+	{ -EBUSY, EXIT_BUSY },
+	{ -EACCES, EXIT_NOPERM }, { -EPERM, EXIT_NOPERM },
+	{ -EIO, EXIT_IOERR }, { -EPIPE, EXIT_IOERR }, { -ECONNREFUSED, EXIT_IOERR },
+	{ -ECONNRESET, EXIT_IOERR }, { -ETIMEDOUT, EXIT_IOERR },
+	{ -EHOSTUNREACH, EXIT_IOERR }, { -ENETUNREACH, EXIT_IOERR },
+	{ -EBADMSG, EXIT_IOERR },
+};
+
 /* A handler's return, mapped to the documented exit status. */
 static int exit_code(int ret)
 {
-	switch (ret) {
-	case 0:
-		return EXIT_OK;
-	case -VM_E_USAGE:
-		return EXIT_USAGE;
-	case -VM_E_STATE:
-		return EXIT_STATE;
-	case -VM_E_NOMIG:
-	case -EOPNOTSUPP:
-		return EXIT_NOMIG;
-	case -VM_E_NOTVFIO:
-		return EXIT_NOTVFIO;
-	case -VM_E_NOTVIABLE:
-		return EXIT_NOTVIABLE;
-	case -VM_E_OLDKERNEL:
-		return EXIT_OLDKERNEL;
-	case -VM_E_REFUSED:
-		return EXIT_REFUSED;
-	case -VM_E_DATA:
-		return EXIT_DATAERR;
-	case -VM_E_CHECK:
-		return EXIT_FAIL;
-	case -VM_E_OUTPUT:
-		return EXIT_IOERR;
-	case -VM_E_INTERRUPTED:
-	case -EINTR:
-		return EXIT_INTERRUPTED;
-	case -VM_E_PEER:
-		return EXIT_PEER;
-	case -VM_E_AUTH:
-		return EXIT_AUTH;
-	case -VM_E_UNCONFIRMED:
-		return EXIT_UNCONFIRMED;
-	case -ENODEV:
-	case -ENOENT:
-	case -ENXIO:
-		return EXIT_NODEV;
-	case -EBUSY:
-		return EXIT_BUSY;
-	case -EACCES:
-	case -EPERM:
-		return EXIT_NOPERM;
-	case -EIO:
-	case -EPIPE:
-	case -ECONNREFUSED:
-	case -ECONNRESET:
-	case -ETIMEDOUT:
-	case -EHOSTUNREACH:
-	case -ENETUNREACH:
-	case -EBADMSG:
-		return EXIT_IOERR;
-	default:
-		/* An engine code no exit status names is our bug, not the
-		 * device's: said as such. */
-		return ret < -VM_E_BASE ? EXIT_SOFTWARE : EXIT_FAIL;
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(exit_map); i++)
+		if (exit_map[i].ret == ret)
+			return exit_map[i].status;
+	/* An engine code no exit status names is our bug, not the device's. */
+	return ret < -VM_E_BASE ? EXIT_SOFTWARE : EXIT_FAIL;
 }
 
 /*

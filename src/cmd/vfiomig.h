@@ -16,7 +16,10 @@
  * What the user asked for (opts.c). The tool's other module state is
  * where a process has only one of something: the output document
  * (output.c), the events stream (events.c), the first error (log.c),
- * the signal handlers' cancellation (sig.c).
+ * the signal handlers' cancellation (sig.c), the engine's context made
+ * from the options (context.c), the terminal progress choice
+ * (observe.c), argp's first usage line (cli.c), check's seeded random
+ * walk (check-io.c). The engine (src/lib) has none.
  */
 struct vm_opts {
 	bool json;
