@@ -32,7 +32,7 @@ _vfiomig() {
 	local commands="info state reset save restore migrate receive inspect check hold release list devlink prepare help"
 	local states="running running_p2p pre_copy pre_copy_p2p stop stop_copy resuming"
 	local options="--json --pretty --verbose --quiet --open= --no-holder --help --version"
-	local net="--psk-file= --insecure --timeout="
+	local net="--psk-file= --insecure --timeout= --peer-timeout="
 	local i cmd="" nargs=0
 
 	cur=${COMP_WORDS[COMP_CWORD]}

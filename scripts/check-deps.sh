@@ -78,7 +78,7 @@ inc_edges=$(for o in "${objs[@]}"; do
 	m=$(basename "$o" .o)
 	d=${o%.o}.d
 	[ -f "$d" ] || continue
-	tr ' \\' '\n\n' <"$d" | grep -E '^src/(lib|cmd)/.*\.h$' | sort -u |
+	awk '{ for (i = 1; i <= NF; i++) print $i }' "$d" | grep -E '^src/(lib|cmd)/.*\.h$' | sort -u |
 		while read -r h; do
 			b=$(basename "$h" .h)
 			[ "$b" = "$m" ] || echo "$m $b $h"

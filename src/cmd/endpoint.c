@@ -47,6 +47,7 @@ static int net_out(const char *url, const char *cmd, struct net_opts *n,
 	r = net_auth_init(n, cmd);
 	if (!r)
 		r = say_net(net_connect(vm_ctx(), &a, n, c, &why), cmd, &why);
+	c->idle = n->peer_timeout;
 	return r;
 }
 
@@ -69,6 +70,7 @@ static int net_in(const char *url, const char *cmd, struct net_opts *n,
 	/* One peer, then the listener goes: nobody else can connect. */
 	r = say_net(net_accept(vm_ctx(), lfd, n, c, &why), cmd, &why);
 	net_unlisten(lfd, &a);
+	c->idle = n->peer_timeout;
 	return r;
 }
 
@@ -216,6 +218,7 @@ int endpoint_open_out(const char *path, const char *cmd, struct net_opts *n,
 		return r;
 	if (endpoint_is_stdio(path)) {
 		c->fd = STDOUT_FILENO;
+		chan_nonblock(c);
 		return 0;
 	}
 	fd = endpoint_file_open(path, 0600, f);
@@ -224,6 +227,8 @@ int endpoint_open_out(const char *path, const char *cmd, struct net_opts *n,
 		return fd;
 	}
 	c->fd = fd;
+	/* A FIFO: its reader may stall; a signal must still end the save. */
+	chan_nonblock(c);
 	return 0;
 }
 
@@ -291,12 +296,14 @@ int endpoint_open_in(const char *path, const char *cmd, struct net_opts *n,
 		return net_in(path, cmd, n, c);
 	if (endpoint_is_stdio(path)) {
 		c->fd = STDIN_FILENO;
+		chan_nonblock(c);
 		return 0;
 	}
 	fd = open_file_in(path, cmd);
 	if (fd < 0)
 		return fd;
 	c->fd = fd;
+	chan_nonblock(c);
 	return 0;
 }
 

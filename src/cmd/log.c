@@ -65,11 +65,12 @@ static void say(int level, const char *msg);
 static void vlog(int level, int e, const char *fmt, va_list ap)
 {
 	char msg[1024];
-	va_list cp;
 	/* Warnings show by default; -q silences them, each -v adds a level. */
 	int max = opts.quiet ? LOG_ERR : LOG_WARN + opts.verbose;
 
 	if (level == LOG_ERR) {
+		va_list cp;
+
 		va_copy(cp, ap);
 		record_first(e, fmt, cp);
 		va_end(cp);

@@ -10,7 +10,10 @@
 #include "netopts.h"
 #include "vfiomig.h"
 
-enum { OPT_PSK = 0x300, OPT_INSECURE, OPT_TIMEOUT };
+enum { OPT_PSK = 0x300, OPT_INSECURE, OPT_TIMEOUT, OPT_PEER_TIMEOUT };
+
+/* A peer silent this long once connected is gone (--peer-timeout). */
+#define PEER_TIMEOUT 10.0
 
 static const struct argp_option net_options[] = {
 	{ "psk-file", OPT_PSK, "FILE", 0,
@@ -20,6 +23,9 @@ static const struct argp_option net_options[] = {
 	{ "timeout", OPT_TIMEOUT, "SECS", 0,
 	  "Wait for the peer at most SECS (connect: 30, listen: forever; "
 	  "0: forever)", 0 },
+	{ "peer-timeout", OPT_PEER_TIMEOUT, "SECS", 0,
+	  "Once connected, give up on a peer that sends or takes nothing for "
+	  "SECS (default 10; 0: forever)", 0 },
 	{ 0 }
 };
 
@@ -30,6 +36,7 @@ static error_t net_parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case ARGP_KEY_INIT:
 		n->timeout = -1;
+		n->peer_timeout = PEER_TIMEOUT;
 		break;
 	case OPT_PSK:
 		n->psk_file = arg;
@@ -40,6 +47,11 @@ static error_t net_parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_TIMEOUT:
 		if (parse_secs(arg, 1, &n->timeout))
 			argp_error(state, "--timeout: '%s' is not a number of seconds "
+				   "from 0 to %.0f", arg, SECS_MAX);
+		break;
+	case OPT_PEER_TIMEOUT:
+		if (parse_secs(arg, 1, &n->peer_timeout))
+			argp_error(state, "--peer-timeout: '%s' is not a number of seconds "
 				   "from 0 to %.0f", arg, SECS_MAX);
 		break;
 	default:

@@ -5,19 +5,24 @@
  * what the bytes mean (stream.c, mig-wire.c) nor print.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <gnutls/gnutls.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "chan.h"
+#include "clock.h"
 
 void chan_plain(struct chan *c, const struct vm_ctx *x, int fd, const char *peer)
 {
 	c->fd = fd;
 	c->x = x;
+	c->idle = 0;
+	c->saved_flags = -1;
 	c->tls = NULL;
 	c->cred = NULL;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
@@ -49,34 +54,64 @@ static ssize_t tls_errno(ssize_t n)
 	}
 }
 
-/*
- * A blocking read wakes on a signal (EINTR), but not on one that came
- * just before it started: poll the cancellation's fd (ctx.h) with it.
- */
-static bool interrupted_before_read(struct chan *c)
+void chan_nonblock(struct chan *c)
 {
-	struct pollfd p[2] = { { .fd = c->fd, .events = POLLIN },
-			       { .fd = cancel_fd(c->x), .events = POLLIN } };
+	struct stat st;
+	int flags;
 
-	if (c->tls && gnutls_record_check_pending(c->tls) > 0)
-		return false;
-	while (poll(p, 2, -1) < 0 && errno == EINTR && !cancelled(c->x))
-		;
-	return cancelled(c->x);
+	if (c->fd < 0 || c->saved_flags >= 0 || fstat(c->fd, &st) ||
+	    !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		return;
+	flags = fcntl(c->fd, F_GETFL);
+	if (flags >= 0 && !(flags & O_NONBLOCK) &&
+	    !fcntl(c->fd, F_SETFL, flags | O_NONBLOCK))
+		c->saved_flags = flags;
+}
+
+/*
+ * Until the fd has events (for a read: data or its end; for a write:
+ * room), the cancellation, or c->idle seconds. Blocking fds get this wait
+ * too: it sees a signal that came before the call (EINTR would not).
+ * 0, -EINTR or -ETIMEDOUT.
+ */
+static int wait_fd(struct chan *c, short events)
+{
+	struct pollfd p[2] = { { .fd = c->fd, .events = events },
+			       { .fd = cancel_fd(c->x), .events = POLLIN } };
+	double deadline = c->idle > 0 ? monotonic_secs() + c->idle : -1;
+
+	for (;;) {
+		int ms = deadline < 0 ? -1 : (int)((deadline - monotonic_secs()) * 1000) + 1;
+
+		if (cancelled(c->x))
+			return -EINTR;
+		if (deadline >= 0 && ms <= 0)
+			return -ETIMEDOUT;
+		if (poll(p, 2, ms) > 0 && p[0].revents)
+			return cancelled(c->x) ? -EINTR : 0;
+	}
 }
 
 ssize_t chan_read_some(struct chan *c, void *buf, size_t len)
 {
-	ssize_t n;
+	for (;;) {
+		ssize_t n;
+		int r = chan_pending(c) ? 0 : wait_fd(c, POLLIN);
 
-	if (interrupted_before_read(c))
-		return -EINTR;
-	if (!c->tls) {
-		n = read(c->fd, buf, len);
-		return n < 0 ? -errno : n;
+		if (r)
+			return r;
+		if (!c->tls) {
+			n = read(c->fd, buf, len);
+			n = n < 0 ? -errno : n;
+		} else {
+			n = gnutls_record_recv(c->tls, buf, len);
+			n = n < 0 ? tls_errno(n) : n;
+		}
+		/* Non-blocking, or a record not whole yet: wait again. */
+		if (n == -EAGAIN || (n == -EINTR && !cancelled(c->x)))
+			continue;
+		return n;
 	}
-	n = gnutls_record_recv(c->tls, buf, len);
-	return n < 0 ? tls_errno(n) : n;
 }
 
 ssize_t chan_read_full(struct chan *c, void *buf, size_t len)
@@ -104,8 +139,10 @@ bool chan_pending(struct chan *c)
 
 static ssize_t send_some(struct chan *c, const void *buf, size_t len)
 {
-	ssize_t n;
+	ssize_t n = wait_fd(c, POLLOUT);
 
+	if (n)
+		return n;
 	if (!c->tls) {
 		n = write(c->fd, buf, len);
 		return n < 0 ? -errno : n;
@@ -119,8 +156,9 @@ int chan_write_full(struct chan *c, const void *buf, size_t len)
 	while (len) {
 		ssize_t n = send_some(c, buf, len);
 
-		/* Only our own signals end a transfer. */
-		if (n == -EINTR && !cancelled(c->x))
+		/* Only our own signals end a transfer; EAGAIN: no room yet
+		 * (TLS: the same record again, as GnuTLS asks). */
+		if ((n == -EINTR && !cancelled(c->x)) || n == -EAGAIN)
 			continue;
 		if (n < 0)
 			return (int)n;
@@ -134,9 +172,13 @@ int chan_write_full(struct chan *c, const void *buf, size_t len)
 static int writev_plain(struct chan *c, struct iovec *iov, int cnt)
 {
 	while (cnt) {
-		ssize_t n = writev(c->fd, iov, cnt);
+		ssize_t n = wait_fd(c, POLLOUT);
 
-		if (n < 0 && errno == EINTR && !cancelled(c->x))
+		if (n)
+			return (int)n;
+		n = writev(c->fd, iov, cnt);
+		/* A signal that cut a write short is seen by the next wait. */
+		if (n < 0 && (errno == EAGAIN || (errno == EINTR && !cancelled(c->x))))
 			continue;
 		if (n < 0)
 			return -errno;
@@ -184,6 +226,9 @@ void chan_close(struct chan *c)
 	else if (c->cred)
 		gnutls_psk_free_client_credentials(c->cred);
 	c->cred = NULL;
+	if (c->saved_flags >= 0 && c->fd >= 0)
+		fcntl(c->fd, F_SETFL, c->saved_flags);
+	c->saved_flags = -1;
 	if (c->fd > STDERR_FILENO)
 		close(c->fd);
 	c->fd = -1;

@@ -22,12 +22,27 @@ struct chan {
 	void *cred;                     /* the session's credentials */
 	bool server;
 	const struct vm_ctx *x;         /* its cancellation ends a transfer */
+	double idle;                    /* seconds the peer may take nothing
+					 * or send nothing; 0: for ever */
+	int saved_flags;                /* the fd's flags before chan_nonblock(); -1 */
 	char peer[128];                 /* for messages: a path or address */
 };
 
 /* x (NULL: nothing cancels) is the command's: a transfer ends with
  * -EINTR once it is cancelled. */
 void chan_plain(struct chan *c, const struct vm_ctx *x, int fd, const char *peer);
+/*
+ * Make a pipe, FIFO or socket non-blocking for the transfer (restored by
+ * chan_close()): every wait is then a poll() that also watches the
+ * cancellation, so a reader or writer that stalls can never hold us in
+ * a write or read past a signal. Files are left as they are.
+ */
+void chan_nonblock(struct chan *c);
+/*
+ * Every call below waits in poll() for the fd and the cancellation: it
+ * returns -EINTR once cancelled, and -ETIMEDOUT when c->idle seconds
+ * passed without the peer sending (a read) or taking (a write) a byte.
+ */
 /* Up to len bytes, fewer only at the end of the input. */
 ssize_t chan_read_full(struct chan *c, void *buf, size_t len);
 /* What is there now, at least 1 byte (0 at the end). */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "mig.h"
 
 int mctl_interrupted(struct mgroup *g)
@@ -30,17 +31,58 @@ int mctl_peer_aborted(struct mgroup *g, const struct msg *m)
 			 g->side->cmd, g->side->peer, (int)m->len, m->body);
 }
 
+void mctl_met(struct mgroup *g, struct chan *ctl, double silence)
+{
+	g->heard = g->said = monotonic_secs();
+	g->silence = silence;
+	/* Nor may a frame stall half-way for longer. */
+	ctl->idle = silence;
+}
+
+int mctl_send(struct mgroup *g, struct chan *ctl, uint32_t type, const void *body,
+	      uint32_t len)
+{
+	int r = msg_send(ctl, type, body, len);
+
+	if (!r)
+		g->said = monotonic_secs();
+	return r;
+}
+
+/* The peer said nothing for too long: gone, stopped or cut off. */
+static int silent(struct mgroup *g, const struct chan *ctl, double now)
+{
+	return fail_from(&g->why, FROM_PEER, -ETIMEDOUT, "%s: the %s at %s sent nothing "
+			 "for %.0f s", g->side->cmd, g->side->peer, ctl->peer, now - g->heard);
+}
+
 int mctl_tick(struct mgroup *g, struct chan *ctl, struct msg *m)
 {
 	int r = msg_wait(ctl, m, MIG_TICK_MS, g->wake[0]);
+	double now = monotonic_secs();
 
 	if (cancelled(g->x))
 		return mctl_interrupted(g);
-	if (r >= 0)
-		return r;
-	return fail_from(&g->why, FROM_PEER, r == -EPROTO ? r : -ECONNRESET,
-			 "%s: the control connection %s %s: %s", g->side->cmd, g->side->dir,
-			 ctl->peer, r == -EPROTO ? "malformed frame" : errstr(r));
+	if (r < 0)
+		return fail_from(&g->why, FROM_PEER, r == -EPROTO ? r : -ECONNRESET,
+				 "%s: the control connection %s %s: %s", g->side->cmd,
+				 g->side->dir, ctl->peer,
+				 r == -EPROTO ? "malformed frame" : errstr(r));
+	if (r > 0)
+		g->heard = now;
+	if (r > 0 && m->type == MSG_ALIVE)
+		r = 0;
+	if (!r && g->heard && g->silence > 0 && now - g->heard > g->silence)
+		return silent(g, ctl, now);
+	if (g->said && now - g->said >= MIG_ALIVE_SECS) {
+		int w = mctl_send(g, ctl, MSG_ALIVE, NULL, 0);
+
+		if (w)
+			return fail_from(&g->why, FROM_PEER, -ECONNRESET,
+					 "%s: the control connection %s %s: %s",
+					 g->side->cmd, g->side->dir, ctl->peer, errstr(w));
+	}
+	return r;
 }
 
 /* What the peer is told of a failure here. */
@@ -60,11 +102,22 @@ static void abort_reason(const struct mig_side *side, int why, char *buf, size_t
 
 void mctl_abort(struct mgroup *g, struct chan *ctl, int why)
 {
+	/* Interrupted, the operator waits: a shorter grace. */
+	int ms = why == -VM_E_INTERRUPTED ? MIG_LINGER_MS / 4 : MIG_LINGER_MS;
+	const struct vm_ctx *x = ctl->x;
+	double idle = ctl->idle;
 	char reason[128];
 
 	abort_reason(g->side, why, reason, sizeof(reason));
 	(void)errstr_taken();
-	/* Interrupted, the operator waits: a shorter grace. */
+	/*
+	 * The peer must hear why, signal or not: the cancellation that may
+	 * have brought us here does not cut this short; the grace does.
+	 */
+	ctl->x = NULL;
+	ctl->idle = ms / 1000.0;
 	if (!msg_send(ctl, MSG_ABORT, reason, strlen(reason)))
-		msg_linger(ctl, why == -VM_E_INTERRUPTED ? MIG_LINGER_MS / 4 : MIG_LINGER_MS);
+		msg_linger(ctl, ms);
+	ctl->x = x;
+	ctl->idle = idle;
 }

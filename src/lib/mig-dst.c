@@ -205,7 +205,7 @@ static int enter_resuming(struct mdst *s)
 	if (r)
 		return r;
 	obs_status(s->g.x, "active");
-	return msg_send(&s->ctl, MSG_READY, NULL, 0);
+	return mctl_send(&s->g, &s->ctl, MSG_READY, NULL, 0);
 }
 
 static int on_msg(struct mdst *s, const struct msg *m)
@@ -265,7 +265,7 @@ static int maybe_ack(struct mdst *s)
 		  (unsigned long long)s->initials_seen);
 	ack.len = 0;
 	msg_put_u64(&ack, 0, s->initials_seen);
-	return msg_send(&s->ctl, MSG_ACK, ack.body, ack.len);
+	return mctl_send(&s->g, &s->ctl, MSG_ACK, ack.body, ack.len);
 }
 
 static int dst_tick(struct mdst *s)
@@ -361,7 +361,7 @@ static int load_all(struct mdst *s)
 		return fail_from(&s->g.why, FROM_DEVICE, -VM_E_DATA,
 				 "%s: the driver did not accept the state", s->g.side->cmd);
 	s->loaded = true;
-	return msg_send(&s->ctl, MSG_LOADED, NULL, 0);
+	return mctl_send(&s->g, &s->ctl, MSG_LOADED, NULL, 0);
 }
 
 /* After COMMIT: all to running_p2p, then all to the state asked for. */
@@ -382,7 +382,7 @@ static int run(struct mdst *s)
 	}
 	s->t_running = monotonic_secs();
 	msg_put_u64(&m, 0, s->stopped ? (uint64_t)((s->t_running - s->t_stopped) * 1e6) : 0);
-	r = msg_send(&s->ctl, MSG_RUNNING, m.body, m.len);
+	r = mctl_send(&s->g, &s->ctl, MSG_RUNNING, m.body, m.len);
 	if (r)
 		note_warn(s->g.x, "%s: the devices run, but telling the source failed: %s",
 			  s->g.side->cmd, errstr(r));
@@ -403,8 +403,11 @@ int dst_receive(struct mdst *s)
 	/* ...once every data connection is here. */
 	net_unlisten(s->lfd, &s->addr);
 	s->lfd = -1;
-	if (!r)
+	if (!r) {
+		/* Every connection is up: from now on the peer is never silent. */
+		mctl_met(&s->g, &s->ctl, s->a->net.peer_timeout);
 		r = load_all(s);
+	}
 	while (!r && !s->commit)
 		r = dst_tick(s);
 	return r ? r : run(s);

@@ -202,7 +202,7 @@ static int send_initials(struct msrc *s)
 		m.len = 0;
 		msg_put_u64(&m, 0, i);
 		msg_put_u64(&m, 8, off);
-		r = msg_send(&s->ctl, MSG_INITIAL, m.body, m.len);
+		r = mctl_send(&s->g, &s->ctl, MSG_INITIAL, m.body, m.len);
 		if (r)
 			return r;
 		s->initial_sent[i] = gen;
@@ -365,7 +365,7 @@ static int send_stopped(struct msrc *s)
 
 	for (i = 0; i < s->g.n; i++)
 		msg_put_u64(&m, 8 * i, s->g.dev[i].rounds);
-	return msg_send(&s->ctl, MSG_STOPPED, m.body, m.len);
+	return mctl_send(&s->g, &s->ctl, MSG_STOPPED, m.body, m.len);
 }
 
 /*
@@ -433,7 +433,7 @@ static int hello(struct msrc *s)
 		h.precopy |= (uint32_t)d->precopy << i;
 	}
 	hello_encode(&h, &m);
-	r = msg_send(&s->ctl, MSG_HELLO, m.body, m.len);
+	r = mctl_send(&s->g, &s->ctl, MSG_HELLO, m.body, m.len);
 	if (r)
 		return fail_from(&s->g.why, FROM_PEER, r, "%s: sending to %s: %s",
 				 s->g.side->cmd, s->ctl.peer, errstr(r));
@@ -533,7 +533,7 @@ static int commit(struct msrc *s)
 	int r = wait_for(s, &s->loaded);
 
 	if (!r)
-		r = msg_send(&s->ctl, MSG_COMMIT, NULL, 0);
+		r = mctl_send(&s->g, &s->ctl, MSG_COMMIT, NULL, 0);
 	if (r)
 		return r;
 	/* From here on the destination owns the devices' state. */
@@ -558,8 +558,11 @@ int src_migrate(struct msrc *s)
 		r = hello(s);
 	if (!r)
 		r = open_data(s);
-	if (!r)
+	if (!r) {
+		/* Every connection is up: from now on the peer is never silent. */
+		mctl_met(&s->g, &s->ctl, s->a->net.peer_timeout);
 		r = start_threads(s);
+	}
 	if (!r)
 		obs_status(s->g.x, "active");
 	if (!r && any_precopy(s))

@@ -27,6 +27,11 @@
  *   COMMIT (the commit point)     ->     all -> running_p2p, all -> running
  *                                 <-     RUNNING (its downtime)
  *
+ * From HELLO on, each side sends ALIVE on the control connection when it
+ * has sent nothing else for a second: a peer from which nothing at all
+ * arrives for the silence limit (--peer-timeout) is gone, whether it
+ * died, stopped or lost its network.
+ *
  * Either side sends ABORT (with its reason) on a failure before COMMIT;
  * the source then runs its devices again and the destination resets its.
  */
@@ -42,14 +47,16 @@
 #include "stream.h"
 #include "vm.h"
 
-#define MIG_PROTO_VERSION 1
+#define MIG_PROTO_VERSION 2
+/* An ALIVE when nothing else was sent for this long. */
+#define MIG_ALIVE_SECS 1.0
 #define MIG_SESSION_ID 16
 /* The largest control frame body: a HELLO for DEVS_MAX devices. */
 #define MIG_MSG_MAX (64 + DEVS_MAX * STREAM_HEADER_SIZE)
 
 enum msg_type {
 	MSG_HELLO = 1, MSG_READY, MSG_ABORT, MSG_INITIAL, MSG_ACK, MSG_STOPPED,
-	MSG_LOADED, MSG_COMMIT, MSG_RUNNING, MSG_ATTACH,
+	MSG_LOADED, MSG_COMMIT, MSG_RUNNING, MSG_ATTACH, MSG_ALIVE,
 };
 
 struct msg {

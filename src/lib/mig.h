@@ -84,6 +84,9 @@ struct mgroup {
 	int wake[2];             /* a pipe: threads wake the main thread */
 	struct arc_log log;      /* arcs of all devices */
 	struct reason why;       /* the main thread's failures */
+	/* The control connection, by the main thread (mctl_tick()). */
+	double heard, said;      /* when a frame last came, went (monotonic) */
+	double silence;          /* the most the peer may say nothing; 0: for ever */
 };
 
 void mgroup_init(struct mgroup *g, const struct vm_ctx *x, const struct mig_side *side,
@@ -138,10 +141,18 @@ void mgroup_wake(struct mgroup *g);
 /*
  * The steps of the control protocol both sides share (mig-ctl.c).
  * mctl_tick: one supervision step of a main thread: wait a tick for a
- * frame on ctl (1, with *m) or a thread's wake-up (0). A cancellation or
- * a broken control connection is told in g->why and returned (<0).
+ * frame on ctl (1, with *m) or a thread's wake-up (0); an ALIVE is due
+ * when nothing was sent for MIG_ALIVE_SECS, and one that comes is taken
+ * here. A cancellation, a broken control connection or a peer silent for
+ * g->silence is told in g->why and returned (<0).
  */
 int mctl_tick(struct mgroup *g, struct chan *ctl, struct msg *m);
+/* Every connection is up: ALIVEs go out, and the peer may be silent for
+ * silence seconds at most (0: for ever) from here. */
+void mctl_met(struct mgroup *g, struct chan *ctl, double silence);
+/* A frame on the control connection, counted as said. */
+int mctl_send(struct mgroup *g, struct chan *ctl, uint32_t type, const void *body,
+	      uint32_t len);
 /* The cancellation came: -VM_E_INTERRUPTED, told. */
 int mctl_interrupted(struct mgroup *g);
 /* A frame this side does not expect now: -EPROTO, told. */

@@ -274,6 +274,7 @@ int net_accept(const struct vm_ctx *x, int lfd, const struct net_opts *n, struct
 			continue;
 		peer_name(&ss, len, "a local peer", peer, sizeof(peer));
 		chan_plain(c, x, fd, peer);
+		chan_nonblock(c);
 		r = authenticate(c, n, true, why);
 		if (!r)
 			return 0;
@@ -345,6 +346,7 @@ int net_connect(const struct vm_ctx *x, const struct netaddr *a, const struct ne
 		return fail(why, r == -ENOENT ? -ECONNREFUSED : r, "connecting to %s: %s",
 			    a->text, errstr(r));
 	chan_plain(c, x, fd, a->text);
+	chan_nonblock(c);
 	r = authenticate(c, n, false, why);
 	if (r)
 		chan_close(c);

@@ -28,7 +28,9 @@ struct netaddr {
 struct net_opts {
 	const char *psk_file;
 	bool insecure;           /* no key: no authentication, no encryption */
-	double timeout;          /* < 0: the default */
+	double timeout;          /* waiting for the peer; < 0: the default */
+	double peer_timeout;     /* once connected, the most the peer may
+				  * send or take nothing; 0: for ever */
 	struct psk psk;          /* loaded by the command (psk_load) */
 };
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Standard descriptors the caller left closed. Whatever is closed, vfiomig
+# Standard descriptors the caller left closed, outputs that fail, key
+# files that are bytes. Whatever is closed, vfiomig
 # never opens a device, a socket or a pipe as fd 0, 1 or 2 (a report
 # written to "stdout" would land in the device: on vfio-pci, BAR0), and
 # a closed stdout is an output that fails: exit 74, the device left as
@@ -172,4 +173,69 @@ owed() {
 	[ "$(fstate 0000:3b:00.2)" = running ]
 	[ "$(fstate $PCI)" = stop ]
 	nodes_untouched
+}
+
+# --- outputs that fail: a reader gone, a full device ------------------------
+
+# Every command that prints, with the device arguments it needs.
+printing_commands() {
+	local out=$BATS_TEST_TMPDIR/p.vfm
+	[ -e "$out" ] || env LD_PRELOAD="$PRELOAD" "$VFIOMIG" save $PCI -o "$out" \
+		--then running >/dev/null 2>&1
+	printf '%s\n' "info $PCI" "state $PCI" "state $PCI stop" "reset $PCI" "list" \
+		"inspect $out" "save $PCI -o $BATS_TEST_TMPDIR/q.vfm --then running" \
+		"restore $PCI -i $out" "check $PCI --rounds 1" "devlink show" "help"
+}
+
+@test "a reader gone: every printing command exits 74 with one line, text and -j, device as reported" {
+	local cmd j
+	while read -r cmd; do
+		for j in "" -j; do
+			# shellcheck disable=SC2086
+			gone_reader env LD_PRELOAD="$PRELOAD" "$VFIOMIG" $j $cmd
+			[ "$cmd" = "devlink show" ] && [ "$status" = $EX_OLDKERNEL ] && continue
+			assert_equal "$status" $EX_IOERR
+			assert_one_error '^vfiomig: writing output: EPIPE'
+		done
+		# the device is where the command put it, not unwound by the lost report
+		case $cmd in
+		"state $PCI stop") [ "$(fstate $PCI)" = stop ] ;;
+		"reset $PCI" | restore*) [ "$(fstate $PCI)" = running ] ;;
+		esac
+	done < <(printing_commands)
+}
+
+@test "a full device: every printing command exits 74 with one line, text and -j" {
+	[ -w /dev/full ] || skip "needs /dev/full"
+	local cmd j
+	while read -r cmd; do
+		for j in "" -j; do
+			# shellcheck disable=SC2086
+			run --separate-stderr bash -c 'exec "$@" >/dev/full' _ env LD_PRELOAD="$PRELOAD" \
+				"$VFIOMIG" $j $cmd
+			echo "# $j $cmd >/dev/full: $status: $stderr"
+			[ "$cmd" = "devlink show" ] && [ "$status" = $EX_OLDKERNEL ] && continue
+			assert_equal "$status" $EX_IOERR
+			assert_one_error '^vfiomig: writing output: ENOSPC'
+		done
+	done < <(printing_commands)
+}
+
+# --- key files are bytes ----------------------------------------------------
+
+@test "two key files that differ only after a NUL are refused, not taken for one key" {
+	local a=$BATS_TEST_TMPDIR/a.key b=$BATS_TEST_TMPDIR/b.key
+	{ head -c 40 /dev/zero | tr '\0' a; printf '\0'; head -c 24 /dev/zero | tr '\0' X; } >"$a"
+	{ head -c 40 /dev/zero | tr '\0' a; printf '\0'; head -c 24 /dev/zero | tr '\0' Y; } >"$b"
+	chmod 600 "$a" "$b"
+	fvm save $PCI -o "tcp://127.0.0.1:9" --psk-file "$a"
+	assert_failure $EX_USAGE
+	assert_one_error "^vfiomig: --psk-file $a: the key \(its first line\) has a NUL byte at byte 40"
+	fvm restore $PCI -i "tcp://127.0.0.1:7999" --psk-file "$b"
+	assert_failure $EX_USAGE
+	[ "$(fstate $PCI)" = running ]
+	# a key without a NUL still works as a key
+	head -c 64 /dev/zero | tr '\0' k >"$a"
+	fvm save $PCI -o "unix:$BATS_TEST_TMPDIR/none.sock" --psk-file "$a" --timeout 0.2
+	assert_failure $EX_IOERR
 }

@@ -128,6 +128,11 @@ not_under_valgrind() {
 	[ -z "${VFIOMIG_VALGRIND:-}" ] || skip "too slow under valgrind"
 }
 
+# fstate_is DEV STATE: for wait_for, which runs its command again each time.
+fstate_is() {
+	[ "$(fstate "$1")" = "$2" ]
+}
+
 # In the test VM: the state the kernel's own debugfs reports, lower case
 # (needs scripts/testbed/guest-lib.bash sourced).
 kstate() {
@@ -144,4 +149,30 @@ wait_for() {
 	done
 	echo "never happened: $*" >&2
 	return 1
+}
+
+# gone_reader CMD...: run CMD with stdout a pipe whose reader is gone
+# before CMD starts (no race with a reader that exits "soon"); $status
+# and $stderr as run sets them.
+gone_reader() {
+	echo "# $* | (reader gone)"
+	run --separate-stderr python3 -c '
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)
+sys.stderr.write(p.stderr.decode(errors="replace"))
+sys.exit(p.returncode if p.returncode >= 0 else 128 - p.returncode)' "$@"
+	echo "# status $status; stderr: $stderr"
+}
+
+# pipe_full PATH: the pipe or FIFO at PATH (a /proc/PID/fd/N link too)
+# holds within a page of what it can: its writer must be waiting.
+pipe_full() {
+	python3 -c '
+import fcntl, os, struct, sys, termios
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
+size = fcntl.fcntl(fd, 1032)  # F_GETPIPE_SZ
+queued = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]
+sys.exit(0 if queued > size - 4096 else 1)' "$1"
 }
