@@ -17,10 +17,36 @@ FAKE_LIB=${FAKE_LIB:-$TOP/tests/fake/libvfiofake.so}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:halt_on_error=1:detect_leaks=1:exitcode=99}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=99}
 
-# Exit codes from vfiomig(8).
-EX_FAIL=1 EX_STATE=2 EX_NOMIG=3 EX_NOTVFIO=4 EX_NOTVIABLE=5 EX_OLDKERNEL=6
-EX_REFUSED=7 EX_INTERRUPTED=8 EX_PEER=9 EX_AUTH=10 EX_UNCONFIRMED=11
-EX_USAGE=64 EX_DATAERR=65 EX_NODEV=66 EX_BUSY=69 EX_IOERR=74 EX_NOPERM=77
+# The exit codes of vfiomig(8), read from the source: the header under
+# src/ that defines EXIT_USAGE = 64 holds the enum, and each EXIT_NAME = N
+# in it is EX_NAME here. Every EX_ name the suites use must be there: an
+# unset one would turn `assert_failure $EX_NAME` into "any failure".
+_exit_codes() {
+	local hdrs name n want=() missing=()
+	mapfile -t hdrs < <(grep -rlE --include='*.h' \
+		'^[[:space:]]*EXIT_USAGE[[:space:]]*=[[:space:]]*64\b' "$TOP/src")
+	if [ "${#hdrs[@]}" -eq 0 ]; then
+		echo "helpers.bash: no header under $TOP/src defines EXIT_USAGE = 64: no exit codes to test" >&2
+		return 1
+	elif [ "${#hdrs[@]}" -gt 1 ]; then
+		echo "helpers.bash: more than one header defines EXIT_USAGE = 64: ${hdrs[*]}" >&2
+		return 1
+	fi
+	while read -r name n; do
+		printf -v "EX_$name" %s "$((10#$n))"
+	done < <(sed -nE 's/^[[:space:]]*EXIT_([A-Z0-9_]+)[[:space:]]*=[[:space:]]*([0-9]+)[[:space:]]*([,/].*)?$/\1 \2/p' \
+		"${hdrs[0]}")
+	mapfile -t want < <(grep -ohE --exclude=helpers.bash '\bEX_[A-Z0-9_]+' \
+		"$TOP"/tests/bats/*.bats "$TOP"/tests/bats/*.bash | sort -u)
+	for name in "${want[@]}"; do
+		[ -n "${!name:-}" ] || missing+=("EXIT_${name#EX_}")
+	done
+	if [ "${#missing[@]}" -gt 0 ]; then
+		echo "helpers.bash: ${hdrs[0]} defines no ${missing[*]}, which the suites use" >&2
+		return 1
+	fi
+}
+_exit_codes || return 1
 
 # Run vfiomig, keeping stdout and stderr apart ($output / $stderr), and log
 # the command so a failing test shows what ran.
