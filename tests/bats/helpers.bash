@@ -13,6 +13,10 @@ TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 VFIOMIG=${VFIOMIG:-$TOP/vfiomig-asan}
 FAKE_LIB=${FAKE_LIB:-$TOP/tests/fake/libvfiofake.so}
 
+# wait_for [-t SECS] CMD...
+# shellcheck source=tests/bats/wait.bash
+source "$TOP/tests/bats/wait.bash"
+
 # Any sanitizer report fails the run.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:halt_on_error=1:detect_leaks=1:exitcode=99}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=99}
@@ -149,6 +153,11 @@ fstate() {
 	fake_state "$ROOT" "$1" | tr '[:upper:]' '[:lower:]'
 }
 
+# state_is DEV STATE: the fake device is in STATE (for wait_for).
+state_is() {
+	[ "$(fstate "$1")" = "$2" ]
+}
+
 # Timing- or volume-heavy tests are skipped under valgrind.
 not_under_valgrind() {
 	[ -z "${VFIOMIG_VALGRIND:-}" ] || skip "too slow under valgrind"
@@ -160,14 +169,30 @@ kstate() {
 	mtty_debugfs_state "$1" | tr '[:upper:]' '[:lower:]'
 }
 
-# wait_for CMD...: until CMD succeeds, for 5 s at most: waiting for an
-# event, not for a guess at how long it takes.
-wait_for() {
-	local i
-	for i in $(seq 100); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	echo "never happened: $*" >&2
-	return 1
+# --- conditions to wait for ------------------------------------------------
+
+# gone PID: process PID has exited (gone, or a zombie nobody reaped yet).
+gone() {
+	local st
+	st=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null) || true
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+
+# runs_holding PID COMM FD: process PID has exec'd COMM, and has FD open.
+runs_holding() {
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ] && [ -e "/proc/$1/fd/$3" ]
+}
+
+# unix_listening PATH: a socket bound to PATH listens (a socket file alone
+# may be bound and not listen yet: a connection then is refused).
+unix_listening() {
+	awk -v p="$1" '$8 == p && $4 == "00010000" { found = 1 } END { exit !found }' \
+		/proc/net/unix
+}
+
+# tcp_listening PORT: something listens on TCP port PORT (IPv4).
+tcp_listening() {
+	awk -v p="$(printf ':%04X' "$1")" \
+		'substr($2, length($2) - 4) == p && $4 == "0A" { found = 1 } END { exit !found }' \
+		/proc/net/tcp
 }

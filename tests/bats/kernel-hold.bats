@@ -35,26 +35,9 @@ teardown() {
 	done
 }
 
-# Wait until process PID has a socket open: a client its holder serves.
-wait_connected() {
-	for _ in $(seq 50); do
-		find /proc/"$1"/fd -lname 'socket:*' 2>/dev/null | grep -q . && return 0
-		sleep 0.1
-	done
-	echo "pid $1 never connected" >&2
-	return 1
-}
-
-# Wait until process PID has exited (gone, or a zombie nobody reaped).
-wait_gone() {
-	local st
-	for _ in $(seq 50); do
-		st=$(sed -n 's/^State:\s*\(.\).*/\1/p' /proc/"$1"/status 2>/dev/null || true)
-		[ -z "$st" ] || [ "$st" = Z ] && return 0
-		sleep 0.1
-	done
-	echo "pid $1 still runs" >&2
-	return 1
+# connected PID: process PID has a socket open: a client its holder serves.
+connected() {
+	find /proc/"$1"/fd -lname 'socket:*' 2>/dev/null | grep -q .
 }
 
 hold_both() {
@@ -102,7 +85,7 @@ hold_both() {
 	"$VFIOMIG" -q restore "$B" <"$BATS_TEST_TMPDIR/in" &
 	CLIENT_PID=$!
 	exec {feed}>"$BATS_TEST_TMPDIR/in"
-	wait_connected $CLIENT_PID
+	wait_for connected $CLIENT_PID
 	vm state "$B"
 	assert_failure $EX_BUSY
 	assert_one_error "held by vfiomig hold \(pid $HOLDER_PID\), which is serving another command$"
@@ -119,7 +102,7 @@ hold_both() {
 	hold_both
 	vm state "$A" stop
 	kill -KILL "$HOLDER_PID"
-	wait_gone "$HOLDER_PID"
+	wait_for gone "$HOLDER_PID"
 	HOLDER_PID=
 	vm -v -j info "$A"
 	assert_success

@@ -172,7 +172,7 @@ check_info_json() {
 	group=$(mtty_group "$DEV")
 	sleep 300 3<"/dev/vfio/$group" &
 	HOLDER_PID=$!
-	sleep 0.5
+	wait_for runs_holding $HOLDER_PID sleep 3
 	for open in auto cdev group; do
 		vm --open=$open info "$DEV"
 		assert_failure $EX_BUSY
