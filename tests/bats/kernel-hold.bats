@@ -7,32 +7,18 @@
 # malformed requests.
 
 load helpers
+load kernel
 
 UART=$BATS_TEST_DIRNAME/../helpers/mtty-uart
 HOLDPOKE=$BATS_TEST_DIRNAME/../helpers/holdpoke
 
 setup() {
-	source "$TOP/scripts/testbed/guest-lib.bash"
-	in_vm || skip "needs the test VM: run 'make test-vm'"
-	A=$(mtty_create mtty-2)
-	B=$(mtty_create mtty-2)
+	kernel_setup A B
 	BLOB=$BATS_TEST_TMPDIR/blob
 }
 
 teardown() {
-	local d p
-	for p in ${CLIENT_PID:-}; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	for d in ${A:-} ${B:-}; do
-		"$VFIOMIG" -q release "$d" >/dev/null 2>&1 || true
-	done
-	[ -n "${HOLDER_PID:-}" ] && kill "$HOLDER_PID" 2>/dev/null
-	for d in ${A:-} ${B:-}; do
-		"$VFIOMIG" -q --no-holder reset "$d" >/dev/null 2>&1 || true
-		mtty_remove "$d"
-	done
+	kernel_teardown
 }
 
 # connected PID: process PID has a socket open: a client its holder serves.

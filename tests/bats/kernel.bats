@@ -5,20 +5,15 @@
 # kernel's own debugfs state file is the independent witness.
 
 load helpers
+load kernel
 load walk
 
 setup() {
-	source "$TOP/scripts/testbed/guest-lib.bash"
-	in_vm || skip "needs the test VM: run 'make test-vm'"
-	DEV=$(mtty_create mtty-2)
+	kernel_setup DEV
 }
 
 teardown() {
-	[ -n "${HOLDER_PID:-}" ] && kill "$HOLDER_PID" 2>/dev/null && wait "$HOLDER_PID" 2>/dev/null
-	if [ -n "${DEV:-}" ]; then
-		"$VFIOMIG" -q reset "$DEV" >/dev/null 2>&1 || true
-		mtty_remove "$DEV"
-	fi
+	kernel_teardown
 }
 
 check_info_json() {
