@@ -21,6 +21,10 @@ _gl_mdevs=/sys/bus/mdev/devices
 # Written by guest-init.sh: the boot id of the VM.
 _gl_marker=/run/vfiomig-testbed
 
+# wait_for [-t SECS] CMD..., the tests' one way to wait for an event.
+# shellcheck source=tests/bats/wait.bash
+source "$(dirname "${BASH_SOURCE[0]}")/../../tests/bats/wait.bash"
+
 _gl_err() {
 	echo "guest-lib: $*" >&2
 }
@@ -108,11 +112,21 @@ mtty_cdev() {
 	printf '%s\n' "/dev/vfio/devices/${vfio##*/}"
 }
 
+# _gl_nodes UUID: the device's group node and, where the kernel has one,
+# its cdev node exist.
+_gl_nodes() {
+	local group vfio
+	group=$(mtty_group "$1" 2>/dev/null) &&
+		vfio=$(mtty_vfio_dev "$1" 2>/dev/null) &&
+		[ -c "/dev/vfio/$group" ] &&
+		{ [ ! -e "$vfio/dev" ] || [ -c "/dev/vfio/devices/${vfio##*/}" ]; }
+}
+
 # mtty_create TYPE: create an mtty device of TYPE (mtty-1: one port,
 # mtty-2: two ports), wait until its group node and, where the kernel has
 # one, its cdev node exist, and print its UUID.
 mtty_create() {
-	local type=${1-} uuid group vfio tries=100
+	local type=${1-} uuid
 	case $type in
 	mtty-1 | mtty-2) ;;
 	*)
@@ -130,22 +144,12 @@ mtty_create() {
 		return 1
 	fi
 	# Creation is synchronous today, but the device nodes come from
-	# devtmpfs: poll briefly rather than rely on that ordering.
-	while :; do
-		if group=$(mtty_group "$uuid" 2>/dev/null) &&
-			vfio=$(mtty_vfio_dev "$uuid" 2>/dev/null) &&
-			[ -c "/dev/vfio/$group" ] &&
-			{ [ ! -e "$vfio/dev" ] || [ -c "/dev/vfio/devices/${vfio##*/}" ]; }; then
-			printf '%s\n' "$uuid"
-			return 0
-		fi
-		tries=$((tries - 1))
-		if [ "$tries" -le 0 ]; then
-			_gl_err "mtty_create: $uuid did not get its /dev/vfio nodes within 10 s"
-			return 1
-		fi
-		sleep 0.1
-	done
+	# devtmpfs: wait for them rather than rely on that ordering.
+	if ! wait_for -t 10 _gl_nodes "$uuid"; then
+		_gl_err "mtty_create: $uuid did not get its /dev/vfio nodes within 10 s"
+		return 1
+	fi
+	printf '%s\n' "$uuid"
 }
 
 # mtty_remove UUID: remove the device. It must not be open: the kernel

@@ -19,6 +19,21 @@ setup() {
 	fake_pci_device "$ROOT" $P1 19 cdev=5 flags=1
 }
 
+# A test that failed before its background command ended leaves none
+# running.
+teardown() {
+	local p
+	for p in $(jobs -p); do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+}
+
+# more_lines_than N FILE: FILE exists and has more than N lines.
+more_lines_than() {
+	[ -e "$2" ] && [ "$(wc -l <"$2")" -gt "$1" ]
+}
+
 # rule_bug RULE BUG: run the table's row; check fails RULE and no other
 # rule, with the row's detail, exits 1, and the device is running.
 rule_bug() {
@@ -266,10 +281,7 @@ rule_bug() {
 		2>"$BATS_TEST_TMPDIR/err" &
 	pid=$!
 	# wait for the walk to be under way (arcs in the trace), then stop it
-	for _ in $(seq 200); do
-		[ "$(wc -l <"$VFIOMIG_FAKE_TRACE" 2>/dev/null || echo 0)" -gt 20 ] && break
-		sleep 0.05
-	done
+	wait_for -t 10 more_lines_than 20 "$VFIOMIG_FAKE_TRACE"
 	kill -INT $pid
 	rc=0
 	wait $pid || rc=$?
@@ -344,10 +356,7 @@ rule_bug() {
 	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" check --soak 0 --duration 600 $PCI \
 		>/dev/null 2>"$BATS_TEST_TMPDIR/err" &
 	pid=$!
-	for _ in $(seq 200); do
-		[ "$(wc -l <"$VFIOMIG_FAKE_TRACE" 2>/dev/null || echo 0)" -gt 50 ] && break
-		sleep 0.05
-	done
+	wait_for -t 10 more_lines_than 50 "$VFIOMIG_FAKE_TRACE"
 	t0=$(date +%s%N)
 	kill -INT $pid
 	rc=0
@@ -364,10 +373,7 @@ rule_bug() {
 	export VFIOMIG_RUNDIR=$BATS_TEST_TMPDIR/run
 	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" hold $PCI >/dev/null 2>"$BATS_TEST_TMPDIR/hold.err" &
 	HOLDER_PID=$!
-	for _ in $(seq 100); do
-		[ -S "$VFIOMIG_RUNDIR/$PCI.sock" ] && break
-		sleep 0.05
-	done
+	wait_for test -S "$VFIOMIG_RUNDIR/$PCI.sock"
 	fvm -j check --rounds 1 $PCI
 	kill $HOLDER_PID
 	wait $HOLDER_PID || true

@@ -625,12 +625,8 @@ flow_check() {
 	receive 1 --listen "$UNIX" --psk-file "$PSK"
 	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" migrate "${S[0]}" --to "$UNIX" \
 		--psk-file "$PSK" 2>"$BATS_TEST_TMPDIR/mig.err" &
-	local pid=$! i t0 t1 rc=0
-	for i in $(seq 200); do
-		[ "$(fstate "${S[0]}")" = pre_copy ] && break
-		sleep 0.05
-	done
-	assert_equal "$(fstate "${S[0]}")" pre_copy
+	local pid=$! t0 t1 rc=0
+	wait_for -t 10 state_is "${S[0]}" pre_copy
 	# the SAVE entering pre_copy issued is in flight for 10 s from here
 	t0=$(date +%s%N)
 	kill -TERM "$pid"

@@ -102,13 +102,9 @@ ev_is() {
 	fake_pci_device "$ROOT" $DEV 21 cdev=6 size=20000000 rate=2000000
 	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" save $DEV -o "$OUT" --events "$EV" \
 		2>"$BATS_TEST_TMPDIR/err" &
-	local pid=$! i
+	local pid=$!
 	# until the first progress event: the data is moving
-	for i in $(seq 200); do
-		grep -q '"event":"PROGRESS"' "$EV" 2>/dev/null && break
-		sleep 0.05
-	done
-	grep -q '"event":"PROGRESS"' "$EV"
+	wait_for -t 10 grep -qs '"event":"PROGRESS"' "$EV"
 	kill -INT $pid
 	local st=0
 	wait $pid || st=$?

@@ -28,22 +28,15 @@ start_holder() {
 	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -v hold "$@" >"$BATS_TEST_TMPDIR/hold.out" \
 		2>"$BATS_TEST_TMPDIR/hold.err" &
 	HOLDER_PID=$!
-	for _ in $(seq 50); do
-		[ -S "$VFIOMIG_RUNDIR/${!#}.sock" ] && return 0
-		sleep 0.1
-	done
-	cat "$BATS_TEST_TMPDIR/hold.err"
-	return 1
+	wait_for test -S "$VFIOMIG_RUNDIR/${!#}.sock" || {
+		cat "$BATS_TEST_TMPDIR/hold.err"
+		return 1
+	}
 }
 
 # Wait until FILE (under the test's directory) has a line matching RE.
 wait_for_line() {
-	for _ in $(seq 50); do
-		grep -q "$1" "$BATS_TEST_TMPDIR/$2" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "no '$1' in $2" >&2
-	return 1
+	wait_for grep -qs "$1" "$BATS_TEST_TMPDIR/$2"
 }
 
 # fvm for a command that must end by itself: a hold that wrongly starts
@@ -144,10 +137,7 @@ list_status() {
 	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -q save 0000:3b:00.7 -o /dev/null &
 	CLIENT_PID=$!
 	# Wait until the holder serves the saving client.
-	for _ in $(seq 50); do
-		grep -q "serving pid $CLIENT_PID" "$BATS_TEST_TMPDIR/hold.err" && break
-		sleep 0.1
-	done
+	wait_for_line "serving pid $CLIENT_PID" hold.err
 	fvm state 0000:3b:00.7
 	cat "$BATS_TEST_TMPDIR/hold.err"
 	assert_failure $EX_BUSY
@@ -252,12 +242,7 @@ list_status() {
 	assert_success
 	# With nothing left to hold the daemon exits (an orphan may linger
 	# as a zombie until its new parent reaps it).
-	for _ in $(seq 30); do
-		state=$(sed -n 's/^State:\s*\(.\).*/\1/p' /proc/"$HOLDER_PID"/status 2>/dev/null)
-		[ -z "$state" ] || [ "$state" = Z ] && break
-		sleep 0.1
-	done
-	assert [ -z "$state" -o "$state" = Z ]
+	wait_for -t 3 gone "$HOLDER_PID"
 	HOLDER_PID=
 }
 
@@ -265,12 +250,7 @@ list_status() {
 	start_holder $PCI
 	assert [ -e "$VFIOMIG_RUNDIR/$PCI.lock" ]
 	kill -TERM $HOLDER_PID
-	for _ in $(seq 10); do
-		kill -0 $HOLDER_PID 2>/dev/null || break
-		sleep 0.1
-	done
-	run kill -0 $HOLDER_PID
-	assert_failure
+	wait_for -t 1 gone $HOLDER_PID
 	wait $HOLDER_PID
 	HOLDER_PID=
 	assert [ ! -e "$VFIOMIG_RUNDIR/$PCI.sock" ]

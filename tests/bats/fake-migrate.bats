@@ -91,17 +91,6 @@ assert_one_error_in() {
 	assert_one_error "$2"
 }
 
-# Until the destination devices are in resuming (HELLO and READY passed).
-wait_resuming() {
-	local i
-	for i in $(seq 100); do
-		[ "$(fstate "${D[0]}")" = resuming ] && return 0
-		sleep 0.05
-	done
-	echo "the destination never reached resuming" >&2
-	return 1
-}
-
 # Process PID has accepted a peer: it holds two sockets, the listener's and
 # the peer's.
 accepted() {
@@ -124,8 +113,8 @@ wait_bounded() {
 # A peer that connects to unix socket PATH (once it is there) and says
 # nothing; it leaves when the other side closes.
 silent_client() {
-	socat -u "UNIX-CONNECT:$1,retry=100,interval=0.05" OPEN:/dev/null \
-		>/dev/null 2>&1 3>&- &
+	wait_for unix_listening "$1"
+	socat -u "UNIX-CONNECT:$1" OPEN:/dev/null >/dev/null 2>&1 3>&- &
 	SILENT_PID=$!
 }
 
@@ -637,7 +626,8 @@ slow_start() {
 	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -j migrate "${S[@]:0:2}" --to "$UNIX" \
 		--psk-file "$PSK" "$@" >"$OUT.mig" 2>"$OUT.mig.err" &
 	MIG_PID=$!
-	wait_resuming
+	# the destination in resuming (HELLO and READY passed)
+	wait_for state_is "${D[0]}" resuming
 	wait_for states_are S 2 "$phase,$phase"
 }
 
@@ -778,16 +768,12 @@ assert_cut_in() {
 @test "fake-migrate: a listener drops a peer silent for 10 s and takes the next one" {
 	requires_cmd socat
 	not_under_valgrind
-	local i
 	devices 1
 	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -j restore "${D[0]}" -i "$UNIX" \
 		--psk-file "$PSK" >"$OUT.restore" 2>"$OUT.restore.err" &
 	RECV_PID=$!
 	silent_client "$SOCK"
-	for i in $(seq 300); do
-		grep -q "silent for" "$OUT.restore.err" && break
-		sleep 0.05
-	done
+	wait_for -t 15 grep -qs "silent for" "$OUT.restore.err"
 	run cat "$OUT.restore.err"
 	assert_output "vfiomig: warning: dropped a connection from a local peer: silent for 10 s"
 	fvm save --then running "${S[0]}" -o "$UNIX" --psk-file "$PSK"
@@ -845,8 +831,11 @@ assert_cut_in() {
 @test "fake-migrate: a stranger connecting first is dropped and the source still migrates" {
 	devices 1
 	receive 1 --listen "$TCP" --psk-file "$PSK"
-	# The stranger retries until the receiver listens, then sends garbage.
-	run bash -c "for i in \$(seq 100); do exec 3<>/dev/tcp/127.0.0.1/$PORT && break; sleep 0.05; done 2>/dev/null; echo garbage >&3; sleep 0.2"
+	# Once the receiver listens, the stranger sends garbage and stays
+	# until the receiver drops it (an end of file or a reset).
+	wait_for tcp_listening "$PORT"
+	run timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT && echo garbage >&3 &&
+		{ cat <&3 >/dev/null 2>&1 || :; }"
 	assert_success
 	migrate 1 --to "$TCP" --psk-file "$PSK"
 	assert_success
@@ -968,17 +957,6 @@ assert_cut_in() {
 	assert_same_bytes 1
 }
 
-# Until FILE holds TEXT (a background command's stderr), at most 10 s.
-wait_for_text() {
-	local i
-	for i in $(seq 200); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "never saw '$2' in $1" >&2
-	return 1
-}
-
 @test "fake-migrate: a sender dying mid-stream without ending TLS fails restore with 74, raw or framed" {
 	not_under_valgrind
 	local raw rc
@@ -995,7 +973,7 @@ wait_for_text() {
 			--psk-file "$PSK" 2>/dev/null &
 		MIG_PID=$!
 		# The restore has had data: kill the sender in the middle.
-		wait_for_text "$OUT.restore.err" "MiB/s"
+		wait_for -t 10 grep -qs -- "MiB/s" "$OUT.restore.err"
 		kill -9 "$MIG_PID"
 		wait "$MIG_PID" || true
 		MIG_PID=
@@ -1014,11 +992,7 @@ wait_for_text() {
 	requires_cmd socat
 	devices 1
 	receive 1 --listen "$UNIX" --insecure --force
-	local i
-	for i in $(seq 200); do
-		[ -S "$SOCK" ] && break
-		sleep 0.05
-	done
+	wait_for -t 10 unix_listening "$SOCK"
 	# HELLO, then ABORT with a terminal title sequence and a line break
 	"$TOP/tests/helpers/migframes" hello 1 abort $'\e]0;owned\a\nsecond line\xff' |
 		socat -t 5 - "UNIX-CONNECT:$SOCK" >/dev/null

@@ -39,17 +39,6 @@ assert_kept() {
 	assert_no_temp "$(dirname "$1")"
 }
 
-# Wait (at most 20 s) for the fake's arc trace to show ARC: an event, not
-# a guess at how long the command takes to get there.
-wait_for_arc() {
-	for _ in $(seq 200); do
-		grep -qF "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "the arc $2 never happened" >&2
-	return 1
-}
-
 # A partial output must be rejected by inspect and by restore, and the
 # restore must leave the destination running.
 assert_rejected() {
@@ -257,10 +246,6 @@ assert_rejected() {
 	assert_failure $EX_DATAERR
 	[[ "$stderr" == *"truncated at byte 0 (in the header)"* ]]
 	assert_equal "$(fstate $DST)" running
-}
-
-state_is() {
-	[ "$(fstate "$1")" = "$2" ]
 }
 
 # Until process PID holds FILE open.
@@ -473,7 +458,7 @@ holds_open() {
 			save 0000:3b:00.7 -o "$OUT" 2>"$OUT.err" &
 		SAVER_PID=$!
 		# Signal once the device is streaming its stop-copy data.
-		wait_for_arc "$OUT.trace" "0000:3b:00.7 STOP>STOP_COPY"
+		wait_for -t 20 grep -qsF "0000:3b:00.7 STOP>STOP_COPY" "$OUT.trace"
 		kill -$sig $SAVER_PID
 		rc=0
 		wait $SAVER_PID || rc=$?

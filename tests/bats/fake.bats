@@ -54,11 +54,7 @@ teardown() {
 	LD_PRELOAD=$FAKE_LIB bash -c 'exec 3<>/dev/vfio/12; exec sleep 300' 3>&- &
 	HOLDER_PID=$!
 	# until it has exec'd sleep with the node open
-	for _ in $(seq 200); do
-		[ "$(cat /proc/$HOLDER_PID/comm 2>/dev/null)" = sleep ] &&
-			[ -e /proc/$HOLDER_PID/fd/3 ] && break
-		sleep 0.05
-	done
+	wait_for -t 10 runs_holding $HOLDER_PID sleep 3
 	for open in group cdev; do
 		fvm --open=$open info $PCI
 		assert_failure $EX_BUSY

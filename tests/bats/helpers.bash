@@ -13,14 +13,44 @@ TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 VFIOMIG=${VFIOMIG:-$TOP/vfiomig-asan}
 FAKE_LIB=${FAKE_LIB:-$TOP/tests/fake/libvfiofake.so}
 
+# wait_for [-t SECS] CMD...
+# shellcheck source=tests/bats/wait.bash
+source "$TOP/tests/bats/wait.bash"
+
 # Any sanitizer report fails the run.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:halt_on_error=1:detect_leaks=1:exitcode=99}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=99}
 
-# Exit codes from vfiomig(8).
-EX_FAIL=1 EX_STATE=2 EX_NOMIG=3 EX_NOTVFIO=4 EX_NOTVIABLE=5 EX_OLDKERNEL=6
-EX_REFUSED=7 EX_INTERRUPTED=8 EX_PEER=9 EX_AUTH=10 EX_UNCONFIRMED=11
-EX_USAGE=64 EX_DATAERR=65 EX_NODEV=66 EX_BUSY=69 EX_IOERR=74 EX_NOPERM=77
+# The exit codes of vfiomig(8), read from the source: the header under
+# src/ that defines EXIT_USAGE = 64 holds the enum, and each EXIT_NAME = N
+# in it is EX_NAME here. Every EX_ name the suites use must be there: an
+# unset one would turn `assert_failure $EX_NAME` into "any failure".
+_exit_codes() {
+	local hdrs name n want=() missing=()
+	mapfile -t hdrs < <(grep -rlE --include='*.h' \
+		'^[[:space:]]*EXIT_USAGE[[:space:]]*=[[:space:]]*64\b' "$TOP/src")
+	if [ "${#hdrs[@]}" -eq 0 ]; then
+		echo "helpers.bash: no header under $TOP/src defines EXIT_USAGE = 64: no exit codes to test" >&2
+		return 1
+	elif [ "${#hdrs[@]}" -gt 1 ]; then
+		echo "helpers.bash: more than one header defines EXIT_USAGE = 64: ${hdrs[*]}" >&2
+		return 1
+	fi
+	while read -r name n; do
+		printf -v "EX_$name" %s "$((10#$n))"
+	done < <(sed -nE 's/^[[:space:]]*EXIT_([A-Z0-9_]+)[[:space:]]*=[[:space:]]*([0-9]+)[[:space:]]*([,/].*)?$/\1 \2/p' \
+		"${hdrs[0]}")
+	mapfile -t want < <(grep -ohE --exclude=helpers.bash '\bEX_[A-Z0-9_]+' \
+		"$TOP"/tests/bats/*.bats "$TOP"/tests/bats/*.bash | sort -u)
+	for name in "${want[@]}"; do
+		[ -n "${!name:-}" ] || missing+=("EXIT_${name#EX_}")
+	done
+	if [ "${#missing[@]}" -gt 0 ]; then
+		echo "helpers.bash: ${hdrs[0]} defines no ${missing[*]}, which the suites use" >&2
+		return 1
+	fi
+}
+_exit_codes || return 1
 
 # Run vfiomig, keeping stdout and stderr apart ($output / $stderr), and log
 # the command so a failing test shows what ran.
@@ -123,6 +153,11 @@ fstate() {
 	fake_state "$ROOT" "$1" | tr '[:upper:]' '[:lower:]'
 }
 
+# state_is DEV STATE: the fake device is in STATE (for wait_for).
+state_is() {
+	[ "$(fstate "$1")" = "$2" ]
+}
+
 # Timing- or volume-heavy tests are skipped under valgrind.
 not_under_valgrind() {
 	[ -z "${VFIOMIG_VALGRIND:-}" ] || skip "too slow under valgrind"
@@ -139,16 +174,32 @@ kstate() {
 	mtty_debugfs_state "$1" | tr '[:upper:]' '[:lower:]'
 }
 
-# wait_for CMD...: until CMD succeeds, for 5 s at most: waiting for an
-# event, not for a guess at how long it takes.
-wait_for() {
-	local i
-	for i in $(seq 100); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	echo "never happened: $*" >&2
-	return 1
+# --- conditions to wait for ------------------------------------------------
+
+# gone PID: process PID has exited (gone, or a zombie nobody reaped yet).
+gone() {
+	local st
+	st=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null) || true
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+
+# runs_holding PID COMM FD: process PID has exec'd COMM, and has FD open.
+runs_holding() {
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ] && [ -e "/proc/$1/fd/$3" ]
+}
+
+# unix_listening PATH: a socket bound to PATH listens (a socket file alone
+# may be bound and not listen yet: a connection then is refused).
+unix_listening() {
+	awk -v p="$1" '$8 == p && $4 == "00010000" { found = 1 } END { exit !found }' \
+		/proc/net/unix
+}
+
+# tcp_listening PORT: something listens on TCP port PORT (IPv4).
+tcp_listening() {
+	awk -v p="$(printf ':%04X' "$1")" \
+		'substr($2, length($2) - 4) == p && $4 == "0A" { found = 1 } END { exit !found }' \
+		/proc/net/tcp
 }
 
 # gone_reader CMD...: run CMD with stdout a pipe whose reader is gone

@@ -6,18 +6,14 @@
 # that the device is left running. The reports go to the test log.
 
 load helpers
+load kernel
 
 setup() {
-	source "$TOP/scripts/testbed/guest-lib.bash"
-	in_vm || skip "needs the test VM: run 'make test-vm'"
-	DEV=$(mtty_create mtty-2)
+	kernel_setup DEV
 }
 
 teardown() {
-	if [ -n "${DEV:-}" ]; then
-		"$VFIOMIG" -q reset "$DEV" >/dev/null 2>&1 || true
-		mtty_remove "$DEV"
-	fi
+	kernel_teardown
 }
 
 # The rules mtty must pass (all but the informative and the skipped).

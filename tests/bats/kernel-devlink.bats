@@ -7,14 +7,14 @@
 # devlink(8) is the independent witness for what the ports are.
 
 load helpers
+load kernel
 
 NSIM_ID=10
 NSIM=netdevsim/netdevsim$NSIM_ID
 NSIM_SYS=/sys/bus/netdevsim/devices/netdevsim$NSIM_ID
 
 setup() {
-	source "$TOP/scripts/testbed/guest-lib.bash"
-	in_vm || skip "needs the test VM: run 'make test-vm'"
+	kernel_setup
 	requires_cmd devlink
 	echo "$NSIM_ID 1" >/sys/bus/netdevsim/new_device
 	devlink dev eswitch set "$NSIM" mode switchdev
@@ -22,7 +22,7 @@ setup() {
 }
 
 teardown() {
-	[ -n "${MDEV:-}" ] && mtty_remove "$MDEV"
+	kernel_teardown MDEV
 	if [ -e "$NSIM_SYS" ]; then
 		echo "$NSIM_ID" >/sys/bus/netdevsim/del_device
 	fi

@@ -7,54 +7,23 @@
 # malformed requests.
 
 load helpers
+load kernel
 
 UART=$BATS_TEST_DIRNAME/../helpers/mtty-uart
 HOLDPOKE=$BATS_TEST_DIRNAME/../helpers/holdpoke
 
 setup() {
-	source "$TOP/scripts/testbed/guest-lib.bash"
-	in_vm || skip "needs the test VM: run 'make test-vm'"
-	A=$(mtty_create mtty-2)
-	B=$(mtty_create mtty-2)
+	kernel_setup A B
 	BLOB=$BATS_TEST_TMPDIR/blob
 }
 
 teardown() {
-	local d p
-	for p in ${CLIENT_PID:-}; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	for d in ${A:-} ${B:-}; do
-		"$VFIOMIG" -q release "$d" >/dev/null 2>&1 || true
-	done
-	[ -n "${HOLDER_PID:-}" ] && kill "$HOLDER_PID" 2>/dev/null
-	for d in ${A:-} ${B:-}; do
-		"$VFIOMIG" -q --no-holder reset "$d" >/dev/null 2>&1 || true
-		mtty_remove "$d"
-	done
+	kernel_teardown
 }
 
-# Wait until process PID has a socket open: a client its holder serves.
-wait_connected() {
-	for _ in $(seq 50); do
-		find /proc/"$1"/fd -lname 'socket:*' 2>/dev/null | grep -q . && return 0
-		sleep 0.1
-	done
-	echo "pid $1 never connected" >&2
-	return 1
-}
-
-# Wait until process PID has exited (gone, or a zombie nobody reaped).
-wait_gone() {
-	local st
-	for _ in $(seq 50); do
-		st=$(sed -n 's/^State:\s*\(.\).*/\1/p' /proc/"$1"/status 2>/dev/null || true)
-		[ -z "$st" ] || [ "$st" = Z ] && return 0
-		sleep 0.1
-	done
-	echo "pid $1 still runs" >&2
-	return 1
+# connected PID: process PID has a socket open: a client its holder serves.
+connected() {
+	find /proc/"$1"/fd -lname 'socket:*' 2>/dev/null | grep -q .
 }
 
 hold_both() {
@@ -102,7 +71,7 @@ hold_both() {
 	"$VFIOMIG" -q restore "$B" <"$BATS_TEST_TMPDIR/in" &
 	CLIENT_PID=$!
 	exec {feed}>"$BATS_TEST_TMPDIR/in"
-	wait_connected $CLIENT_PID
+	wait_for connected $CLIENT_PID
 	vm state "$B"
 	assert_failure $EX_BUSY
 	assert_one_error "held by vfiomig hold \(pid $HOLDER_PID\), which is serving another command$"
@@ -119,7 +88,7 @@ hold_both() {
 	hold_both
 	vm state "$A" stop
 	kill -KILL "$HOLDER_PID"
-	wait_gone "$HOLDER_PID"
+	wait_for gone "$HOLDER_PID"
 	HOLDER_PID=
 	vm -v -j info "$A"
 	assert_success

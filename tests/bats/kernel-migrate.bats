@@ -6,16 +6,12 @@
 # pre-copy, held or not; refusals leave every device as it was.
 
 load helpers
+load kernel
 
 UART=$BATS_TEST_DIRNAME/../helpers/mtty-uart
 
 setup() {
-	source "$TOP/scripts/testbed/guest-lib.bash"
-	in_vm || skip "needs the test VM: run 'make test-vm'"
-	A1=$(mtty_create mtty-2)
-	A2=$(mtty_create mtty-2)
-	B1=$(mtty_create mtty-2)
-	B2=$(mtty_create mtty-2)
+	kernel_setup A1 A2 B1 B2
 	PSK=$BATS_TEST_TMPDIR/psk
 	(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$PSK")
 	TCP=tcp://127.0.0.1:$((20000 + BATS_TEST_NUMBER))
@@ -23,19 +19,7 @@ setup() {
 }
 
 teardown() {
-	local d
-	if [ -n "${RECV_PID:-}" ]; then
-		kill "$RECV_PID" 2>/dev/null || true
-		wait "$RECV_PID" 2>/dev/null || true
-	fi
-	for d in ${A1:-} ${A2:-} ${B1:-} ${B2:-}; do
-		"$VFIOMIG" -q release "$d" >/dev/null 2>&1 || true
-	done
-	[ -z "${HOLDER_PID:-}" ] || kill "$HOLDER_PID" 2>/dev/null || true
-	for d in ${A1:-} ${A2:-} ${B1:-} ${B2:-}; do
-		"$VFIOMIG" -q --no-holder reset "$d" >/dev/null 2>&1 || true
-		mtty_remove "$d"
-	done
+	kernel_teardown
 }
 
 load_uarts() {

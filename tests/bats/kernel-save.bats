@@ -4,23 +4,17 @@
 # put into device A's UART FIFO come out of device B after the move.
 
 load helpers
+load kernel
 
 UART=$BATS_TEST_DIRNAME/../helpers/mtty-uart
 
 setup() {
-	source "$TOP/scripts/testbed/guest-lib.bash"
-	in_vm || skip "needs the test VM: run 'make test-vm'"
-	A=$(mtty_create mtty-2)
-	B=$(mtty_create mtty-2)
+	kernel_setup A B
 	BLOB=$BATS_TEST_TMPDIR/blob
 }
 
 teardown() {
-	local d
-	for d in ${A:-} ${B:-} ${C:-}; do
-		"$VFIOMIG" -q reset "$d" >/dev/null 2>&1 || true
-		mtty_remove "$d"
-	done
+	kernel_teardown C
 }
 
 # Put known bytes in both ports of a device.

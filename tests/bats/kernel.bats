@@ -5,20 +5,15 @@
 # kernel's own debugfs state file is the independent witness.
 
 load helpers
+load kernel
 load walk
 
 setup() {
-	source "$TOP/scripts/testbed/guest-lib.bash"
-	in_vm || skip "needs the test VM: run 'make test-vm'"
-	DEV=$(mtty_create mtty-2)
+	kernel_setup DEV
 }
 
 teardown() {
-	[ -n "${HOLDER_PID:-}" ] && kill "$HOLDER_PID" 2>/dev/null && wait "$HOLDER_PID" 2>/dev/null
-	if [ -n "${DEV:-}" ]; then
-		"$VFIOMIG" -q reset "$DEV" >/dev/null 2>&1 || true
-		mtty_remove "$DEV"
-	fi
+	kernel_teardown
 }
 
 check_info_json() {
@@ -172,7 +167,7 @@ check_info_json() {
 	group=$(mtty_group "$DEV")
 	sleep 300 3<"/dev/vfio/$group" &
 	HOLDER_PID=$!
-	sleep 0.5
+	wait_for runs_holding $HOLDER_PID sleep 3
 	for open in auto cdev group; do
 		vm --open=$open info "$DEV"
 		assert_failure $EX_BUSY

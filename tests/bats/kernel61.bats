@@ -8,27 +8,19 @@
 # through the group path) and an existing output file are the witnesses.
 
 load helpers
+load kernel
 
 UART=$BATS_TEST_DIRNAME/../helpers/mtty-uart
 
 setup() {
-	source "$TOP/scripts/testbed/guest-lib.bash"
-	in_vm || skip "needs the 6.1 test VM: run 'make test-vm61'"
-	case $(uname -r) in
-	6.1.*) ;;
-	*) skip "needs Linux 6.1, this is $(uname -r): run 'make test-vm61'" ;;
-	esac
-	mtty_load
-	DEV=$(mtty_create mtty-2)
+	kernel_setup --series 6.1 DEV
 	GROUP=$(mtty_group "$DEV")
 	# mtty-uart's name for the device on the group path
 	NODE=/dev/vfio/$GROUP@$DEV
 }
 
 teardown() {
-	if [ -n "${DEV:-}" ]; then
-		mtty_remove "$DEV"
-	fi
+	kernel_teardown
 }
 
 # jq filter for this test's device in `list -j`.
