@@ -148,7 +148,8 @@ test-vm: vfiomig-asan tests/helpers/mtty-uart tests/helpers/holdpoke
 	$(Q)scripts/testbed/run-vm.sh -- env VFIOMIG=$(TESTBIN) \
 		$(BATS) tests/bats/kernel.bats tests/bats/kernel-save.bats \
 		tests/bats/kernel-devlink.bats tests/bats/kernel-hold.bats \
-		tests/bats/kernel-migrate.bats tests/bats/kernel-check.bats
+		tests/bats/kernel-migrate.bats tests/bats/kernel-check.bats \
+		tests/bats/kernel-netfault.bats
 
 # Debian 12's own kernel series, 6.1 (no VFIO cdev, mtty only as a module
 # and without migration): one boot, a few tests of what vfiomig reports
