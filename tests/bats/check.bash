@@ -42,7 +42,7 @@ rule_bug() {
 	dev=$(check_dev "$(cut -f3 <<<"$row")")
 	detail=$(cut -f4 <<<"$row")
 	VFIOMIG_FAKE_BUG=$2 fvm -j check --rounds 1 "$dev"
-	assert_failure $EX_FAIL
+	assert_failure "$EX_FAIL"
 	assert_json
 	jq_is '[.checks[] | select(.result == "fail") | .rule] | join(",")' "$1"
 	jq_is ".failed" 1
