@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -90,26 +91,34 @@ static bool run_pair(struct racer *a, struct racer *b)
 }
 
 /*
- * One write trial: the state but its last byte, then that byte from two
- * threads at once. Bytes taken in all, or -1 when it could not be set up.
+ * One write trial: the state but its last byte, then a last byte from two
+ * threads at once. The first thread's byte is on a page not mapped yet:
+ * the driver's copy_from_user() faults while it holds its lock, which
+ * widens the window a driver checking f_pos before the lock leaves open
+ * (the byte is 0: the session is reset, never loaded). Bytes taken in
+ * all, or -1 when it could not be set up.
  */
 static ssize_t write_trial(struct check_ctx *c)
 {
 	size_t n = c->saved_bytes;
-	uint8_t last[2] = { c->saved[n - 1], c->saved[n - 1] };
-	struct racer a = { .buf = &last[0], .len = 1, .write = true };
-	struct racer b = { .buf = &last[1], .len = 1, .write = true };
-	int fd = check_session(c, ST_STOP, ST_RESUMING);
+	uint8_t last = c->saved[n - 1];
+	uint8_t *cold = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			     -1, 0);
+	struct racer a = { .buf = cold, .len = 1, .write = true };
+	struct racer b = { .buf = &last, .len = 1, .write = true };
+	int fd = cold == MAP_FAILED ? -1 : check_session(c, ST_STOP, ST_RESUMING);
 	ssize_t took = -1;
 
-	if (fd < 0)
-		return -1;
-	a.fd = b.fd = fd;
-	if (!check_write(fd, c->saved, n - 1, 0) && run_pair(&a, &b))
-		took = (ssize_t)(n - 1) + a.took + b.took;
-	/* never leave resuming by a load of what the race made: reset */
-	check_reset_running(c);
-	close(fd);
+	if (fd >= 0) {
+		a.fd = b.fd = fd;
+		if (!check_write(fd, c->saved, n - 1, 0) && run_pair(&a, &b))
+			took = (ssize_t)(n - 1) + a.took + b.took;
+		/* never leave resuming by a load of what the race made */
+		check_reset_running(c);
+		close(fd);
+	}
+	if (cold != MAP_FAILED)
+		munmap(cold, 4096);
 	return took;
 }
 
@@ -310,7 +319,7 @@ static int wake_one(struct check_ctx *c, int (*end)(struct check_ctx *),
 	struct reader r = { .efd = eventfd(0, EFD_CLOEXEC) };
 	pthread_t t;
 	int ret = -1, tries = 0;
-	long long before;
+	long long before = 0;
 	double t0;
 
 	r.fd = check_session(c, ST_STOP, ST_STOP_COPY);
@@ -324,10 +333,6 @@ static int wake_one(struct check_ctx *c, int (*end)(struct check_ctx *),
 		end(c);
 		ret = !done_within(r.efd, WAKE_MAX_MS);
 		*ms = (check_now_us() - t0) / 1000;
-		if (!ret && atomic_load(&r.got) > before)
-			snprintf(how, len, "%lld bytes", atomic_load(&r.got) - before);
-		else
-			snprintf(how, len, "%s", r.err ? check_errname(r.err) : "EOF");
 	}
 	/* a read that never came back: cancel it until the thread is gone */
 	while (!done_within(r.efd, 0) && tries++ < 50) {
@@ -335,6 +340,10 @@ static int wake_one(struct check_ctx *c, int (*end)(struct check_ctx *),
 		done_within(r.efd, 100);
 	}
 	pthread_join(t, NULL);
+	if (!ret && atomic_load(&r.got) > before)
+		snprintf(how, len, "%lld bytes", atomic_load(&r.got) - before);
+	else if (!ret)
+		snprintf(how, len, "%s", r.err ? check_errname(r.err) : "EOF");
 out:
 	if (r.fd >= 0)
 		close(r.fd);

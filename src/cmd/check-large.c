@@ -47,10 +47,11 @@ static int tmpfile_for(uint64_t bytes, char *why, size_t len)
 /* Copy from to to until from ends (read() 0); *done counts. 0 or -errno. */
 static int pump(int from, int to, uint8_t *buf, ssize_t *done)
 {
-	ssize_t n, w;
+	ssize_t w;
 
 	for (*done = 0;;) {
-		n = read(from, buf, CHUNK);
+		ssize_t n = read(from, buf, CHUNK);
+
 		if (n < 0 && errno == EINTR && !sig_caught())
 			continue;
 		if (n <= 0)

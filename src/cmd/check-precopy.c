@@ -60,11 +60,12 @@ static int rounds(int fd, struct acct *a)
 	const char *end;
 	ssize_t n;
 	uint64_t i;
-	int r, bad = 0;
+	int bad = 0;
 
 	n = buf ? read_n(fd, buf, cap, a->initial) : -ENOMEM;
 	while (n >= 0 && a->rounds < ROUNDS) {
-		r = vfio_precopy_info(fd, &i, &a->said);
+		int r = vfio_precopy_info(fd, &i, &a->said);
+
 		if (r) {
 			snprintf(a->err, sizeof(a->err), "PRECOPY_INFO past the initial "
 				 "bytes: %s", errstr(r));
