@@ -131,9 +131,10 @@ test-unit: vfiomig-asan fake tests/helpers/streamfix
 test-fake: vfiomig-asan fake tests/helpers/holdpoke tests/helpers/streamfix \
 	   tests/helpers/migframes
 	$(Q)VFIOMIG=$(TESTBIN) $(BATS) tests/bats/fake.bats tests/bats/fake-save.bats \
-		tests/bats/fake-check.bats tests/bats/fake-hold.bats \
-		tests/bats/fake-migrate.bats tests/bats/fake-drivers.bats \
-		tests/bats/fake-events.bats tests/bats/fake-fds.bats tests/bats/fake-pipeline.bats \
+		tests/bats/fake-check.bats tests/bats/fake-corpus.bats \
+		tests/bats/fake-hold.bats tests/bats/fake-migrate.bats \
+		tests/bats/fake-drivers.bats tests/bats/fake-events.bats \
+		tests/bats/fake-fds.bats tests/bats/fake-pipeline.bats \
 		tests/bats/fake-stall.bats
 
 # The suites with threads, under TSan: any report fails the test (exit 66).
@@ -206,7 +207,7 @@ check-valgrind: vfiomig fake tests/helpers/holdpoke tests/helpers/streamfix \
 	$(Q)VFIOMIG=$(CURDIR)/tests/valgrind.sh VFIOMIG_REAL=$(CURDIR)/vfiomig \
 		VFIOMIG_VALGRIND=1 $(BATS) tests/bats/cli.bats tests/bats/devlink.bats \
 		tests/bats/fake.bats tests/bats/fake-save.bats tests/bats/fake-check.bats \
-		tests/bats/fake-hold.bats tests/bats/fake-migrate.bats \
+		tests/bats/fake-corpus.bats tests/bats/fake-hold.bats tests/bats/fake-migrate.bats \
 		tests/bats/fake-events.bats tests/bats/fake-fds.bats tests/bats/fake-pipeline.bats \
 		tests/bats/fake-stall.bats
 

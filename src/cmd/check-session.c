@@ -81,6 +81,15 @@ void check_eof(struct check_ctx *c)
 		return;
 	}
 	n = check_drain(p.fd, &buf, &cap, 0, &end);
+	if (n == -EFBIG) {
+		check_add(c, "data.save.eof", CK_SKIP, "a state above 256 MiB is "
+			  "not held in memory: see data.large");
+		check_add(c, "data.save.poll", CK_SKIP, "a state above 256 MiB");
+		close(p.fd);
+		free(buf);
+		check_home(c);
+		return;
+	}
 	if (n >= 0) {
 		n1 = read(p.fd, &b, 1);
 		n2 = read(p.fd, &b, 1);
@@ -256,6 +265,7 @@ void check_session_ends(struct check_ctx *c)
 	check_add(c, "data.session.resume", r < 0 ? CK_SKIP : CK_PASS, "%s",
 		  r < 0 ? "no data session" : "the resuming fd takes no write after "
 		  "resuming -> stop");
+	check_risky(c, "data.session.reset");
 	r = ends_after(c, "data.session.reset", ST_STOP, ST_STOP_COPY,
 		       "a reset in stop_copy", check_reset_running);
 	if (!r)

@@ -19,7 +19,7 @@
 #include "session.h"
 #include "fsm.h"
 
-#define MAX_CHECKS 48
+#define MAX_CHECKS 64
 #define MAX_ROUNDS 100
 
 /* INFO: an informative result (what the protocol leaves open). */
@@ -40,7 +40,7 @@ extern const size_t check_nrules;
 struct check {
 	const char *rule;
 	enum check_result result;
-	char detail[240];
+	char detail[400];
 };
 
 /* Latency samples of one arc, in microseconds. */
@@ -63,13 +63,23 @@ struct check_ctx {
 	const char *in_group_fd;     /* saving-group arcs: "new fd", "no fd" */
 	uint64_t saved_bytes;
 	uint8_t *saved;              /* the state round-trip saved */
+	bool large;                  /* too large to save in memory */
 };
 
 void check_add(struct check_ctx *c, const char *rule, enum check_result r,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The result given for a rule, or NULL. */
 const struct check *check_find(const struct check_ctx *c, const char *rule);
+/* Did the rule fail (a check that depends on it then skips)? */
+bool check_failed(const struct check_ctx *c, const char *rule);
 const char *check_word(enum check_result r);
+/*
+ * The kernels whose driver bug a rule's check can crash or hang, or NULL:
+ * said with every result of the rule, and (-v) by check_risky() before
+ * it runs, so that the last line before a crash names it.
+ */
+const char *check_crash(const char *rule);
+void check_risky(const struct check_ctx *c, const char *rule);
 
 /* Move the device without checking anything (setup between checks). */
 int check_goto(struct check_ctx *c, uint32_t target);
@@ -119,6 +129,20 @@ void check_hostile(struct check_ctx *c);
 void check_sizes(struct check_ctx *c);
 void check_concurrent_get(struct check_ctx *c);
 void check_dma_logging(struct check_ctx *c);
+
+/* The rules made for the driver bugs that shipped (vfiomig(8) CHECK
+ * RULES names them): check-release.c (what the running kernel carries),
+ * check-concurrent.c, check-precopy.c, check-dirtylog.c,
+ * check-history.c, check-large.c. */
+void check_blocked_arc(struct check_ctx *c);
+void check_unknown_feature(struct check_ctx *c);
+void check_concurrent_io(struct check_ctx *c);
+void check_wake(struct check_ctx *c);
+void check_precopy_dirty(struct check_ctx *c);
+void check_dirty_edges(struct check_ctx *c);
+void check_history_first(struct check_ctx *c);
+void check_history(struct check_ctx *c);
+void check_large(struct check_ctx *c);
 
 int check_report(struct check_ctx *c, enum check_format f, int *failed);
 

@@ -136,13 +136,20 @@ static void skip_rest(struct check_ctx *c, const char *why)
 static void run_checks(struct check_ctx *c)
 {
 	static void (*const steps[])(struct check_ctx *) = {
-		check_flags, check_arcs, check_illegal, check_precopy,
-		check_round_trip, check_eof, check_read_sizes, check_nonblock,
-		check_write_chunks, check_fidelity, check_session_ends,
+		check_flags, check_unknown_feature, check_arcs, check_illegal,
+		check_blocked_arc, check_precopy,
+		check_precopy_dirty, check_round_trip,
+		/* before the first restore: data.history's first try */
+		check_history_first, check_large, check_eof,
+		check_read_sizes, check_nonblock, check_write_chunks,
+		check_fidelity, check_session_ends, check_wake,
 		check_close_early, check_sizes, check_concurrent_get,
-		check_dma_logging, check_close, check_hostile,
-		/* Last: only a working reset leaves resuming without data. */
+		check_dma_logging, check_dirty_edges, check_close, check_hostile,
+		check_concurrent_io,
+		/* Last: only a working reset leaves resuming without data, */
 		check_truncated,
+		/* and a buggy driver's leftovers reach no other check. */
+		check_history,
 	};
 
 	/*

@@ -201,6 +201,30 @@ int vfio_dma_log_start(int dev, uint64_t iova, uint64_t len, uint64_t *page_size
 	return r;
 }
 
+int vfio_dma_log_start_ranges(int dev, const uint64_t (*ranges)[2], int n,
+			      uint64_t *page_size)
+{
+	struct vfio_device_feature_dma_logging_range r[8];
+	struct vfio_device_feature_dma_logging_control ctl = {
+		.page_size = *page_size,
+		.num_ranges = (uint32_t)n,
+		.ranges = (uintptr_t)r,
+	};
+	int ret;
+
+	if (n < 1 || n > 8)
+		return -EINVAL;
+	for (int i = 0; i < n; i++) {
+		r[i].iova = ranges[i][0];
+		r[i].length = ranges[i][1];
+	}
+	ret = feature(dev, VFIO_DEVICE_FEATURE_SET |
+			   VFIO_DEVICE_FEATURE_DMA_LOGGING_START, &ctl, sizeof(ctl));
+	if (!ret)
+		*page_size = ctl.page_size;
+	return ret;
+}
+
 int vfio_dma_log_stop(int dev)
 {
 	return feature(dev, VFIO_DEVICE_FEATURE_SET |

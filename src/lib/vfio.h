@@ -36,6 +36,9 @@ int vfio_feature_probe(int dev, uint32_t feature, uint32_t op);
 
 /* DMA logging (6.2+): one IOVA range; bitmap has a bit per page. */
 int vfio_dma_log_start(int dev, uint64_t iova, uint64_t len, uint64_t *page_size);
+/* The same over n (1 to 8) ranges of {iova, length}. */
+int vfio_dma_log_start_ranges(int dev, const uint64_t (*ranges)[2], int n,
+			      uint64_t *page_size);
 int vfio_dma_log_stop(int dev);
 int vfio_dma_log_report(int dev, uint64_t iova, uint64_t len,
 			uint64_t page_size, uint64_t *bitmap);

@@ -23,11 +23,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/futex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -298,6 +300,20 @@ static int load_exact(const char *name, uint64_t size, uint64_t have)
 }
 
 /*
+ * match_once: hisi_acc's match_done, set by the first good load and never
+ * cleared (6.12.118): vf_qm_check_match() is skipped for good, and a
+ * stream of another device, or a corrupt one, loads.
+ */
+static bool matched_before(const char *name)
+{
+	char path[PATH_MAX];
+
+	return bug_on("match_once") &&
+	       !dev_file(path, sizeof(path), name, "matched") &&
+	       real.access(path, F_OK) == 0;
+}
+
+/*
  * RESUMING -> STOP, like mtty_load_state(): fewer bytes than the image
  * is -EINVAL and the device stays RESUMING with the session open. The
  * accept_truncated bug skips that check and loads what there is.
@@ -313,6 +329,8 @@ int data_resume_load(const char *name, const struct fake_cfg *cfg)
 		ret = -EINVAL;
 	else if (pg->pattern && pg->pos < PAT_HDR)
 		ret = 0;	/* no seed was declared: the image stays */
+	else if (pg->pattern && pg->bad && matched_before(name))
+		ret = 0;	/* match_once: unchecked, the image stays */
 	else if (pg->pattern)
 		ret = load_pattern(name, pg);
 	else
@@ -320,6 +338,8 @@ int data_resume_load(const char *name, const struct fake_cfg *cfg)
 	page_unmap(pg);
 	if (ret)
 		return ret;
+	if (cfg->pattern)
+		put_file(name, "matched", "1\n", 2);
 	/* the bug: the resuming fd re-armed for more writes, not ended */
 	pg = bug_is("session_outlives", "resume") ? page_map(name, "resume") : NULL;
 	if (pg) {
@@ -331,21 +351,82 @@ int data_resume_load(const char *name, const struct fake_cfg *cfg)
 	return -1;
 }
 
-static void disable(const char *name, const char *file)
+/*
+ * save_stale: what a resuming session wrote stays in the driver's buffer
+ * (qat's mdev->state, shared by both directions) after the session ends
+ * without a load; .fake/NAME/stale keeps it for the next save.
+ */
+static void keep_stale(const char *name, const struct fake_page *pg)
+{
+	char path[PATH_MAX];
+	uint8_t *buf;
+	ssize_t n = -1;
+	int fd;
+
+	if (!pg->resume || pg->pattern || !pg->pos || pg->pos > FAKE_EXACT_MAX ||
+	    dev_file(path, sizeof(path), name, "resume"))
+		return;
+	buf = malloc(pg->pos);
+	fd = buf ? real.open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd >= 0) {
+		n = real.pread(fd, buf, pg->pos, FAKE_PAGE);
+		real.close(fd);
+	}
+	if (n > 0)
+		put_file(name, "stale", buf, (size_t)n);
+	free(buf);
+}
+
+/* Mark the session over and wake a reader waiting for data in flight. */
+static void disable(const char *name, const char *file, uint32_t how)
 {
 	struct fake_page *pg = page_map(name, file);
 
 	if (!pg)
 		return;
-	pg->dead = 1;
+	if (!pg->dead && bug_on("save_stale"))
+		keep_stale(name, pg);
+	__atomic_store_n(&pg->dead, how, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &pg->dead, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 	page_unmap(pg);
 	del_file(name, file);
 }
 
 void data_disable(const char *name)
 {
-	disable(name, "save");
-	disable(name, "resume");
+	disable(name, "save", 1);
+	disable(name, "resume", 1);
+}
+
+/* VFIO_DEVICE_RESET ended the sessions (reset_oops tells it apart). */
+void data_reset(const char *name)
+{
+	disable(name, "save", FAKE_DEAD_RESET);
+	disable(name, "resume", FAKE_DEAD_RESET);
+}
+
+/*
+ * save_stale: the next save's bytes past its pre-copy (setup) part are
+ * those a resuming session left in the buffer, where it wrote them: qat
+ * before "zero the VF migration state buffer on save".
+ */
+void data_stale(const char *name, uint8_t *img, uint64_t size,
+		uint64_t from)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	if (!bug_on("save_stale") || dev_file(path, sizeof(path), name, "stale"))
+		return;
+	fd = real.open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (from < size) {
+		n = real.pread(fd, img + from, size - from, (off_t)from);
+		(void)n;
+	}
+	real.close(fd);
 }
 
 /*
@@ -378,6 +459,12 @@ static void info_dirty(struct fake_page *pg, const struct fake_cfg *cfg,
 	info->initial_bytes = 0;
 	/* hisi_acc, qat: dirty_bytes is 0, whatever a read would give */
 	info->dirty_bytes = cfg->dirty_none ? 0 : unread;
+	/*
+	 * the bug: mlx5 before 6.3 counted only the rest of the buffer at
+	 * the read position, not the buffers queued after it (here: half)
+	 */
+	if (bug_on("dirty_underreport"))
+		info->dirty_bytes /= 2;
 	if (!cfg->dirty_on_info)
 		return;
 	pend = device_query(pg, cfg);

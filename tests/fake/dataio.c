@@ -12,11 +12,15 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +30,7 @@
 
 struct data_sess {
 	int refs;		/* fds sharing it, as dups share a file */
+	pthread_mutex_t lock;	/* migf->lock: one read or write at a time */
 	struct fake_page *pg;	/* the session's shared page, or &own */
 	struct fake_page own;	/* a source fd has no session */
 	struct pattern *pat;	/* pattern image, or NULL */
@@ -127,6 +132,8 @@ static int load_image(struct data_sess *ds, const char *name, bool backing)
 		ds->exact = image_exact(name, ds->pg->size);
 	if (!ds->pat && !ds->exact)
 		return -ENOMEM;
+	if (ds->exact)
+		data_stale(name, ds->exact, ds->pg->size, ds->pg->precopy);
 	if (!backing)
 		return 0;
 	/* the reads need only the file from here on */
@@ -151,6 +158,7 @@ int data_attach(struct fake_fd *e, int fd, const char *path,
 	if (!ds)
 		return -ENOMEM;
 	ds->refs = 1;
+	pthread_mutex_init(&ds->lock, NULL);
 	e->ds = ds;	/* from here on release() frees it */
 	ds->resume = e->kind == FK_RESUME;
 	ds->fail_at = UINT64_MAX;
@@ -192,6 +200,7 @@ void data_detach(struct data_sess *ds)
 		real.close(ds->backing);
 	free(ds->pat);
 	free(ds->exact);
+	pthread_mutex_destroy(&ds->lock);
 	free(ds);
 }
 
@@ -261,25 +270,52 @@ static void rate_end(struct data_sess *ds, size_t n)
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
 }
 
+/* A session that is over: ENODEV, or an oops when a reset ended it. */
+static ssize_t ended(const struct fake_page *pg)
+{
+	/*
+	 * the bug: pds before 6.9 freed the file's state on reset and the
+	 * next read or write dereferenced it; the kernel kills the task
+	 * that oopses (the test VM panics).
+	 */
+	if (pg->dead == FAKE_DEAD_RESET && bug_on("reset_oops"))
+		kill(getpid(), SIGKILL);
+	return -ENODEV;
+}
+
 /*
  * mlx5vf_save_read(): data of a SAVE command still running is waited for
- * (interruptibly) by a blocking read and is EAGAIN with O_NONBLOCK.
+ * (interruptibly) by a blocking read and is EAGAIN with O_NONBLOCK. The
+ * wait also ends when the session does (mlx5vf_disable_fds() wakes the
+ * reader since 6.7): data_disable() wakes the futex on pg->dead.
  */
 static int wait_inflight(struct data_sess *ds, int fd)
 {
-	uint64_t until = ds->pg->ready_ns, now = now_ns();
+	struct fake_page *pg = ds->pg;
+	/* the bug: 6.1's mlx5vf_disable_fd() never wakes the reader */
+	bool deaf = bug_on("reader_not_woken");
+	uint64_t until = pg->ready_ns, now;
 	struct timespec t;
+	uint32_t dead;
 	int fl;
 
-	if (!ds->inflight || !until || now >= until)
-		return 0;
-	fl = fcntl(fd, F_GETFL);
-	if (fl >= 0 && (fl & O_NONBLOCK))
-		return -EAGAIN;
-	t.tv_sec = (time_t)(until / 1000000000ULL);
-	t.tv_nsec = (long)(until % 1000000000ULL);
-	return clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) ?
-	       -EINTR : 0;
+	for (;;) {
+		now = now_ns();
+		if (!ds->inflight || !until || now >= until)
+			return 0;
+		fl = fcntl(fd, F_GETFL);
+		if (fl >= 0 && (fl & O_NONBLOCK))
+			return -EAGAIN;
+		dead = __atomic_load_n(&pg->dead, __ATOMIC_ACQUIRE);
+		if (dead && !deaf)
+			return 0;	/* the caller says ENODEV */
+		t.tv_sec = (time_t)((until - now) / 1000000000ULL);
+		t.tv_nsec = (long)((until - now) % 1000000000ULL);
+		/* deaf and dead: the data of a disabled file never comes */
+		if (syscall(SYS_futex, &pg->dead, FUTEX_WAIT, dead,
+			    dead ? NULL : &t, NULL, 0) && errno == EINTR)
+			return -EINTR;
+	}
 }
 
 /* May this read, finding the reader caught up, make more dirty data? */
@@ -291,24 +327,30 @@ static bool read_redirties(struct data_sess *ds)
 	       state_get(ds->name) != VFIOMIG_STATE_PRE_COPY_P2P;
 }
 
-/* mtty_save_read(), with the end conventions of other drivers. */
-static ssize_t data_read(int fd, struct data_sess *ds, uint8_t *buf,
-			 size_t len)
+/*
+ * A buggy driver's window between reading f_pos and taking migf->lock:
+ * the kernel's is a few instructions wide, this one is wide enough that
+ * a second thread falls into it every time.
+ */
+static void race_window(void)
+{
+	struct timespec t = { 0, 2000000 };
+
+	nanosleep(&t, NULL);
+}
+
+/* The body of mtty_save_read() under migf->lock, from position @pos. */
+static ssize_t read_locked(struct data_sess *ds, uint8_t *buf, size_t len,
+			   uint64_t pos)
 {
 	struct fake_page *pg = ds->pg;
-	uint64_t pos, avail;
+	uint64_t avail, from;
 	ssize_t r;
 	size_t n;
 	int err;
 
 	if (pg->dead)
-		return -ENODEV;
-	err = wait_inflight(ds, fd);
-	if (err)
-		return err;
-	pos = pg->pos;
-	if (pg->dead)
-		return -ENODEV;
+		return ended(pg);
 	avail = page_avail(pg);
 	if (pos > avail)
 		return -EINVAL;
@@ -327,25 +369,54 @@ static ssize_t data_read(int fd, struct data_sess *ds, uint8_t *buf,
 	err = fault(ds, pos, n);
 	if (err)
 		return -err;
+	/* the bug: hisi_acc before 6.8 copied from the buffer's start */
+	from = bug_on("read_restarts") ? 0 : pos;
 	rate_begin(ds);
 	if (ds->backing >= 0) {
 		/* the kernel copies, as copy_to_user() from a driver buffer */
-		r = real.pread(ds->backing, buf, n, (off_t)pos);
+		r = real.pread(ds->backing, buf, n, (off_t)from);
 		if (r <= 0)
 			return r < 0 ? -errno : -EIO;
 		n = (size_t)r;
 	} else if (ds->pat) {
-		pattern_read(ds->pat, buf, pos, n);
+		pattern_read(ds->pat, buf, from, n);
 	} else {
-		memcpy(buf, ds->exact + pos, n);
+		memcpy(buf, ds->exact + from, n);
 	}
 	/* the bug: a read of 2 to 15 bytes loses the rest of a 16-byte record */
 	if (n > 1 && n < 16 && bug_on("read_drops"))
 		pg->pos = pos + 16 < avail ? pos + 16 : avail;
 	else
 		pg->pos = pos + n;
-	rate_end(ds, n);
 	return (ssize_t)n;
+}
+
+/* mtty_save_read(), with the end conventions of other drivers. */
+static ssize_t data_read(int fd, struct data_sess *ds, uint8_t *buf,
+			 size_t len)
+{
+	struct fake_page *pg = ds->pg;
+	bool racy = bug_on("save_read_race");
+	uint64_t stale = 0;
+	ssize_t r;
+	int err;
+
+	if (pg->dead)
+		return ended(pg);
+	err = wait_inflight(ds, fd);
+	if (err)
+		return err;
+	/* the bug: the position taken before the lock */
+	if (racy) {
+		stale = pg->pos;
+		race_window();
+	}
+	pthread_mutex_lock(&ds->lock);
+	r = read_locked(ds, buf, len, racy ? stale : pg->pos);
+	pthread_mutex_unlock(&ds->lock);
+	if (r > 0)
+		rate_end(ds, (size_t)r);
+	return r;
 }
 
 /* The first PAT_HDR bytes say which pattern the rest must be. */
@@ -388,27 +459,43 @@ static void check_pattern(struct data_sess *ds, const uint8_t *buf,
 	}
 }
 
-/* mtty_resume_write(): the size check comes before anything else. */
-static ssize_t data_write(int fd, struct data_sess *ds, const uint8_t *buf,
-			  size_t len)
+/*
+ * The size check of a resuming write: -ENOMEM when it would end past the
+ * state (mtty_resume_write()), or past resume_cap= (mlx5 before 6.3:
+ * MAX_MIGRATION_SIZE, 512 MiB).
+ */
+static ssize_t too_big(const struct fake_page *pg, uint64_t pos, size_t len)
+{
+	uint64_t cap;
+
+	if (len > pg->size || pos > pg->size - len)
+		return -ENOMEM;
+	if (bug_u64("resume_cap", &cap) && pos + len > cap)
+		return -ENOMEM;
+	return 0;
+}
+
+/* The body of a resuming write under migf->lock. */
+static ssize_t write_locked(int fd, struct data_sess *ds, const uint8_t *buf,
+			    size_t len, bool sized)
 {
 	struct fake_page *pg = ds->pg;
-	uint64_t pos = pg->pos;
+	uint64_t pos = pg->pos, to;
 	size_t n = len < ds->max_io ? len : ds->max_io;
 	int err;
 
 	/* the bug: what does not fit is taken and dropped */
 	if (bug_on("accept_oversize") && !pg->dead && pos + len > pg->size &&
 	    pos <= pg->size) {
-		ssize_t r = pos < pg->size ?
-			    data_write(fd, ds, buf, (size_t)(pg->size - pos)) : 0;
+		ssize_t r = pos < pg->size ? write_locked(fd, ds, buf,
+					(size_t)(pg->size - pos), sized) : 0;
 
 		return r < 0 ? r : (ssize_t)len;
 	}
-	if (len > pg->size || pos > pg->size - len)
+	if (sized && too_big(pg, pos, len))
 		return -ENOMEM;
 	if (pg->dead)
-		return -ENODEV;
+		return ended(pg);
 	if (!n)
 		return 0;
 	/* the bug: a write of under 16 bytes is acknowledged and lost */
@@ -417,14 +504,15 @@ static ssize_t data_write(int fd, struct data_sess *ds, const uint8_t *buf,
 	err = fault(ds, pos, n);
 	if (err)
 		return -err;
+	/* the bug: hisi_acc before 6.8 copied every write to the start */
+	to = bug_on("write_restarts") ? 0 : pos;
 	rate_begin(ds);
 	if (pg->pattern)
-		check_pattern(ds, buf, pos, n);
-	else if (real.pwrite(fd, buf, n, (off_t)(FAKE_PAGE + pos)) !=
+		check_pattern(ds, buf, to, n);
+	else if (real.pwrite(fd, buf, n, (off_t)(FAKE_PAGE + to)) !=
 		 (ssize_t)n)
 		return -EIO;
 	pg->pos = pos + n;
-	rate_end(ds, n);
 	/*
 	 * hisi_acc_vf_resume_write(): once the match header is complete,
 	 * vf_qm_check_match() runs; a mismatch is EFAULT for the call that
@@ -434,6 +522,32 @@ static ssize_t data_write(int fd, struct data_sess *ds, const uint8_t *buf,
 	    pos + n >= HISI_MATCH_SIZE)
 		return -EFAULT;
 	return (ssize_t)n;
+}
+
+/*
+ * mtty_resume_write(), with the size check under the session's lock as
+ * qat_vf_resume_write() has it since 7.2 (and 6.12.97): two threads
+ * writing at once never take more than the state. 6.12's mtty and
+ * hisi_acc check f_pos before the lock: resume_write_race.
+ */
+static ssize_t data_write(int fd, struct data_sess *ds, const uint8_t *buf,
+			  size_t len)
+{
+	bool racy = bug_on("resume_write_race");
+	ssize_t r;
+
+	if (racy) {
+		r = too_big(ds->pg, ds->pg->pos, len);
+		if (r)
+			return r;
+		race_window();
+	}
+	pthread_mutex_lock(&ds->lock);
+	r = write_locked(fd, ds, buf, len, !racy);
+	pthread_mutex_unlock(&ds->lock);
+	if (r > 0)
+		rate_end(ds, (size_t)r);
+	return r;
 }
 
 static ssize_t result(ssize_t r)

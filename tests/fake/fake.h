@@ -16,6 +16,10 @@
  *   VFIOMIG_FAKE_EPERM=1             opening /dev/vfio/ nodes is EACCES
  *   VFIOMIG_FAKE_STATE_ERRNO=ERRNO   MIG_DEVICE_STATE GET fails
  *   VFIOMIG_FAKE_UNKNOWN_FEATURE=enotty|einval  unknown feature answer
+ *                                    (else as the release below says)
+ *   VFIOMIG_FAKE_KERNEL=RELEASE      the release uname() reports, and the
+ *                                    core's answers follow (kernel.c);
+ *                                    default 6.12.118
  *   VFIOMIG_FAKE_TRACE=FILE          append "NAME FROM>TO" per driver arc
  *   VFIOMIG_FAKE_BUG=KIND[,KIND...]  behave as a buggy driver, below
  *
@@ -89,6 +93,50 @@
  *   get_mid_read  a GET while a STOP_COPY session is read part of the
  *       way reports STOP.
  *   log_stop_fails  DMA_LOGGING_STOP fails EIO.
+ *   log_report_fails  DMA_LOGGING_REPORT fails EIO.
+ *
+ * The driver bugs that shipped (tests/bats/check-corpus.tsv, the fix
+ * that ended each named; kernel source at the function):
+ *   read_restarts, write_restarts  every saving read copies from, every
+ *       resuming write copies to, the start of the buffer while the
+ *       position moves on (hisi_acc_vf_save_read() and _resume_write()
+ *       before 6.8, still in 6.1.192).
+ *   reset_oops  a read or write of a session that a reset ended kills
+ *       the process, as the kernel kills a task that oopses (pds before
+ *       6.9: the file's state freed on reset).
+ *   not_migratable  every driver arc fails EIO (mlx5 before 6.3 on a VF
+ *       whose firmware does not allow migration).
+ *   log_start_fails  DMA_LOGGING_START fails EIO after the core's checks
+ *       (mlx5's tracker message size on 64K-page hosts, before 6.13).
+ *   blocked_arc_spins  STOP_COPY -> PRE_COPY(_P2P) loops in the core, as
+ *       on 6.2 to 7.1 (fsm.c: 3 s with the device lock held, then
+ *       EINVAL; the kernel never returns).
+ *   resume_write_race  the size check of a resuming write reads the
+ *       position before the session's lock, and the lock comes 2 ms
+ *       later: two threads writing at once both pass it and the state
+ *       takes more than its size (qat_vf_resume_write() before 7.2;
+ *       mtty_resume_write() and hisi_acc_vf_resume_write() in 6.12.118).
+ *   save_read_race  the same for a saving read's position: two threads
+ *       read the same bytes (no driver known to ship it).
+ *   reader_not_woken  a blocking read waiting for data in flight is not
+ *       woken when the session ends (mlx5vf_disable_fd() before 6.7),
+ *       and the data of the ended session never comes: it waits until
+ *       a signal.
+ *   dirty_underreport  PRECOPY_INFO past the initial bytes reports half
+ *       the unread bytes as dirty_bytes (mlx5 before 6.3 counted only
+ *       the buffer at the read position).
+ *   report_offset, report_overrun  DMA_LOGGING_REPORT (feature.c): pds
+ *       before 6.8 checking the range from IOVA 0; the iova_bitmap
+ *       before 6.8 writing whole words around an unaligned bitmap.
+ *   resume_cap=N  a resuming write ending past N bytes fails ENOMEM
+ *       (mlx5 before 6.3: MAX_MIGRATION_SIZE, 512 MiB).
+ *   match_once  once a pattern image loaded, a wrong header is no longer
+ *       refused: the image stays (hisi_acc's match_done, 6.12.118).
+ *   save_stale  a save's bytes past its pre-copy part are those a
+ *       resuming session left in the buffer without a load (qat before
+ *       "zero the VF migration state buffer on save", 6.12.117).
+ *   unknown_feature_einval  an unknown feature is EINVAL whatever the
+ *       release (a kernel claiming the ENOTTY change without it).
  *
  * Device keys (.fake/NAME/config, written by fakeroot.bash):
  *   size=N            bytes a save yields (stop_copy_length), default 96
@@ -475,6 +523,12 @@ bool bug_u64(const char *kind, uint64_t *val);
 /* Is @kind=@val given (e.g. session_outlives=reset)? */
 bool bug_is(const char *kind, const char *val);
 
+/* ---- kernel.c: the release the fake stands for ---- */
+const char *fake_kernel(void);
+/* Has the release a fix of mainline @ma.@mi or of a listed stable
+ * point ({major, minor, point}..., ended by {0})? */
+bool fake_kernel_has(int ma, int mi, const int (*stable)[3]);
+
 /* ---- fsm.c: the kernel's next-hop table and the driver steps ---- */
 int fsm_next_state(uint32_t flags, int cur, int new, int *next);
 /* Returns a new data fd, -1 for none, or -errno. Caller holds dev_lock. */
@@ -554,6 +608,12 @@ bool data_save_midway(const char *name);
 int data_resume_open(const char *name, const struct fake_cfg *cfg);
 int data_resume_load(const char *name, const struct fake_cfg *cfg);
 void data_disable(const char *name);
+/* The same for VFIO_DEVICE_RESET: the page's dead says FAKE_DEAD_RESET. */
+#define FAKE_DEAD_RESET	2
+void data_reset(const char *name);
+/* save_stale: lay a dead resuming session's bytes over @img from @from. */
+void data_stale(const char *name, uint8_t *img, uint64_t size,
+		uint64_t from);
 int data_adopt(int fd);
 int data_ioctl(struct fake_fd *e, int fd, unsigned long req, void *arg);
 

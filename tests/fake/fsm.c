@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
+#include <time.h>
 
 #include "fake.h"
 
@@ -100,12 +101,30 @@ static bool supported(uint32_t flags, int s)
 	return (state_flags[s] & flags) == state_flags[s];
 }
 
+/*
+ * The bug: the core's walk without its "*next_fsm != ERROR" test, as
+ * kernels 6.2 to 7.1 have it; STOP_COPY -> PRE_COPY(_P2P) then loops in
+ * the kernel with the device's state mutex held. The fake loops for
+ * SPIN_SECS, holding the device lock, then refuses as the fixed core.
+ */
+#define SPIN_SECS	3
+
+static void blocked_arc_spins(int cur, int new)
+{
+	struct timespec t = { SPIN_SECS, 0 };
+
+	if (cur == S_STOP_COPY && (new == S_PRE_COPY || new == S_PRE_COPY_P2P) &&
+	    bug_on("blocked_arc_spins"))
+		nanosleep(&t, NULL);
+}
+
 int fsm_next_state(uint32_t flags, int cur, int new, int *next)
 {
 	if (cur < 0 || cur >= FAKE_NSTATES || !supported(flags, cur))
 		return -EINVAL;
 	if (new < 0 || new >= FAKE_NSTATES || !supported(flags, new))
 		return -EINVAL;
+	blocked_arc_spins(cur, new);
 	*next = from_fsm[cur][new];
 	while (*next != S_ERROR && !supported(flags, *next))
 		*next = from_fsm[*next][new];
@@ -184,6 +203,12 @@ static void trace(const char *name, int cur, int next)
 static int fsm_step(const char *name, const struct fake_cfg *cfg,
 		    int cur, int new)
 {
+	/*
+	 * the bug: mlx5 before 6.3 offered migration on a VF whose firmware
+	 * does not allow it; every command of every arc fails
+	 */
+	if (bug_on("not_migratable"))
+		return -EIO;
 	/* arcs with nothing to do for a device that does no DMA */
 	if ((cur == S_RUNNING && new == S_RUNNING_P2P) ||
 	    (cur == S_RUNNING_P2P && (new == S_RUNNING || new == S_STOP)) ||
@@ -309,6 +334,6 @@ static int set_state(const char *name, const struct fake_cfg *cfg, int new)
 void fsm_reset(const char *name)
 {
 	if (!bug_is("session_outlives", "reset"))
-		data_disable(name);
+		data_reset(name);
 	state_put(name, S_RUNNING);
 }
