@@ -198,6 +198,18 @@ bool data_save_exists(const char *name)
 	       real.access(path, F_OK) == 0;
 }
 
+uint64_t data_save_read(const char *name, uint64_t size)
+{
+	struct fake_page *pg = page_map(name, "save");
+	uint64_t pos;
+
+	if (!pg)
+		return 0;
+	pos = pg->dead ? 0 : pg->pos < size ? pg->pos : size;
+	page_unmap(pg);
+	return pos;
+}
+
 /* PRE_COPY(_P2P) -> STOP_COPY: the rest of the image, no new fd. */
 int data_save_finish(const char *name, const struct fake_cfg *cfg)
 {

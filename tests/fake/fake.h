@@ -203,6 +203,11 @@
  *                     (virtio's ratelimit); other calls report no
  *                     pending data and fetch none.
  *   estimate=N        MIG_DATA_SIZE reports N, whatever the state (pds)
+ *   estimate=left     MIG_DATA_SIZE reports what a stop-copy from now
+ *                     would still read: size less what the live saving
+ *                     session has read (mlx5's remaining_total_size in
+ *                     chunk mode); size when there is no session. Else
+ *                     it is size, whatever was read (mtty_data_size()).
  *   reinit=N          once the initial bytes were read, a PRECOPY_INFO in
  *                     PRE_COPY makes N new bytes readable, once. For a
  *                     caller that opted in to PRECOPY_INFOv2 they are,
@@ -239,8 +244,9 @@
  *     times, inflight_ms= later); reads never make dirty data.
  *     mlx5vf_pci_open_device() sets RUNNING, mlx5vf_pci_close_device()
  *     -> mlx5vf_cmd_close_migratable() resets (close=reset).
- *     MIG_DATA_SIZE is a firmware query of the real size
- *     (mlx5vf_pci_get_data_size()). MAX_CHUNK_SIZE 8 MiB buffers
+ *     MIG_DATA_SIZE is a firmware query of what is left to save
+ *     (mlx5vf_pci_get_data_size(): remaining_total_size in chunk
+ *     mode, cmd.c; estimate=left). MAX_CHUNK_SIZE 8 MiB buffers
  *     (mlx5vf_prep_stop_copy() in chunk mode): chunk=8388608.
  *     PRECOPY_INFOv2/REINIT: the 2026 series, mlx5 its first user.
  *     The devlink migratable capability (before bind) is not the
@@ -481,6 +487,7 @@ struct fake_cfg {
 	uint64_t inflight_ms;	/* new data arrives that much later */
 	uint64_t query_ms;	/* PRECOPY_INFO asks the device this often */
 	uint64_t estimate;	/* MIG_DATA_SIZE answer, 0: the real size */
+	bool estimate_left;	/* MIG_DATA_SIZE: what a save has left */
 	uint64_t reinit;	/* bytes of new initial data, once, 0: never */
 	bool v2;		/* feature 12 exists (a 7.1 kernel) */
 	bool match_fail;	/* match=fail: RESUMING writes refused */
@@ -603,6 +610,8 @@ int data_save_open(const char *name, const struct fake_cfg *cfg,
 		   bool stop_copy);
 int data_save_finish(const char *name, const struct fake_cfg *cfg);
 bool data_save_exists(const char *name);
+/* Bytes the live saving session has read, at most @size (0: none). */
+uint64_t data_save_read(const char *name, uint64_t size);
 bool data_save_part_read(const char *name);
 bool data_save_midway(const char *name);
 int data_resume_open(const char *name, const struct fake_cfg *cfg);

@@ -21,7 +21,7 @@
 #       personality=mtty|mlx5|hisi_acc|pds|virtio|qat|xe  a driver's
 #       conventions, its sysfs driver and PCI IDs (any key given
 #       overrides); open=keep|running chunk=N inflight_ms=N query_ms=N
-#       estimate=N reinit=N precopy_info_v2=0|1 match=ok|fail tune them
+#       estimate=N|left reinit=N precopy_info_v2=0|1 match=ok|fail tune them
 
 _FAKE_STATES=(ERROR STOP RUNNING STOP_COPY RESUMING RUNNING_P2P PRE_COPY
 	      PRE_COPY_P2P)

@@ -96,8 +96,8 @@ static int feat_mig_state(const char *name, const struct fake_cfg *cfg,
 	return ret < -1 ? ret : 0;
 }
 
-static int feat_data_size(const struct fake_cfg *cfg, uint32_t flags,
-			  void *data, size_t argsz)
+static int feat_data_size(const char *name, const struct fake_cfg *cfg,
+			  uint32_t flags, void *data, size_t argsz)
 {
 	struct vfio_device_feature_mig_data_size *ds = data;
 	uint64_t est;
@@ -112,8 +112,12 @@ static int feat_data_size(const struct fake_cfg *cfg, uint32_t flags,
 	/* the bug: an estimate that has nothing to do with the save */
 	if (bug_u64("size_estimate", &est))
 		ds->stop_copy_length = est;
-	else	/* pds: PDS_LM_DEVICE_STATE_LENGTH, whatever the state */
-		ds->stop_copy_length = cfg->estimate ? cfg->estimate : cfg->size;
+	else if (cfg->estimate)	/* pds: PDS_LM_DEVICE_STATE_LENGTH, whatever the state */
+		ds->stop_copy_length = cfg->estimate;
+	else if (cfg->estimate_left)	/* mlx5 in chunk mode: what is left */
+		ds->stop_copy_length = cfg->size - data_save_read(name, cfg->size);
+	else
+		ds->stop_copy_length = cfg->size;
 	return 0;
 }
 
@@ -355,7 +359,7 @@ int device_feature(const char *name, void *arg)
 	case VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT:
 		return feat_log_report(name, &cfg, f->flags, f->data, argsz);
 	case VFIO_DEVICE_FEATURE_MIG_DATA_SIZE:
-		return feat_data_size(&cfg, f->flags, f->data, argsz);
+		return feat_data_size(name, &cfg, f->flags, f->data, argsz);
 	case VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2:
 		return feat_precopy_v2(name, &cfg, f->flags, argsz);
 	default:

@@ -47,6 +47,7 @@ static void mlx5(struct fake_cfg *c)
 	c->dirty_on_info = true;	/* mlx5vf_precopy_ioctl() */
 	c->pollable = true;		/* mlx5vf_save_poll() */
 	c->v2 = true;			/* the first user of REINIT */
+	c->estimate_left = true;	/* remaining_total_size (chunk mode) */
 }
 
 static void hisi(struct fake_cfg *c)

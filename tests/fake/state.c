@@ -97,6 +97,8 @@ static bool cfg_set_driver(struct fake_cfg *cfg, const char *k, const char *v)
 		cfg->inflight_ms = parse_u64(v, 0);
 	else if (!strcmp(k, "query_ms"))
 		cfg->query_ms = parse_u64(v, 0);
+	else if (!strcmp(k, "estimate") && !strcmp(v, "left"))
+		cfg->estimate_left = true;
 	else if (!strcmp(k, "estimate"))
 		cfg->estimate = parse_u64(v, 0);
 	else if (!strcmp(k, "reinit"))
