@@ -88,7 +88,7 @@ _vfiomig() {
 		case "$cmd" in
 		save) options+=" --output= --precopy --raw --then= --on-error= --progress --no-progress --events= $net" ;;
 		restore) options+=" --input= --raw --force --then= --progress --no-progress --events= $net" ;;
-		migrate) options+=" --to= --no-precopy --downtime-limit= --precopy-timeout= --events= $net" ;;
+		migrate) options+=" --to= --no-precopy --downtime-limit= --precopy-timeout= --dry-run --events= $net" ;;
 		receive) options+=" --listen= --force --then= --events= $net" ;;
 		check) options+=" --rounds= --format= --soak= --duration= --seed=" ;;
 		hold) options+=" --daemon --pidfile=" ;;

@@ -27,11 +27,12 @@ layer_of() {
 	vfio | sysfs | ident | owner | device | devlink | holder | \
 		holder-proto | holder-client | holder-check | holder-dir) echo 2 ;; # devices
 	session) echo 3 ;;                                                # session
-	mig | mig-group | mig-ctl | mig-src | mig-dst) echo 4 ;;          # migration
+	mig | mig-group | mig-ctl | mig-src | mig-dst | mig-estimate | mig-probe | \
+		mig-decide) echo 4 ;;                                     # migration
 	# src/cmd
 	vfiomig | escape | log | output | events | opts | cli | sig | observe | \
 		context | report | netopts | endpoint | json | ci-report) echo 5 ;; # the tool's base
-	main | cmd-* | check | check-* | save | save-common | mig-report | \
+	main | cmd-* | check | check-* | save | save-common | mig-report | est-report | \
 		holder-server) echo 6 ;;                                  # commands
 	*) echo unplaced ;;
 	esac

@@ -11,6 +11,7 @@
 
 #include "vfiomig.h"
 #include "cli.h"
+#include "est-report.h"
 #include "events.h"
 #include "fsm.h"
 #include "log.h"
@@ -26,16 +27,21 @@ static const struct mig_side source = {
 	"migrate", "to", "source", "destination", "--force to try anyway",
 };
 
-enum { OPT_TO = 0x100, OPT_NO_PRECOPY, OPT_DOWNTIME, OPT_PRECOPY_TIMEOUT };
+enum { OPT_TO = 0x100, OPT_NO_PRECOPY, OPT_DOWNTIME, OPT_PRECOPY_TIMEOUT, OPT_DRY_RUN };
 
 static const struct argp_option migrate_options[] = {
 	{ "to", OPT_TO, "URL", 0, "The destination: tcp://HOST:PORT or unix:PATH", 0 },
 	{ "no-precopy", OPT_NO_PRECOPY, NULL, 0,
 	  "Stop at once, even the devices with pre_copy", 0 },
 	{ "downtime-limit", OPT_DOWNTIME, "MS", 0,
-	  "Stop once what is left moves in MS at the measured rate (default 300)", 0 },
+	  "Stop the devices only when the expected downtime fits MS (default 300; "
+	  "0: no limit)", 0 },
 	{ "precopy-timeout", OPT_PRECOPY_TIMEOUT, "SECS", 0,
-	  "Stop after SECS of pre-copy even if not converged (default 60)", 0 },
+	  "Give pre-copy SECS to fit the limit, else abort with nothing lost; "
+	  "without a limit, stop then (default 60)", 0 },
+	{ "dry-run", OPT_DRY_RUN, NULL, 0,
+	  "Estimate only: check the receiver, measure the link, print the bytes, "
+	  "duration and downtime to expect; no device changes state", 0 },
 	{ 0 }
 };
 
@@ -59,6 +65,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_PRECOPY:
 		a->no_precopy = true;
+		break;
+	case OPT_DRY_RUN:
+		a->dry_run = true;
 		break;
 	case OPT_DOWNTIME:
 		if (parse_secs(arg, 1e-3, &a->downtime_limit))
@@ -91,7 +100,11 @@ static const struct argp migrate_argp = {
 	"connection, the destination refusing, SIGINT/SIGTERM) puts every "
 	"device back in the state it was in. After the commit the devices stay "
 	"stopped. The downtime reported runs from the first device leaving "
-	"running to the destination's word that its devices run.",
+	"running to the destination's word that its devices run.\n\n"
+	"The devices stop only when the expected downtime (what each must still "
+	"move, the larger of its pre-copy data and its stop-copy estimate, at the "
+	"rate measured, plus the state changes) fits --downtime-limit; a migration "
+	"that cannot fit by --precopy-timeout stops none and exits 12.",
 	migrate_children, NULL, NULL
 };
 
@@ -133,6 +146,7 @@ static int setup(struct msrc *s, struct migrate_args *a)
 
 static int report(struct msrc *s, int r)
 {
+	bool est = s->start.ndev != 0;
 	struct mig_summary sum = {
 		.verb = "migrated", .dir = "to", .peer = s->a->to,
 		.ok = !r, .committed = s->committed, .insecure = s->a->net.insecure,
@@ -140,8 +154,12 @@ static int report(struct msrc *s, int r)
 		.downtime = s->running ? s->t_run - s->t_stop : -1,
 		.peer_downtime = s->running ? s->dst_downtime_us / 1e6 : -1,
 		.converged = s->converged, .remaining = s->remaining,
+		.dry_run = s->a->dry_run, .downtime_limit = s->a->downtime_limit,
+		.expected_downtime = s->decided ? s->now.downtime : -1,
+		.est = est ? &s->start : NULL, .dev_est = est ? s->start_dev : NULL,
 	};
 
+	est_warn_exceeded(&sum, "migrate");
 	return mig_report(&s->g, &sum);
 }
 
@@ -166,7 +184,7 @@ int cmd_migrate(int argc, char **argv)
 		if (r && !s.committed) {
 			src_unwind(&s, r);
 			mig_say(&s.g, "migrate", true);
-		} else if (src_finish(&s) && !r) {
+		} else if (!a.dry_run && src_finish(&s) && !r) {
 			r = -VM_E_STATE;
 		}
 		/* Committed but not confirmed: say where each source device is. */
@@ -177,7 +195,8 @@ int cmd_migrate(int argc, char **argv)
 	}
 	s.t_end = monotonic_secs();
 	if (s.running)
-		ev_downtime(s.t_run - s.t_stop, s.dst_downtime_us / 1e6);
+		ev_downtime(s.t_run - s.t_stop, s.dst_downtime_us / 1e6,
+			    s.decided ? s.now.downtime : -1, a.downtime_limit);
 	ev_end(r);
 	wr = report(&s, r);
 	chan_close(&s.ctl);

@@ -140,6 +140,9 @@ static int report(struct mdst *s, int r)
 		.secs = s->t_end - s->t0,
 		.downtime = s->stopped && s->t_running ? s->t_running - s->t_stopped : -1,
 		.peer_downtime = -1,
+		.dry_run = s->dry_run,
+		.downtime_limit = s->estimated ? s->est.downtime_limit : -1,
+		.expected_downtime = -1, .est = s->estimated ? &s->est : NULL,
 	};
 
 	return mig_report(&s->g, &sum);
@@ -173,7 +176,8 @@ int cmd_receive(int argc, char **argv)
 	net_unlisten(s.lfd, &s.addr);
 	s.t_end = monotonic_secs();
 	if (s.stopped && s.t_running)
-		ev_downtime(s.t_running - s.t_stopped, -1);
+		ev_downtime(s.t_running - s.t_stopped, -1, -1,
+			    s.estimated ? s.est.downtime_limit : -1);
 	ev_end(r);
 	wr = report(&s, r);
 	chan_close(&s.ctl);

@@ -204,6 +204,15 @@ static void kv_null(struct line *l, const char *k)
 	json_null(&l->j, k);
 }
 
+/* A duration that may be unknown (< 0). */
+static void kv_usecs_or_null(struct line *l, const char *k, double secs)
+{
+	if (secs >= 0)
+		kv_usecs(l, k, secs);
+	else
+		kv_null(l, k);
+}
+
 static void line_close(struct line *l)
 {
 	json_close_all(&l->j);
@@ -305,15 +314,60 @@ void ev_switchover(const struct switchover *s)
 	kv_u64(&l, "remaining", s->remaining);
 	kv_u64(&l, "bytes_per_sec", (uint64_t)s->rate);
 	kv_usecs(&l, "downtime_limit_usecs", s->downtime_limit);
-	if (s->rate > 0)
-		kv_usecs(&l, "expected_downtime_usecs", s->remaining / s->rate);
-	else
-		kv_null(&l, "expected_downtime_usecs");
+	kv_usecs_or_null(&l, "expected_downtime_usecs", s->expected_downtime);
 	kv_bool(&l, "acked", s->acked);
+	kv_u64(&l, "stop_copy_bytes", s->stop_copy_bytes);
+	kv_usecs_or_null(&l, "state_changes_usecs", s->state_changes);
+	kv_u64(&l, "link_bytes_per_sec", (uint64_t)s->link_rate);
+	kv_bool(&l, "downtime_exceeded", s->over_limit);
 	line_close(&l);
 }
 
-void ev_downtime(double secs, double peer_secs)
+static void estimate_devices(struct line *l, const struct estimate *e)
+{
+	if (!e->dev) {
+		kv_null(l, "devices");
+		return;
+	}
+	json_open(&l->j, "devices", '[');
+	for (unsigned int i = 0; i < e->ndev; i++) {
+		const struct dev_estimate *d = &e->dev[i];
+
+		json_open(&l->j, NULL, '{');
+		kv_str(l, "device", d->dev);
+		if (d->sized)
+			kv_u64(l, "stop_copy_bytes", d->size);
+		else
+			kv_null(l, "stop_copy_bytes");
+		kv_u64(l, "bytes", d->bytes);
+		kv_usecs(l, "usecs", d->secs);
+		kv_usecs_or_null(l, "downtime_usecs", d->downtime);
+		json_close(&l->j);
+	}
+	json_close(&l->j);
+}
+
+void ev_estimate(const struct estimate *e)
+{
+	struct line l;
+
+	if (!line_open(&l, "ESTIMATE"))
+		return;
+	kv_bool(&l, "dry_run", e->dry_run);
+	kv_u64(&l, "bytes", e->bytes);
+	kv_usecs(&l, "usecs", e->secs);
+	kv_usecs_or_null(&l, "downtime_usecs", e->downtime);
+	kv_usecs_or_null(&l, "state_changes_usecs", e->state_changes);
+	kv_usecs(&l, "round_trip_usecs", e->rtt);
+	kv_u64(&l, "link_bytes_per_sec", (uint64_t)e->link_rate);
+	kv_u64(&l, "probe_bytes", e->probe_bytes);
+	kv_usecs(&l, "probe_usecs", e->probe_secs);
+	kv_usecs_or_null(&l, "downtime_limit_usecs", e->downtime_limit);
+	estimate_devices(&l, e);
+	line_close(&l);
+}
+
+void ev_downtime(double secs, double peer_secs, double expected, double limit)
 {
 	struct line l;
 
@@ -322,6 +376,13 @@ void ev_downtime(double secs, double peer_secs)
 	kv_usecs(&l, "downtime_usecs", secs);
 	if (peer_secs >= 0)
 		kv_usecs(&l, "peer_downtime_usecs", peer_secs);
+	kv_usecs_or_null(&l, "expected_downtime_usecs", expected);
+	kv_usecs_or_null(&l, "downtime_limit_usecs", limit);
+	/* Only the source measures the whole downtime. */
+	if (peer_secs >= 0 && limit >= 0)
+		kv_bool(&l, "downtime_exceeded", limit > 0 && secs > limit);
+	else
+		kv_null(&l, "downtime_exceeded");
 	line_close(&l);
 }
 

@@ -50,7 +50,10 @@ void ev_pass(const char *dev, unsigned int pass, uint64_t precopy_bytes,
 
 /* SWITCHOVER: why pre-copy ended, with the figures it was decided on. */
 void ev_switchover(const struct switchover *s);
-/* DOWNTIME: as measured here, and as the peer measured it (< 0: none). */
-void ev_downtime(double secs, double peer_secs);
+/* ESTIMATE: the estimate before anything moves (migrate, receive). */
+void ev_estimate(const struct estimate *e);
+/* DOWNTIME: as measured here, and as the peer measured it (< 0: none);
+ * the expected downtime and the limit (< 0: not known here). */
+void ev_downtime(double secs, double peer_secs, double expected, double limit);
 
 #endif

@@ -115,6 +115,8 @@ const char *hint_text(enum hint h)
 		return "; --force to try anyway";
 	case HINT_OPEN_CDEV:
 		return "; try --open=cdev";
+	case HINT_DOWNTIME:
+		return "; --downtime-limit 0 migrates without a limit, or give a larger one";
 	default:
 		return "";
 	}

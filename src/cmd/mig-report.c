@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "est-report.h"
 #include "fsm.h"
 #include "log.h"
 #include "mig-report.h"
@@ -41,8 +42,11 @@ static const char *state_of(const struct mig_dev *m)
 	return sess_state(&m->s) >= 0 ? fsm_name(m->s.cur) : "unknown";
 }
 
-/* Each device: JSON always, a line of text with -v (tx: text wanted). */
-static void devices(const struct mgroup *g, bool tx)
+/*
+ * Each device: JSON always, a line of text with -v (tx: text wanted), or
+ * its estimate's line in a dry run's text (dtx).
+ */
+static void devices(const struct mgroup *g, const struct mig_summary *s, bool tx, bool dtx)
 {
 	out_arr_open("devices", NULL);
 	for (unsigned int i = 0; i < g->n; i++) {
@@ -52,7 +56,8 @@ static void devices(const struct mgroup *g, bool tx)
 		if (!sess_is_open(&m->s))
 			continue;
 		out_obj_open(NULL);
-		out_fmt_str("device", tx ? "  %s: " : NULL, m->s.d.info.name);
+		out_fmt_str("device", tx || dtx ? "  %s: " : NULL, m->s.d.info.name);
+		est_device(s->dev_est ? &s->dev_est[i] : NULL, dtx);
 		out_fmt_u64("bytes", tx ? "%" PRIu64 " bytes" : NULL, m->bytes);
 		out_fmt_u64("precopy_bytes", tx ? " (pre_copy %" PRIu64 : NULL, m->pre_bytes);
 		out_fmt_u64("stop_copy_bytes", tx ? ", stop_copy %" PRIu64 ")" : NULL,
@@ -72,8 +77,8 @@ static void devices(const struct mgroup *g, bool tx)
 	out_arr_close();
 }
 
-/* The sentence of a success (tx), and the run's fields. */
-static void summary(const struct mgroup *g, const struct mig_summary *s, bool tx)
+/* The sentence of a success (tx) or of a dry run (dtx), and the run's fields. */
+static void summary(const struct mgroup *g, const struct mig_summary *s, bool tx, bool dtx)
 {
 	struct totals t;
 	char rate[32];
@@ -81,7 +86,10 @@ static void summary(const struct mgroup *g, const struct mig_summary *s, bool tx
 	add_up(g, &t);
 	out_text(tx ? "%s %u device%s %s " : "", s->verb, g->n, g->n == 1 ? "" : "s",
 		 s->dir);
-	out_fmt_str(s->dir, tx ? "%s" : NULL, s->peer);
+	out_text(dtx ? "dry run %s " : "", s->dir);
+	out_fmt_str(s->dir, tx || dtx ? "%s" : NULL, s->peer);
+	out_text(dtx ? ": %u device%s of the same kinds" : "", g->n, g->n == 1 ? "" : "s");
+	est_fields(s, dtx);
 	out_fmt_u64("bytes", tx ? ": %" PRIu64 " bytes" : NULL, t.bytes);
 	out_fmt_u64("precopy_bytes", tx ? " (pre_copy %" PRIu64 : NULL, t.pre);
 	/* Rounds are the source's; it tells the destination in STOPPED. */
@@ -101,6 +109,8 @@ static void summary(const struct mgroup *g, const struct mig_summary *s, bool tx
 		out_fmt_secs("destination_downtime_usecs", NULL, s->peer_downtime);
 	out_text(tx && s->peer_downtime >= 0 ? " (destination %.3f ms)" : "",
 		 s->peer_downtime * 1e3);
+	if (tx)
+		est_downtime_text(s);
 	out_text(tx ? "; devices are %s\n" : "", state_of(&g->dev[0]));
 	out_bool("ok", NULL, s->ok);
 	out_bool("committed", NULL, s->committed);
@@ -112,11 +122,12 @@ static void summary(const struct mgroup *g, const struct mig_summary *s, bool tx
 
 int mig_report(struct mgroup *g, const struct mig_summary *s)
 {
-	bool tx = s->ok && !opts.quiet;
+	bool tx = s->ok && !opts.quiet && !s->dry_run;
+	bool dtx = s->ok && !opts.quiet && s->dry_run;
 
 	out_begin();
-	summary(g, s, tx);
-	devices(g, opts.verbose > 0);
+	summary(g, s, tx, dtx);
+	devices(g, s, !s->dry_run && opts.verbose > 0, dtx && s->dev_est);
 	report_arcs(&g->log);
 	return out_end();
 }

@@ -19,6 +19,12 @@ struct mig_summary {
 	double peer_downtime;    /* the destination's part, as it reported */
 	bool converged;
 	uint64_t remaining;      /* pre-copy bytes left at the stop */
+	/* The downtime promise (est-report.h). */
+	bool dry_run;
+	double downtime_limit;   /* seconds, 0: none; < 0: not known here */
+	double expected_downtime; /* what the last decision counted; < 0: none */
+	const struct estimate *est;  /* before anything moved; NULL: none */
+	const struct dev_estimate *dev_est; /* per device; NULL: not here */
 };
 
 int mig_report(struct mgroup *g, const struct mig_summary *s);

@@ -63,9 +63,14 @@ static void on_switchover(void *data, const struct switchover *s)
 	ev_switchover(s);
 }
 
+static void on_estimate(void *data, const struct estimate *e)
+{
+	ev_estimate(e);
+}
+
 static void on_downtime(void *data, double secs, double peer_secs)
 {
-	ev_downtime(secs, peer_secs);
+	ev_downtime(secs, peer_secs, -1, -1);
 }
 
 const struct observer observer = {
@@ -75,5 +80,6 @@ const struct observer observer = {
 	.status = on_status,
 	.pass = on_pass,
 	.switchover = on_switchover,
+	.estimate = on_estimate,
 	.downtime = on_downtime,
 };

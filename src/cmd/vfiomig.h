@@ -48,6 +48,7 @@ enum {
 	EXIT_PEER = 9,        /* the other side refused or aborted */
 	EXIT_AUTH = 10,       /* the peer failed authentication */
 	EXIT_UNCONFIRMED = 11, /* committed, the destination did not confirm */
+	EXIT_DOWNTIME = 12,   /* the downtime limit cannot be kept; nothing lost */
 	EXIT_USAGE = 64,
 	EXIT_DATAERR = 65,
 	EXIT_NODEV = 66,

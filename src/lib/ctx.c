@@ -61,6 +61,12 @@ void obs_switchover(const struct vm_ctx *x, const struct switchover *s)
 		x->obs->switchover(x->obs->data, s);
 }
 
+void obs_estimate(const struct vm_ctx *x, const struct estimate *e)
+{
+	if (OBS(x, estimate))
+		x->obs->estimate(x->obs->data, e);
+}
+
 void obs_downtime(const struct vm_ctx *x, double secs, double peer_secs)
 {
 	if (OBS(x, downtime))

@@ -31,14 +31,49 @@ struct cancel {
 	bool (*hit)(void);
 };
 
-/* Why pre-copy ended, with the figures the decision was made on. */
+/*
+ * Why pre-copy ended, with the figures the decision was made on; or why
+ * the devices are not stopped at all (over-limit: the migration aborts).
+ */
 struct switchover {
-	const char *reason;      /* converged, timeout, no-precopy */
+	const char *reason;      /* converged, timeout, no-precopy, over-limit */
 	double precopy_secs;
 	uint64_t sent, remaining;
 	double rate;             /* bytes a second, measured in pre-copy */
-	double downtime_limit;   /* seconds */
+	double downtime_limit;   /* seconds, 0: no limit */
 	bool acked;              /* the destination has the initial bytes */
+	uint64_t stop_copy_bytes; /* what must still move (mig-estimate.h) */
+	double expected_downtime; /* seconds; < 0: unknown */
+	double state_changes;    /* its part for the arcs; < 0: not measured */
+	double link_rate;        /* bytes a second, the probe's */
+	bool over_limit;         /* expected_downtime is past the limit */
+};
+
+/* One device's part of an estimate (mig-estimate.h). */
+struct dev_estimate {
+	const char *dev;
+	bool sized;              /* the driver gave a stop-copy estimate */
+	uint64_t size;           /* that estimate (MIG_DATA_SIZE) */
+	uint64_t bytes;          /* what it must move */
+	double secs;             /* moving them, at the rate expected for it */
+	double downtime;         /* its transfer in the downtime */
+};
+
+/* The estimate before anything moves: what --dry-run prints. */
+struct estimate {
+	bool dry_run;
+	bool known;              /* every device gave a stop-copy estimate */
+	uint64_t bytes;
+	double secs;             /* moving them all */
+	double downtime;         /* seconds; < 0: unknown */
+	double state_changes;    /* < 0: not measured (nothing changed state) */
+	double rtt;              /* a round trip to the peer */
+	double link_rate;        /* bytes a second, the probe's */
+	uint64_t probe_bytes;
+	double probe_secs;
+	double downtime_limit;   /* seconds, 0: no limit */
+	unsigned int ndev;
+	const struct dev_estimate *dev; /* NULL: per device unknown (receive) */
 };
 
 /* Levels of a note: what -q silences and each -v adds. */
@@ -68,6 +103,8 @@ struct observer {
 	void (*pass)(void *data, const char *dev, unsigned int pass, uint64_t bytes,
 		     uint64_t initial_bytes, uint64_t dirty_bytes);
 	void (*switchover)(void *data, const struct switchover *s);
+	/* The estimate before anything moves (migrate, receive). */
+	void (*estimate)(void *data, const struct estimate *e);
 	/* As measured here, and as the peer measured it (< 0: none). */
 	void (*downtime)(void *data, double secs, double peer_secs);
 };
@@ -118,6 +155,7 @@ void obs_status(const struct vm_ctx *x, const char *status);
 void obs_pass(const struct vm_ctx *x, const char *dev, unsigned int pass,
 	      uint64_t bytes, uint64_t initial_bytes, uint64_t dirty_bytes);
 void obs_switchover(const struct vm_ctx *x, const struct switchover *s);
+void obs_estimate(const struct vm_ctx *x, const struct estimate *e);
 void obs_downtime(const struct vm_ctx *x, double secs, double peer_secs);
 /* Someone hears progress: worth timing it. */
 bool obs_wants_progress(const struct vm_ctx *x);

@@ -85,10 +85,26 @@ int mctl_tick(struct mgroup *g, struct chan *ctl, struct msg *m)
 	return r;
 }
 
-/* What the peer is told of a failure here. */
-static void abort_reason(const struct mig_side *side, int why, char *buf, size_t len)
+int mctl_expect(struct mgroup *g, struct chan *ctl, uint32_t type, struct msg *m)
 {
-	if (why == -VM_E_INTERRUPTED)
+	int r;
+
+	do
+		r = mctl_tick(g, ctl, m);
+	while (!r);
+	if (r < 0 || m->type == type)
+		return r < 0 ? r : 0;
+	return m->type == MSG_ABORT ? mctl_peer_aborted(g, m) : mctl_unexpected(g, m->type);
+}
+
+/* What the peer is told of a failure here. */
+static void abort_reason(const struct mgroup *g, int why, char *buf, size_t len)
+{
+	const struct mig_side *side = g->side;
+
+	if (g->told[0])
+		snprintf(buf, len, "%s", g->told);
+	else if (why == -VM_E_INTERRUPTED)
 		snprintf(buf, len, "the %s was interrupted", side->self);
 	else if (why == -VM_E_DATA)
 		snprintf(buf, len, "the %s refused the data", side->self);
@@ -106,9 +122,9 @@ void mctl_abort(struct mgroup *g, struct chan *ctl, int why)
 	int ms = why == -VM_E_INTERRUPTED ? MIG_LINGER_MS / 4 : MIG_LINGER_MS;
 	const struct vm_ctx *x = ctl->x;
 	double idle = ctl->idle;
-	char reason[128];
+	char reason[sizeof(g->told)];
 
-	abort_reason(g->side, why, reason, sizeof(reason));
+	abort_reason(g, why, reason, sizeof(reason));
 	(void)errstr_taken();
 	/*
 	 * The peer must hear why, signal or not: the cancellation that may

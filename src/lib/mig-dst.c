@@ -165,7 +165,7 @@ static int check_hello(struct mdst *s)
 		struct mig_dev *m = &s->g.dev[i];
 
 		m->announced = &s->h.id[i];
-		m->precopy = s->h.precopy & (1u << i);
+		m->precopy = s->h.precopy[i];
 		if (ident_same(&s->h.id[i], &m->s.d.info))
 			continue;
 		if (s->a->force) {
@@ -189,8 +189,22 @@ refuse:
 		    s->g.side->cmd, why);
 }
 
+/* The time of the arcs so far and their hops, for READY: the source
+ * counts the state changes of the downtime at their mean. */
+static void arcs_time(const struct mdst *s, struct msg *m)
+{
+	unsigned int n;
+	double secs;
+
+	arcs_sum(&s->g, &secs, &n);
+	m->len = 0;
+	msg_put_u64(m, 0, (uint64_t)(secs * 1e6));
+	msg_put_u64(m, 8, n);
+}
+
 static int enter_resuming(struct mdst *s)
 {
+	struct msg m;
 	unsigned int i;
 	int r;
 
@@ -205,7 +219,44 @@ static int enter_resuming(struct mdst *s)
 	if (r)
 		return r;
 	obs_status(s->g.x, "active");
-	return mctl_send(&s->g, &s->ctl, MSG_READY, NULL, 0);
+	arcs_time(s, &m);
+	return mctl_send(&s->g, &s->ctl, MSG_READY, m.body, m.len);
+}
+
+/*
+ * The devices match: AGREED; the source's probe of the link, answered;
+ * then its estimate, in START (take the devices over) or, for a dry
+ * run, ESTIMATE (the end: nothing changes state).
+ */
+static int agree(struct mdst *s)
+{
+	bool dry = s->h.flags & HELLO_DRY_RUN;
+	struct msg m;
+	int r = mctl_send(&s->g, &s->ctl, MSG_AGREED, NULL, 0);
+
+	if (r)
+		return fail_from(&s->g.why, FROM_PEER, -ECONNRESET, "%s: the control "
+				 "connection from %s: %s", s->g.side->cmd, s->ctl.peer,
+				 errstr(r));
+	r = probe_answer(&s->g, &s->ctl, HELLO_MS, &s->link);
+	if (r)
+		return r;
+	r = read_frame(&s->ctl, &m, HELLO_MS);
+	if (cancelled(s->g.x))
+		return mctl_interrupted(&s->g);
+	if (r < 0)
+		return fail_from(&s->g.why, FROM_PEER, r == -ETIMEDOUT ? r : -ECONNRESET,
+				 "%s: the control connection from %s: %s", s->g.side->cmd,
+				 s->ctl.peer, errstr(r));
+	if (m.type == MSG_ABORT)
+		return mctl_peer_aborted(&s->g, &m);
+	if (m.type != (dry ? MSG_ESTIMATE : MSG_START) || estimate_decode(&m, &s->est))
+		return mctl_unexpected(&s->g, m.type);
+	s->dry_run = dry;
+	s->estimated = true;
+	s->est.ndev = s->g.n;
+	obs_estimate(s->g.x, &s->est);
+	return 0;
 }
 
 static int on_msg(struct mdst *s, const struct msg *m)
@@ -220,7 +271,7 @@ static int on_msg(struct mdst *s, const struct msg *m)
 		if (dev >= s->g.n)
 			break;
 		s->initial[dev] = msg_u64(m, 8);
-		s->initial_known |= 1u << dev;
+		s->initial_known[dev] = true;
 		/* A later INITIAL (the source's REINIT) wants its own ACK. */
 		s->initials_seen++;
 		s->acked = false;
@@ -246,15 +297,17 @@ static int maybe_ack(struct mdst *s)
 {
 	struct msg ack;
 	unsigned int i;
-	bool due = s->h.precopy != 0;
+	bool due = false;
 
 	if (s->acked)
 		return 0;
+	for (i = 0; i < s->g.n; i++)
+		due |= s->h.precopy[i];
 	mgroup_lock(&s->g);
 	for (i = 0; due && i < s->g.n; i++) {
-		if (!(s->h.precopy & (1u << i)))
+		if (!s->h.precopy[i])
 			continue;
-		due = (s->initial_known & (1u << i)) && s->g.dev[i].bytes >= s->initial[i];
+		due = s->initial_known[i] && s->g.dev[i].bytes >= s->initial[i];
 	}
 	mgroup_unlock(&s->g);
 	if (!due)
@@ -286,7 +339,8 @@ static int start_thread(struct mdst *s, unsigned int i, const struct chan *c)
 	int r;
 
 	m->data = *c;
-	s->attached |= 1u << i;
+	s->attached[i] = true;
+	s->nattached++;
 	r = sr_init(&m->rd, &m->data);
 	/* The source keeps its data connections open until the end. */
 	m->rd.open_end = true;
@@ -313,7 +367,7 @@ static int attach_one(struct mdst *s, const struct net_opts *n)
 	r = read_frame(&c, &m, HELLO_MS);
 	if (r > 0 && !attach_decode(&m, session, &dev) &&
 	    !memcmp(session, s->h.session, sizeof(session)) && dev < s->g.n &&
-	    !(s->attached & (1u << dev)))
+	    !s->attached[dev])
 		return start_thread(s, dev, &c);
 	note_warn(s->g.x, "dropped a connection from %s: not a data connection of this "
 		  "migration", c.peer);
@@ -330,12 +384,11 @@ static int accept_data(struct mdst *s)
 	int r = 0;
 
 	n.timeout = ATTACH_SECS;
-	while (!r && s->attached != (1u << s->g.n) - 1) {
+	while (!r && s->nattached < s->g.n) {
 		if (monotonic_secs() > deadline)
 			return fail_from(&s->g.why, FROM_PEER, -ETIMEDOUT,
 					 "%s: the source opened %u of %u data connections in %d s",
-					 s->g.side->cmd, (unsigned)__builtin_popcount(s->attached),
-					 s->g.n, ATTACH_SECS);
+					 s->g.side->cmd, s->nattached, s->g.n, ATTACH_SECS);
 		/* The control connection may bring an ABORT meanwhile. */
 		if (poll(p, 2, MIG_TICK_MS) > 0 && (p[0].revents & POLLIN))
 			r = attach_one(s, &n);
@@ -397,17 +450,19 @@ int dst_receive(struct mdst *s)
 	if (!r)
 		r = check_hello(s);
 	if (!r)
+		r = agree(s);
+	if (!r && !s->dry_run)
 		r = enter_resuming(s);
-	if (!r)
+	if (!r && !s->dry_run)
 		r = accept_data(s);
 	/* ...once every data connection is here. */
 	net_unlisten(s->lfd, &s->addr);
 	s->lfd = -1;
-	if (!r) {
-		/* Every connection is up: from now on the peer is never silent. */
-		mctl_met(&s->g, &s->ctl, s->a->net.peer_timeout);
-		r = load_all(s);
-	}
+	if (r || s->dry_run)
+		return r;
+	/* Every connection is up: from now on the peer is never silent. */
+	mctl_met(&s->g, &s->ctl, s->a->net.peer_timeout);
+	r = load_all(s);
 	while (!r && !s->commit)
 		r = dst_tick(s);
 	return r ? r : run(s);

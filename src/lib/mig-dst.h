@@ -3,6 +3,7 @@
 #ifndef VFIOMIG_MIG_DST_H
 #define VFIOMIG_MIG_DST_H
 
+#include "mig-estimate.h"
 #include "mig.h"
 
 struct receive_args {
@@ -23,9 +24,14 @@ struct mdst {
 	struct hello h;
 	uint64_t initial[DEVS_MAX];
 	uint64_t initials_seen;  /* INITIAL frames, counted back in the ACK */
-	uint32_t initial_known;   /* bit i: INITIAL for device i came */
-	uint32_t attached;        /* bit i: device i's data connection is here */
+	bool initial_known[DEVS_MAX]; /* INITIAL for device i came */
+	bool attached[DEVS_MAX];  /* device i's data connection is here */
+	unsigned int nattached;
 	bool acked, stopped, loaded, commit, committed, touched;
+	bool dry_run;             /* the source only estimates: nothing moves */
+	struct link link;         /* the source's probe, as read here */
+	struct estimate est;      /* the source's, before anything moved */
+	bool estimated;
 	double t0, t_stopped, t_running, t_end;
 };
 

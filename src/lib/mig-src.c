@@ -47,10 +47,11 @@ static struct pump pump_of(struct mig_dev *m, uint8_t *buf)
 static int precopy_round(struct mig_dev *m, uint8_t *buf, uint64_t *ini, uint64_t *dirty,
 			 uint32_t *flags, bool *moved)
 {
-	uint64_t before = m->w.data_bytes;
+	uint64_t before = m->w.data_bytes, size;
 	struct pump p = pump_of(m, buf);
+	double t = monotonic_secs();
 	enum pump_end end;
-	bool ended;
+	bool ended, sized;
 	int r;
 
 	/* A device that dirties faster than we read still hears a stop. */
@@ -58,11 +59,18 @@ static int precopy_round(struct mig_dev *m, uint8_t *buf, uint64_t *ini, uint64_
 	r = pump_save(&p, PHASE_PRECOPY, true);
 	if (r)
 		return mgroup_thread_failed(m, &p);
+	t = monotonic_secs() - t;
 	end = p.end;
 	*moved = m->w.data_bytes != before;
-	/* The main thread sums it under the lock (precopy_sums). */
+	/* What a stop-copy would take now; a failure keeps the last one. */
+	sized = !vdev_data_size(&m->s.d, &size);
+	/* The main thread sums it under the lock (precopy_sums, mig-decide.c):
+	 * the rate it moves at counts only the passes that moved data. */
 	mgroup_lock(m->group);
 	m->pre_bytes += m->w.data_bytes - before;
+	m->busy += *moved ? t : 0;
+	if (sized)
+		m->size = size;
 	mgroup_unlock(m->group);
 	/* A round runs to the device's temporary end of data. */
 	m->round_moved |= *moved;
@@ -285,22 +293,11 @@ static void precopy_sums(struct msrc *s, uint64_t *sent, uint64_t *left)
 	mgroup_unlock(&s->g);
 }
 
-/* Why pre-copy ends, with the figures it was decided on. */
-static void switchover(struct msrc *s, const char *reason, double secs, uint64_t sent)
-{
-	struct switchover e = {
-		.reason = reason, .precopy_secs = secs, .sent = sent,
-		.remaining = s->remaining, .rate = secs > 0 ? sent / secs : 0,
-		.downtime_limit = s->a->downtime_limit, .acked = s->acked,
-	};
-
-	obs_switchover(s->g.x, &e);
-}
-
 /*
- * Run pre-copy until the destination has the initial bytes (its ACK)
- * and what is left would move within the downtime limit at the rate
- * measured so far, or until the pre-copy time limit, ACK or not.
+ * Run pre-copy until the destination has the initial bytes (its ACK) and
+ * the downtime a switchover would take now fits the limit (mig-decide.c),
+ * or until the pre-copy time limit: then, without a limit the devices
+ * stop anyway; with one, none stops and the migration ends.
  */
 static int converge(struct msrc *s)
 {
@@ -310,24 +307,36 @@ static int converge(struct msrc *s)
 	for (;;) {
 		int r = src_tick(s);
 		double secs = monotonic_secs() - start;
+		bool fits;
 
 		if (r)
 			return r;
 		precopy_sums(s, &sent, &s->remaining);
-		if (all_initial_sent(s) && s->acked &&
-		    s->remaining <= sent / (secs > 0 ? secs : 1) * s->a->downtime_limit) {
+		fits = src_fits(s);
+		if (all_initial_sent(s) && s->acked && fits) {
 			s->converged = true;
-			switchover(s, "converged", secs, sent);
+			src_switchover(s, "converged", secs, sent);
 			return 0;
 		}
-		if (secs >= s->a->precopy_timeout) {
-			note_info(s->g.x, "%s: pre-copy did not converge in %.1f s; stopping "
-				  "with %llu bytes left", s->g.side->cmd, secs,
-				  (unsigned long long)s->remaining);
-			switchover(s, "timeout", secs, sent);
-			return 0;
-		}
+		if (secs < s->a->precopy_timeout)
+			continue;
+		if (s->a->downtime_limit > 0)
+			return src_over_limit(s, secs, sent);
+		note_info(s->g.x, "%s: pre-copy did not converge in %.1f s; stopping "
+			  "with %llu bytes left", s->g.side->cmd, secs,
+			  (unsigned long long)s->remaining);
+		src_switchover(s, "timeout", secs, sent);
+		return 0;
 	}
+}
+
+/* No device goes through pre-copy: the estimate decides at once. */
+static int decide(struct msrc *s)
+{
+	if (!src_fits(s))
+		return src_over_limit(s, 0, 0);
+	src_switchover(s, "no-precopy", 0, 0);
+	return 0;
 }
 
 static bool all_paused(struct msrc *s)
@@ -414,11 +423,13 @@ static int wait_threads(struct msrc *s)
 	return r;
 }
 
+/* HELLO, and the destination's word that its devices match (AGREED). */
 static int hello(struct msrc *s)
 {
-	struct hello h = { .ndev = s->g.n };
+	struct hello h = { .ndev = s->g.n, .flags = s->a->dry_run ? HELLO_DRY_RUN : 0 };
 	struct msg m = { 0 };
 	unsigned int i;
+	double t0;
 	int r;
 
 	if (getrandom(s->session, sizeof(s->session), 0) != sizeof(s->session))
@@ -430,21 +441,30 @@ static int hello(struct msrc *s)
 		ident_fill(&d->s.d, &h.id[i]);
 		d->precopy = !s->a->no_precopy && (d->s.d.flags & MIG_PRE_COPY) &&
 			     d->s.cur == ST_RUNNING;
-		h.precopy |= (uint32_t)d->precopy << i;
+		h.precopy[i] = d->precopy;
 	}
 	hello_encode(&h, &m);
+	t0 = monotonic_secs();
 	r = mctl_send(&s->g, &s->ctl, MSG_HELLO, m.body, m.len);
 	if (r)
 		return fail_from(&s->g.why, FROM_PEER, r, "%s: sending to %s: %s",
 				 s->g.side->cmd, s->ctl.peer, errstr(r));
-	/* READY: the destination's devices are all in resuming. */
-	do
-		r = mctl_tick(&s->g, &s->ctl, &m);
-	while (!r);
-	if (r < 0 || m.type == MSG_READY)
-		return r < 0 ? r : 0;
-	return m.type == MSG_ABORT ? mctl_peer_aborted(&s->g, &m) :
-				     mctl_unexpected(&s->g, m.type);
+	r = mctl_expect(&s->g, &s->ctl, MSG_AGREED, &m);
+	s->link.rtt = monotonic_secs() - t0;
+	return r;
+}
+
+/* READY: the destination's devices are all in resuming, with the time
+ * and hops of its arcs there (the state changes of the downtime are
+ * counted at that mean). */
+static int ready(struct msrc *s)
+{
+	struct msg m;
+	int r = mctl_expect(&s->g, &s->ctl, MSG_READY, &m);
+
+	if (!r && msg_u64(&m, 8))
+		s->arcs.dst = msg_u64(&m, 0) / 1e6 / msg_u64(&m, 8);
+	return r;
 }
 
 /* A connection to the destination; its failure told as ours. */
@@ -554,8 +574,15 @@ int src_migrate(struct msrc *s)
 {
 	int r = connect_to(s, &s->ctl);
 
+	s->arcs.src = s->arcs.dst = -1;
 	if (!r)
 		r = hello(s);
+	if (!r)
+		r = src_estimate_start(s);
+	/* --dry-run: the estimate is all; nothing changed state. */
+	if (r || s->a->dry_run)
+		return r;
+	r = ready(s);
 	if (!r)
 		r = open_data(s);
 	if (!r) {
@@ -568,7 +595,7 @@ int src_migrate(struct msrc *s)
 	if (!r && any_precopy(s))
 		r = converge(s);
 	else if (!r)
-		switchover(s, "no-precopy", 0, 0);
+		r = decide(s);
 	if (!r)
 		r = stop_devices(s);
 	if (!r)

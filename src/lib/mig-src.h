@@ -3,6 +3,7 @@
 #ifndef VFIOMIG_MIG_SRC_H
 #define VFIOMIG_MIG_SRC_H
 
+#include "mig-estimate.h"
 #include "mig.h"
 
 struct migrate_args {
@@ -10,7 +11,8 @@ struct migrate_args {
 	unsigned int ndev;
 	const char *to;
 	bool no_precopy;
-	double downtime_limit;   /* seconds */
+	bool dry_run;            /* estimate only: nothing changes state */
+	double downtime_limit;   /* seconds, 0: no limit */
 	double precopy_timeout;  /* seconds */
 	struct net_opts net;
 };
@@ -31,10 +33,31 @@ struct msrc {
 	uint64_t dst_downtime_us;
 	uint64_t remaining;      /* pre-copy data left when the devices stopped */
 	bool converged;
+	/* The downtime promise (mig-decide.c). */
+	struct link link;        /* as the probe measured it */
+	struct est_arcs arcs;    /* the destination's from READY */
+	struct estimate start;   /* before anything moved (--dry-run's) */
+	struct dev_estimate start_dev[DEVS_MAX];
+	struct estimate now;     /* the last decision's */
+	struct dev_estimate now_dev[DEVS_MAX];
+	bool decided;            /* now is the switchover's */
 };
 
 /* Connect, agree, move the devices; 0 or a negative code (printed). */
 int src_migrate(struct msrc *s);
+
+/*
+ * The decision (mig-decide.c). src_estimate_start(): every device's
+ * stop-copy estimate and the probe, the estimate before anything moves
+ * told (ESTIMATE with --dry-run, then the end; else START, unless it can
+ * never fit). src_fits(): s->now from the devices' figures, and whether
+ * it fits the limit. src_over_limit(): the migration ends there.
+ */
+int src_estimate_start(struct msrc *s);
+bool src_fits(struct msrc *s);
+int src_over_limit(struct msrc *s, double secs, uint64_t sent);
+/* The switchover's event, from s->now. */
+void src_switchover(struct msrc *s, const char *reason, double secs, uint64_t sent);
 /* Before the commit: every device back where it was, the peer told. */
 void src_unwind(struct msrc *s, int why);
 /* After the commit: devices to stop, data sessions closed. */

@@ -17,14 +17,21 @@
 
 #define HELLO_MAGIC "VFMIGCTL"
 #define ATTACH_MAGIC "VFMIGDAT"
-/* HELLO: magic, version u16, ndev u16, flags u32, session, identities */
+/*
+ * HELLO: magic, version u16, ndev u16, flags u32, session, a bitmap of
+ * the devices that go through pre-copy (bit i % 8 of byte i / 8), the
+ * identities.
+ */
 #define HELLO_FIXED (8 + 2 + 2 + 4 + MIG_SESSION_ID)
+#define HELLO_BITMAP(n) (((n) + 7) / 8)
 
 static const char *const names[] = {
 	[MSG_HELLO] = "HELLO", [MSG_READY] = "READY", [MSG_ABORT] = "ABORT",
 	[MSG_INITIAL] = "INITIAL", [MSG_ACK] = "ACK", [MSG_STOPPED] = "STOPPED",
 	[MSG_LOADED] = "LOADED", [MSG_COMMIT] = "COMMIT", [MSG_RUNNING] = "RUNNING",
 	[MSG_ATTACH] = "ATTACH", [MSG_ALIVE] = "ALIVE",
+	[MSG_AGREED] = "AGREED", [MSG_PROBE] = "PROBE", [MSG_PROBE_END] = "PROBE_END",
+	[MSG_PROBED] = "PROBED", [MSG_START] = "START", [MSG_ESTIMATE] = "ESTIMATE",
 };
 
 const char *msg_name(uint32_t type)
@@ -54,7 +61,7 @@ int msg_recv(struct chan *c, struct msg *m)
 		return -ECONNRESET;
 	m->type = get32(h);
 	m->len = get32(h + 4);
-	if (!m->type || m->type > MSG_ALIVE || m->len > sizeof(m->body))
+	if (!m->type || m->type > MSG_LAST || m->len > sizeof(m->body))
 		return -EPROTO;
 	n = chan_read_full(c, m->body, m->len);
 	if (n < 0)
@@ -113,23 +120,26 @@ int msg_abort(struct chan *c, const char *fmt, ...)
 
 void hello_encode(const struct hello *h, struct msg *m)
 {
-	uint8_t *p = m->body;
+	uint8_t *p = m->body, *ids = p + HELLO_FIXED + HELLO_BITMAP(h->ndev);
 	unsigned int i;
 
 	memcpy(p, HELLO_MAGIC, 8);
 	put16(p + 8, MIG_PROTO_VERSION);
 	put16(p + 10, h->ndev);
-	put32(p + 12, h->precopy);
+	put32(p + 12, h->flags);
 	memcpy(p + 16, h->session, MIG_SESSION_ID);
-	for (i = 0; i < h->ndev; i++)
-		stream_encode_ident(p + HELLO_FIXED + i * STREAM_HEADER_SIZE, &h->id[i]);
+	memset(p + HELLO_FIXED, 0, HELLO_BITMAP(h->ndev));
+	for (i = 0; i < h->ndev; i++) {
+		p[HELLO_FIXED + i / 8] |= (uint8_t)(h->precopy[i] << (i % 8));
+		stream_encode_ident(ids + i * STREAM_HEADER_SIZE, &h->id[i]);
+	}
 	m->type = MSG_HELLO;
-	m->len = HELLO_FIXED + h->ndev * STREAM_HEADER_SIZE;
+	m->len = (uint32_t)(ids - p) + h->ndev * STREAM_HEADER_SIZE;
 }
 
 int hello_decode(const struct msg *m, struct hello *h, char *why, size_t len)
 {
-	const uint8_t *p = m->body;
+	const uint8_t *p = m->body, *ids;
 	char sw[STREAM_WHY];
 	unsigned int i;
 
@@ -144,15 +154,16 @@ int hello_decode(const struct msg *m, struct hello *h, char *why, size_t len)
 	}
 	h->ndev = get16(p + 10);
 	if (!h->ndev || h->ndev > DEVS_MAX ||
-	    m->len != HELLO_FIXED + h->ndev * STREAM_HEADER_SIZE) {
+	    m->len != HELLO_FIXED + HELLO_BITMAP(h->ndev) + h->ndev * STREAM_HEADER_SIZE) {
 		snprintf(why, len, "malformed HELLO (%u devices, %u bytes)", h->ndev, m->len);
 		return -EPROTO;
 	}
-	h->precopy = get32(p + 12);
+	h->flags = get32(p + 12);
 	memcpy(h->session, p + 16, MIG_SESSION_ID);
+	ids = p + HELLO_FIXED + HELLO_BITMAP(h->ndev);
 	for (i = 0; i < h->ndev; i++) {
-		if (stream_decode_ident(p + HELLO_FIXED + i * STREAM_HEADER_SIZE,
-					&h->id[i], sw)) {
+		h->precopy[i] = p[HELLO_FIXED + i / 8] & (1u << (i % 8));
+		if (stream_decode_ident(ids + i * STREAM_HEADER_SIZE, &h->id[i], sw)) {
 			snprintf(why, len, "device %u: %s", i + 1, sw);
 			return -EPROTO;
 		}

@@ -11,8 +11,15 @@
  * --insecure.
  *
  *   source                               destination
- *   HELLO (ids of every device)   ->     check count and kinds; all -> resuming
- *                                 <-     READY (or ABORT: nothing changed)
+ *   HELLO (ids of every device)   ->     check count and kinds
+ *                                 <-     AGREED (or ABORT: nothing changed)
+ *   PROBE ... PROBE_END           ->     the link measured (mig-probe.c):
+ *                                 <-     PROBED
+ *   [--dry-run] ESTIMATE          ->     the figures; both end, nothing
+ *                                        changed
+ *   START (the estimate; or ABORT ->     all -> resuming
+ *   when the limit cannot be kept)
+ *                                 <-     READY (its arcs' time and hops)
  *   data connections, ATTACH, streams ...
  *   [pre-copy] INITIAL dev@offset ->     ACK once every device loaded its
  *                                 <-     initial bytes (switchover-ack),
@@ -47,17 +54,30 @@
 #include "stream.h"
 #include "vm.h"
 
-#define MIG_PROTO_VERSION 2
+/* 3: the estimate before anything moves (AGREED to ESTIMATE), HELLO's
+ * flags and its pre-copy bitmap for DEVS_MAX devices. */
+#define MIG_PROTO_VERSION 3
 /* An ALIVE when nothing else was sent for this long. */
 #define MIG_ALIVE_SECS 1.0
 #define MIG_SESSION_ID 16
 /* The largest control frame body: a HELLO for DEVS_MAX devices. */
-#define MIG_MSG_MAX (64 + DEVS_MAX * STREAM_HEADER_SIZE)
+#define MIG_MSG_MAX (64 + DEVS_MAX / 8 + DEVS_MAX * STREAM_HEADER_SIZE)
 
 enum msg_type {
 	MSG_HELLO = 1, MSG_READY, MSG_ABORT, MSG_INITIAL, MSG_ACK, MSG_STOPPED,
 	MSG_LOADED, MSG_COMMIT, MSG_RUNNING, MSG_ATTACH, MSG_ALIVE,
+	/* v3, the estimate before anything moves (mig-probe.c): */
+	MSG_AGREED,      /* destination: the devices match; none touched */
+	MSG_PROBE,       /* source: u64 n, then n raw bytes that measure the link */
+	MSG_PROBE_END,   /* source: u64 the probe's bytes */
+	MSG_PROBED,      /* destination: u64 the probe's bytes it read */
+	MSG_START,       /* source: the estimate; take the devices over */
+	MSG_ESTIMATE,    /* source (--dry-run): the estimate; the end */
+	MSG_LAST = MSG_ESTIMATE,
 };
+
+/* HELLO's flags. */
+#define HELLO_DRY_RUN 1u         /* estimate only: no device changes state */
 
 struct msg {
 	uint32_t type;
@@ -68,7 +88,8 @@ struct msg {
 struct hello {
 	uint8_t session[MIG_SESSION_ID];
 	uint32_t ndev;
-	uint32_t precopy;         /* bit i: device i goes through pre-copy */
+	uint32_t flags;           /* HELLO_* */
+	bool precopy[DEVS_MAX];   /* device i goes through pre-copy */
 	struct stream_ident id[DEVS_MAX];
 };
 

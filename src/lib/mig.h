@@ -50,6 +50,9 @@ struct mig_dev {
 	uint64_t initial_off;     /* where the initial bytes end in its data */
 	unsigned int initial_gen; /* initial_done set this often: REINIT starts over */
 	unsigned int reinits;     /* PRECOPY_INFO said REINIT (v2) */
+	bool sized;               /* source: the driver gave a stop-copy estimate */
+	uint64_t size;            /* its last (MIG_DATA_SIZE) */
+	double busy;              /* seconds its thread took to move pre-copy data */
 	bool paused, done;
 	bool exited;              /* the thread is about to return */
 	int err;                  /* the thread's failure */
@@ -84,6 +87,8 @@ struct mgroup {
 	int wake[2];             /* a pipe: threads wake the main thread */
 	struct arc_log log;      /* arcs of all devices */
 	struct reason why;       /* the main thread's failures */
+	char told[160];          /* what the peer hears of our failure, when
+				  * more than its code says (mctl_abort()) */
 	/* The control connection, by the main thread (mctl_tick()). */
 	double heard, said;      /* when a frame last came, went (monotonic) */
 	double silence;          /* the most the peer may say nothing; 0: for ever */
@@ -153,6 +158,9 @@ void mctl_met(struct mgroup *g, struct chan *ctl, double silence);
 /* A frame on the control connection, counted as said. */
 int mctl_send(struct mgroup *g, struct chan *ctl, uint32_t type, const void *body,
 	      uint32_t len);
+/* Tick until the peer's next frame other than ALIVE: 0 when it is of
+ * type, else its ABORT or the frame out of place, told. */
+int mctl_expect(struct mgroup *g, struct chan *ctl, uint32_t type, struct msg *m);
 /* The cancellation came: -VM_E_INTERRUPTED, told. */
 int mctl_interrupted(struct mgroup *g);
 /* A frame this side does not expect now: -EPROTO, told. */

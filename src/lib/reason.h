@@ -30,6 +30,7 @@ enum hint {
 	HINT_NO_HOLDER,   /* open the device directly, past the holder */
 	HINT_FORCE,       /* go on with another kind of device */
 	HINT_OPEN_CDEV,   /* open it by its cdev */
+	HINT_DOWNTIME,    /* migrate without a downtime limit, or a larger one */
 };
 
 #define REASON_LINES 4

@@ -172,7 +172,7 @@ receive_status() {
 	# the source
 	sequence "$EV" | grep -v -e PROGRESS -e MIGRATION_PASS >"$EV.seq"
 	assert_equal "$(paste -sd' ' "$EV.seq")" \
-		"MIGRATION:setup ARC:pre_copy MIGRATION:active SWITCHOVER MIGRATION:pre-switchover ARC:pre_copy_p2p ARC:stop_copy MIGRATION:device ARC:stop DOWNTIME MIGRATION:completed RESULT"
+		"MIGRATION:setup ESTIMATE ARC:pre_copy MIGRATION:active SWITCHOVER MIGRATION:pre-switchover ARC:pre_copy_p2p ARC:stop_copy MIGRATION:device ARC:stop DOWNTIME MIGRATION:completed RESULT"
 	# every pass comes between active and the switchover, numbered 1, 2, ...
 	ev_is "$EV" 'map(.event) | (index("MIGRATION_PASS") > index("ARC")) and
 		(rindex("MIGRATION_PASS") < index("SWITCHOVER"))' true
@@ -183,13 +183,38 @@ receive_status() {
 	ev_is "$EV" '.[] | select(.event == "SWITCHOVER") | .data |
 		"\(.reason) \(.acked) \(.downtime_limit_usecs) \(.precopy_bytes >= 100000) \(.remaining | type) \(.expected_downtime_usecs | type)"' \
 		"converged true 300000 true number number"
+	# what the decision counted: the whole state (the estimate) at most,
+	# within the limit
+	ev_is "$EV" '.[] | select(.event == "SWITCHOVER") | .data |
+		"\(.stop_copy_bytes <= 300000) \(.expected_downtime_usecs <= 300000) \(.downtime_exceeded) \(.link_bytes_per_sec > 0) \(.state_changes_usecs | type)"' \
+		"true true false true number"
 	ev_is "$EV" '.[] | select(.event == "DOWNTIME") | .data |
 		(.downtime_usecs > 0 and .peer_downtime_usecs > 0 and .peer_downtime_usecs <= .downtime_usecs)' true
+	# the real downtime next to the expected one and the limit
+	ev_is "$EV" '.[] | select(.event == "DOWNTIME") | .data |
+		"\(.expected_downtime_usecs | type) \(.downtime_limit_usecs) \(.downtime_exceeded)"' \
+		"number 300000 $(jq -r 'select(.event == "DOWNTIME") | .data.downtime_usecs > 300000' "$EV")"
+	# the result says the same: the switchover's expected downtime, and
+	# whether the real one was over the limit
+	ev_is "$EV" '(.[] | select(.event == "SWITCHOVER") | .data.expected_downtime_usecs) ==
+		(last | .data.expected_downtime_usecs)' true
+	ev_is "$EV" '(.[] | select(.event == "DOWNTIME") | .data.downtime_exceeded) ==
+		(last | .data.downtime_exceeded)' true
+	# the estimate before anything moved: the device's 300000 bytes
+	ev_is "$EV" '.[] | select(.event == "ESTIMATE") | .data |
+		"\(.dry_run) \(.bytes) \(.devices[0].device) \(.devices[0].stop_copy_bytes) \(.probe_bytes) \(.state_changes_usecs)"' \
+		"false 300000 $DEV 300000 1048576 null"
 	ev_is "$EV" 'last | .data | "\(.ok) \(.committed) \(.bytes)"' "true true 300000"
 	ev_is "$EV" '[.[] | select(.event == "PROGRESS")] | last | .data | "\(.last) \(.transferred)"' "true 300000"
 	# the destination
 	assert_equal "$(sequence "$EV.dst" | grep -v PROGRESS | paste -sd' ')" \
-		"MIGRATION:setup ARC:resuming MIGRATION:active MIGRATION:device ARC:stop ARC:running_p2p ARC:running DOWNTIME MIGRATION:completed RESULT"
+		"MIGRATION:setup ESTIMATE ARC:resuming MIGRATION:active MIGRATION:device ARC:stop ARC:running_p2p ARC:running DOWNTIME MIGRATION:completed RESULT"
+	# the source's estimate, as it said it
+	assert_equal "$(jq -c 'select(.event == "ESTIMATE") | .data | del(.devices)' "$EV.dst")" \
+		"$(jq -c 'select(.event == "ESTIMATE") | .data | del(.devices)' "$EV")"
+	ev_is "$EV.dst" '.[] | select(.event == "ESTIMATE") | .data.devices' null
+	ev_is "$EV.dst" '.[] | select(.event == "DOWNTIME") | .data |
+		"\(.expected_downtime_usecs) \(.downtime_limit_usecs) \(.downtime_exceeded)"' "null 300000 null"
 	# the data is loaded between resuming and stop, the last progress says all
 	ev_is "$EV.dst" 'map(.event == "PROGRESS") | index(true) > 2' true
 	ev_is "$EV.dst" '[.[] | select(.event == "PROGRESS")] | last | .data | "\(.last) \(.transferred)"' "true 300000"
@@ -295,7 +320,7 @@ receive_status() {
 	done
 	assert_equal "$(grep -c "'--events=\[" "$TOP/completions/_vfiomig")" 4
 	# the schema: every event named under EVENTS
-	for cmd in MIGRATION ARC PROGRESS MIGRATION_PASS SWITCHOVER DOWNTIME RESULT; do
+	for cmd in MIGRATION ARC PROGRESS MIGRATION_PASS ESTIMATE SWITCHOVER DOWNTIME RESULT; do
 		sed -n '/^\.SS EVENTS/,/^\.SH/p' "$TOP/man/vfiomig.8" | grep -qx "\.B $cmd"
 	done
 }

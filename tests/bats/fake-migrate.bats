@@ -178,7 +178,7 @@ silent_listener() {
 	receive 1 --listen "$TCP" --psk-file "$PSK"
 	fvm migrate --no-precopy "${S[0]}" --to "$TCP" --psk-file "$PSK"
 	assert_success
-	assert_output --regexp "^migrated 1 device to $TCP: 2097152 bytes \(pre_copy 0, stop_copy 2097152\) in [0-9.]+ s, [0-9]+\.[0-9] [KMG]iB/s; downtime [0-9.]+ ms \(destination [0-9.]+ ms\); devices are stop$"
+	assert_output --regexp "^migrated 1 device to $TCP: 2097152 bytes \(pre_copy 0, stop_copy 2097152\) in [0-9.]+ s, [0-9]+\.[0-9] [KMG]iB/s; downtime [0-9.]+ ms \(destination [0-9.]+ ms\), expected [0-9.]+ ms, limit 300 ms; devices are stop$"
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
 	jq_is .precopy_bytes 0
@@ -195,7 +195,7 @@ silent_listener() {
 	receive 1 --listen "$UNIX" --psk-file "$PSK"
 	fvm migrate --no-precopy "${S[0]}" --to "$UNIX" --psk-file "$PSK"
 	assert_success
-	assert_output --regexp "^migrated 1 device to $UNIX: 96 bytes \(pre_copy 0, stop_copy 96\) in 0\.[0-9]+ s; downtime [0-9.]+ ms \(destination [0-9.]+ ms\); devices are stop$"
+	assert_output --regexp "^migrated 1 device to $UNIX: 96 bytes \(pre_copy 0, stop_copy 96\) in 0\.[0-9]+ s; downtime [0-9.]+ ms \(destination [0-9.]+ ms\), expected [0-9.]+ ms, limit 300 ms; devices are stop$"
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
 }
@@ -283,81 +283,193 @@ silent_listener() {
 
 # redirty= makes a device dirty dirty= bytes again each time the reader
 # catches up, so pre-copy goes on for as long as the limits allow; rate=
-# makes a round take a known time. The totals are fixed by the rate
-# (size / rate), so the tests look at the booleans and the rounds, not
-# at how long the runs took.
+# makes a round take a known time, and the stop-copy too. The totals are
+# fixed by the rate (size / rate), so the tests look at the decisions,
+# the rounds and what each side holds, not at how long the runs took.
 
-@test "fake-migrate: a device that never converges stops at --precopy-timeout; the bytes arrive" {
+# The issue's case: two mlx5 devices of 64 MiB read at 20 MB/s, whose
+# stop-copy estimate (MIG_DATA_SIZE, what is left to save) stays above
+# 60 MiB however long pre-copy runs: about 3.3 s of downtime.
+mlx5_64m() {
+	fake_pci_device "$ROOT" "${S[0]}" 40 cdev=40 personality=mlx5 size=67108864 \
+		rate=20000000 "$@"
+	fake_pci_device "$ROOT" "${D[0]}" 50 cdev=50 personality=mlx5 size=67108864 \
+		rate=20000000 "$@"
+}
+
+# The same devices without rate= (the images stay), so that comparing
+# their bytes takes no 3 s a save; mlx5 resets on close, so they run.
+fast_again() {
+	fake_pci_device "$ROOT" "${S[0]}" 40 cdev=40 personality=mlx5 size=67108864
+	fake_pci_device "$ROOT" "${D[0]}" 50 cdev=50 personality=mlx5 size=67108864
+}
+
+@test "fake-migrate: a downtime that never fits the limit aborts at --precopy-timeout with nothing lost" {
 	not_under_valgrind
-	# 400 kB dirty per 0.4 s round at 1 MB/s: never within 300 ms (the
-	# default); pre-copy moves at most about 1.5 MB of the image by then.
-	devices 1 size=2500000 precopy=100000 dirty=400000 redirty=1000000 \
-		rate=1000000
+	devices 1
+	mlx5_64m
+	fast_again
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -q save --raw "${S[0]}" -o "$OUT.s.before"
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -q save --raw "${D[0]}" -o "$OUT.d.before"
+	mlx5_64m
+	receive 1 --listen "$TCP" --psk-file "$PSK"
+	migrate 1 --to "$TCP" --psk-file "$PSK" --precopy-timeout 2 --events "$OUT.ev"
+	assert_failure $EX_DOWNTIME
+	assert_lines_are "$stderr" \
+		"$(grep -o '^vfiomig: migrate: the expected downtime, [0-9.]* ms, is over the limit of 300 ms after 2\.[0-9] s of pre-copy ([0-9]* bytes to move with the devices stopped, at [0-9.]* MB/s; state changes [0-9.]* ms); --downtime-limit 0 migrates without a limit, or give a larger one$' <<<"$stderr")" \
+		"vfiomig: migrate ${S[0]}: device back in running, its state before migrate"
+	jq_is .ok false
+	jq_is .committed false
+	jq_is .error.exit_code "$EX_DOWNTIME"
+	jq_is '.expected_downtime_usecs > 2000000' true
+	jq_is .downtime_limit_usecs 300000
+	jq_is .downtime_usecs null
+	jq_is .downtime_exceeded null
+	jq_is .stop_copy_bytes 0
+	jq_is '.precopy_bytes > 0' true
+	# the decision and its figures, in the event
+	run jq -c 'select(.event == "SWITCHOVER") | .data' "$OUT.ev"
+	jq_is '"\(.reason) \(.downtime_exceeded) \(.acked) \(.stop_copy_bytes > 60000000)"' \
+		"over-limit true true true"
+	receive_wait
+	assert_equal "$RECV_STATUS" $EX_PEER
+	assert_lines_are "$RECV_STDERR" \
+		"$(grep -o "^vfiomig: receive: the source aborted: the source's expected downtime, [0-9.]* ms, is over its limit of 300 ms$" <<<"$RECV_STDERR")" \
+		"vfiomig: receive ${D[0]}: device reset: now running"
+	jq_is .ok false
+	jq_is .committed false
+	# nothing was lost: the source runs with its state, the destination
+	# holds what it held
+	assert_equal "$(fstate "${S[0]}") $(fstate "${D[0]}")" "running running"
+	fast_again
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -q save --raw "${S[0]}" -o "$OUT.s.after"
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -q save --raw "${D[0]}" -o "$OUT.d.after"
+	cmp "$OUT.s.before" "$OUT.s.after"
+	cmp "$OUT.d.before" "$OUT.d.after"
+	! cmp -s "$OUT.s.after" "$OUT.d.after"
+}
+
+@test "fake-migrate: with the limit lifted the same devices migrate, and the report says how it went" {
+	not_under_valgrind
+	local limit want
+	devices 1
+	mlx5_64m
+	# no limit; then one the downtime fits
+	for limit in 0 60000; do
+		receive 1 --listen "$TCP" --psk-file "$PSK"
+		migrate 1 --to "$TCP" --psk-file "$PSK" --downtime-limit $limit \
+			--precopy-timeout 20 --events "$OUT.ev"
+		assert_success
+		jq_is .ok true
+		jq_is .committed true
+		jq_is .precopy_converged true
+		jq_is .downtime_limit_usecs $((limit * 1000))
+		jq_is .downtime_exceeded false
+		# 64 MiB at 20 MB/s: the downtime is what the stop-copy took
+		jq_is '.downtime_usecs > 2500000' true
+		jq_is '.expected_downtime_usecs > 2500000' true
+		jq_is '.stop_copy_bytes > 60000000' true
+		jq_is '.precopy_bytes + .stop_copy_bytes' 67108864
+		# what --dry-run would have said, before anything moved
+		jq_is '.estimate.bytes' 67108864
+		jq_is '.devices[0].estimate.stop_copy_bytes' 67108864
+		run jq -c 'select(.event == "SWITCHOVER") | .data' "$OUT.ev"
+		jq_is '"\(.reason) \(.downtime_exceeded) \(.acked)"' "converged false true"
+		run jq -c 'select(.event == "DOWNTIME") | .data' "$OUT.ev"
+		jq_is '"\(.downtime_limit_usecs) \(.downtime_exceeded) \(.expected_downtime_usecs > 0)"' \
+			"$((limit * 1000)) false true"
+		run jq -c 'select(.event == "RESULT") | .data' "$OUT.ev"
+		jq_is '.downtime_exceeded' false
+		receive_wait
+		assert_equal "$RECV_STATUS" 0
+		jq_is .bytes 67108864
+		jq_is .downtime_limit_usecs $((limit * 1000))
+		jq_is .downtime_exceeded null
+		assert_equal "$(fstate "${S[0]}") $(fstate "${D[0]}")" "running running"
+	done
+	fast_again
+	assert_same_bytes 1
+}
+
+@test "fake-migrate: a driver whose estimate is wrong: the downtime over the limit is flagged" {
+	not_under_valgrind
+	# 8 MB at 4 MB/s, estimated at 4 KiB: about 2 s of downtime where
+	# a few ms were expected
+	devices 1 size=8000000 rate=4000000
 	receive 1 --listen "$UNIX" --psk-file "$PSK"
-	migrate 1 --to "$UNIX" --psk-file "$PSK" --precopy-timeout 1
+	VFIOMIG_FAKE_BUG=size_estimate=4096 fvm migrate "${S[0]}" --to "$UNIX" \
+		--psk-file "$PSK" --no-precopy --events "$OUT.ev"
 	assert_success
-	[ -z "$stderr" ]
-	jq_is .ok true
-	jq_is .committed true
-	jq_is .precopy_converged false
-	jq_is '.precopy_rounds > 1' true
-	jq_is '.precopy_remaining_bytes > 0' true
-	jq_is '.precopy_bytes > 500000' true
-	jq_is '.precopy_bytes + .stop_copy_bytes' 2500000
-	jq_is '.usecs >= 1000000' true
+	assert_output --regexp "; downtime [0-9.]+ ms \(destination [0-9.]+ ms\), expected [0-9.]+ ms, over the limit of 300 ms; devices are stop$"
+	assert_one_error "^vfiomig: warning: migrate: the downtime, [0-9.]+ ms, was over the limit of 300 ms \(expected [0-9.]+ ms\)$"
+	run jq -c 'select(.event == "RESULT") | .data' "$OUT.ev"
+	jq_is .downtime_exceeded true
+	jq_is '.downtime_usecs > 1500000' true
+	jq_is '.expected_downtime_usecs < 300000' true
+	jq_is .devices[0].estimate.stop_copy_bytes 4096
+	run jq -c 'select(.event == "DOWNTIME") | .data' "$OUT.ev"
+	jq_is '"\(.downtime_exceeded) \(.downtime_limit_usecs)"' "true 300000"
+	run jq -c 'select(.event == "SWITCHOVER") | .data' "$OUT.ev"
+	jq_is '"\(.reason) \(.downtime_exceeded)"' "no-precopy false"
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
-	[ -z "$RECV_STDERR" ]
-	jq_is .bytes 2500000
 	assert_equal "$(fstate "${S[0]}") $(fstate "${D[0]}")" "stop running"
-	# The same devices without rate= (the images stay), so that the saves
-	# comparing them do not take 2.5 s each.
-	devices 1 size=2500000
-	assert_same_bytes 1
+}
+
+@test "fake-migrate: a device without pre-copy whose estimate cannot fit is refused before it stops" {
+	devices 1 personality=xe size=68719476736
+	VFIOMIG_FAKE_TRACE="$OUT.trace" receive 1 --listen "$UNIX" --psk-file "$PSK"
+	VFIOMIG_FAKE_TRACE="$OUT.trace" migrate 1 --to "$UNIX" --psk-file "$PSK" \
+		--events "$OUT.ev"
+	assert_failure $EX_DOWNTIME
+	assert_lines_are "$stderr" \
+		"$(grep -o '^vfiomig: migrate: the expected downtime, [0-9.]* ms, is over the limit of 300 ms before anything moved (68719476736 bytes to move with the devices stopped, at [0-9.]* MB/s); --downtime-limit 0 migrates without a limit, or give a larger one$' <<<"$stderr")" \
+		"vfiomig: migrate: no device was touched"
+	jq_is '.expected_downtime_usecs > 300000' true
+	jq_is .estimate.bytes 68719476736
+	jq_is '.devices[0].precopy' false
+	run jq -c 'select(.event == "SWITCHOVER") | .data' "$OUT.ev"
+	jq_is '"\(.reason) \(.downtime_exceeded) \(.stop_copy_bytes)"' "over-limit true 68719476736"
+	receive_wait
+	assert_equal "$RECV_STATUS" $EX_PEER
+	assert_lines_are "$RECV_STDERR" \
+		"$(grep -o "^vfiomig: receive: the source aborted: the source's expected downtime, [0-9.]* ms, is over its limit of 300 ms$" <<<"$RECV_STDERR")" \
+		"vfiomig: receive ${D[0]}: device untouched: running"
+	# no driver arc on either side
+	[ ! -s "$OUT.trace" ]
+	assert_untouched 1
 }
 
 @test "fake-migrate: --downtime-limit decides when pre-copy has converged" {
 	not_under_valgrind
-	local rounds
-	# 100 kB dirty per 0.1 s round at 1 MB/s: what is left moves in about
-	# 100 ms, so a second's limit is met at once and 0 never is.
+	local limit rounds=
+	# 100 kB dirty per 0.1 s round at 1 MB/s, and an estimate that falls
+	# as pre-copy reads the image (estimate=left): what is left moves
+	# within the limit only once it is under about the limit's worth of
+	# bytes; a lower limit takes more rounds, and none takes one.
 	devices 1 size=2000000 precopy=50000 dirty=100000 redirty=1000000 \
-		rate=1000000
-	receive 1 --listen "$UNIX" --psk-file "$PSK"
-	migrate 1 --to "$UNIX" --psk-file "$PSK" --downtime-limit 1000 \
-		--precopy-timeout 20
-	assert_success
-	[ -z "$stderr" ]
-	jq_is .precopy_converged true
-	jq_is '.precopy_rounds >= 1' true
-	jq_is '.precopy_remaining_bytes <= 100000' true
-	jq_is '.precopy_bytes + .stop_copy_bytes' 2000000
-	rounds=$(jq -r .precopy_rounds <<<"$output")
-	receive_wait
-	assert_equal "$RECV_STATUS" 0
-	jq_is .bytes 2000000
-
-	rearm 1
-	receive 1 --listen "$UNIX" --psk-file "$PSK"
-	migrate 1 --to "$UNIX" --psk-file "$PSK" --downtime-limit 0 \
-		--precopy-timeout 1
-	assert_success
-	[ -z "$stderr" ]
-	jq_is .precopy_converged false
-	jq_is '.precopy_remaining_bytes > 0' true
-	jq_is '.precopy_bytes + .stop_copy_bytes' 2000000
-	jq_is '.usecs >= 1000000' true
-	echo "# rounds: $rounds with --downtime-limit 1000, $(jq -r .precopy_rounds <<<"$output") with 0"
-	# about 10 rounds in the second; the first stopped after one or two
-	jq_is ".precopy_rounds > $rounds" true
-	jq_is '.precopy_rounds >= 3' true
-	receive_wait
-	assert_equal "$RECV_STATUS" 0
-	jq_is .bytes 2000000
-	assert_equal "$(fstate "${S[0]}") $(fstate "${D[0]}")" "stop running"
+		rate=1000000 estimate=left
+	for limit in 0 1500 500; do
+		rearm 1
+		receive 1 --listen "$UNIX" --psk-file "$PSK"
+		migrate 1 --to "$UNIX" --psk-file "$PSK" --downtime-limit $limit \
+			--precopy-timeout 20
+		assert_success
+		[ -z "$stderr" ]
+		jq_is .precopy_converged true
+		jq_is '.precopy_bytes + .stop_copy_bytes' 2000000
+		jq_is "$limit == 0 or .expected_downtime_usecs <= $limit * 1000" true
+		echo "# --downtime-limit $limit: $(jq -r .precopy_rounds <<<"$output") rounds"
+		[ -z "$rounds" ] || jq_is ".precopy_rounds > $rounds" true
+		rounds=$(jq -r .precopy_rounds <<<"$output")
+		receive_wait
+		assert_equal "$RECV_STATUS" 0
+		jq_is .bytes 2000000
+		assert_equal "$(fstate "${S[0]}") $(fstate "${D[0]}")" "stop running"
+	done
 }
 
-@test "fake-migrate: --precopy-timeout stops pre-copy that the destination has not acknowledged yet" {
+@test "fake-migrate: --precopy-timeout without the destination's acknowledgement aborts, or stops without a limit" {
 	not_under_valgrind
 	# The source reads its 2 MB of initial bytes at once; the destination
 	# writes at 1 MB/s, so its ACK comes after 2 s, past the timeout.
@@ -366,10 +478,24 @@ silent_listener() {
 		size=3000000 precopy=2000000 rate=1000000
 	receive 1 --listen "$UNIX" --psk-file "$PSK"
 	migrate 1 --to "$UNIX" --psk-file "$PSK" --precopy-timeout 1
+	assert_failure $EX_DOWNTIME
+	assert_lines_are "$stderr" \
+		"$(grep -o '^vfiomig: migrate: no switchover in 1\.[0-9] s of pre-copy: the destination had not loaded the initial bytes of every device (switchover-ack), which would fall in the downtime; expected downtime [0-9.]* ms, limit 300 ms; --downtime-limit 0 migrates without a limit, or give a larger one$' <<<"$stderr")" \
+		"vfiomig: migrate ${S[0]}: device back in running, its state before migrate"
+	receive_wait
+	assert_equal "$RECV_STATUS" $EX_PEER
+	assert_lines_are "$RECV_STDERR" \
+		"$(grep -o "^vfiomig: receive: the source aborted: the source's pre-copy reached no switchover in 1\.[0-9] s$" <<<"$RECV_STDERR")" \
+		"vfiomig: receive ${D[0]}: device reset: now running"
+	assert_untouched 1
+	# Without a limit, the timeout stops the devices, ACK or not.
+	receive 1 --listen "$UNIX" --psk-file "$PSK"
+	migrate 1 --to "$UNIX" --psk-file "$PSK" --precopy-timeout 1 --downtime-limit 0
 	assert_success
 	[ -z "$stderr" ]
 	jq_is .committed true
 	jq_is .precopy_converged false
+	jq_is .downtime_exceeded false
 	jq_is '.precopy_bytes + .stop_copy_bytes' 3000000
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
@@ -377,6 +503,97 @@ silent_listener() {
 	assert_equal "$(fstate "${S[0]}") $(fstate "${D[0]}")" "stop running"
 	devices 1 size=3000000
 	assert_same_bytes 1
+}
+
+# --- --dry-run: the estimate before anything moves ------------------------------
+
+# raw_saves TAG N: each of the first N pairs' bytes, without moving them
+# (save --then running), in $OUT.TAG.s$i and $OUT.TAG.d$i.
+raw_saves() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -q save --raw --then running "${S[i]}" \
+			-o "$OUT.$1.s$i"
+		env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -q save --raw --then running "${D[i]}" \
+			-o "$OUT.$1.d$i"
+	done
+}
+
+@test "fake-migrate: --dry-run estimates, and both sides end with every device as it was" {
+	local i est
+	devices 2 size=3000000 precopy=1000000
+	raw_saves before 2
+	VFIOMIG_FAKE_TRACE="$OUT.trace" receive 2 --listen "$TCP" --psk-file "$PSK" \
+		--events "$OUT.rev"
+	VFIOMIG_FAKE_TRACE="$OUT.trace" migrate 2 --to "$TCP" --psk-file "$PSK" --dry-run \
+		--events "$OUT.ev"
+	assert_success
+	[ -z "$stderr" ]
+	jq_is .ok true
+	jq_is .dry_run true
+	jq_is .committed false
+	jq_is .bytes 0
+	jq_is '.arcs | length' 0
+	jq_is .downtime_usecs null
+	jq_is .expected_downtime_usecs null
+	jq_is .downtime_exceeded null
+	jq_is .downtime_limit_usecs 300000
+	# per device and in total: the bytes, the duration, the downtime
+	jq_is .estimate.bytes 6000000
+	jq_is '[.devices[].estimate.stop_copy_bytes] | join(",")' 3000000,3000000
+	jq_is '[.devices[].estimate.bytes] | join(",")' 3000000,3000000
+	jq_is '[.devices[].estimate | .usecs > 0 and .downtime_usecs >= .usecs] | all' true
+	jq_is '.estimate | .usecs > 0 and .downtime_usecs >= .usecs' true
+	# nothing changed state: no state change is in it
+	jq_is .estimate.state_changes_usecs null
+	# the probe: as many bytes as the estimates, measured
+	jq_is .estimate.probe_bytes 6000000
+	jq_is '.estimate | .probe_usecs > 0 and .link_bytes_per_sec > 0' true
+	jq_is '[.devices[].state] | join(",")' running,running
+	est=$(jq -c .estimate <<<"$output")
+	# the events say the same, and nothing else happened
+	assert_equal "$(jq -r '.event' "$OUT.ev" | paste -sd' ')" "MIGRATION ESTIMATE MIGRATION RESULT"
+	assert_equal "$(jq -c 'select(.event == "ESTIMATE") | .data | {bytes, usecs, downtime_usecs, state_changes_usecs, round_trip_usecs, link_bytes_per_sec, probe_bytes, probe_usecs}' "$OUT.ev")" "$est"
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	[ -z "$RECV_STDERR" ]
+	jq_is .ok true
+	jq_is .dry_run true
+	jq_is .committed false
+	assert_equal "$(jq -c .estimate <<<"$output")" "$est"
+	jq_is '.arcs | length' 0
+	assert_equal "$(jq -r '.event' "$OUT.rev" | paste -sd' ')" "MIGRATION ESTIMATE MIGRATION RESULT"
+	# no driver arc on either side, every device as it was
+	[ ! -s "$OUT.trace" ]
+	assert_untouched 2
+	raw_saves after 2
+	for ((i = 0; i < 2; i++)); do
+		cmp "$OUT.before.s$i" "$OUT.after.s$i"
+		cmp "$OUT.before.d$i" "$OUT.after.d$i"
+	done
+}
+
+@test "fake-migrate: --dry-run prints per device and in total, and over the limit still ends with 0" {
+	devices 2 size=3000000
+	receive 2 --listen "$UNIX" --psk-file "$PSK"
+	fvm migrate "${S[0]}" "${S[1]}" --to "$UNIX" --psk-file "$PSK" --dry-run --downtime-limit 0
+	assert_success
+	assert_line --index 0 --regexp "^dry run to $UNIX: 2 devices of the same kinds; 6000000 bytes to move, expected [0-9.]+ s, downtime [0-9.]+ ms \(no limit\); link [0-9.]+ MB/s \(6000000 bytes probed in [0-9.]+ s\); nothing changed state$"
+	assert_line --index 1 --regexp "^  ${S[0]}: 3000000 bytes, expected [0-9.]+ s, downtime [0-9.]+ ms$"
+	assert_line --index 2 --regexp "^  ${S[1]}: 3000000 bytes, expected [0-9.]+ s, downtime [0-9.]+ ms$"
+	assert_equal "${#lines[@]}" 3
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	# a device without pre-copy that cannot fit: a migration would be
+	# refused; the dry run says so and ends well
+	devices 1 personality=xe size=68719476736
+	receive 1 --listen "$UNIX" --psk-file "$PSK"
+	fvm migrate "${S[0]}" --to "$UNIX" --psk-file "$PSK" --dry-run
+	assert_success
+	assert_line --index 0 --regexp "^dry run to $UNIX: 1 device of the same kinds; 68719476736 bytes to move, expected [0-9.]+ s, downtime [0-9.]+ ms \(over the limit of 300 ms\); "
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	assert_untouched 1
 }
 
 # --- failures on the source ----------------------------------------------------

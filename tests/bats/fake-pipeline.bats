@@ -52,12 +52,14 @@ receive_from() {
 		--insecure 2>"$err" >/dev/null &
 	RPID=$!
 	wait_for test -S "$SOCK"
-	# The control connection: HELLO, then it stays open until the end.
+	# The control connection: HELLO, an empty link probe and START, then
+	# it stays open until the end.
 	coproc CTL { socat - "UNIX-CONNECT:$SOCK"; }
 	CTL_PID=$CTL_PID
-	"$MIGFRAMES" hello 1 >&"${CTL[1]}"
-	# READY (8 bytes) once the device is in resuming.
-	run timeout 10 head -c 8 <&"${CTL[0]}"
+	"$MIGFRAMES" hello 1 probe_end 0 start 300 >&"${CTL[1]}"
+	# AGREED (8 bytes), PROBED (16), then READY (24) once the device is in
+	# resuming.
+	run timeout 10 head -c 48 <&"${CTL[0]}"
 	assert_success
 	{ "$MIGFRAMES" attach 0; cat "$file"; } | socat -u - "UNIX-CONNECT:$SOCK"
 	status=0

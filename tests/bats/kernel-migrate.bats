@@ -68,6 +68,15 @@ receive_wait() {
 	jq_is '[.devices[].state] | join(",")' stop,stop
 	jq_is '.downtime_usecs > 0' true
 	jq_is '.destination_downtime_usecs <= .downtime_usecs' true
+	# the real downtime next to the expected one and the limit; mtty's
+	# stop-copy estimate is its whole state, 96 bytes a device
+	jq_is .downtime_limit_usecs 300000
+	jq_is '.expected_downtime_usecs > 0' true
+	jq_is .downtime_exceeded false
+	jq_is '[.devices[].estimate.stop_copy_bytes] | join(",")' 96,96
+	jq_is .estimate.bytes 192
+	jq_is '.estimate.state_changes_usecs' null
+	echo "# downtime $(jq -r .downtime_usecs <<<"$output") us, expected $(jq -r .expected_downtime_usecs <<<"$output") us"
 	# lock-step: both reach pre_copy_p2p before either reaches stop_copy
 	jq_is '[.arcs[].to] | join(",")' \
 		pre_copy,pre_copy,pre_copy_p2p,pre_copy_p2p,stop_copy,stop_copy,stop,stop
@@ -84,12 +93,48 @@ receive_wait() {
 	check_uarts
 }
 
+@test "migrate --dry-run between two mtty sets: nothing moves, debugfs witnesses it, both end with 0" {
+	load_uarts
+	receive "$TCP" --psk-file "$PSK"
+	vm -j migrate "$A1" "$A2" --to "$TCP" --psk-file "$PSK" --dry-run
+	assert_success
+	[ -z "$stderr" ]
+	jq_is .ok true
+	jq_is .dry_run true
+	jq_is .committed false
+	jq_is .bytes 0
+	jq_is '.arcs | length' 0
+	jq_is .estimate.bytes 192
+	jq_is '[.devices[].estimate.stop_copy_bytes] | join(",")' 96,96
+	jq_is '.estimate.downtime_usecs > 0 and .estimate.link_bytes_per_sec > 0' true
+	# the probe: 1 MiB at least
+	jq_is .estimate.probe_bytes 1048576
+	local est
+	est=$(jq -c .estimate <<<"$output")
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	jq_is .ok true
+	jq_is .dry_run true
+	assert_equal "$(jq -c .estimate <<<"$output")" "$est"
+	jq_is '.arcs | length' 0
+	# debugfs, the kernel's own word: every device still runs
+	assert_equal "$(kstate "$A1") $(kstate "$A2")" "running running"
+	assert_equal "$(kstate "$B1") $(kstate "$B2")" "running running"
+	# and holds what it held: the source's bytes, none on the destination
+	run "$UART" "$(mtty_cdev "$A1")" 0 read
+	assert_output "first-device"
+	run "$UART" "$(mtty_cdev "$A2")" 1 read
+	assert_output "second-device"
+	run "$UART" "$(mtty_cdev "$B1")" 0 read
+	assert_output ""
+}
+
 @test "migrate over a unix socket without pre-copy, text report" {
 	load_uarts
 	receive "$UNIX" --psk-file "$PSK"
 	vm migrate --no-precopy "$A1" "$A2" --to "$UNIX" --psk-file "$PSK"
 	assert_success
-	assert_output --regexp "^migrated 2 devices to $UNIX: 192 bytes \(pre_copy 0, stop_copy 192\) in [0-9.]+ s(, [0-9.]+ [KMG]?i?B/s)?; downtime [0-9.]+ ms \(destination [0-9.]+ ms\); devices are stop$"
+	assert_output --regexp "^migrated 2 devices to $UNIX: 192 bytes \(pre_copy 0, stop_copy 192\) in [0-9.]+ s(, [0-9.]+ [KMG]?i?B/s)?; downtime [0-9.]+ ms \(destination [0-9.]+ ms\), expected [0-9.]+ ms, limit 300 ms; devices are stop$"
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
 	jq_is .precopy_bytes 0

@@ -6,12 +6,17 @@
  *   abort TEXT    an ABORT whose reason is TEXT, bytes as given
  *   attach I      the ATTACH that opens device I's data connection of
  *                 that HELLO's migration (a stream follows it)
+ *   probe_end N   the end of a link probe of N bytes (none sent before
+ *                 it: N 0)
+ *   start MS      START: an estimate of nothing, with a downtime limit
+ *                 of MS, to take the devices over
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "mig-estimate.h"
 #include "mig-wire.h"
 
 static struct msg m;
@@ -47,6 +52,17 @@ int main(int argc, char **argv)
 
 			memset(session, 0x5a, sizeof(session));
 			attach_encode(session, (uint32_t)strtoul(argv[i + 1], NULL, 0), &m);
+		} else if (!strcmp(argv[i], "probe_end")) {
+			m.type = MSG_PROBE_END;
+			m.len = 0;
+			msg_put_u64(&m, 0, strtoull(argv[i + 1], NULL, 0));
+		} else if (!strcmp(argv[i], "start")) {
+			struct estimate e = {
+				.known = true, .downtime_limit = strtoul(argv[i + 1], NULL, 0) / 1e3,
+			};
+
+			estimate_encode(&e, &m);
+			m.type = MSG_START;
 		} else if (!strcmp(argv[i], "abort")) {
 			m.type = MSG_ABORT;
 			m.len = (uint32_t)strnlen(argv[i + 1], sizeof(m.body));

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The source's downtime promise (mig-src.h): the estimate before anything
+ * moves, and whether the downtime a switchover would take now fits
+ * --downtime-limit. A migration that cannot fit stops no device: it says
+ * so, with its figures and what the user can do, and ends. Reads the
+ * devices' figures under the group's lock (their threads keep them);
+ * the arithmetic is mig-estimate.c's.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "fsm.h"
+#include "mig-src.h"
+
+/* Every device's stop-copy estimate, before any thread runs. */
+static void read_sizes(struct msrc *s)
+{
+	for (unsigned int i = 0; i < s->g.n; i++) {
+		struct mig_dev *d = &s->g.dev[i];
+		int r = vdev_data_size(&d->s.d, &d->size);
+
+		d->sized = !r;
+		if (r)
+			note_dbg(s->g.x, "%s %s: no stop-copy estimate: %s", s->g.side->cmd,
+				 d->s.d.info.name, errstr(r));
+		s->start_dev[i].dev = s->now_dev[i].dev = d->s.d.info.name;
+	}
+}
+
+/*
+ * The hops of a device's state changes in the downtime: to its p2p grace
+ * state and on to stop_copy here; resuming -> stop -> running_p2p ->
+ * running on the destination (a device of the same kind).
+ */
+static void downtime_hops(const struct mig_dev *d, struct est_input *in)
+{
+	uint64_t f = d->s.d.flags;
+	bool p2p = f & MIG_P2P;
+	uint32_t from = d->precopy ? ST_PRE_COPY : d->s.cur;
+	uint32_t grace = !p2p ? from : d->precopy ? ST_PRE_COPY_P2P : ST_RUNNING_P2P;
+
+	in->src_hops = (from != grace ? hops(from, grace, f) : 0) + hops(grace, ST_STOP_COPY, f);
+	in->dst_hops = hops(ST_RESUMING, ST_STOP, f) +
+		       (p2p ? hops(ST_STOP, ST_RUNNING_P2P, f) + hops(ST_RUNNING_P2P, ST_RUNNING, f) :
+			      hops(ST_STOP, ST_RUNNING, f));
+}
+
+/* What each device said last; pre-copy's figures once it moves (moving). */
+static void inputs(struct msrc *s, struct est_input *in, bool moving)
+{
+	mgroup_lock(&s->g);
+	for (unsigned int i = 0; i < s->g.n; i++) {
+		const struct mig_dev *d = &s->g.dev[i];
+
+		in[i] = (struct est_input){
+			.sized = d->sized, .size = d->size,
+			.left = moving && d->precopy ? d->initial_left + d->dirty : 0,
+			.rate = d->busy > 0 ? d->pre_bytes / d->busy : 0,
+		};
+		downtime_hops(d, &in[i]);
+	}
+	mgroup_unlock(&s->g);
+}
+
+static int tell(struct msrc *s, uint32_t type)
+{
+	struct msg m;
+	int r;
+
+	estimate_encode(&s->start, &m);
+	r = mctl_send(&s->g, &s->ctl, type, m.body, m.len);
+	if (r)
+		return fail_from(&s->g.why, FROM_PEER, -ECONNRESET, "%s: the control "
+				 "connection %s %s: %s", s->g.side->cmd, s->g.side->dir,
+				 s->ctl.peer, errstr(r));
+	return 0;
+}
+
+/* A device that gives no estimate: no downtime can be promised. */
+static int unsized(struct msrc *s)
+{
+	for (unsigned int i = 0; i < s->g.n; i++) {
+		const struct mig_dev *d = &s->g.dev[i];
+
+		if (d->sized)
+			continue;
+		snprintf(s->g.told, sizeof(s->g.told), "the source cannot promise a "
+			 "downtime: a device gives no stop-copy estimate");
+		fail(&s->g.why, -VM_E_DOWNTIME, "%s %s: the driver gives no stop-copy "
+		     "estimate (VFIO_DEVICE_FEATURE_MIG_DATA_SIZE): no downtime can be "
+		     "promised", s->g.side->cmd, d->s.d.info.name);
+		reason_hint(&s->g.why, HINT_DOWNTIME);
+		return -VM_E_DOWNTIME;
+	}
+	return 0;
+}
+
+/*
+ * What pre-copy cannot lower, before anything moves: the devices without
+ * it must move their whole estimate in the downtime. A limit those alone
+ * exceed is refused at once.
+ */
+static int never_fits(struct msrc *s)
+{
+	struct est_arcs none = { -1, -1 };
+	struct est_input in[DEVS_MAX];
+	double limit = s->a->downtime_limit;
+
+	if (!limit)
+		return 0;
+	if (unsized(s))
+		return -VM_E_DOWNTIME;
+	inputs(s, in, false);
+	for (unsigned int i = 0; i < s->g.n; i++)
+		if (s->g.dev[i].precopy)
+			in[i].size = 0;
+	estimate_make(&s->now, s->now_dev, in, s->g.n, &s->link, &none);
+	s->now.downtime_limit = limit;
+	return s->now.downtime > limit ? src_over_limit(s, 0, 0) : 0;
+}
+
+int src_estimate_start(struct msrc *s)
+{
+	struct est_arcs none = { -1, -1 };
+	struct est_input in[DEVS_MAX];
+	uint64_t want = 0;
+	int r;
+
+	read_sizes(s);
+	for (unsigned int i = 0; i < s->g.n; i++)
+		want += s->g.dev[i].sized ? s->g.dev[i].size : 0;
+	r = probe_send(&s->g, &s->ctl, want, &s->link);
+	if (r)
+		return r;
+	inputs(s, in, false);
+	estimate_make(&s->start, s->start_dev, in, s->g.n, &s->link, &none);
+	s->start.dry_run = s->a->dry_run;
+	s->start.downtime_limit = s->a->downtime_limit;
+	obs_estimate(s->g.x, &s->start);
+	if (s->a->dry_run)
+		return tell(s, MSG_ESTIMATE);
+	r = never_fits(s);
+	return r ? r : tell(s, MSG_START);
+}
+
+bool src_fits(struct msrc *s)
+{
+	struct est_arcs a = { -1, s->arcs.dst };
+	struct est_input in[DEVS_MAX];
+	double limit = s->a->downtime_limit;
+	unsigned int n;
+	double secs;
+
+	arcs_sum(&s->g, &secs, &n);
+	if (n)
+		a.src = secs / n;
+	inputs(s, in, true);
+	estimate_make(&s->now, s->now_dev, in, s->g.n, &s->link, &a);
+	s->now.downtime_limit = limit;
+	return !limit || (s->now.known && s->now.downtime <= limit);
+}
+
+void src_switchover(struct msrc *s, const char *reason, double secs, uint64_t sent)
+{
+	double limit = s->a->downtime_limit;
+	struct switchover e = {
+		.reason = reason, .precopy_secs = secs, .sent = sent,
+		.remaining = s->remaining, .rate = secs > 0 ? sent / secs : 0,
+		.downtime_limit = limit, .acked = s->acked,
+		.stop_copy_bytes = s->now.bytes, .expected_downtime = s->now.downtime,
+		.state_changes = s->now.state_changes, .link_rate = s->link.rate,
+		.over_limit = limit > 0 && (s->now.downtime < 0 || s->now.downtime > limit),
+	};
+
+	s->decided = true;
+	obs_switchover(s->g.x, &e);
+}
+
+/* "after 60.0 s of pre-copy", or nothing before it began. */
+static const char *when(double secs, char *buf, size_t len)
+{
+	if (secs > 0)
+		snprintf(buf, len, " after %.1f s of pre-copy", secs);
+	else
+		snprintf(buf, len, " before anything moved");
+	return buf;
+}
+
+int src_over_limit(struct msrc *s, double secs, uint64_t sent)
+{
+	const struct estimate *e = &s->now;
+	double limit = s->a->downtime_limit;
+	char at[48], arcs[48] = "";
+	bool fits = e->known && e->downtime <= limit;
+
+	if (!e->known)
+		return unsized(s);
+	src_switchover(s, fits ? "unacked" : "over-limit", secs, sent);
+	if (e->state_changes >= 0)
+		snprintf(arcs, sizeof(arcs), "; state changes %.1f ms", e->state_changes * 1e3);
+	if (fits) {
+		snprintf(s->g.told, sizeof(s->g.told), "the source's pre-copy reached no "
+			 "switchover in %.1f s", secs);
+		fail(&s->g.why, -VM_E_DOWNTIME, "%s: no switchover in %.1f s of pre-copy: "
+		     "the destination had not loaded the initial bytes of every device "
+		     "(switchover-ack), which would fall in the downtime; expected "
+		     "downtime %.1f ms, limit %.0f ms", s->g.side->cmd, secs,
+		     e->downtime * 1e3, limit * 1e3);
+	} else {
+		snprintf(s->g.told, sizeof(s->g.told), "the source's expected downtime, "
+			 "%.1f ms, is over its limit of %.0f ms", e->downtime * 1e3, limit * 1e3);
+		fail(&s->g.why, -VM_E_DOWNTIME, "%s: the expected downtime, %.1f ms, is over "
+		     "the limit of %.0f ms%s (%llu bytes to move with the devices stopped, "
+		     "at %.1f MB/s%s)", s->g.side->cmd, e->downtime * 1e3, limit * 1e3,
+		     when(secs, at, sizeof(at)), (unsigned long long)e->bytes,
+		     (e->secs > 0 ? e->bytes / e->secs : e->link_rate) / 1e6, arcs);
+	}
+	reason_hint(&s->g.why, HINT_DOWNTIME);
+	return -VM_E_DOWNTIME;
+}
