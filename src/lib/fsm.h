@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vm.h"
+
 enum vm_state {
 	ST_ERROR = 0,
 	ST_STOP = 1,
@@ -55,7 +57,8 @@ struct arc_time {
 	unsigned int dev;   /* which device of the command (0: the first) */
 };
 
-#define ARC_LOG_MAX 64
+/* A migration makes four requests a device; room for twice as many. */
+#define ARC_LOG_MAX (8 * DEVS_MAX)
 
 struct arc_log {
 	struct arc_time arc[ARC_LOG_MAX];

@@ -12,10 +12,12 @@ enum open_mode { OPEN_AUTO, OPEN_CDEV, OPEN_GROUP, OPEN_HOLDER };
 
 /*
  * The most devices one command moves or holds (migrate, receive, hold):
- * one limit for all. Each costs a thread and two connections on either
- * side of a migration, a socket in a holder.
+ * one limit for all, room for a host's GPUs and NICs together. Each costs
+ * a thread, its data connection, its device and data fds and a buffer
+ * on either side of a migration (bench/migrate.sh measures them), a
+ * socket in a holder.
  */
-#define DEVS_MAX 16
+#define DEVS_MAX 64
 
 /*
  * Calls return 0, a negative errno, or one of these negative codes for

@@ -171,6 +171,27 @@ table_defects() {
 	assert_failure $EX_NODEV
 }
 
+@test "migrate, receive and hold take at most 64 devices, one limit for all" {
+	local devs=() i
+	for ((i = 0; i < 65; i++)); do
+		devs+=("$(printf '0000:%02x:1f.7' "$i")")
+	done
+	vm migrate "${devs[@]}" --to unix:x --insecure
+	assert_failure $EX_USAGE
+	[[ "$stderr" == *"at most 64 devices"* ]]
+	vm receive "${devs[@]}" --listen unix:x --insecure
+	assert_failure $EX_USAGE
+	[[ "$stderr" == *"at most 64 devices"* ]]
+	vm hold "${devs[@]}"
+	assert_failure $EX_USAGE
+	[[ "$stderr" == *"at most 64 devices"* ]]
+	# 64 pass: the missing devices are what fails
+	vm migrate "${devs[@]:0:64}" --to unix:x --insecure
+	assert_failure $EX_NODEV
+	vm hold "${devs[@]:0:64}"
+	assert_failure $EX_NODEV
+}
+
 @test "--open takes only auto, cdev or group" {
 	vm --open=magic list
 	assert_failure $EX_USAGE
