@@ -4,7 +4,7 @@
  * sentence of include/uapi/linux/vfio.h (VFIO_DEVICE_FEATURE_MIGRATION,
  * MIG_DEVICE_STATE and its FSM comment, the data_fd rules,
  * VFIO_MIG_GET_PRECOPY_INFO, MIG_DATA_SIZE, DMA logging) as an id that
- * never changes, the order of vfiomig(8) RULES. A rule with why_not is
+ * never changes, the order of vfiomig(8) CHECK RULES. A rule with why_not is
  * not checkable from userspace; every other rule has a check that gives
  * its result. A few rules were made for driver bugs that shipped
  * (tests/bats/check-corpus.tsv lists the fixes and the rule for each);

@@ -59,8 +59,9 @@ struct check_ctx {
 	/* Behaviours the protocol leaves to the driver. */
 	const char *precopy_end;     /* "eof", "ENOMSG", "EAGAIN" */
 	const char *stop_copy_end;   /* how the last stop-copy save ended */
-	const char *close_behaviour; /* "keeps state", "returns to running" */
-	const char *in_group_fd;     /* saving-group arcs: "new fd", "no fd" */
+	const char *close_behaviour; /* "keeps_state"; NULL: not observed */
+	const char *close_note;      /* why it was not, when it was not */
+	const char *in_group_fd;     /* saving-group arcs: "new_fd", "no_fd" */
 	uint64_t saved_bytes;
 	uint8_t *saved;              /* the state round-trip saved */
 	bool large;                  /* too large to save in memory */

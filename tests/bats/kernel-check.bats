@@ -65,7 +65,7 @@ mtty_race() {
 	assert_line --regexp '^pass +data\.size +estimate 96 bytes, 3 saves gave 96 to 96'
 	assert_line --regexp '^pass +data\.resume\.hostile +4192 bytes refused \(ENOMEM\)'
 	assert_line --regexp '^pass +dma\.logging +start \(page size 4096\), report EOPNOTSUPP'
-	assert_line --regexp '^ +on close +keeps its state$'
+	assert_line --regexp '^ +on close +keeps_state$'
 	assert_line --regexp '^(26 passed, 0|25 passed, 1) failed, 3 skipped, 2 informative; 7 rules not checkable$'
 	assert_equal "$(kstate "$DEV")" running
 
@@ -101,7 +101,7 @@ mtty_race() {
 	assert_json
 	jq_is '[.checks[] | select(.result == "fail" and .rule != "data.concurrent")] | length' 0
 	jq_is '.passed + .failed' 26
-	jq_is '[.arcs[] | select(.from == "stop" and .to == "stop_copy")][0].data_session' true
+	jq_is '[.arc_latencies[] | select(.from == "stop" and .to == "stop_copy")][0].data_session' true
 	assert_equal "$(kstate "$DEV")" running
 }
 
@@ -162,6 +162,6 @@ mtty_race() {
 	assert_success
 	jq_is .result pass
 	jq_is '.resets > 0 and .restores > 0 and .aborts > 0' true
-	jq_is '[.arcs[] | select(.p50_usecs > .p99_usecs or .p99_usecs > .max_usecs)] | length' 0
+	jq_is '[.arc_latencies[] | select(.p50_usecs > .p99_usecs or .p99_usecs > .max_usecs)] | length' 0
 	assert_equal "$(kstate "$DEV")" running
 }
