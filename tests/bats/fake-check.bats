@@ -46,7 +46,7 @@ more_lines_than() {
 	# nothing blocks a read of this driver, and its state is small
 	assert_line --regexp '^skip +data\.session\.wake +no read\(\) blocked'
 	assert_line --regexp '^skip +data\.large +a state of 96 bytes: not above 256 MiB'
-	assert_line '27 passed, 0 failed, 2 skipped, 2 informative; 7 rules not checkable'
+	assert_line '27 passed, 0 failed, 4 skipped, 2 informative; 7 rules not checkable'
 	assert_line --regexp '^ +on close +keeps its state$'
 	assert_line --regexp '^ +pre-copy end +eof$'
 	refute_line --regexp '^fail '
@@ -102,7 +102,7 @@ more_lines_than() {
 
 @test "fake check: fsm.reset.running fails on reset_keeps_state; the rest skip" {
 	rule_bug fsm.reset.running reset_keeps_state
-	jq_is '[.checks[] | select(.result == "skip")] | length' 30
+	jq_is '[.checks[] | select(.result == "skip")] | length' 32
 	jq_is '[.checks[] | select(.result == "skip")][0].detail' "needs a reset that returns running"
 }
 
@@ -192,7 +192,7 @@ more_lines_than() {
 	fvm check --format json --rounds 1 $PCI
 	assert_success
 	assert_json
-	jq_is '.checks | length' 31
+	jq_is '.checks | length' 33
 	jq_is '.not_checkable | length' 7
 	jq_is '[.checks[] | select(.rule == "fsm.arc.legal")][0].result' pass
 }
@@ -235,7 +235,7 @@ more_lines_than() {
 	EOF
 	assert_success
 	# data.concurrent skips: the driver takes too much from one thread
-	assert_output "38 38 1 data.resume.hostile 10 10"
+	assert_output "40 40 1 data.resume.hostile 12 12"
 }
 
 @test "fake check: bad options are usage errors" {
@@ -364,6 +364,6 @@ more_lines_than() {
 	assert_success
 	jq_is .failed 0
 	jq_is '[.checks[] | select(.result == "skip") | .rule] | join(",")' \
-		feature.unknown,data.session.wake,data.large,data.get-concurrent,data.concurrent,dma.logging,dma.logging.edges
+		feature.unknown,data.session.wake,data.large,data.get-concurrent,data.concurrent,dma.logging,dma.logging.edges,kernel.log.clean,kernel.faults
 	jq_is '.driver_choices.on_close' "not observed (held by vfiomig hold)"
 }
