@@ -53,7 +53,7 @@ lib_objs = $(LIB_SRCS:src/%.c=build/$(1)%.o)
 cmd_objs = $(CMD_SRCS:src/%.c=build/$(1)%.o)
 
 .PHONY: all schema check check-host host-suites check-deps check-vm test-unit test-fake test-tsan \
-	test-vm test-vm61 test-deps test-package test-systemd demo deps deb install uninstall \
+	test-vm test-vm61 test-vm-debug test-deps test-package test-systemd demo deps deb install uninstall \
 	clean fake lint
 
 all: vfiomig
@@ -152,6 +152,16 @@ test-vm: vfiomig-asan tests/helpers/mtty-uart tests/helpers/holdpoke
 		tests/bats/kernel-devlink.bats tests/bats/kernel-hold.bats \
 		tests/bats/kernel-migrate.bats tests/bats/kernel-check.bats \
 		tests/bats/kernel-netfault.bats
+
+# kernel-check.bats and check's kernel rules (kernel.log.clean,
+# kernel.faults) on mtty in the debug kernel (KASAN, UBSAN, lockdep, fault
+# injection: run-vm.sh --variant debug); kernel-check.bats first, as the
+# KASAN report kernel-debug.bats provokes turns lockdep off for the boot.
+# Not part of make check: the debug kernel is a second 6.12 build of 14 to
+# 28 minutes (README, Tests).
+test-vm-debug: vfiomig-asan
+	$(Q)scripts/testbed/run-vm.sh --variant debug -- env VFIOMIG=$(TESTBIN) \
+		$(BATS) tests/bats/kernel-check.bats tests/bats/kernel-debug.bats
 
 # Debian 12's own kernel series, 6.1 (no VFIO cdev, mtty only as a module
 # and without migration): one boot, a few tests of what vfiomig reports

@@ -122,7 +122,7 @@ _vfiomig() {
 		restore) options+=" --input= --raw --force --then= --progress --no-progress --events= $net" ;;
 		migrate) options+=" --to= --no-precopy --downtime-limit= --precopy-timeout= --events= $net" ;;
 		receive) options+=" --listen= --force --then= --events= $net" ;;
-		check) options+=" --rounds= --format= --soak= --duration= --seed=" ;;
+		check) options+=" --rounds= --format= --soak= --duration= --seed= --inject-faults" ;;
 		hold) options+=" --daemon --pidfile=" ;;
 		release) options+=" --then=" ;;
 		prepare) options+=" --driver= --dry-run" ;;

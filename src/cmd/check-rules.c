@@ -100,6 +100,13 @@ const struct rule check_rules[] = {
 	  "byte beside the bitmap written", NULL },
 	{ "dma.logging.dirty", "REPORT sets a bit for every page the device "
 	  "wrote", "needs device DMA to known pages" },
+	/* The kernel's own view, clearest on a debug kernel (check-kmsg.c,
+	 * check-faults.c). */
+	{ "kernel.log.clean", "no WARN, BUG, Oops, UBSAN, KASAN, lockdep, "
+	  "sleeping-in-atomic or IOMMU fault message while a check ran", NULL },
+	{ "kernel.faults", "with --inject-faults: each allocation failed in SET, "
+	  "DMA logging and data fd I/O is an errno, a reset recovers the device, "
+	  "the kernel log stays clean", NULL },
 };
 
 const size_t check_nrules = sizeof(check_rules) / sizeof(check_rules[0]);

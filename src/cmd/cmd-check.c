@@ -29,8 +29,12 @@ struct check_args {
 	bool soak;
 	bool seeded;
 	bool format_given;
+	bool inject_faults;
 	struct soak_args soak_args;
 };
+
+/* Long only: no short option would read well. */
+#define OPT_INJECT_FAULTS 0x100
 
 static const char *const format_names[] = { "text", "json", "tap", "junit" };
 
@@ -88,9 +92,14 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		a->seeded = true;
 		a->soak_args.seed = (uint64_t)number(state, "--seed", arg, 0, INT64_MAX);
 		break;
+	case OPT_INJECT_FAULTS:
+		a->inject_faults = true;
+		break;
 	case ARGP_KEY_END:
 		if (a->seeded && !a->soak)
 			argp_error(state, "--seed is for --soak or --duration");
+		if (a->inject_faults && a->soak)
+			argp_error(state, "--inject-faults is for the checks, not --soak");
 		if (opts.json && a->format_given && a->soak_args.format != FMT_JSON)
 			argp_error(state, "-j and --format %s: choose one",
 				   format_names[a->soak_args.format]);
@@ -108,6 +117,9 @@ static const struct argp_option check_options[] = {
 	  "(0: no limit but --duration)", 0 },
 	{ "duration", 'D', "SECS", 0, "Soak for at most SECS seconds", 0 },
 	{ "seed", 'E', "N", 0, "The soak's random seed (replays a walk)", 0 },
+	{ "inject-faults", OPT_INJECT_FAULTS, NULL, 0, "Also fail the kernel's "
+	  "allocations one at a time in SET, DMA logging and data fd I/O "
+	  "(kernel.faults; needs a kernel with fault injection)", 0 },
 	{ 0 }
 };
 
@@ -117,10 +129,10 @@ static const struct argp check_argp = {
 	"protocol: one result for each rule of vfiomig(8) CHECK RULES (the state "
 	"machine, data sessions and their end, read and write chunking, "
 	"pre-copy info, the size estimate, hostile data in resuming, a second "
-	"thread, DMA logging), the arc latencies, and what the protocol leaves "
-	"to the driver. With --soak or --duration, a random walk checked "
-	"against the model instead, with latency percentiles per arc. The "
-	"device is running again at the end.\v"
+	"thread, DMA logging, a clean kernel log), the arc latencies, and what "
+	"the protocol leaves to the driver. With --soak or --duration, a "
+	"random walk checked against the model instead, with latency "
+	"percentiles per arc. The device is running again at the end.\v"
 	"The device is reset and its state overwritten with its own: do not "
 	"check a device a guest is using. Exit status 1 when a check or the "
 	"soak fails, 8 when interrupted.",
@@ -150,23 +162,28 @@ static void run_checks(struct check_ctx *c)
 		check_concurrent_io,
 		/* Last: only a working reset leaves resuming without data, */
 		check_truncated,
-		/* and a buggy driver's leftovers reach no other check. */
+		/* and a buggy driver's leftovers reach no other check, */
 		check_history,
+		/* nor what failed allocations left. */
+		check_faults,
 	};
 
 	/*
 	 * Reset first: every other check leaves resuming (and recovers from
 	 * a failure) by reset, so without it their results would only echo
-	 * the broken reset.
+	 * the broken reset. The kernel log is read after each step.
 	 */
-	check_reset(c);
+	check_kmsg_open(c);
+	check_kmsg_step(c, check_reset);
 	if (check_find(c, "fsm.reset.running")->result == CK_FAIL) {
-		check_close(c);
+		check_kmsg_step(c, check_close);
+		check_kmsg_close(c);
 		skip_rest(c, "needs a reset that returns running");
 		return;
 	}
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !sig_caught(); i++)
-		steps[i](c);
+		check_kmsg_step(c, steps[i]);
+	check_kmsg_close(c);
 }
 
 /* A CI job still gets a report it can read: nothing was checked, why. */
@@ -202,6 +219,7 @@ int cmd_check(int argc, char **argv)
 	if (!c)
 		return -ENOMEM;
 	c->rounds = a.rounds;
+	c->inject_faults = a.inject_faults;
 	r = sess_open(&c->s, vm_ctx(), "check", a.dev);
 	if (!r)
 		r = sess_need_mig(&c->s);
