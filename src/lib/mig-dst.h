@@ -32,7 +32,7 @@ struct mdst {
 	struct link link;         /* the source's probe, as read here */
 	struct estimate est;      /* the source's, before anything moved */
 	bool estimated;
-	double t0, t_stopped, t_running, t_end;
+	double t0, t_hello, t_stopped, t_running, t_end; /* t_hello: 0 before */
 };
 
 /* Wait for the source, agree, load the devices, run them. */
