@@ -83,16 +83,28 @@ cmds["inspect"] = obj({"format_version": N(I()), "written_by": N(S()), "created"
                        "record_list": N(arr(record)), "records": I(),
                        "precopy_bytes": R("bytes"), "stop_copy_bytes": R("bytes"),
                        "bytes": R("bytes"), "valid": B, "defect": N(S())})
+# The downtime promise: the estimate made before anything moved (what
+# migrate --dry-run prints), in total and per device.
+estimate = obj({"bytes": R("bytes"), "usecs": R("usecs"), "downtime_usecs": N(R("usecs")),
+                "state_changes_usecs": N(R("usecs")), "round_trip_usecs": R("usecs"),
+                "link_bytes_per_sec": I(), "probe_bytes": R("bytes"),
+                "probe_usecs": R("usecs")})
+dev_estimate = obj({"stop_copy_bytes": N(R("bytes")), "bytes": R("bytes"),
+                    "usecs": R("usecs"), "downtime_usecs": N(R("usecs"))})
 migdev = obj({"device": S(), "from": R("state"), "state": N(R("state")), "precopy": B,
               "bytes": R("bytes"), "precopy_bytes": R("bytes"), "stop_copy_bytes": R("bytes"),
-              "records": I(), "precopy_rounds": I(), "precopy_reinits": I()})
+              "records": I(), "precopy_rounds": I(), "precopy_reinits": I(),
+              "estimate": N(dev_estimate)})
 migration = {"peer": S(), "ok": B, "committed": B, "insecure": B,
              "bytes": R("bytes"), "precopy_bytes": R("bytes"), "stop_copy_bytes": R("bytes"),
              "records": I(), "precopy_rounds": I(),
              "precopy_converged": N(B), "precopy_remaining_bytes": N(R("bytes")),
              "usecs": R("usecs"), "wait_usecs": N(R("usecs")), "bytes_per_sec": I(),
              "downtime_usecs": N(R("usecs")), "destination_downtime_usecs": N(R("usecs")),
-             "devices": arr(migdev), "arcs": arr(R("arc"))}
+             "devices": arr(migdev), "arcs": arr(R("arc")),
+             "dry_run": B, "downtime_limit_usecs": N(R("usecs")),
+             "expected_downtime_usecs": N(R("usecs")), "downtime_exceeded": N(B),
+             "estimate": N(estimate)}
 cmds["migrate"] = obj(dict(migration))
 cmds["receive"] = obj(dict(migration))
 check_result = obj({"rule": S(), "result": {"enum": ["pass", "fail", "skip", "info"]},

@@ -121,8 +121,9 @@ static void summary(const struct mgroup *g, const struct mig_summary *s, bool tx
 	out_bool("committed", NULL, s->committed);
 	out_bool("insecure", NULL, s->insecure);
 	out_u64("records", NULL, t.records);
-	/* The destination does not know how pre-copy ended: it says null. */
-	if (s->source) {
+	/* The destination does not know how pre-copy ended, and a dry run
+	 * decided no switchover: null. */
+	if (s->source && !s->dry_run) {
 		out_bool("precopy_converged", NULL, s->converged);
 		out_u64("precopy_remaining_bytes", NULL, s->remaining);
 	} else {

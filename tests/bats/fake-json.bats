@@ -173,6 +173,63 @@ doc() {
 	assert_failure $EX_USAGE
 }
 
+@test "json: the downtime promise: a dry run, a refusal over the limit, a limit exceeded" {
+	local key=$BATS_TEST_TMPDIR/key sock=unix:$BATS_TEST_TMPDIR/m.sock
+	head -c 64 /dev/zero | tr '\0' k >"$key"
+	chmod 600 "$key"
+	S=(0000:3b:01.0) D=(0000:5e:01.0)
+	fake_pci_device "$ROOT" "${S[0]}" 40 cdev=40 driver=mlx5_vfio_pci size=1000000
+	fake_pci_device "$ROOT" "${D[0]}" 50 cdev=50 driver=mlx5_vfio_pci size=1000000
+	# a dry run: the estimate, on both sides and in the events
+	receive 1 --listen "$sock" --psk-file "$key" --events "$BATS_TEST_TMPDIR/recv.ev"
+	wait_for test -S "${sock#unix:}"
+	doc migrate migrate "${S[0]}" --to "$sock" --psk-file "$key" --dry-run \
+		--events "$BATS_TEST_TMPDIR/mig.ev"
+	assert_success
+	jq_is '"\(.dry_run) \(.estimate.bytes) \(.devices[0].estimate.stop_copy_bytes)"' \
+		"true 1000000 1000000"
+	jq_is '"\(.precopy_converged) \(.expected_downtime_usecs) \(.downtime_exceeded)"' \
+		"null null null"
+	output=$(tail -n 1 "$BATS_TEST_TMPDIR/mig.ev" | jq -c .data)
+	valid migrate
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	valid receive
+	jq_is '"\(.dry_run) \(.estimate.bytes) \(.devices[0].estimate)"' "true 1000000 null"
+	output=$(tail -n 1 "$BATS_TEST_TMPDIR/recv.ev" | jq -c .data)
+	valid receive
+	# a device without pre-copy that cannot fit: refused, on both sides
+	fake_pci_device "$ROOT" "${S[0]}" 40 cdev=40 personality=xe size=68719476736
+	fake_pci_device "$ROOT" "${D[0]}" 50 cdev=50 personality=xe size=68719476736
+	rm -f "${sock#unix:}"
+	receive 1 --listen "$sock" --psk-file "$key"
+	wait_for test -S "${sock#unix:}"
+	doc migrate migrate "${S[0]}" --to "$sock" --psk-file "$key"
+	assert_failure $EX_DOWNTIME
+	jq_is '"\(.ok) \(.expected_downtime_usecs > 300000) \(.downtime_exceeded)"' \
+		"false true null"
+	receive_wait
+	assert_equal "$RECV_STATUS" $EX_PEER
+	valid receive
+	# a driver whose estimate is wrong: 1 MB at 4 MB/s, estimated at
+	# 4 KiB, over a 100 ms limit once it ran
+	fake_pci_device "$ROOT" "${S[0]}" 40 cdev=40 driver=mlx5_vfio_pci size=1000000 \
+		rate=4000000
+	fake_pci_device "$ROOT" "${D[0]}" 50 cdev=50 driver=mlx5_vfio_pci size=1000000
+	rm -f "${sock#unix:}"
+	receive 1 --listen "$sock" --psk-file "$key"
+	wait_for test -S "${sock#unix:}"
+	VFIOMIG_FAKE_BUG=size_estimate=4096 doc migrate migrate "${S[0]}" --to "$sock" \
+		--psk-file "$key" --no-precopy --downtime-limit 100
+	assert_success
+	jq_is '"\(.downtime_exceeded) \(.downtime_limit_usecs) \(.expected_downtime_usecs < 100000)"' \
+		"true 100000 true"
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	valid receive
+	jq_is '"\(.downtime_exceeded) \(.expected_downtime_usecs)"' "null null"
+}
+
 @test "json: the schema is what scripts/json-schema.py writes (make schema)" {
 	run python3 "$TOP/scripts/json-schema.py"
 	assert_success
