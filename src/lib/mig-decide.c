@@ -39,11 +39,11 @@ static void downtime_hops(const struct mig_dev *d, struct est_input *in)
 	bool p2p = f & MIG_P2P;
 	uint32_t from = d->precopy ? ST_PRE_COPY : d->s.cur;
 	uint32_t grace = !p2p ? from : d->precopy ? ST_PRE_COPY_P2P : ST_RUNNING_P2P;
+	uint32_t dst_grace = p2p ? ST_RUNNING_P2P : ST_STOP;
 
-	in->src_hops = (from != grace ? hops(from, grace, f) : 0) + hops(grace, ST_STOP_COPY, f);
-	in->dst_hops = hops(ST_RESUMING, ST_STOP, f) +
-		       (p2p ? hops(ST_STOP, ST_RUNNING_P2P, f) + hops(ST_RUNNING_P2P, ST_RUNNING, f) :
-			      hops(ST_STOP, ST_RUNNING, f));
+	in->src_hops = hops(from, grace, f) + hops(grace, ST_STOP_COPY, f);
+	in->dst_hops = hops(ST_RESUMING, ST_STOP, f) + hops(ST_STOP, dst_grace, f) +
+		       hops(dst_grace, ST_RUNNING, f);
 }
 
 /* What each device said last; pre-copy's figures once it moves (moving). */
