@@ -9,4 +9,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 echo
 "$here/migrate.sh"
 echo
+"$here/downtime.sh"
+echo
 "$here/drivers.sh"

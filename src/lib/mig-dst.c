@@ -241,7 +241,11 @@ static int agree(struct mdst *s)
 	r = probe_answer(&s->g, &s->ctl, HELLO_MS, &s->link);
 	if (r)
 		return r;
-	r = read_frame(&s->ctl, &m, HELLO_MS);
+	/* The source's ALIVEs may come first: it sends one when a slow link
+	 * kept it from sending anything else for a while. */
+	do
+		r = read_frame(&s->ctl, &m, HELLO_MS);
+	while (r >= 0 && m.type == MSG_ALIVE && !cancelled(s->g.x));
 	if (cancelled(s->g.x))
 		return mctl_interrupted(&s->g);
 	if (r < 0)

@@ -458,7 +458,10 @@ fast_again() {
 		migrate 1 --to "$UNIX" --psk-file "$PSK" --downtime-limit $limit \
 			--precopy-timeout 20
 		assert_success
-		[ -z "$stderr" ]
+		# The decision is the subject; the real downtime is the
+		# machine's: on a busy one it may pass the limit, and then
+		# the warning says so.
+		[ -z "$stderr" ] || assert_one_error "^vfiomig: warning: migrate: the downtime, [0-9.]+ ms, was over the limit of $limit ms \(expected [0-9.]+ ms\)$"
 		jq_is .precopy_converged true
 		jq_is '.precopy_bytes + .stop_copy_bytes' 2000000
 		jq_is "$limit == 0 or .expected_downtime_usecs <= $limit * 1000" true

@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The downtime promise, on loopback with fake devices; every ratio is
+# between figures of the same run, best of RUNS where it says so:
+#
+#  1. migrate --dry-run against the migration it predicts: one device
+#     without pre-copy (its whole state falls in the downtime) of three
+#     sizes, over a link of two rates (bench/ratelink.py: one clock for
+#     every connection, as on one link). The dry run's expected duration
+#     and downtime next to the migration's real ones, and real / expected.
+#  2. 1, 4, 16 and 64 rate-limited devices migrating together, with and
+#     without pre-copy: aggregate throughput, downtime, the expected
+#     downtime the switchover was decided on, and what each side's
+#     process held at its peak (file descriptors, threads, resident
+#     memory), with what each device adds (64 against 1).
+#
+# The machine may be shared: the load averages are printed before and
+# after. Not part of 'make check'.
+#
+# usage: bench/downtime.sh [RUNS]   (default 1)
+set -euo pipefail
+shopt -s inherit_errexit
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+runs=${1:-1}
+vfiomig=${VFIOMIG:-$top/vfiomig}
+lib=$top/tests/fake/libvfiofake.so
+
+for tool in jq ss bc python3; do
+	command -v "$tool" >/dev/null || {
+		echo "bench/downtime.sh: needs $tool (scripts/install-deps.sh)" >&2
+		exit 1
+	}
+done
+
+work=$(mktemp -d)
+bg=()   # what runs in the background: the link, a receiver, samplers
+cleanup() {
+	local p
+	for p in "${bg[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# shellcheck source=tests/fake/fakeroot.bash
+source "$top/tests/fake/fakeroot.bash"
+root=$work/root
+fake_init "$root"
+export VFIOMIG_FAKE_ROOT=$root
+
+psk=$work/psk
+(umask 077 && openssl rand -hex 32 >"$psk")
+port=$((20000 + RANDOM % 20000))
+
+load() {
+	cut -d ' ' -f 1-3 /proc/loadavg
+}
+
+# listening PORT: wait until something listens on 127.0.0.1:PORT.
+listening() {
+	local i
+	for ((i = 0; i < 500; i++)); do
+		[ -n "$(ss -Hltn "sport = :$1")" ] && return 0
+		sleep 0.01
+	done
+	echo "bench/downtime.sh: nothing listens on port $1" >&2
+	return 1
+}
+
+# sample PID FILE: the most threads and descriptors PID had, and its peak
+# RSS (KiB), written to FILE as "threads fds rss" once PID is gone.
+sample() {
+	local pid=$1 out=$2 t=0 f=0 r=0 v n
+	while [ -d "/proc/$pid" ]; do
+		v=$(awk '/^Threads/ { t = $2 } /^VmHWM/ { r = $2 } END { print t, r }' \
+			"/proc/$pid/status" 2>/dev/null) || break
+		# a zombie has no VmHWM: it is gone
+		[[ $v =~ ^[0-9]+\ [0-9]+$ ]] || break
+		# gone meanwhile: find fails, and the count is what was found
+		n=$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l) || true
+		((${v% *} > t)) && t=${v% *}
+		((${v#* } > r)) && r=${v#* }
+		((n > f)) && f=$n
+		sleep 0.005
+	done
+	echo "$t $f $r" >"$out"
+}
+
+# pair N SRC_PORT DST_PORT MIGRATE-OPTIONS...: one migration of S[0..N-1]
+# to D[0..N-1], receive listening on DST_PORT, migrate sending to
+# SRC_PORT (the same, or a link in between); migrate's -j report on one
+# line in $work/mig.json, the receiver's in $work/recv.json, their peaks
+# in $work/mig.peak and $work/recv.peak.
+pair() {
+	local n=$1 sport=$2 dport=$3 rpid mpid rs ms
+	shift 3
+	# not through fake(): $! must be vfiomig itself for sample()
+	LD_PRELOAD=$lib "$vfiomig" -j -q receive "${D[@]:0:n}" --listen "tcp://127.0.0.1:$dport" \
+		--psk-file "$psk" >"$work/recv.json" &
+	rpid=$!
+	sample "$rpid" "$work/recv.peak" &
+	rs=$!
+	listening "$dport"
+	LD_PRELOAD=$lib "$vfiomig" -j -q migrate "${S[@]:0:n}" --to "tcp://127.0.0.1:$sport" \
+		--psk-file "$psk" "$@" >"$work/mig.json" &
+	mpid=$!
+	sample "$mpid" "$work/mig.peak" &
+	ms=$!
+	wait "$mpid" || true
+	wait "$rpid" || true
+	# not a bare wait: the link runs in the background too
+	wait "$rs" "$ms" || true
+}
+
+# devices N KEYS...: N source devices S[] and N destinations D[].
+devices() {
+	local i n=$1 slot
+	shift
+	for ((i = 0; i < n; i++)); do
+		slot=$(printf %02x $((1 + i / 8)))
+		S[i]=0000:3b:$slot.$((i % 8))
+		D[i]=0000:5e:$slot.$((i % 8))
+		fake_pci_device "$root" "${S[i]}" $((100 + i)) cdev=$((100 + i)) "$@"
+		fake_pci_device "$root" "${D[i]}" $((200 + i)) cdev=$((200 + i)) "$@"
+	done
+}
+
+# field FILE FILTER: jq -r on a report.
+field() {
+	jq -r "$2" "$1"
+}
+
+echo "downtime benchmarks: $(nproc) CPUs, $(uname -r), load $(load)"
+echo
+echo "1. --dry-run against the migration: one device without pre-copy, over a link"
+printf '%-8s %-9s %10s %10s %7s %12s %12s %7s\n' size link "expected" real "ratio" \
+	"exp. down" "real down" ratio
+for mib in 16 64 256; do
+	devices 1 flags=3 size=$((mib << 20))
+	for rate in 25 100; do
+		port=$((port + 2))
+		python3 "$top/bench/ratelink.py" "$port" $((port + 1)) "${rate}e6" >"$work/link" &
+		bg+=($!)
+		listening "$port"
+		pair 1 "$port" $((port + 1)) --dry-run
+		cp "$work/mig.json" "$work/dry.json"
+		port=$((port + 2))
+		kill "${bg[-1]}"
+		wait "${bg[-1]}" 2>/dev/null || true
+		unset 'bg[-1]'
+		python3 "$top/bench/ratelink.py" "$port" $((port + 1)) "${rate}e6" >"$work/link" &
+		bg+=($!)
+		listening "$port"
+		pair 1 "$port" $((port + 1)) --downtime-limit 0
+		kill "${bg[-1]}"
+		wait "${bg[-1]}" 2>/dev/null || true
+		unset 'bg[-1]'
+		ed=$(field "$work/dry.json" .estimate.usecs)
+		edt=$(field "$work/dry.json" .estimate.downtime_usecs)
+		rd=$(field "$work/mig.json" .usecs)
+		rdt=$(field "$work/mig.json" .downtime_usecs)
+		printf '%-8s %-9s %8.3f s %8.3f s %6.2fx %9.1f ms %9.1f ms %6.2fx\n' \
+			"$mib MiB" "$rate MB/s" "$(bc -l <<<"$ed / 1000000")" "$(bc -l <<<"$rd / 1000000")" \
+			"$(bc -l <<<"$rd / $ed")" "$(bc -l <<<"$edt / 1000")" \
+			"$(bc -l <<<"$rdt / 1000")" "$(bc -l <<<"$rdt / $edt")"
+	done
+done
+
+echo
+echo "2. N devices of 4 MB at 20 MB/s each, together (--downtime-limit 0), best of $runs"
+printf '%-3s %-11s %11s %11s %11s %25s %25s\n' N "" "aggregate" downtime expected \
+	"migrate thr/fds/RSS" "receive thr/fds/RSS"
+devices 64 size=4000000 rate=20000000 precopy=2000000 estimate=left
+for mode in no-precopy precopy; do
+	opts=(--downtime-limit 0)
+	[ $mode = precopy ] || opts+=(--no-precopy)
+	for n in 1 4 16 64; do
+		best=""
+		for ((r = 0; r < runs; r++)); do
+			for ((i = 0; i < n; i++)); do
+				fake_set_state "$root" "${S[i]}" running
+				fake_set_state "$root" "${D[i]}" running
+			done
+			port=$((port + 1))
+			pair "$n" "$port" "$port" "${opts[@]}"
+			if [ -z "$best" ] || (($(field "$work/mig.json" .downtime_usecs) < best)); then
+				best=$(field "$work/mig.json" .downtime_usecs)
+				cp "$work/mig.json" "$work/best.json"
+				cp "$work/mig.peak" "$work/best.mig.peak"
+				cp "$work/recv.peak" "$work/best.recv.peak"
+			fi
+		done
+		read -r mt mf mr <"$work/best.mig.peak"
+		read -r rt rf rr <"$work/best.recv.peak"
+		printf '%-3s %-11s %6.1f MB/s %8.1f ms %8.1f ms %8s/%4s/%6.1f MiB %8s/%4s/%6.1f MiB\n' \
+			"$n" "$mode" "$(field "$work/best.json" '.bytes / .usecs')" \
+			"$(field "$work/best.json" '.downtime_usecs / 1e3')" \
+			"$(field "$work/best.json" '.expected_downtime_usecs / 1e3')" \
+			"$mt" "$mf" "$(bc -l <<<"$mr / 1024")" "$rt" "$rf" "$(bc -l <<<"$rr / 1024")"
+		[ "$n" != 1 ] || one=("$mt" "$mf" "$mr" "$rt" "$rf" "$rr")
+	done
+	printf '    each device adds: migrate %.2f threads, %.2f fds, %.2f MiB; receive %.2f threads, %.2f fds, %.2f MiB\n' \
+		"$(bc -l <<<"($mt - ${one[0]}) / 63")" "$(bc -l <<<"($mf - ${one[1]}) / 63")" \
+		"$(bc -l <<<"($mr - ${one[2]}) / 63 / 1024")" "$(bc -l <<<"($rt - ${one[3]}) / 63")" \
+		"$(bc -l <<<"($rf - ${one[4]}) / 63")" "$(bc -l <<<"($rr - ${one[5]}) / 63 / 1024")"
+done
+echo
+echo "load at the end: $(load)"
