@@ -110,19 +110,24 @@ static int read_frame(struct chan *c, struct msg *m, int ms)
 	return r ? r : -ETIMEDOUT;
 }
 
-/* A connection on our listener; a failure told as ours. */
+/* A failure of the listener, told as ours. */
+static int accept_failed(struct mdst *s, struct reason *why, int r)
+{
+	char prefix[64];
+
+	snprintf(prefix, sizeof(prefix), "%s: ", s->g.side->cmd);
+	reason_prefix(why, prefix);
+	reason_add(&s->g.why, why);
+	return r;
+}
+
+/* A connection on our listener. */
 static int accept_one(struct mdst *s, const struct net_opts *n, struct chan *c)
 {
 	struct reason why = { 0 };
-	char prefix[64];
 	int r = net_accept(s->g.x, s->lfd, s->addr.text, n, c, &why);
 
-	if (!r)
-		return 0;
-	snprintf(prefix, sizeof(prefix), "%s: ", s->g.side->cmd);
-	reason_prefix(&why, prefix);
-	reason_add(&s->g.why, &why);
-	return r;
+	return r ? accept_failed(s, &why, r) : 0;
 }
 
 /* The first authenticated peer that says HELLO; others are dropped. */
@@ -299,18 +304,24 @@ static int start_thread(struct mdst *s, unsigned int i, const struct chan *c)
 	return 0;
 }
 
-/* One data connection: ATTACH with our session, for a device not yet here. */
+/*
+ * One data connection: ATTACH with our session, for a device not yet here.
+ * n bounds the wait, the handshake and the frame: -ETIMEDOUT, not told.
+ */
 static int attach_one(struct mdst *s, const struct net_opts *n)
 {
 	uint8_t session[MIG_SESSION_ID];
+	struct reason why = { 0 };
 	struct chan c;
 	struct msg m;
 	uint32_t dev;
-	int r = accept_one(s, n, &c);
+	int r = net_accept(s->g.x, s->lfd, s->addr.text, n, &c, &why);
 
-	if (r)
+	if (r == -ETIMEDOUT)
 		return r;
-	r = read_frame(&c, &m, HELLO_MS);
+	if (r)
+		return accept_failed(s, &why, r);
+	r = read_frame(&c, &m, (int)(n->timeout * 1000) + 1);
 	if (r > 0 && !attach_decode(&m, session, &dev) &&
 	    !memcmp(session, s->h.session, sizeof(session)) && dev < s->g.n &&
 	    !(s->attached & (1u << dev)))
@@ -321,26 +332,45 @@ static int attach_one(struct mdst *s, const struct net_opts *n)
 	return cancelled(s->g.x) ? mctl_interrupted(&s->g) : 0;
 }
 
+/*
+ * The source opens its data connections right after HELLO: one that opens
+ * none for --peer-timeout (at most ATTACH_SECS) is gone, even when a
+ * connection it began is stuck in its handshake.
+ */
+static double attach_limit(const struct mdst *s)
+{
+	double t = s->a->net.peer_timeout;
+
+	return t > 0 && t < ATTACH_SECS ? t : ATTACH_SECS;
+}
+
 static int accept_data(struct mdst *s)
 {
 	struct net_opts n = s->a->net;
 	struct pollfd p[2] = { { .fd = s->lfd, .events = POLLIN },
 			       { .fd = s->ctl.fd, .events = POLLIN } };
-	double deadline = monotonic_secs() + ATTACH_SECS;
+	double limit = attach_limit(s), deadline = monotonic_secs() + limit;
 	int r = 0;
 
-	n.timeout = ATTACH_SECS;
 	while (!r && s->attached != (1u << s->g.n) - 1) {
-		if (monotonic_secs() > deadline)
+		uint32_t before = s->attached;
+
+		n.timeout = deadline - monotonic_secs();
+		n.handshake = n.timeout;
+		if (n.timeout <= 0)
 			return fail_from(&s->g.why, FROM_PEER, -ETIMEDOUT,
-					 "%s: the source opened %u of %u data connections in %d s",
-					 s->g.side->cmd, (unsigned)__builtin_popcount(s->attached),
-					 s->g.n, ATTACH_SECS);
+					 "%s: the source opened %u of %u data connections, then "
+					 "none for %g s", s->g.side->cmd,
+					 (unsigned)__builtin_popcount(s->attached), s->g.n, limit);
 		/* The control connection may bring an ABORT meanwhile. */
 		if (poll(p, 2, MIG_TICK_MS) > 0 && (p[0].revents & POLLIN))
 			r = attach_one(s, &n);
 		else
 			r = dst_tick(s);
+		if (r == -ETIMEDOUT)
+			r = 0;
+		if (s->attached != before)
+			deadline = monotonic_secs() + limit;
 	}
 	return r;
 }

@@ -124,3 +124,30 @@ essence() {
 	assert_equal "$(essence)" "$restored"
 	assert_equal "$(fstate $DST)" running
 }
+
+@test "a source whose data connection says nothing: receive gives up after --peer-timeout, device reset" {
+	local err=$BATS_TEST_TMPDIR/recv.err
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" receive $DST --listen "unix:$SOCK" --insecure \
+		--peer-timeout 2 2>"$err" >/dev/null &
+	RPID=$!
+	wait_for test -S "$SOCK"
+	coproc CTL { socat - "UNIX-CONNECT:$SOCK"; }
+	CTL_PID=$CTL_PID
+	"$MIGFRAMES" hello 1 >&"${CTL[1]}"
+	run timeout 10 head -c 8 <&"${CTL[0]}"
+	assert_success
+	# A data connection that never says ATTACH, open until the end: the
+	# source is gone however it got stuck (before, 10 s per silent
+	# connection, 30 s in all).
+	exec {SILENT}> >(exec socat -u - "UNIX-CONNECT:$SOCK")
+	wait_for -t 20 eval '! kill -0 $RPID 2>/dev/null'
+	status=0
+	wait "$RPID" || status=$?
+	RPID=
+	exec {SILENT}>&-
+	stderr=$(grep -v -- '--insecure' "$err")
+	echo "# status $status; stderr: $stderr"
+	assert_equal "$status" $EX_IOERR
+	[[ "$stderr" == *"vfiomig: receive: the source opened 0 of 1 data connections, then none for 2 s"$'\n'"vfiomig: receive $DST: device reset: now running" ]]
+	assert_equal "$(fstate $DST)" running
+}
