@@ -15,7 +15,7 @@ CFLAGS += -pthread -std=gnu11 -Wall -Wextra -Wformat=2 -Wmissing-prototypes \
 	  -Wstrict-prototypes -Wshadow -Wno-unused-parameter
 # sysfs paths are bounded by PATH_MAX; a truncated one is simply not found.
 CFLAGS += -Wno-format-truncation
-PKGS := libxxhash libnl-3.0 libnl-genl-3.0 gnutls
+PKGS := libxxhash libnl-3.0 libnl-genl-3.0 gnutls json-c
 # pkg-config runs once, when a compile or link first needs it, never while
 # make reads this file: on a fresh machine make check must get as far as
 # its deps step, which installs pkg-config.

@@ -2,7 +2,8 @@
 /*
  * Path trapping: the libc entry points vfiomig uses on sysfs and device
  * nodes see $VFIOMIG_FAKE_ROOT/sys, .../dev/vfio and .../dev/iommu instead
- * of the real ones. Everything else (notably /proc) is left alone, so
+ * of the real ones, and .../lib/modules for the module tree (whose release
+ * is uname's, see kernel.c), never the host's. Everything else (notably /proc) is left alone, so
  * /proc/PID/fd links of an owner point at the fake node files and compare
  * equal by st_dev/st_ino.
  */
@@ -91,7 +92,7 @@ bool fake_trapped(const char *path)
 		return false;
 	return has_prefix(path, "/sys/") || !strcmp(path, "/sys") ||
 	       has_prefix(path, "/dev/vfio/") || !strcmp(path, "/dev/vfio") ||
-	       !strcmp(path, "/dev/iommu");
+	       !strcmp(path, "/dev/iommu") || has_prefix(path, "/lib/modules/");
 }
 
 const char *fake_path(const char *path, char *buf, size_t len)
