@@ -97,7 +97,9 @@ static void attr(struct migid *id, const struct devinfo *di, const char *file,
 	if (r)
 		migid_unknown(id, key, "reading %s: %s", file, strerrorname_np(-r));
 	else
-		migid_set(id, key, "%s", strncmp(v, "0x", 2) ? v : v + 2);
+		/* The kernel's "0x15b3", as the JSON contract spells IDs. */
+		migid_set(id, key, strcmp(file, "revision") ? "%04lx" : "%02lx",
+			  strtoul(v, NULL, 16));
 }
 
 static void read_kind(struct migid *id, const struct devinfo *di)
