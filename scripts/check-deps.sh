@@ -32,7 +32,7 @@ layer_of() {
 	# src/cmd
 	vfiomig | escape | log | output | events | opts | cli | sig | observe | idjson | \
 		context | report | netopts | endpoint | json | ci-report) echo 5 ;; # the tool's base
-	main | cmd-* | check | check-* | save | save-common | mig-report | \
+	main | cmd-* | check | check-* | save | save-common | mig-report | inventory | \
 		holder-server) echo 6 ;;                                  # commands
 	*) echo unplaced ;;
 	esac
