@@ -29,7 +29,7 @@ _vfiomig_vfs() {
 
 _vfiomig() {
 	local cur prev
-	local commands="info state reset save restore migrate receive inspect check hold release list devlink prepare help"
+	local commands="info state reset save restore migrate receive inspect check hold release list identity compat devlink prepare help"
 	local states="running running_p2p pre_copy pre_copy_p2p stop stop_copy resuming"
 	local options="--json --pretty --verbose --quiet --open= --no-holder --help --version"
 	local net="--psk-file= --insecure --timeout= --peer-timeout="
@@ -94,6 +94,8 @@ _vfiomig() {
 		hold) options+=" --daemon --pidfile=" ;;
 		release) options+=" --then=" ;;
 		prepare) options+=" --driver= --dry-run" ;;
+		list) options+=" --all" ;;
+		compat) options+=" --with=" ;;
 		esac
 		mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
 		return
@@ -111,7 +113,7 @@ _vfiomig() {
 	hold | migrate | receive)
 		mapfile -t COMPREPLY < <(compgen -W "$(_vfiomig_devices)" -- "$cur")
 		;;
-	info | reset | save | restore | check | release)
+	info | reset | save | restore | check | release | identity | compat)
 		[ "$nargs" -eq 0 ] &&
 			mapfile -t COMPREPLY < <(compgen -W "$(_vfiomig_devices)" -- "$cur")
 		;;
@@ -124,7 +126,7 @@ _vfiomig() {
 		;;
 	devlink)
 		case "$nargs" in
-		0) mapfile -t COMPREPLY < <(compgen -W "show set" -- "$cur") ;;
+		0) mapfile -t COMPREPLY < <(compgen -W "show set info" -- "$cur") ;;
 		1) mapfile -t COMPREPLY < <(compgen -W "$(_vfiomig_vfs)" -- "$cur") ;;
 		2) [ "${COMP_WORDS[COMP_CWORD-2]}" != show ] &&
 			mapfile -t COMPREPLY < <(compgen -W "migratable" -- "$cur") ;;
