@@ -646,6 +646,49 @@ silent_listener() {
 	assert_same_bytes 1
 }
 
+# --- signals and a cut connection -------------------------------------------
+
+states_are() {
+	[ "$(states "$1" "$2")" = "$3" ]
+}
+
+# A slow migration of two devices (4 s, 3 of them in pre-copy unless
+# --no-precopy), to be signalled once it is under way: the source devices
+# in the phase the option chose; -j report in $OUT.mig.
+slow_start() {
+	local phase=pre_copy
+	[ "$1" != --no-precopy ] || phase=stop_copy
+	rearm 2
+	receive 2 --listen "$UNIX" --psk-file "$PSK"
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -j migrate "${S[@]:0:2}" --to "$UNIX" \
+		--psk-file "$PSK" "$@" >"$OUT.mig" 2>"$OUT.mig.err" &
+	MIG_PID=$!
+	# the destination in resuming (HELLO and READY passed)
+	wait_for state_is "${D[0]}" resuming
+	wait_for states_are S 2 "$phase,$phase"
+}
+
+mig_wait() {
+	MIG_STATUS=0
+	wait "$MIG_PID" || MIG_STATUS=$?
+	MIG_PID=
+	MIG_STDERR=$(cat "$OUT.mig.err")
+	echo "# migrate status $MIG_STATUS; stderr: $MIG_STDERR"
+	output=$(cat "$OUT.mig")
+}
+
+# The signal came in the phase the options chose, before the commit.
+assert_cut_in() {
+	jq_is .committed false
+	if [ "$1" = --no-precopy ]; then
+		jq_is .precopy_bytes 0
+	else
+		jq_is .stop_copy_bytes 0
+		# into pre_copy (the way back is not part of the walk it reports)
+		jq_is '[.arcs[].to] | join(",")' pre_copy,pre_copy
+	fi
+}
+
 @test "fake-migrate: SIGINT to migrate mid-transfer runs the source again and resets the destination" {
 	not_under_valgrind
 	local opt
