@@ -135,7 +135,7 @@ test-fake: vfiomig-asan fake tests/helpers/holdpoke tests/helpers/streamfix \
 		tests/bats/fake-hold.bats tests/bats/fake-migrate.bats \
 		tests/bats/fake-drivers.bats tests/bats/fake-events.bats \
 		tests/bats/fake-fds.bats tests/bats/fake-pipeline.bats \
-		tests/bats/fake-stall.bats
+		tests/bats/fake-stall.bats tests/bats/fake-compat.bats tests/bats/ansible.bats
 
 # The suites with threads, under TSan: any report fails the test (exit 66).
 TSAN_SUITES ?= tests/bats/fake-migrate.bats tests/bats/fake-hold.bats
