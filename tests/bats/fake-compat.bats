@@ -77,7 +77,7 @@ compat_with() {
 		jq -e '.compatible == false and (.blocking | length) == 1' <<<"$output"
 	done
 	for f in '.kernel_release = "6.1.0"' '.revision = "01"' '.stop_copy_bytes = 1' \
-		'.precopy_info_v2 = false'; do
+		'.precopy_info_v2 = (.precopy_info_v2 | not)'; do
 		compat_with "$f"
 		assert_success
 		jq -e '.compatible == true and ([.fields[] | select(.verdict == "differs")] | length) >= 1' <<<"$output"
