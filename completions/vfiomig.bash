@@ -27,6 +27,42 @@ _vfiomig_vfs() {
 	done
 }
 
+# The states --then accepts: receive ends in three; the others in any state
+# a command can end in (not error, not resuming).
+_vfiomig_then() {
+	case $1 in
+	receive) echo "running running_p2p stop" ;;
+	*) echo "running running_p2p pre_copy pre_copy_p2p stop stop_copy" ;;
+	esac
+}
+
+# The values of option $1 for command $2 that start with $3, in
+# COMPREPLY; false when $1 takes no value we can offer.
+_vfiomig_value() {
+	local words=
+	case $1 in
+	-o | --output | -i | --input | --psk-file | --events | --pidfile)
+		mapfile -t COMPREPLY < <(compgen -f -- "$3")
+		return 0
+		;;
+	--to | --listen)
+		words="tcp:// unix:"
+		compopt -o nospace 2>/dev/null || true
+		;;
+	--then) words=$(_vfiomig_then "$2") ;;
+	--on-error) words="unwind reset leave" ;;
+	--open) words="auto cdev group" ;;
+	-F | --format) words="text json tap junit" ;;
+	--timeout | --peer-timeout | --downtime-limit | --precopy-timeout | --rounds | \
+		-r | --soak | -S | --duration | -D | --seed | -E | --driver)
+		return 0
+		;;
+	*) return 1 ;;
+	esac
+	mapfile -t COMPREPLY < <(compgen -W "$words" -- "$3")
+	return 0
+}
+
 _vfiomig() {
 	local cur prev
 	local commands="info state reset save restore migrate receive inspect check hold release list identity compat devlink prepare help"
@@ -41,8 +77,17 @@ _vfiomig() {
 
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case "${COMP_WORDS[i]}" in
-		-*) ;;
+		-* | =) ;;
 		*)
+			# an option's value ("-o FILE", "--then=stop" split at =)
+			case "${COMP_WORDS[i-1]}" in
+			= | -o | --output | -i | --input | --psk-file | --events | --pidfile | \
+				--to | --listen | --then | --on-error | --open | -F | --format | \
+				--timeout | --peer-timeout | --downtime-limit | --precopy-timeout | \
+				-r | --rounds | -S | --soak | -D | --duration | -E | --seed | --driver)
+				continue
+				;;
+			esac
 			if [ -z "$cmd" ]; then
 				cmd=${COMP_WORDS[i]}
 			else
@@ -52,45 +97,32 @@ _vfiomig() {
 		esac
 	done
 
-	case "$prev" in
-	-o | --output | -i | --input | --psk-file | --events)
-		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
-		return
+	# "--opt=VALUE": one word, or three where = breaks words (the default)
+	case "$cur" in
+	--*=*)
+		if _vfiomig_value "${cur%%=*}" "$cmd" "${cur#*=}"; then
+			# the word is the whole "--opt=VALUE": keep the option
+			COMPREPLY=("${COMPREPLY[@]/#/${cur%%=*}=}")
+			return
+		fi
 		;;
-	--to | --listen)
-		mapfile -t COMPREPLY < <(compgen -W "tcp:// unix:" -- "$cur")
-		return
-		;;
-	--then)
-		mapfile -t COMPREPLY < <(compgen -W "$states" -- "$cur")
-		return
-		;;
-	--on-error)
-		mapfile -t COMPREPLY < <(compgen -W "unwind reset leave" -- "$cur")
-		return
+	=)
+		_vfiomig_value "$prev" "$cmd" "" && return
 		;;
 	esac
+	if [ "$prev" = = ] && [ "$COMP_CWORD" -ge 2 ]; then
+		_vfiomig_value "${COMP_WORDS[COMP_CWORD-2]}" "$cmd" "$cur" && return
+	fi
+	_vfiomig_value "$prev" "$cmd" "$cur" && return
 
 	case "$cur" in
-	--then=*)
-		mapfile -t COMPREPLY < <(compgen -W "$states" -- "${cur#--then=}")
-		return
-		;;
-	--on-error=*)
-		mapfile -t COMPREPLY < <(compgen -W "unwind reset leave" -- "${cur#--on-error=}")
-		return
-		;;
-	--open=*)
-		mapfile -t COMPREPLY < <(compgen -W "auto cdev group" -- "${cur#--open=}")
-		return
-		;;
 	-*)
 		case "$cmd" in
 		save) options+=" --output= --precopy --raw --then= --on-error= --progress --no-progress --events= $net" ;;
 		restore) options+=" --input= --raw --force --then= --progress --no-progress --events= $net" ;;
 		migrate) options+=" --to= --no-precopy --downtime-limit= --precopy-timeout= --events= $net" ;;
 		receive) options+=" --listen= --force --then= --events= $net" ;;
-		check) options+=" --rounds= --format= --soak= --duration= --seed=" ;;
+		check) options+=" --rounds= --format= --soak= --duration= --seed= --inject-faults" ;;
 		hold) options+=" --daemon --pidfile=" ;;
 		release) options+=" --then=" ;;
 		prepare) options+=" --driver= --dry-run" ;;
@@ -98,7 +130,11 @@ _vfiomig() {
 		compat) options+=" --with=" ;;
 		esac
 		mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
-		return
+		# "--output=" is followed by its value, not by a space
+		if [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]]; then
+			compopt -o nospace 2>/dev/null || true
+		fi
+		return 0
 		;;
 	esac
 
@@ -110,10 +146,10 @@ _vfiomig() {
 	inspect)
 		[ "$nargs" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		;;
-	hold | migrate | receive)
+	hold | migrate | receive | release)
 		mapfile -t COMPREPLY < <(compgen -W "$(_vfiomig_devices)" -- "$cur")
 		;;
-	info | reset | save | restore | check | release | identity | compat)
+	info | reset | save | restore | check | identity | compat)
 		[ "$nargs" -eq 0 ] &&
 			mapfile -t COMPREPLY < <(compgen -W "$(_vfiomig_devices)" -- "$cur")
 		;;
@@ -142,7 +178,6 @@ _vfiomig() {
 			mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
 		;;
 	esac
-	: "$prev"
 }
 
 complete -F _vfiomig vfiomig

@@ -20,8 +20,9 @@ pkgs=(
 	cppcheck valgrind
 	# tests and checks
 	bats bats-support bats-assert jq shellcheck man-db groff-base
-	# check's TAP and JUnit reports are parsed in the tests
-	perl libxml2-utils python3
+	# check's TAP and JUnit reports are parsed in the tests; every -j
+	# document is validated against man/vfiomig.schema.json
+	perl libxml2-utils python3 python3-jsonschema
 	clang libclang-rt-14-dev bsdutils strace
 	# the Debian package (make deb) and its checks; systemd for
 	# systemd-analyze verify of the unit

@@ -6,7 +6,12 @@
 # fragments and this script. Prints the path of the cached bzImage on
 # stdout; everything else goes to stderr.
 #
-# Usage: build-kernel.sh [--series 6.12|6.1]   (default 6.12)
+# Usage: build-kernel.sh [--series 6.12|6.1] [--variant debug]
+#   (default 6.12, no variant). A variant adds kernel-VARIANT.config on
+#   top of the series' fragments: debug is KASAN, UBSAN, lockdep and
+#   allocation fault injection, for check's kernel.log.clean and
+#   kernel.faults rules (a larger, slower kernel: keep it out of the
+#   plain runs).
 #
 # The cache entry holds bzImage, .config, the uAPI headers (headers/) and,
 # when the series builds modules, their installed tree (modules/, for
@@ -15,15 +20,18 @@
 set -euo pipefail
 
 usage() {
-	echo "Usage: build-kernel.sh [--series 6.12|6.1]" >&2
+	echo "Usage: build-kernel.sh [--series 6.12|6.1] [--variant debug]" >&2
 	exit 1
 }
 
 series=6.12
+variant=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--series) [ $# -ge 2 ] || usage; series=$2; shift 2 ;;
 	--series=*) series=${1#*=}; shift ;;
+	--variant) [ $# -ge 2 ] || usage; variant=$2; shift 2 ;;
+	--variant=*) variant=${1#*=}; shift ;;
 	*) usage ;;
 	esac
 done
@@ -31,6 +39,11 @@ done
 here=$(cd "$(dirname "$0")" && pwd)
 frags=("$here/kernel.config" "$here/kernel-$series.config")
 [ -r "${frags[1]}" ] || { echo "build-kernel: no fragment for series '$series'" >&2; exit 1; }
+case $variant in
+'') ;;
+debug) frags+=("$here/kernel-$variant.config") ;;
+*) echo "build-kernel: no variant '$variant' (there is: debug)" >&2; exit 1 ;;
+esac
 pkg=linux-source-$series
 tarball=/usr/src/$pkg.tar.xz
 cache_root=${VFIOMIG_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfiomig-testbed}
@@ -41,7 +54,8 @@ if [ ! -r "$tarball" ]; then
 fi
 
 srcver=$(dpkg-query -W -f='${Version}' "$pkg")
-key=$(printf '%s %s\n' "$series" "$srcver" | cat - "${frags[@]}" "$0" | sha256sum | cut -c1-16)
+key=$(printf '%s %s %s\n' "$series" "$variant" "$srcver" | cat - "${frags[@]}" "$0" |
+	sha256sum | cut -c1-16)
 out="$cache_root/$key"
 
 if [ -s "$out/bzImage" ]; then
@@ -54,7 +68,7 @@ work=$(mktemp -d "$cache_root/build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 start=$(date +%s)
-echo "build-kernel: unpacking $pkg $srcver" >&2
+echo "build-kernel: unpacking $pkg $srcver${variant:+ ($variant variant)}" >&2
 tar -xJf "$tarball" -C "$work"
 src=$work/$pkg
 jobs=$(( $(nproc) + 1 ))
@@ -65,13 +79,21 @@ jobs=$(( $(nproc) + 1 ))
 	make -C "$src" olddefconfig
 } >"$work/config.log" 2>&1 || { cat "$work/config.log" >&2; exit 1; }
 
-# merge_config warns but does not fail when a dependency drops an option.
+# merge_config warns but does not fail when a dependency drops an option
+# (or a select turns one on that a fragment turns off).
 bad=0
 while IFS= read -r line; do
 	case "$line" in
 	CONFIG_*=[ym])
 		if ! grep -qx "$line" "$src/.config"; then
 			echo "build-kernel: ${line%=?} did not stick as ${line##*=}" >&2
+			bad=1
+		fi ;;
+	"# CONFIG_"*" is not set")
+		opt=${line#\# }
+		opt=${opt%% *}
+		if grep -q "^$opt=[ym]\$" "$src/.config"; then
+			echo "build-kernel: $opt is on, but a fragment turns it off" >&2
 			bad=1
 		fi ;;
 	esac

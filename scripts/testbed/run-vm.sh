@@ -19,12 +19,15 @@ set -euo pipefail
 
 usage() {
 	cat <<'EOF'
-Usage: run-vm.sh [--timeout SEC] [--series SERIES] [--kernel BZIMAGE]
-                 [--keep-console FILE] -- COMMAND [ARGS...]
+Usage: run-vm.sh [--timeout SEC] [--series SERIES] [--variant debug]
+                 [--kernel BZIMAGE] [--keep-console FILE] -- COMMAND [ARGS...]
 
   --timeout SEC        kill the VM after SEC seconds and exit 124 (default 2400)
   --series SERIES      the kernel series build-kernel.sh builds: 6.12
                        (default) or 6.1, Debian 12's own
+  --variant debug      that series' debug kernel (KASAN, UBSAN, lockdep,
+                       fault injection), booted with 2 GiB instead of 1
+                       and every KASAN report kept (kasan_multi_shot)
   --kernel BZIMAGE     boot this kernel instead of the one build-kernel.sh makes
   --keep-console FILE  copy the guest's kernel console log to FILE
 EOF
@@ -38,16 +41,18 @@ fail() {
 here=$(cd "$(dirname "$0")" && pwd)
 timeout=2400
 series=6.12
+variant=
 kernel=
 keep_console=
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--timeout | --series | --kernel | --keep-console)
+	--timeout | --series | --variant | --kernel | --keep-console)
 		[ $# -ge 2 ] || { usage >&2; fail "$1 needs a value"; }
 		case $1 in
 		--timeout) timeout=$2 ;;
 		--series) series=$2 ;;
+		--variant) variant=$2 ;;
 		--kernel) kernel=$2 ;;
 		--keep-console) keep_console=$2 ;;
 		esac
@@ -55,6 +60,7 @@ while [ $# -gt 0 ]; do
 		;;
 	--timeout=*) timeout=${1#*=}; shift ;;
 	--series=*) series=${1#*=}; shift ;;
+	--variant=*) variant=${1#*=}; shift ;;
 	--kernel=*) kernel=${1#*=}; shift ;;
 	--keep-console=*) keep_console=${1#*=}; shift ;;
 	-h | --help) usage; exit 0 ;;
@@ -67,6 +73,16 @@ done
 case $timeout in
 '' | *[!0-9]* | 0) fail "--timeout wants a positive whole number of seconds" ;;
 esac
+# KASAN keeps a shadow of an eighth of memory and a quarantine of freed
+# objects; lockdep its own tables. Without kasan_multi_shot KASAN reports
+# only the first bad access of a boot, and check must see every one.
+memory=1024
+extra_append=
+case $variant in
+'') ;;
+debug) memory=2048 extra_append=" kasan_multi_shot" ;;
+*) fail "--variant: no variant '$variant' (there is: debug)" ;;
+esac
 
 init=$here/guest-init.sh
 # The init path travels on the kernel command line, which splits on spaces.
@@ -77,7 +93,8 @@ esac
 command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 not found"
 
 if [ -z "$kernel" ]; then
-	kernel=$("$here/build-kernel.sh" --series "$series") || fail "build-kernel.sh failed"
+	kernel=$("$here/build-kernel.sh" --series "$series" ${variant:+--variant "$variant"}) ||
+		fail "build-kernel.sh failed"
 fi
 [ -r "$kernel" ] || fail "kernel $kernel is not readable"
 # The guest sees the host's files at the same paths, so it can load the
@@ -155,7 +172,7 @@ pass_env() {
 # multidevs=remap keeps inode numbers unique across the host's mounts.
 append="console=ttyS0 quiet root=hostroot rootfstype=9p"
 append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
-append+=" init=$init oops=panic panic=-1 tsc=reliable"
+append+=" init=$init oops=panic panic=-1 tsc=reliable$extra_append"
 
 # qemu splits -virtfs options on commas; a doubled comma is a literal one.
 share_opt=${share//,/,,}
@@ -167,7 +184,7 @@ echo "$t0" >"$share/host-start"
 # -nographic with an explicit -serial would still put the monitor on
 # stdio; "-monitor none" keeps qemu away from the terminal entirely.
 qemu-system-x86_64 \
-	-accel tcg -m 1024 -smp 2 -nographic -no-reboot \
+	-accel tcg -m "$memory" -smp 2 -nographic -no-reboot \
 	-monitor none -serial "file:$tmp/console.log" -nic none \
 	-kernel "$kernel" -append "$append" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \

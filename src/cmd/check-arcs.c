@@ -46,7 +46,7 @@ static int one_arc(struct check_ctx *c, uint32_t a, uint32_t b,
 		s->usecs[s->n++] = (uint32_t)t;
 	s->data_fd = fd >= 0;
 	if (want == -1)
-		c->in_group_fd = fd >= 0 ? "new fd" : "no fd";
+		c->in_group_fd = fd >= 0 ? "new_fd" : "no_fd";
 	if (vdev_get_state(&c->s.d, &st) || st != b) {
 		snprintf(why, len, "%s -> %s succeeded but the device reports %s",
 			 fsm_name(a), fsm_name(b), fsm_name(st));

@@ -43,7 +43,7 @@ static void latencies(struct check_ctx *c)
 {
 	out_text("\n%-14s %-14s %10s %10s %10s  %s\n", "from", "to", "min us",
 		 "median us", "max us", "data fd");
-	out_arr_open("arcs", NULL);
+	out_arr_open("arc_latencies", NULL);
 	for (uint32_t a = 0; a < ST_NR; a++) {
 		for (uint32_t b = 0; b < ST_NR; b++) {
 			struct arc_samples *s = &c->arcs[a][b];
@@ -67,18 +67,28 @@ static void latencies(struct check_ctx *c)
 	out_arr_close();
 }
 
+/* A string, or null with the text's reason (why; NULL: "unknown"). */
+static void opt_str(const char *key, const char *label, const char *val, const char *why)
+{
+	if (val)
+		out_str(key, label, val);
+	else
+		out_null(key, label, why ? why : "unknown");
+}
+
 static void choices(struct check_ctx *c)
 {
 	out_text("\nleft to the driver by the protocol:\n");
 	out_obj_open("driver_choices");
-	out_str("on_close", "on close", c->close_behaviour ? c->close_behaviour : "unknown");
-	out_str("precopy_end", "pre-copy end", c->precopy_end ? c->precopy_end : "n/a");
-	out_str("saving_group_fd", "saving-group fd",
-		c->in_group_fd ? c->in_group_fd : "n/a");
+	/* null where the device could not show it, and the text says why */
+	opt_str("on_close", "on close", c->close_behaviour, c->close_note);
+	opt_str("on_close_note", NULL, c->close_note, NULL);
+	opt_str("precopy_end", "pre-copy end", c->precopy_end, "no pre_copy");
+	opt_str("saving_group_fd", "saving-group fd", c->in_group_fd, "not seen");
 	/* Feature 12 (7.1): may the driver say its initial bytes restart? */
-	out_str("precopy_info_v2", "precopy info v2",
-		vdev_probe(&c->s.d, VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2,
-			   VFIO_DEVICE_FEATURE_SET) ? "not supported" : "REINIT supported");
+	out_bool("precopy_info_v2", "precopy info v2 (REINIT)",
+		 !vdev_probe(&c->s.d, VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2,
+			     VFIO_DEVICE_FEATURE_SET));
 	out_obj_close();
 }
 

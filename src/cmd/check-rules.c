@@ -4,7 +4,7 @@
  * sentence of include/uapi/linux/vfio.h (VFIO_DEVICE_FEATURE_MIGRATION,
  * MIG_DEVICE_STATE and its FSM comment, the data_fd rules,
  * VFIO_MIG_GET_PRECOPY_INFO, MIG_DATA_SIZE, DMA logging) as an id that
- * never changes, the order of vfiomig(8) RULES. A rule with why_not is
+ * never changes, the order of vfiomig(8) CHECK RULES. A rule with why_not is
  * not checkable from userspace; every other rule has a check that gives
  * its result. A few rules were made for driver bugs that shipped
  * (tests/bats/check-corpus.tsv lists the fixes and the rule for each);
@@ -100,6 +100,13 @@ const struct rule check_rules[] = {
 	  "byte beside the bitmap written", NULL },
 	{ "dma.logging.dirty", "REPORT sets a bit for every page the device "
 	  "wrote", "needs device DMA to known pages" },
+	/* The kernel's own view, clearest on a debug kernel (check-kmsg.c,
+	 * check-faults.c). */
+	{ "kernel.log.clean", "no WARN, BUG, Oops, UBSAN, KASAN, lockdep, "
+	  "sleeping-in-atomic or IOMMU fault message while a check ran", NULL },
+	{ "kernel.faults", "with --inject-faults: each allocation failed in SET, "
+	  "DMA logging and data fd I/O is an errno, a reset recovers the device, "
+	  "the kernel log stays clean", NULL },
 };
 
 const size_t check_nrules = sizeof(check_rules) / sizeof(check_rules[0]);

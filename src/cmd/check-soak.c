@@ -241,22 +241,25 @@ static void soak_out(struct soak *k)
 	out_u64("seed", "seed", k->a->seed);
 	out_int("steps", "steps", k->step);
 	out_line("seconds", "%.1f", k->secs);
-	if (opts.json)
-		out_int("milliseconds", NULL, (long long)(k->secs * 1000));
+	out_fmt_secs("usecs", NULL, k->secs);
 	out_int("resets", "resets", k->resets);
 	out_int("reads", "reads", k->reads);
 	out_u64("bytes_read", "bytes read", k->bytes_read);
 	out_int("restores", "restores", k->loads);
 	out_int("aborts", "aborted restores", k->aborts);
 	out_u64("bytes_written", "bytes written", k->bytes_written);
-	out_str("result", "result", k->fail[0] ? "fail" : "pass");
+	/* An interrupted soak says what it did: its seed replays it. */
+	out_str("result", "result", k->fail[0] ? "fail" : sig_caught() ? "interrupted" : "pass");
 	if (k->fail[0]) {
 		out_int("failed_step", "failed step", k->step);
 		out_str("failure", "failure", k->fail);
+	} else {
+		out_null("failed_step", NULL, NULL);
+		out_null("failure", NULL, NULL);
 	}
 	out_text("\n%-14s %-14s %8s %10s %10s %10s\n", "from", "to", "count",
 		 "p50 us", "p99 us", "max us");
-	out_arr_open("arcs", NULL);
+	out_arr_open("arc_latencies", NULL);
 	for (uint32_t a = 0; a < ST_NR; a++) {
 		for (uint32_t b = 0; b < ST_NR; b++) {
 			struct lat *l = &k->lat[a][b];
@@ -290,11 +293,17 @@ static void soak_ci(struct soak *k)
 	snprintf(sum, sizeof(sum), "seed %llu, %ld steps in %.1f s, %ld resets, "
 		 "%ld restores, %ld aborted", (unsigned long long)k->a->seed,
 		 k->step, k->secs, k->resets, k->loads, k->aborts);
-	snprintf(why, sizeof(why), "step %ld: %s", k->step, k->fail);
+	if (k->fail[0])
+		snprintf(why, sizeof(why), "step %ld: %s", k->step, k->fail);
+	else if (sig_caught())
+		snprintf(why, sizeof(why), "interrupted by %s after step %ld",
+			 sigabbrev_np(sig_caught()), k->step);
 	out_begin();
-	ci_begin(&ci, f, "vfiomig check --soak", 1, !!k->fail[0], 0, NULL);
-	ci_case(&ci, "soak", k->fail[0] ? CI_FAIL : CI_PASS, sum,
-		k->fail[0] ? (f == CI_TAP ? k->fail : why) : NULL, k->secs);
+	/* Interrupted is not passed: the walk did not run its course. */
+	ci_begin(&ci, f, "vfiomig check --soak", 1, k->fail[0] || sig_caught(), 0, NULL);
+	ci_case(&ci, "soak", k->fail[0] || sig_caught() ? CI_FAIL : CI_PASS, sum,
+		k->fail[0] && f == CI_TAP ? k->fail : k->fail[0] || sig_caught() ? why : NULL,
+		k->secs);
 	ci_end(&ci);
 }
 
@@ -344,14 +353,13 @@ int check_soak(struct check_ctx *c, const struct soak_args *a)
 			close(k->fd);
 		/* reset first: the walk may have stopped in resuming */
 		check_home(c);
-		if (sig_caught())
-			r = -VM_E_INTERRUPTED;
-		else if (a->format == FMT_TAP || a->format == FMT_JUNIT)
+		if (a->format == FMT_TAP || a->format == FMT_JUNIT)
 			soak_ci(k);
 		else
 			soak_out(k);
-		if (!r)
-			r = out_end();
+		r = out_end();
+		if (!r && sig_caught())
+			r = -VM_E_INTERRUPTED;
 		if (!r && k->fail[0])
 			r = -VM_E_CHECK;
 	}

@@ -5,7 +5,8 @@
  * vfiomig(8) RULES); each check gives one result per rule it tests. The
  * checks live in check-arcs.c (the state machine), check-data.c (pre-copy,
  * sizes, round trip, reset), check-session.c (data fd life and I/O),
- * check-thread.c (a second thread, DMA logging); check-soak.c walks at
+ * check-thread.c (a second thread, DMA logging), check-kmsg.c (the kernel
+ * log) and check-faults.c (allocation failures); check-soak.c walks at
  * random; check-report.c prints text, JSON, TAP or JUnit.
  */
 #ifndef VFIOMIG_CHECK_H
@@ -59,11 +60,14 @@ struct check_ctx {
 	/* Behaviours the protocol leaves to the driver. */
 	const char *precopy_end;     /* "eof", "ENOMSG", "EAGAIN" */
 	const char *stop_copy_end;   /* how the last stop-copy save ended */
-	const char *close_behaviour; /* "keeps state", "returns to running" */
-	const char *in_group_fd;     /* saving-group arcs: "new fd", "no fd" */
+	const char *close_behaviour; /* "keeps_state"; NULL: not observed */
+	const char *close_note;      /* why it was not, when it was not */
+	const char *in_group_fd;     /* saving-group arcs: "new_fd", "no_fd" */
 	uint64_t saved_bytes;
 	uint8_t *saved;              /* the state round-trip saved */
 	bool large;                  /* too large to save in memory */
+	struct kmsg *kmsg;           /* check-kmsg.c: the kernel log reader */
+	bool inject_faults;          /* --inject-faults: check_faults() runs */
 };
 
 void check_add(struct check_ctx *c, const char *rule, enum check_result r,
@@ -129,6 +133,18 @@ void check_hostile(struct check_ctx *c);
 void check_sizes(struct check_ctx *c);
 void check_concurrent_get(struct check_ctx *c);
 void check_dma_logging(struct check_ctx *c);
+void check_faults(struct check_ctx *c);
+
+/*
+ * check-kmsg.c, kernel.log.clean: open the kernel log at its end, run a
+ * step and judge what it logged, give the rule its result. scan judges
+ * what was logged since the last look: 1 and the first bad message
+ * (escaped) in line, 0 nothing bad, -1 the log cannot be read.
+ */
+void check_kmsg_open(struct check_ctx *c);
+void check_kmsg_step(struct check_ctx *c, void (*step)(struct check_ctx *));
+int check_kmsg_scan(struct check_ctx *c, const char *during, char *line, size_t len);
+void check_kmsg_close(struct check_ctx *c);
 
 /* The rules made for the driver bugs that shipped (vfiomig(8) CHECK
  * RULES names them): check-release.c (what the running kernel carries),

@@ -21,7 +21,7 @@ static const struct argp_option common_options[] = {
 	{ "json", 'j', NULL, 0, "Print one JSON document on stdout", 0 },
 	{ "pretty", 'p', NULL, 0, "Pretty-print JSON (implies --json)", 0 },
 	{ "verbose", 'v', NULL, 0, "Say more on stderr (repeatable)", 0 },
-	{ "quiet", 'q', NULL, 0, "Print errors only on stderr", 0 },
+	{ "quiet", 'q', NULL, 0, "Print errors only on stderr (stdout's report stays)", 0 },
 	{ "open", OPT_OPEN, "MODE", 0,
 	  "How to open devices: auto (default: cdev when present), cdev, group", 0 },
 	{ "no-holder", OPT_NO_HOLDER, NULL, 0,
@@ -33,14 +33,18 @@ static const struct argp_option common_options[] = {
  * argp says what is wrong with the usage itself, then exits 64. Its
  * error stream goes on to stderr unchanged, and its first line is kept
  * for the JSON error object that main still owes (log_record_error).
+ * getopt's own line ("unrecognized option '--bogus'") goes to stderr
+ * itself: while argp parses, stderr is this stream too (parse()).
  */
+static FILE *real_stderr;
+
 static ssize_t usage_write(void *cookie, const char *buf, size_t len)
 {
 	static char line[512];
 	static size_t used;
 	static bool done;
 
-	fwrite(buf, 1, len, stderr);
+	fwrite(buf, 1, len, real_stderr ? real_stderr : stderr);
 	for (size_t i = 0; i < len && !done; i++) {
 		if (buf[i] == '\n' || used == sizeof(line) - 1) {
 			line[used] = '\0';
@@ -114,6 +118,20 @@ const struct argp_child common_children[] = {
 	{ 0 }
 };
 
+int argp_parse_caught(const struct argp *argp, int argc, char **argv, unsigned flags,
+		      void *input)
+{
+	FILE *err = usage_stream();
+	error_t e;
+
+	real_stderr = stderr;
+	if (err != stderr)
+		stderr = err;
+	e = argp_parse(argp, argc, argv, flags, NULL, input);
+	stderr = real_stderr;
+	return e;
+}
+
 int cmd_parse(const struct argp *argp, int argc, char **argv, void *input)
 {
 	char name[64];
@@ -123,7 +141,7 @@ int cmd_parse(const struct argp *argp, int argc, char **argv, void *input)
 	/* "vfiomig state" in usage lines and --help. */
 	snprintf(name, sizeof(name), "vfiomig %s", argv[0]);
 	argv[0] = name;
-	e = argp_parse(argp, argc, argv, 0, NULL, input);
+	e = argp_parse_caught(argp, argc, argv, 0, input);
 	argv[0] = saved;
 	opts_done();
 	return e ? -VM_E_USAGE : 0;

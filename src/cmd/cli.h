@@ -28,6 +28,11 @@ int cmd_parse(const struct argp *argp, int argc, char **argv, void *input);
 /* The options are known: the engine's context follows them (context.c). */
 void opts_done(void);
 
+/* argp_parse(), with what argp and getopt say about a bad usage kept for
+ * the JSON error object (both write to stderr as usual). */
+int argp_parse_caught(const struct argp *argp, int argc, char **argv, unsigned flags,
+		      void *input);
+
 /* ARGP_KEY_ARG and ARGP_KEY_END for a command that takes one DEV. */
 error_t parse_one_dev(int key, char *arg, struct argp_state *state,
 		      const char **dev);

@@ -8,12 +8,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "vfiomig.h"
 #include "sig.h"
 #include "check.h"
+#include "ci-report.h"
 #include "cli.h"
 #include "log.h"
 #include "output.h"
@@ -27,8 +29,12 @@ struct check_args {
 	bool soak;
 	bool seeded;
 	bool format_given;
+	bool inject_faults;
 	struct soak_args soak_args;
 };
+
+/* Long only: no short option would read well. */
+#define OPT_INJECT_FAULTS 0x100
 
 static const char *const format_names[] = { "text", "json", "tap", "junit" };
 
@@ -51,7 +57,7 @@ static void parse_format(struct argp_state *state, struct check_args *a,
 			 const char *arg)
 {
 	for (int i = 0; i < 4; i++) {
-		if (!strcmp(arg, format_names[i])) {
+		if (!strcasecmp(arg, format_names[i])) {
 			a->soak_args.format = (enum check_format)i;
 			return;
 		}
@@ -86,9 +92,14 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		a->seeded = true;
 		a->soak_args.seed = (uint64_t)number(state, "--seed", arg, 0, INT64_MAX);
 		break;
+	case OPT_INJECT_FAULTS:
+		a->inject_faults = true;
+		break;
 	case ARGP_KEY_END:
 		if (a->seeded && !a->soak)
 			argp_error(state, "--seed is for --soak or --duration");
+		if (a->inject_faults && a->soak)
+			argp_error(state, "--inject-faults is for the checks, not --soak");
 		if (opts.json && a->format_given && a->soak_args.format != FMT_JSON)
 			argp_error(state, "-j and --format %s: choose one",
 				   format_names[a->soak_args.format]);
@@ -106,19 +117,22 @@ static const struct argp_option check_options[] = {
 	  "(0: no limit but --duration)", 0 },
 	{ "duration", 'D', "SECS", 0, "Soak for at most SECS seconds", 0 },
 	{ "seed", 'E', "N", 0, "The soak's random seed (replays a walk)", 0 },
+	{ "inject-faults", OPT_INJECT_FAULTS, NULL, 0, "Also fail the kernel's "
+	  "allocations one at a time in SET, DMA logging and data fd I/O "
+	  "(kernel.faults; needs a kernel with fault injection)", 0 },
 	{ 0 }
 };
 
 static const struct argp check_argp = {
 	check_options, parse, "DEV",
 	"Check that the device's migration driver honours the VFIO migration "
-	"protocol: one result for each rule of vfiomig(8) RULES (the state "
+	"protocol: one result for each rule of vfiomig(8) CHECK RULES (the state "
 	"machine, data sessions and their end, read and write chunking, "
 	"pre-copy info, the size estimate, hostile data in resuming, a second "
-	"thread, DMA logging), the arc latencies, and what the protocol leaves "
-	"to the driver. With --soak or --duration, a random walk checked "
-	"against the model instead, with latency percentiles per arc. The "
-	"device is running again at the end.\v"
+	"thread, DMA logging, a clean kernel log), the arc latencies, and what "
+	"the protocol leaves to the driver. With --soak or --duration, a "
+	"random walk checked against the model instead, with latency "
+	"percentiles per arc. The device is running again at the end.\v"
 	"The device is reset and its state overwritten with its own: do not "
 	"check a device a guest is using. Exit status 1 when a check or the "
 	"soak fails, 8 when interrupted.",
@@ -148,23 +162,43 @@ static void run_checks(struct check_ctx *c)
 		check_concurrent_io,
 		/* Last: only a working reset leaves resuming without data, */
 		check_truncated,
-		/* and a buggy driver's leftovers reach no other check. */
+		/* and a buggy driver's leftovers reach no other check, */
 		check_history,
+		/* nor what failed allocations left. */
+		check_faults,
 	};
 
 	/*
 	 * Reset first: every other check leaves resuming (and recovers from
 	 * a failure) by reset, so without it their results would only echo
-	 * the broken reset.
+	 * the broken reset. The kernel log is read after each step.
 	 */
-	check_reset(c);
+	check_kmsg_open(c);
+	check_kmsg_step(c, check_reset);
 	if (check_find(c, "fsm.reset.running")->result == CK_FAIL) {
-		check_close(c);
+		check_kmsg_step(c, check_close);
+		check_kmsg_close(c);
 		skip_rest(c, "needs a reset that returns running");
 		return;
 	}
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !sig_caught(); i++)
-		steps[i](c);
+		check_kmsg_step(c, steps[i]);
+	check_kmsg_close(c);
+}
+
+/* A CI job still gets a report it can read: nothing was checked, why. */
+static void uncheckable(const struct check_args *a, const struct reason *why)
+{
+	enum check_format f = a->soak_args.format;
+	char name[160];
+
+	if (f != FMT_TAP && f != FMT_JUNIT)
+		return;
+	snprintf(name, sizeof(name), "vfiomig check %s", a->dev);
+	out_begin();
+	ci_nothing(f == FMT_TAP ? CI_TAP : CI_JUNIT, name,
+		   why->n ? why->line[0] : "the device cannot be checked");
+	out_end();
 }
 
 int cmd_check(int argc, char **argv)
@@ -185,9 +219,12 @@ int cmd_check(int argc, char **argv)
 	if (!c)
 		return -ENOMEM;
 	c->rounds = a.rounds;
+	c->inject_faults = a.inject_faults;
 	r = sess_open(&c->s, vm_ctx(), "check", a.dev);
 	if (!r)
 		r = sess_need_mig(&c->s);
+	if (r)
+		uncheckable(&a, c->s.why);
 	say_sess(r, &c->s);
 	if (!r && check_home(c)) {
 		err("check %s: cannot bring the device to running", c->s.d.info.name);

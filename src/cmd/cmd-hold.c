@@ -47,7 +47,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		a->daemon = true;
 		break;
 	case OPT_PIDFILE:
-		a->pidfile = arg;
+		a->pidfile = arg_name(state, "--pidfile", arg);
 		break;
 	default:
 		return parse_dev_list(key, arg, state, a->dev, &a->n, DEVS_MAX);
@@ -112,7 +112,7 @@ static int write_pidfile(const char *path, pid_t pid)
 
 	if (r)
 		err("hold: writing %s: %s", path, errstr(r));
-	return r;
+	return r ? endpoint_cantcreat(r) : 0;
 }
 
 static void drop_all(struct holder *hs)
@@ -201,6 +201,19 @@ static int daemonize(struct holder *hs, const char *pidfile, int *parent_rc)
 	return 0;
 }
 
+/* Busy because another vfiomig hold has it: said as such. */
+static bool held_already(const char *dev)
+{
+	struct sess s;
+	bool held = !sess_open_held(&s, vm_ctx(), "hold", dev);
+
+	if (held)
+		err("hold %s: already held by another vfiomig hold (pid %d)",
+		    s.d.info.name, s.d.holder_pid);
+	sess_close(&s);
+	return held;
+}
+
 static int open_all(struct holder *hs, const struct hold_args *a)
 {
 	for (unsigned int i = 0; i < a->n; i++) {
@@ -208,6 +221,8 @@ static int open_all(struct holder *hs, const struct hold_args *a)
 		int r = sess_open(&h->s, vm_ctx(), "hold", a->dev[i]);
 
 		h->listen = h->client = -1;
+		if (r == -EBUSY && held_already(a->dev[i]))
+			return -EBUSY;
 		if (r)
 			return say_sess(r, &h->s);
 		hs->n = i + 1;

@@ -56,11 +56,15 @@ static void report_migration(struct vdev *d)
 	report_state("state", "state", r ? -1 : (int)st);
 
 	r = vdev_data_size(d, &size);
-	if (!r)
-		out_u64("stop_copy_bytes", "stop-copy estimate", size);
-	else
-		out_null("stop_copy_bytes", "stop-copy estimate",
+	if (!r) {
+		char buf[32];
+
+		out_u64("stop_copy_estimate_bytes", NULL, size);
+		out_line("stop-copy estimate", "%s", size_text(size, buf, sizeof(buf)));
+	} else {
+		out_null("stop_copy_estimate_bytes", "stop-copy estimate",
 			 r == -ENOTTY || r == -EINVAL ? "unsupported" : errstr(r));
+	}
 	report_probe(d, "dirty_tracking", "dirty tracking",
 		     VFIO_DEVICE_FEATURE_DMA_LOGGING_START, VFIO_DEVICE_FEATURE_SET);
 	/* the opt-in is a SET without data: a PROBE of GET is always EINVAL */
@@ -90,9 +94,14 @@ int cmd_info(int argc, char **argv)
 	if (!mig) {
 		report_migration(d);
 	} else {
+		/* Every key, null: none of it can be read without migration. */
 		out_null("migration_flags", NULL, NULL);
 		out_null("migration", "migration", "not supported");
+		out_null("states", NULL, NULL);
 		out_null("state", NULL, NULL);
+		out_null("stop_copy_estimate_bytes", NULL, NULL);
+		out_null("dirty_tracking", NULL, NULL);
+		out_null("precopy_info_v2", NULL, NULL);
 	}
 	r = out_end();
 	sess_close(&s);

@@ -25,7 +25,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_ARG:
 		if (*file)
 			argp_error(state, "extra argument '%s'", arg);
-		*file = arg;
+		*file = arg_name(state, "FILE", arg);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -62,20 +62,30 @@ static void print_ident(const struct stream_ident *id)
 	out_str("driver", "source driver", id->driver);
 	if (id->bus == BUS_MDEV) {
 		out_str("mdev_type", "mdev type", id->mdev_type);
+		report_pci_ids_null();
 	} else {
+		out_null("mdev_type", NULL, NULL);
 		char buf[64];
 
 		snprintf(buf, sizeof(buf), "%04x:%04x subsystem %04x:%04x", id->vendor,
 			 id->device, id->subvendor, id->subdevice);
 		out_line("pci id", "%s", buf);
-		out_int("vendor_id", NULL, id->vendor);
-		out_int("device_id", NULL, id->device);
-		out_int("subsystem_vendor_id", NULL, id->subvendor);
-		out_int("subsystem_device_id", NULL, id->subdevice);
+		report_pci_ids(id->vendor, id->device, id->subvendor, id->subdevice);
 	}
 	report_flags(id->mig_flags);
 	out_obj_close();
-	out_u64("size_estimate", "size estimate", id->size_estimate);
+	out_u64("stop_copy_estimate_bytes", "stop-copy estimate", id->size_estimate);
+}
+
+/* A header that could not be read: every key of it, null. */
+static void no_ident(void)
+{
+	static const char *const keys[] = { "format_version", "written_by", "created",
+					    "source", "stop_copy_estimate_bytes",
+					    "record_list" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		out_null(keys[i], NULL, NULL);
 }
 
 static int walk(struct stream_reader *r, uint8_t *buf)
@@ -83,17 +93,17 @@ static int walk(struct stream_reader *r, uint8_t *buf)
 	struct record rec;
 	int ret;
 
-	out_arr_open("records", NULL);
+	out_arr_open("record_list", NULL);
 	while ((ret = sr_next(r, &rec, buf, STREAM_MAX_RECORD)) == 1) {
 		info("record %llu: %s, %llu bytes at byte %llu",
 		     (unsigned long long)r->records, phase_name(rec.phase),
 		     (unsigned long long)rec.len, (unsigned long long)rec.offset);
 		/* Every record, -v or not: an array that leaves some out
-		 * would contradict records_count. */
+		 * would contradict records. */
 		out_obj_open(NULL);
 		out_str("phase", NULL, phase_name(rec.phase));
 		out_u64("bytes", NULL, rec.len);
-		out_u64("offset", NULL, rec.offset);
+		out_u64("stream_offset", NULL, rec.offset);
 		out_obj_close();
 	}
 	out_arr_close();
@@ -124,14 +134,18 @@ int cmd_inspect(int argc, char **argv)
 	if (!ret) {
 		print_ident(&r.ident);
 		ret = walk(&r, buf);
+	} else {
+		no_ident();
 	}
-	out_u64("records_count", "records", r.records);
+	out_u64("records", "records", r.records);
 	out_u64("precopy_bytes", "pre_copy bytes", r.phase_bytes[PHASE_PRECOPY]);
 	out_u64("stop_copy_bytes", "stop_copy bytes", r.phase_bytes[PHASE_STOPCOPY]);
 	out_u64("bytes", "data bytes", r.data_bytes);
 	out_bool("valid", "valid", ret == 0);
 	if (ret)
 		out_str("defect", "defect", ret == -VM_E_DATA ? r.why : errstr(ret));
+	else
+		out_null("defect", NULL, NULL);
 	wr = out_end();
 	if (ret == -VM_E_DATA)
 		err("inspect %s: %s", file ? file : "stdin", r.why);

@@ -70,9 +70,37 @@ static void text_row(const char *name, const char *drv, const char *grp,
 	out_fmt_str(NULL, "%s\n", state);
 }
 
+/* What a row says of a device's availability; every key in JSON. */
+struct avail {
+	const char *status;   /* free, held, busy, error */
+	int holder_pid, owner_pid; /* 0: none */
+	char owner_command[32];
+	const char *error;    /* the errno's name, when status is error */
+};
+
+static void report_avail(const struct avail *v)
+{
+	out_str("status", NULL, v->status);
+	if (v->holder_pid)
+		out_int("holder_pid", NULL, v->holder_pid);
+	else
+		out_null("holder_pid", NULL, NULL);
+	if (v->owner_pid) {
+		out_int("owner_pid", NULL, v->owner_pid);
+		out_str("owner_command", NULL, v->owner_command);
+	} else {
+		out_null("owner_pid", NULL, NULL);
+		out_null("owner_command", NULL, NULL);
+	}
+	if (v->error)
+		out_str("error", NULL, v->error);
+	else
+		out_null("error", NULL, NULL);
+}
+
 /* Why a device could not be opened: busy with an owner, or an errno. */
-static void report_unavailable(const struct devinfo *di, int r, char *state,
-			       size_t len)
+static void unavailable(const struct devinfo *di, int r, struct avail *v, char *state,
+			size_t len)
 {
 	char gnode[64], cnode[64];
 	const char *nodes[2] = { gnode, cnode };
@@ -81,42 +109,38 @@ static void report_unavailable(const struct devinfo *di, int r, char *state,
 
 	snprintf(gnode, sizeof(gnode), "/dev/vfio/%d", di->group);
 	snprintf(cnode, sizeof(cnode), "/dev/vfio/devices/%s", di->cdev);
-	out_null("migration_flags", NULL, NULL);
-	out_null("state", NULL, NULL);
-	out_str("status", NULL, r == -EBUSY ? "busy" : "error");
+	v->status = r == -EBUSY ? "busy" : "error";
 	if (r == -EBUSY && find_owner(nodes, 2, &o)) {
-		out_int("owner_pid", NULL, o.pid);
-		out_str("owner_command", NULL, o.comm);
+		v->owner_pid = (int)o.pid;
+		snprintf(v->owner_command, sizeof(v->owner_command), "%s", o.comm);
 		snprintf(state, len, "busy (pid %d %s)", (int)o.pid, o.comm);
-		return;
-	}
-	if (r == -EBUSY) {
+	} else if (r == -EBUSY) {
 		snprintf(state, len, "busy");
-		return;
+	} else {
+		v->error = r < 0 && name ? name : "unavailable";
+		snprintf(state, len, "error (%s)", v->error);
 	}
-	out_str("error", NULL, r < 0 && name ? name : "unavailable");
-	snprintf(state, len, "error (%s)", r < 0 && name ? name : "unavailable");
 }
 
 /* "free", or "held" with the holder's pid: devices vfiomig hold keeps. */
-static void report_status(const struct vdev *d, const char *st, char *text,
-			  size_t len)
+static void status(const struct vdev *d, struct avail *v, const char *st, char *text,
+		   size_t len)
 {
-	if (d->path != PATH_HOLDER) {
-		out_str("status", NULL, "free");
+	v->status = d->path == PATH_HOLDER ? "held" : "free";
+	v->holder_pid = d->path == PATH_HOLDER ? d->holder_pid : 0;
+	if (v->holder_pid)
+		snprintf(text, len, "%s (held by pid %d)", st, d->holder_pid);
+	else
 		snprintf(text, len, "%s", st);
-		return;
-	}
-	out_str("status", NULL, "held");
-	out_int("holder_pid", NULL, d->holder_pid);
-	snprintf(text, len, "%s (held by pid %d)", st, d->holder_pid);
 }
 
-/* Open quietly and report flags and state, or why it could not. */
-static void list_one(const struct devinfo *di)
+/* Open quietly and report flags and state, or why it could not; the
+ * open's result. */
+static int list_one(const struct devinfo *di)
 {
 	char grp[16], mig[64] = "?", state[96];
 	struct reason why = { 0 };
+	struct avail v = { 0 };
 	struct vdev d;
 	uint32_t st;
 	int r = vdev_open(vm_ctx(), di, opts.open, &d, &why);
@@ -125,23 +149,27 @@ static void list_one(const struct devinfo *di)
 	out_obj_open(NULL);
 	report_identity(di, false);
 	if (r) {
-		report_unavailable(di, r, state, sizeof(state));
+		out_null("migration_flags", NULL, NULL);
+		out_null("state", NULL, NULL);
+		unavailable(di, r, &v, state, sizeof(state));
 	} else if (vdev_probe_mig(&d)) {
 		out_hex("migration_flags", NULL, d.flags);
 		flag_names(d.flags, mig, sizeof(mig));
 		r = vdev_get_state(&d, &st);
 		report_state("state", NULL, r ? -1 : (int)st);
-		report_status(&d, r ? "?" : fsm_name(st), state, sizeof(state));
+		status(&d, &v, r ? "?" : fsm_name(st), state, sizeof(state));
 	} else {
 		snprintf(mig, sizeof(mig), "none");
 		out_null("migration_flags", NULL, NULL);
 		out_null("state", NULL, NULL);
-		report_status(&d, "-", state, sizeof(state));
+		status(&d, &v, "-", state, sizeof(state));
 	}
+	report_avail(&v);
 	text_row(di->name, di->driver[0] ? di->driver : "-", grp,
 		 di->cdev[0] ? di->cdev : "-", mig, state);
 	out_obj_close();
 	vdev_close(&d);
+	return r;
 }
 
 static int by_name(const void *a, const void *b)
@@ -182,7 +210,8 @@ static char **bus_names(const char *dir)
 	return v;
 }
 
-static int list_bus(const char *dir)
+/* The devices of a bus directory: how many, and how many refused us. */
+static int list_bus(const char *dir, int *denied)
 {
 	char path[PATH_MAX + 300], real[PATH_MAX];
 	char **names = bus_names(dir);
@@ -192,7 +221,9 @@ static int list_bus(const char *dir)
 	for (char **name = names; name && *name; name++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, *name);
 		if (realpath(path, real) && !devinfo_from_path(real, &di) && di.vfio) {
-			list_one(&di);
+			int r = list_one(&di);
+
+			*denied += r == -EACCES || r == -EPERM;
 			n++;
 		}
 		free(*name);
@@ -204,7 +235,7 @@ static int list_bus(const char *dir)
 int cmd_list(int argc, char **argv)
 {
 	bool all = false;
-	int n = 0;
+	int n = 0, denied = 0;
 
 	cmd_parse(&list_argp, argc, argv, &all);
 	if (all)
@@ -213,8 +244,12 @@ int cmd_list(int argc, char **argv)
 	text_row("DEVICE", "DRIVER", "GROUP", "CDEV", "MIGRATION", "STATE");
 	out_arr_open("devices", NULL);
 	for (size_t i = 0; i < ARRAY_SIZE(buses); i++)
-		n += list_bus(buses[i]);
+		n += list_bus(buses[i], &denied);
 	out_arr_close();
+	/* Said once, not guessed from a column of EACCES. */
+	if (n && denied == n)
+		warn("list: no device could be opened (EACCES): reading flags and "
+		     "states needs root, or access to the /dev/vfio nodes");
 	/* A lone header looks like a failure: say there is nothing to list
 	 * (in JSON the empty array says it). */
 	if (!n && !opts.json)

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vfiomig.h"
 #include "cli.h"
@@ -17,6 +18,7 @@
 #include "mig-report.h"
 #include "mig-src.h"
 #include "netopts.h"
+#include "observe.h"
 #include "pump.h"
 #include "save.h"
 #include "sig.h"
@@ -55,7 +57,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		state->child_inputs[0] = &a->net;
 		break;
 	case OPT_TO:
-		a->to = arg;
+		a->to = arg_name(state, "--to", arg);
 		break;
 	case OPT_NO_PRECOPY:
 		a->no_precopy = true;
@@ -136,10 +138,10 @@ static int report(struct msrc *s, int r)
 	struct mig_summary sum = {
 		.verb = "migrated", .dir = "to", .peer = s->a->to,
 		.ok = !r, .committed = s->committed, .insecure = s->a->net.insecure,
-		.secs = s->t_end - s->t0,
+		.secs = s->t_end - s->t0, .wait = -1,
 		.downtime = s->running ? s->t_run - s->t_stop : -1,
 		.peer_downtime = s->running ? s->dst_downtime_us / 1e6 : -1,
-		.converged = s->converged, .remaining = s->remaining,
+		.source = true, .converged = s->converged, .remaining = s->remaining,
 	};
 
 	return mig_report(&s->g, &sum);
@@ -157,6 +159,8 @@ int cmd_migrate(int argc, char **argv)
 		return r;
 	ev_status("setup");
 	sig_catch();
+	/* Each device's bytes as they go, on a terminal. */
+	observe_progress(isatty(STDERR_FILENO) && !opts.quiet);
 	chan_plain(&s.ctl, vm_ctx(), -1, a.to);
 	mgroup_init(&s.g, vm_ctx(), &source, a.devs, a.ndev);
 	s.t0 = monotonic_secs();

@@ -212,8 +212,6 @@ static void report(enum step s, const char *fmt, ...)
 	char text[400];
 	va_list ap;
 
-	if (opts.quiet)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
@@ -601,8 +599,7 @@ int cmd_prepare(int argc, char **argv)
 	if (r)
 		return r;
 	/* The result is what info says about the device now. */
-	if (!opts.quiet)
-		out_text("\n");
+	out_text("\n");
 	info_argv[1] = p.vf.name;
 	return cmd_info(2, info_argv);
 }

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vfiomig.h"
 #include "cli.h"
@@ -17,6 +18,7 @@
 #include "mig-dst.h"
 #include "mig-report.h"
 #include "netopts.h"
+#include "observe.h"
 #include "pump.h"
 #include "save.h"
 #include "sig.h"
@@ -53,7 +55,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		state->child_inputs[0] = &a->net;
 		break;
 	case OPT_LISTEN:
-		a->listen = arg;
+		a->listen = arg_name(state, "--listen", arg);
 		break;
 	case OPT_FORCE:
 		a->force = true;
@@ -89,11 +91,15 @@ static const struct argp receive_argp = {
 };
 
 /* As migrate's: several devices reach running_p2p before any runs. */
-static int check_devices(struct mgroup *g)
+static int check_devices(struct mgroup *g, uint32_t then)
 {
 	unsigned int i;
 
 	for (i = 0; i < g->n; i++) {
+		int r = xfer_check_then(&g->dev[i].s, then);
+
+		if (r)
+			return r;
 		if (g->dev[i].s.cur == ST_ERROR) {
 			err("receive %s: device is in error; reset it first",
 			    g->dev[i].s.d.info.name);
@@ -117,10 +123,11 @@ static int setup(struct mdst *s, struct receive_args *a)
 		say_reason(r, &why);
 	if (!r)
 		r = net_auth_init(&a->net, "receive");
+	if (!r && (r = mgroup_open(&s->g)))
+		mig_say(&s->g, NULL, false);
+	/* A refusal here says "nothing was changed": no line per device. */
 	if (!r)
-		r = mgroup_open(&s->g);
-	if (!r)
-		r = check_devices(&s->g);
+		r = check_devices(&s->g, a->then);
 	if (r)
 		return r;
 	s->lfd = net_listen(&s->addr, &why);
@@ -128,7 +135,8 @@ static int setup(struct mdst *s, struct receive_args *a)
 		reason_prefix(&why, "receive: ");
 		return say_reason(s->lfd, &why);
 	}
-	info("receive: listening on %s", s->addr.text);
+	notice("receive: listening on %s for the source of %u device%s", s->addr.text,
+	       s->g.n, s->g.n == 1 ? "" : "s");
 	return 0;
 }
 
@@ -137,7 +145,8 @@ static int report(struct mdst *s, int r)
 	struct mig_summary sum = {
 		.verb = "received", .dir = "from", .peer = s->ctl.peer,
 		.ok = !r, .committed = s->committed, .insecure = s->a->net.insecure,
-		.secs = s->t_end - s->t0,
+		.secs = s->t_hello ? s->t_end - s->t_hello : 0,
+		.wait = (s->t_hello ? s->t_hello : s->t_end) - s->t0,
 		.downtime = s->stopped && s->t_running ? s->t_running - s->t_stopped : -1,
 		.peer_downtime = -1,
 	};
@@ -157,18 +166,21 @@ int cmd_receive(int argc, char **argv)
 		return r;
 	ev_status("setup");
 	sig_catch();
+	/* Each device's bytes as they arrive, on a terminal. */
+	observe_progress(isatty(STDERR_FILENO) && !opts.quiet);
 	chan_plain(&s.ctl, vm_ctx(), -1, a.listen);
 	mgroup_init(&s.g, vm_ctx(), &destination, a.devs, a.ndev);
 	s.t0 = monotonic_secs();
 	r = setup(&s, &a);
-	if (!r)
+	if (!r) {
 		r = dst_receive(&s);
-	if (r && !s.committed && s.g.n) {
-		dst_unwind(&s, r);
-		mig_say(&s.g, NULL, true);
-	} else if (r) {
-		/* After the commit: where run() left each device. */
-		mig_say(&s.g, NULL, true);
+		if (r && !s.committed) {
+			dst_unwind(&s, r);
+			mig_say(&s.g, NULL, true);
+		} else if (r) {
+			/* After the commit: where run() left each device. */
+			mig_say(&s.g, NULL, true);
+		}
 	}
 	net_unlisten(s.lfd, &s.addr);
 	s.t_end = monotonic_secs();

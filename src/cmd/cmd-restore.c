@@ -65,7 +65,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		state->child_inputs[0] = &a->x;
 		break;
 	case 'i':
-		a->in = arg;
+		a->in = arg_name(state, "-i/--input", arg);
 		break;
 	case OPT_FORCE:
 		a->force = true;
@@ -118,9 +118,14 @@ static struct pump pump_of(struct restore_ctx *c)
 static int pump_failed(struct restore_ctx *c, const struct pump *p)
 {
 	char who[96];
+	int r;
 
 	snprintf(who, sizeof(who), "restore %s", c->s.d.info.name);
-	return pump_why(p, who, c->s.why);
+	r = pump_why(p, who, c->s.why);
+	if (p->framed)
+		fail(c->s.why, r, "%s: the input is a vfiomig stream (it starts with its "
+		     "magic): restore it without --raw", who);
+	return r;
 }
 
 static int do_restore(struct restore_ctx *c)
@@ -128,9 +133,6 @@ static int do_restore(struct restore_ctx *c)
 	struct pump p;
 	int r;
 
-	if (c->s.cur == ST_ERROR)
-		return fail(c->s.why, -VM_E_STATE, "restore %s: device is in error; reset "
-			    "it first", c->s.d.info.name);
 	r = sess_goto(&c->s, ST_RESUMING, &c->data_fd);
 	if (!r && c->data_fd < 0)
 		r = fail(c->s.why, -VM_E_STATE, "restore %s: resuming opened no data "
@@ -161,13 +163,17 @@ static int restore_report(const struct restore_ctx *c, int result)
 {
 	char rate[32];
 
-	out_text_to(result || opts.quiet ? NULL : stdout);
+	out_text_to(result ? NULL : stdout);
 	out_begin();
-	out_fmt_u64("bytes", "restored %" PRIu64 " bytes", c->bytes);
-	out_fmt_u64("records", " in %" PRIu64 " records", c->records);
+	out_fmt_size("bytes", "restored %s", c->bytes);
+	if (c->a->x.raw)
+		out_null("records", NULL, NULL);
+	else
+		out_fmt_u64("records", records_fmt(c->records), c->records);
 	out_fmt_str("device", " into %s", c->s.d.info.name);
 	out_fmt_secs("usecs", " in %.3f s", c->secs);
 	out_fmt_str(NULL, "%s", rate_text(c->bytes, c->secs, rate, sizeof(rate)));
+	out_u64("bytes_per_sec", NULL, c->secs > 0 ? (uint64_t)(c->bytes / c->secs) : 0);
 	out_fmt_str(sess_state(&c->s) < 0 ? NULL : "state", "; device is %s\n",
 		    fsm_name(c->s.cur));
 	if (sess_state(&c->s) < 0)
@@ -177,16 +183,33 @@ static int restore_report(const struct restore_ctx *c, int result)
 	out_bool("reset", NULL, c->s.where == WHERE_ABORTED ||
 				c->s.where == WHERE_RECOVERED || c->s.where == WHERE_RESET);
 	out_bool("raw", NULL, c->a->x.raw);
-	report_arcs(&c->log);
+	{
+		const char *name = c->s.d.info.name;
+
+		report_arcs(&c->log, &name, 1);
+	}
 	return out_end();
 }
 
+/* The device, checked for what is asked of it, before any input is
+ * waited for: nothing changes. */
+static int check_device(struct restore_ctx *c)
+{
+	int r = say_sess(sess_begin(&c->s, vm_ctx(), "restore", c->a->dev), &c->s);
+
+	if (!r && c->s.cur == ST_ERROR) {
+		err("restore %s: device is in error; reset it first", c->s.d.info.name);
+		out_note_device(c->s.d.info.name, 1, fsm_name(c->s.cur));
+		r = -VM_E_STATE;
+	}
+	return r ? r : xfer_check_then(&c->s, c->a->x.then);
+}
+
+/* The input's header, against the device. */
 static int prepare(struct restore_ctx *c)
 {
-	int r = sess_begin(&c->s, vm_ctx(), "restore", c->a->dev);
+	int r;
 
-	if (r)
-		return r;
 	c->s.log = &c->log;
 	c->buf = pump_buf(STREAM_MAX_RECORD);
 	if (!c->buf || sr_init(&c->r, &c->in))
@@ -219,9 +242,12 @@ int cmd_restore(int argc, char **argv)
 	/* Before anything else: waiting for a peer can be interrupted. */
 	sig_catch();
 	observe_progress(xfer_progress(&a.x));
-	r = endpoint_open_in(a.in, "restore", &a.x.net, &c.in);
+	r = check_device(&c);
+	if (!r)
+		r = endpoint_open_in(a.in, "restore", &a.x.net, &c.in);
 	if (r) {
 		ev_end(r);
+		sess_close(&c.s);
 		return r;
 	}
 	t0 = monotonic_secs();

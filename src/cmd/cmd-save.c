@@ -55,7 +55,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'o':
-		a->out = arg;
+		a->out = arg_name(state, "-o/--output", arg);
 		break;
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &a->x;
@@ -230,6 +230,8 @@ static int setup(struct save_ctx *c, struct ep_file *of)
 
 	if (!r)
 		r = say_sess(sess_begin(&c->s, vm_ctx(), "save", a->dev), &c->s);
+	if (!r)
+		r = xfer_check_then(&c->s, a->x.then);
 	/* Only now, with a device to save, may an output be created. */
 	if (!r)
 		r = endpoint_open_out(a->out, "save", (struct net_opts *)&a->x.net, &c->out, of);

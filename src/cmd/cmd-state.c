@@ -38,6 +38,13 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		} else if (a->n == MAX_TARGETS) {
 			argp_error(state, "at most %d states", MAX_TARGETS);
 		} else if (fsm_parse(arg, &a->target[a->n])) {
+			uint32_t st;
+
+			/* "state stop DEV": the device was meant to come first. */
+			if (!fsm_parse(a->dev, &st))
+				argp_error(state, "'%s' is a state and '%s' is not: the device "
+					   "comes first (vfiomig state DEV STATE...)", a->dev,
+					   arg);
 			argp_error(state, "'%s' is not a state (running, running_p2p, "
 				   "pre_copy, pre_copy_p2p, stop, stop_copy, resuming)", arg);
 		} else {
@@ -93,7 +100,8 @@ static int plan_all(struct vdev *d, const struct state_args *a, uint32_t cur)
 	char fl[64];
 	int n;
 
-	if (cur == ST_ERROR) {
+	/* A query of a device in error succeeds: error is its state. */
+	if (cur == ST_ERROR && a->n) {
 		err("state on %s: device is in error; only 'vfiomig reset %s' "
 		    "leaves it", d->info.name, a->dev);
 		return -VM_E_STATE;
@@ -149,9 +157,14 @@ static int step(struct sess *s, uint32_t t)
 	out_str("request", NULL, fsm_name(t));
 	print_path(&s->d, s->cur, t);
 	r = say_sess(sess_goto(s, t, &data_fd), s);
+	/* A step either failed (its errno, null when the SET was not the
+	 * cause) or succeeded (whether it opened a data session). */
 	if (r && s->set_err)
 		out_str("error", NULL, strerrorname_np(-s->set_err) ?: "E?");
-	out_bool("data_session", NULL, data_fd >= 0);
+	else if (r)
+		out_null("error", NULL, NULL);
+	else
+		out_bool("data_session", NULL, data_fd >= 0);
 	if (data_fd >= 0) {
 		info("%s: %s opened a data session (closed on exit)",
 		     s->d.info.name, fsm_name(t));

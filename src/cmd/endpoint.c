@@ -66,9 +66,9 @@ static int net_in(const char *url, const char *cmd, struct net_opts *n,
 	lfd = net_listen(&a, &why);
 	if (lfd < 0)
 		return say_net(lfd, cmd, &why);
-	info("%s: listening on %s", cmd, a.text);
+	notice("%s: listening on %s for the sender", cmd, a.text);
 	/* One peer, then the listener goes: nobody else can connect. */
-	r = say_net(net_accept(vm_ctx(), lfd, n, c, &why), cmd, &why);
+	r = say_net(net_accept(vm_ctx(), lfd, a.text, n, c, &why), cmd, &why);
 	net_unlisten(lfd, &a);
 	c->idle = n->peer_timeout;
 	return r;
@@ -149,6 +149,11 @@ static int make_temp(struct ep_file *f, mode_t mode, const struct stat *st,
 	return fd;
 }
 
+int endpoint_cantcreat(int e)
+{
+	return e == -EACCES || e == -EPERM ? e : -VM_E_CANTCREAT;
+}
+
 int endpoint_file_open(const char *path, mode_t mode, struct ep_file *f)
 {
 	struct stat st;
@@ -223,8 +228,8 @@ int endpoint_open_out(const char *path, const char *cmd, struct net_opts *n,
 	}
 	fd = endpoint_file_open(path, 0600, f);
 	if (fd < 0) {
-		err("%s: opening %s: %s", cmd, path, errstr(fd));
-		return fd;
+		err("%s: creating %s: %s", cmd, path, errstr(fd));
+		return endpoint_cantcreat(fd);
 	}
 	c->fd = fd;
 	/* A FIFO: its reader may stall; a signal must still end the save. */
@@ -238,7 +243,7 @@ int endpoint_commit(struct chan *c, struct ep_file *f, const char *cmd)
 
 	if (r) {
 		err("%s: replacing %s: %s", cmd, f->target, errstr(r));
-		return -EIO;
+		return r == -EIO ? -EIO : endpoint_cantcreat(r);
 	}
 	return 0;
 }
@@ -263,6 +268,9 @@ static int open_file_in(const char *path, const char *cmd)
 
 	if (fd < 0)
 		e = errno;
+	/* A directory opens, and fails at the first read: not an input. */
+	if (!e && !fstat(fd, &st) && S_ISDIR(st.st_mode))
+		e = EISDIR;
 	/* Linux: a FIFO without a writer yet is neither readable nor hung up. */
 	while (!e && !fstat(fd, &st) && S_ISFIFO(st.st_mode) && !sig_caught()) {
 		p[0].fd = fd;
@@ -295,6 +303,11 @@ int endpoint_open_in(const char *path, const char *cmd, struct net_opts *n,
 	if (n && net_is_url(path))
 		return net_in(path, cmd, n, c);
 	if (endpoint_is_stdio(path)) {
+		if (isatty(STDIN_FILENO)) {
+			err("%s: refusing to read binary data from a terminal; use -i FILE "
+			    "or redirect stdin", cmd);
+			return -VM_E_USAGE;
+		}
 		c->fd = STDIN_FILENO;
 		chan_nonblock(c);
 		return 0;

@@ -29,6 +29,9 @@ struct ep_file {
 
 /* Open path for writing as above: an fd, or -errno (nothing printed).
  * A new file gets mode less the umask; a replaced one keeps its mode. */
+/* The code for an output that cannot be created: permission (77) stays
+ * what it is; anything else is -VM_E_CANTCREAT (73). */
+int endpoint_cantcreat(int e);
 int endpoint_file_open(const char *path, mode_t mode, struct ep_file *f);
 /* fsync, rename over the target, fsync its directory: 0 or -errno. */
 int endpoint_file_commit(struct ep_file *f, int fd);

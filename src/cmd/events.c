@@ -38,7 +38,7 @@ static error_t events_parse(int key, char *arg, struct argp_state *state)
 {
 	if (key != OPT_EVENTS)
 		return ARGP_ERR_UNKNOWN;
-	spec = arg;
+	spec = arg_name(state, "--events", arg);
 	return 0;
 }
 
@@ -97,8 +97,10 @@ int events_open(const char *cmd)
 	} else {
 		fd = open(spec, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
 		if (fd < 0) {
-			err("%s --events %s: opening: %s", cmd, spec, errstr(errno));
-			return -VM_E_USAGE;
+			int e = -errno;
+
+			err("%s --events %s: creating: %s", cmd, spec, errstr(e));
+			return e == -EACCES || e == -EPERM ? e : -VM_E_CANTCREAT;
 		}
 	}
 	__atomic_store_n(&sink, fd, __ATOMIC_RELAXED);

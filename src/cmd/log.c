@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "escape.h"
 #include "log.h"
@@ -99,6 +100,19 @@ static void log_errno(int e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(LOG_ERR, e, fmt, ap);
 	va_end(ap);
+}
+
+void notice(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (opts.quiet || (!opts.verbose && !isatty(STDERR_FILENO)))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	say(LOG_ERR, msg);
 }
 
 void log_note(int level, const char *text)

@@ -21,6 +21,10 @@ void log_record_error(const char *fmt, ...)
 /* The run's first error line and the errno in it (0: none); NULL if none. */
 const char *log_first_error(int *err);
 
+/* What a command waits for, as a plain "vfiomig: ..." line (no warning,
+ * nothing wrong): to a person at a terminal, or with -v; never with -q. */
+void notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Errors always print; "vfiomig: <what failed>: <why>" on one line. */
 #define err(...) vm_log(LOG_ERR, __VA_ARGS__)
 #define warn(...) vm_log(LOG_WARN, __VA_ARGS__)

@@ -39,7 +39,7 @@ static const struct cmd commands[] = {
 	{ "receive", cmd_receive, "DEV... --listen URL", "receive a live migration into devices" },
 	{ "check", cmd_check, "DEV", "check the device's migration driver against the protocol" },
 	{ "hold", cmd_hold, "DEV...", "keep devices open and serve other commands for them" },
-	{ "release", cmd_release, "DEV", "end holding a device" },
+	{ "release", cmd_release, "DEV...", "end holding devices" },
 	{ "list", cmd_list, "[--all]", "list VFIO devices with their migration support "
 	  "(--all: and every device a variant driver would serve)" },
 	{ "identity", cmd_identity, "DEV", "print what decides migration compatibility" },
@@ -121,6 +121,30 @@ static const struct argp help_argp = {
 	"List the commands, or show COMMAND's help.", NULL, NULL, NULL
 };
 
+/* -j help [COMMAND]: the table, as the one document a run prints. */
+static int help_json(const char *name)
+{
+	out_begin();
+	if (!name)
+		out_arr_open("commands", NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		const struct cmd *c = &commands[i];
+
+		if (name && strcmp(name, c->name))
+			continue;
+		if (!name)
+			out_obj_open(NULL);
+		out_str("command", NULL, c->name);
+		out_str("args", NULL, c->args);
+		out_str("summary", NULL, c->summary);
+		if (!name)
+			out_obj_close();
+	}
+	if (!name)
+		out_arr_close();
+	return out_end();
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	char *hargv[] = { NULL, "--help", NULL };
@@ -128,6 +152,8 @@ static int cmd_help(int argc, char **argv)
 	const struct cmd *c;
 
 	cmd_parse(&help_argp, argc, argv, &name);
+	if (opts.json && (!name || find_cmd(name)))
+		return help_json(name);
 	if (!name) {
 		printf("Usage: vfiomig [OPTION...] COMMAND [ARGS...]\n\nCommands:\n");
 		print_commands(stdout);
@@ -209,6 +235,9 @@ static const struct {
 	{ -VM_E_DATA, EXIT_DATAERR },
 	{ -VM_E_CHECK, EXIT_FAIL },
 	{ -VM_E_OUTPUT, EXIT_IOERR },
+	{ -VM_E_CANTCREAT, EXIT_CANTCREAT },
+	/* An input that is a directory is no input file. */
+	{ -EISDIR, EXIT_NODEV }, { -ENOTDIR, EXIT_NODEV },
 	{ -VM_E_INTERRUPTED, EXIT_INTERRUPTED }, { -EINTR, EXIT_INTERRUPTED },
 	{ -VM_E_PEER, EXIT_PEER },
 	{ -VM_E_AUTH, EXIT_AUTH },
@@ -289,7 +318,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	argp_err_exit_status = EXIT_USAGE;
 	on_exit(finish_on_exit, NULL);
-	argp_parse(&front_argp, argc, argv, ARGP_IN_ORDER, NULL, &f);
+	/* "vfiomig: ..." in every message, not the path it was run by. */
+	argv[0] = "vfiomig";
+	argp_parse_caught(&front_argp, argc, argv, ARGP_IN_ORDER, &f);
 
 	c = find_cmd(argv[f.cmd_index]);
 	if (!c) {

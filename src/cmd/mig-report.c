@@ -53,10 +53,9 @@ static void devices(const struct mgroup *g, bool tx)
 			continue;
 		out_obj_open(NULL);
 		out_fmt_str("device", tx ? "  %s: " : NULL, m->s.d.info.name);
-		out_fmt_u64("bytes", tx ? "%" PRIu64 " bytes" : NULL, m->bytes);
-		out_fmt_u64("precopy_bytes", tx ? " (pre_copy %" PRIu64 : NULL, m->pre_bytes);
-		out_fmt_u64("stop_copy_bytes", tx ? ", stop_copy %" PRIu64 ")" : NULL,
-			    m->stop_bytes);
+		out_fmt_size("bytes", tx ? "%s" : NULL, m->bytes);
+		out_fmt_size("precopy_bytes", tx ? " (pre_copy %s" : NULL, m->pre_bytes);
+		out_fmt_size("stop_copy_bytes", tx ? ", stop_copy %s)" : NULL, m->stop_bytes);
 		out_fmt_u64("records", tx ? " in %" PRIu64 " records" : NULL, m->records);
 		out_fmt_u64("precopy_rounds", tx ? ", %" PRIu64 " pre-copy rounds" : NULL,
 			    m->rounds);
@@ -81,15 +80,19 @@ static void summary(const struct mgroup *g, const struct mig_summary *s, bool tx
 	add_up(g, &t);
 	out_text(tx ? "%s %u device%s %s " : "", s->verb, g->n, g->n == 1 ? "" : "s",
 		 s->dir);
-	out_fmt_str(s->dir, tx ? "%s" : NULL, s->peer);
-	out_fmt_u64("bytes", tx ? ": %" PRIu64 " bytes" : NULL, t.bytes);
-	out_fmt_u64("precopy_bytes", tx ? " (pre_copy %" PRIu64 : NULL, t.pre);
+	out_fmt_str("peer", tx ? "%s" : NULL, s->peer);
+	out_fmt_size("bytes", tx ? ": %s" : NULL, t.bytes);
+	out_fmt_size("precopy_bytes", tx ? " (pre_copy %s" : NULL, t.pre);
 	/* Rounds are the source's; it tells the destination in STOPPED. */
 	out_fmt_u64("precopy_rounds", tx && t.rounds ? " in %" PRIu64 " round" : NULL,
 		    t.rounds);
 	out_text(tx && t.rounds > 1 ? "s" : "");
-	out_fmt_u64("stop_copy_bytes", tx ? ", stop_copy %" PRIu64 ")" : NULL, t.stop);
+	out_fmt_size("stop_copy_bytes", tx ? ", stop_copy %s)" : NULL, t.stop);
 	out_fmt_secs("usecs", tx ? " in %.3f s" : NULL, s->secs);
+	if (s->wait >= 0)
+		out_fmt_secs("wait_usecs", tx ? " after waiting %.3f s" : NULL, s->wait);
+	else
+		out_null("wait_usecs", NULL, NULL);
 	out_fmt_str(NULL, tx ? "%s" : NULL, rate_text(t.bytes, s->secs, rate, sizeof(rate)));
 	out_u64("bytes_per_sec", NULL, s->secs > 0 ? (uint64_t)(t.bytes / s->secs) : 0);
 	if (s->downtime >= 0)
@@ -99,6 +102,8 @@ static void summary(const struct mgroup *g, const struct mig_summary *s, bool tx
 	out_text(tx ? "; downtime %.3f ms" : "", s->downtime * 1e3);
 	if (s->peer_downtime >= 0)
 		out_fmt_secs("destination_downtime_usecs", NULL, s->peer_downtime);
+	else
+		out_null("destination_downtime_usecs", NULL, NULL);
 	out_text(tx && s->peer_downtime >= 0 ? " (destination %.3f ms)" : "",
 		 s->peer_downtime * 1e3);
 	out_text(tx ? "; devices are %s\n" : "", state_of(&g->dev[0]));
@@ -106,18 +111,28 @@ static void summary(const struct mgroup *g, const struct mig_summary *s, bool tx
 	out_bool("committed", NULL, s->committed);
 	out_bool("insecure", NULL, s->insecure);
 	out_u64("records", NULL, t.records);
-	out_bool("precopy_converged", NULL, s->converged);
-	out_u64("precopy_remaining_bytes", NULL, s->remaining);
+	/* The destination does not know how pre-copy ended: it says null. */
+	if (s->source) {
+		out_bool("precopy_converged", NULL, s->converged);
+		out_u64("precopy_remaining_bytes", NULL, s->remaining);
+	} else {
+		out_null("precopy_converged", NULL, NULL);
+		out_null("precopy_remaining_bytes", NULL, NULL);
+	}
 }
 
 int mig_report(struct mgroup *g, const struct mig_summary *s)
 {
-	bool tx = s->ok && !opts.quiet;
+	bool tx = s->ok;
 
+	const char *names[DEVS_MAX];
+
+	for (unsigned int i = 0; i < g->n; i++)
+		names[i] = g->dev[i].s.d.info.name;
 	out_begin();
 	summary(g, s, tx);
 	devices(g, opts.verbose > 0);
-	report_arcs(&g->log);
+	report_arcs(&g->log, names, g->n);
 	return out_end();
 }
 

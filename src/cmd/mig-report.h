@@ -14,11 +14,13 @@ struct mig_summary {
 	const char *dir;         /* "to" / "from" */
 	const char *peer;
 	bool ok, committed, insecure;
-	double secs;             /* the whole run */
+	double secs;             /* the transfer: from the connection to the end */
+	double wait;             /* before it, waiting for the peer; < 0: none */
 	double downtime;         /* < 0: not measured */
 	double peer_downtime;    /* the destination's part, as it reported */
-	bool converged;
-	uint64_t remaining;      /* pre-copy bytes left at the stop */
+	bool source;             /* the side that decides the switchover */
+	bool converged;          /* the source's: null on the destination */
+	uint64_t remaining;      /* pre-copy bytes left at the stop (source) */
 };
 
 int mig_report(struct mgroup *g, const struct mig_summary *s);

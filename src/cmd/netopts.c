@@ -39,7 +39,7 @@ static error_t net_parse_opt(int key, char *arg, struct argp_state *state)
 		n->peer_timeout = PEER_TIMEOUT;
 		break;
 	case OPT_PSK:
-		n->psk_file = arg;
+		n->psk_file = arg_name(state, "--psk-file", arg);
 		break;
 	case OPT_INSECURE:
 		n->insecure = true;

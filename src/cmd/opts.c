@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * What the user asked for (struct vm_opts, filled by cli.c) and the
- * number parsers options share. The commands read opts; the engine sees
+ * argument checks options share. The commands read opts; the engine sees
  * only the context made from it (context.c). Nothing here acts.
  */
+#include <argp.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -22,4 +23,11 @@ int parse_secs(const char *arg, double scale, double *out)
 		return -1;
 	*out = v * scale;
 	return 0;
+}
+
+const char *arg_name(struct argp_state *state, const char *opt, const char *arg)
+{
+	if (!*arg)
+		argp_error(state, "%s: an empty name", opt);
+	return arg;
 }

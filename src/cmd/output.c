@@ -383,6 +383,38 @@ void out_fmt_num(const char *key, const char *fmt, double val)
 	textf(fmt, val);
 }
 
+const char *records_fmt(uint64_t n)
+{
+	static const char *const fmt[] = { " in %" PRIu64 " records", " in %" PRIu64 " record" };
+
+	return fmt[n == 1];
+}
+
+const char *size_text(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double v = bytes;
+	size_t u = 0;
+
+	if (bytes < 1024) {
+		snprintf(buf, len, "%" PRIu64 " B", bytes);
+		return buf;
+	}
+	for (v /= 1024; v >= 1024 && u < ARRAY_SIZE(units) - 1; u++)
+		v /= 1024;
+	snprintf(buf, len, "%.1f %s", v, units[u]);
+	return buf;
+}
+
+void out_fmt_size(const char *key, const char *fmt, uint64_t bytes)
+{
+	char buf[32];
+
+	if (key)
+		EACH_JSON(json_u64(j_, key, bytes));
+	textf(fmt, size_text(bytes, buf, sizeof(buf)));
+}
+
 void out_fmt_secs(const char *key, const char *fmt, double secs)
 {
 	if (key)

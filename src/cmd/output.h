@@ -65,6 +65,12 @@ void out_elem_str(const char *val);
 void out_fmt_str(const char *key, const char *fmt, const char *val);
 void out_fmt_u64(const char *key, const char *fmt, uint64_t val);
 void out_fmt_num(const char *key, const char *fmt, double val);
+/* A size: bytes in JSON (key should end in _bytes), as people read it
+ * for fmt's %s ("96 B", "64.0 MiB"). */
+void out_fmt_size(const char *key, const char *fmt, uint64_t bytes);
+const char *size_text(uint64_t bytes, char *buf, size_t len);
+/* " in %" PRIu64 " record" or "... records", as N asks. */
+const char *records_fmt(uint64_t n);
 /* A duration: microseconds in JSON (key should end in _usecs), seconds
  * (a double) for fmt. */
 void out_fmt_secs(const char *key, const char *fmt, double secs);

@@ -52,16 +52,43 @@ void report_identity(const struct devinfo *di, bool labels)
 	}
 	if (di->mdev_type[0])
 		out_str("mdev_type", L("mdev type"), di->mdev_type);
+	else
+		out_null("mdev_type", NULL, NULL);
 	if (di->vendor || di->device) {
 		snprintf(buf, sizeof(buf), "%04x:%04x subsystem %04x:%04x",
 			 di->vendor, di->device, di->subvendor, di->subdevice);
 		if (labels)
 			out_line("pci id", "%s", buf);
-		out_int("vendor_id", NULL, di->vendor);
-		out_int("device_id", NULL, di->device);
-		out_int("subsystem_vendor_id", NULL, di->subvendor);
-		out_int("subsystem_device_id", NULL, di->subdevice);
+		report_pci_ids(di->vendor, di->device, di->subvendor, di->subdevice);
+	} else {
+		report_pci_ids_null();
 	}
+}
+
+/* As lspci and the text say them: four lower-case hex digits. */
+static void hex_id(const char *key, unsigned int id)
+{
+	char buf[8];
+
+	snprintf(buf, sizeof(buf), "%04x", id & 0xffff);
+	out_str(key, NULL, buf);
+}
+
+void report_pci_ids(unsigned int vendor, unsigned int device, unsigned int subvendor,
+		    unsigned int subdevice)
+{
+	hex_id("vendor_id", vendor);
+	hex_id("device_id", device);
+	hex_id("subsystem_vendor_id", subvendor);
+	hex_id("subsystem_device_id", subdevice);
+}
+
+void report_pci_ids_null(void)
+{
+	out_null("vendor_id", NULL, NULL);
+	out_null("device_id", NULL, NULL);
+	out_null("subsystem_vendor_id", NULL, NULL);
+	out_null("subsystem_device_id", NULL, NULL);
 }
 
 const char *flag_names(uint64_t flags, char *buf, size_t len)
@@ -101,15 +128,15 @@ void report_state(const char *key, const char *label, int st)
 		out_str(key, label, fsm_name((uint32_t)st));
 }
 
-void report_arcs(const struct arc_log *log)
+void report_arcs(const struct arc_log *log, const char *const *names, unsigned int n)
 {
 	out_arr_open("arcs", NULL);
 	for (int i = 0; i < log->n; i++) {
 		const struct arc_time *a = &log->arc[i];
+		const char *dev = a->dev < n ? names[a->dev] : "?";
 
-		info("arc %s -> %s: %.3f ms", fsm_name(a->from), fsm_name(a->to),
-		     a->secs * 1e3);
 		out_obj_open(NULL);
+		out_str("device", NULL, dev);
 		out_str("from", NULL, fsm_name(a->from));
 		out_str("to", NULL, fsm_name(a->to));
 		out_u64("usecs", NULL, (uint64_t)(a->secs * 1e6));

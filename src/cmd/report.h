@@ -28,12 +28,17 @@ void say_where_all(struct sess *const *v, unsigned int n, bool any,
 
 /* device, bus, driver, iommu_group, cdev and the identity fields. */
 void report_identity(const struct devinfo *di, bool labels);
+/* vendor_id, device_id, subsystem_vendor_id, subsystem_device_id as
+ * lspci says them ("15b3"); all null for a device that is no PCI one. */
+void report_pci_ids(unsigned int vendor, unsigned int device, unsigned int subvendor,
+		    unsigned int subdevice);
+void report_pci_ids_null(void);
 /* "flags": [names], "states": [reachable states]. */
 void report_flags(uint64_t flags);
 /* "state": name, or null when unknown (st < 0). */
 void report_state(const char *key, const char *label, int st);
 /* "arcs": [{from, to, usecs}], and "arc A -> B: T ms" lines with -v. */
-void report_arcs(const struct arc_log *log);
+void report_arcs(const struct arc_log *log, const char *const *names, unsigned int n);
 /*
  * ", 12.3 MiB/s" (B/s, KiB/s, MiB/s or GiB/s, whichever fits) for a text
  * report's line, or "" when a rate would say nothing: under

@@ -31,6 +31,19 @@ int parse_then(const char *s, uint32_t *state)
 	return *state == ST_ERROR || *state == ST_RESUMING ? -1 : 0;
 }
 
+int xfer_check_then(const struct sess *s, uint32_t then)
+{
+	char fl[64];
+
+	if (fsm_supported(then, s->d.flags))
+		return 0;
+	err("%s %s: --then %s: not supported by the device (migration: %s); nothing "
+	    "was changed", s->cmd, s->d.info.name, fsm_name(then),
+	    flag_names(s->d.flags, fl, sizeof(fl)));
+	out_note_device(s->d.info.name, 1, fsm_name(s->cur));
+	return -VM_E_NOMIG;
+}
+
 int parse_policy(const char *s, enum policy *p)
 {
 	if (!strcmp(s, "unwind"))
@@ -106,15 +119,20 @@ int save_report(const struct save_ctx *c, int result)
 	char rate[32];
 
 	/* The text is the success's; a failure said its lines already. With
-	 * the stream on stdout, the text goes to stderr. */
-	out_text_to(result || opts.quiet ? NULL :
-		    endpoint_is_stdio(c->a->out) ? stderr : stdout);
+	 * the stream on stdout, the text goes to stderr, where -q keeps only
+	 * errors. */
+	out_text_to(result ? NULL : !endpoint_is_stdio(c->a->out) ? stdout :
+		    opts.quiet ? NULL : stderr);
 	out_begin();
-	out_fmt_u64("bytes", "saved %" PRIu64 " bytes", c->w.data_bytes);
-	out_fmt_u64("records", " in %" PRIu64 " records", c->w.records);
+	out_fmt_size("bytes", "saved %s", c->w.data_bytes);
+	/* A raw stream has no records: it says so with null. */
+	if (c->a->x.raw)
+		out_null("records", NULL, NULL);
+	else
+		out_fmt_u64("records", records_fmt(c->w.records), c->w.records);
 	out_fmt_str("device", " from %s", c->s.d.info.name);
-	out_fmt_u64("precopy_bytes", " (pre_copy %" PRIu64, c->pre_bytes);
-	out_fmt_u64("stop_copy_bytes", ", stop_copy %" PRIu64 ")", c->stop_bytes);
+	out_fmt_size("precopy_bytes", " (pre_copy %s", c->pre_bytes);
+	out_fmt_size("stop_copy_bytes", ", stop_copy %s)", c->stop_bytes);
 	out_fmt_secs("usecs", " in %.3f s", c->secs);
 	out_fmt_str(NULL, "%s", rate_text(c->w.data_bytes, c->secs, rate, sizeof(rate)));
 	out_u64("bytes_per_sec", NULL,
@@ -127,8 +145,15 @@ int save_report(const struct save_ctx *c, int result)
 		out_null("state", NULL, NULL);
 	out_bool("raw", NULL, c->a->x.raw);
 	out_u64("stream_bytes", NULL, c->w.offset);
+	/* How pre-copy's data ended, when there was pre-copy data. */
 	if (c->a->precopy && c->pre_bytes)
 		out_str("precopy_end", NULL, pump_end_name(c->pre_end));
-	report_arcs(&c->log);
+	else
+		out_null("precopy_end", NULL, NULL);
+	{
+		const char *name = c->s.d.info.name;
+
+		report_arcs(&c->log, &name, 1);
+	}
 	return out_end();
 }

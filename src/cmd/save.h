@@ -52,6 +52,12 @@ struct save_ctx {
 	double t0, secs;
 };
 
+/*
+ * The state --then asks for, against the device's flags, before anything
+ * changes: not supported is said (nothing was changed) and -VM_E_NOMIG.
+ */
+int xfer_check_then(const struct sess *s, uint32_t then);
+
 /* --then: any requestable state a command may end in. */
 int parse_then(const char *s, uint32_t *state);
 int parse_policy(const char *s, enum policy *p);

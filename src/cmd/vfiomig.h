@@ -31,6 +31,11 @@ struct vm_opts {
 };
 extern struct vm_opts opts;
 
+struct argp_state;
+/* An option's argument that names something (a file, a URL) must name
+ * something: an empty one is a usage error (argp exits 64). */
+const char *arg_name(struct argp_state *state, const char *opt, const char *arg);
+
 /*
  * Exit codes (documented in vfiomig(8), EXIT STATUS). Low numbers are our
  * own outcomes, 64 and up follow <sysexits.h>.
@@ -58,6 +63,7 @@ enum {
 	EXIT_NODEV = 66,
 	EXIT_BUSY = 69,
 	EXIT_SOFTWARE = 70,
+	EXIT_CANTCREAT = 73,  /* an output file cannot be created */
 	EXIT_IOERR = 74,
 	EXIT_NOPERM = 77,
 };

@@ -54,9 +54,6 @@ static int open_failed(const struct devinfo *di, const char *what, int e,
 	if (e == EBUSY)
 		why_set(why, "%s %s: device busy: %s (owner not visible in /proc)",
 			what, di->name, errstr(e));
-	else if (e == EACCES || e == EPERM)
-		why_set(why, "%s %s: permission denied: %s", what, di->name,
-			errstr(e));
 	else
 		why_set(why, "%s %s: %s", what, di->name, errstr(e));
 	return e == ENOENT ? -ENODEV : -e;

@@ -115,7 +115,7 @@ static int accept_one(struct mdst *s, const struct net_opts *n, struct chan *c)
 {
 	struct reason why = { 0 };
 	char prefix[64];
-	int r = net_accept(s->g.x, s->lfd, n, c, &why);
+	int r = net_accept(s->g.x, s->lfd, s->addr.text, n, c, &why);
 
 	if (!r)
 		return 0;
@@ -434,9 +434,12 @@ int dst_receive(struct mdst *s)
 {
 	int r = wait_hello(s);
 
-	/* One migration per listener: nobody else may connect now... */
-	if (!r)
+	/* The transfer starts here; what came before was the wait for it.
+	 * One migration per listener: nobody else may connect now... */
+	if (!r) {
+		s->t_hello = monotonic_secs();
 		r = exchange_identities(s);
+	}
 	if (!r)
 		r = check_hello(s);
 	if (!r)

@@ -26,7 +26,7 @@ struct mdst {
 	uint32_t initial_known;   /* bit i: INITIAL for device i came */
 	uint32_t attached;        /* bit i: device i's data connection is here */
 	bool acked, stopped, loaded, commit, committed, touched;
-	double t0, t_stopped, t_running, t_end;
+	double t0, t_hello, t_stopped, t_running, t_end; /* t_hello: 0 before */
 };
 
 /* Wait for the source, agree, load the devices, run them. */

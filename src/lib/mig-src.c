@@ -157,7 +157,7 @@ static void *src_thread(void *arg)
 	uint8_t *buf = pump_buf(MIG_BUF);
 	int r = buf ? 0 : -ENOMEM;
 
-	progress_init(&m->prog, g->x, m->s.d.info.name, 0);
+	progress_init(&m->prog, g->x, m->s.d.info.name, m->estimate);
 	if (!r && m->precopy)
 		r = precopy_rounds(m, buf);
 	if (!r)
@@ -532,6 +532,9 @@ static int start_threads(struct msrc *s)
 	for (i = 0; i < s->g.n; i++) {
 		struct mig_dev *d = &s->g.dev[i];
 
+		/* Asked here, not by its thread: one request at a time. */
+		if (vdev_data_size(&d->s.d, &d->estimate))
+			d->estimate = 0;
 		if (d->precopy) {
 			r = sess_goto(&d->s, ST_PRE_COPY, &d->data_fd);
 			if (r)

@@ -44,6 +44,7 @@ struct mig_dev {
 	pthread_t thread;
 	bool started;
 	struct progress prog;     /* its data, for the observer (its thread) */
+	uint64_t estimate;        /* source: its stop-copy estimate, 0: none */
 	/* Counters, written by the device's thread. */
 	uint64_t bytes, pre_bytes, stop_bytes, records;
 	unsigned int rounds;      /* pre-copy rounds that moved data */

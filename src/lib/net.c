@@ -67,6 +67,11 @@ static int parse_tcp(const char *s, struct netaddr *a)
 	}
 	if (!port || !hl || hl >= sizeof(host) || !*port)
 		return -1;
+	/* A port, said in decimal, that one can listen on and connect to:
+	 * getaddrinfo() would take 99999 as 34463 and 0 as "any". */
+	if (strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 ||
+	    atoi(port) < 1 || atoi(port) > 65535)
+		return -2;
 	memcpy(host, s, hl);
 	host[hl] = '\0';
 	if (getaddrinfo(host, port, &hints, &res))
@@ -85,6 +90,9 @@ int net_parse(const char *s, struct netaddr *a, struct reason *why)
 	snprintf(a->text, sizeof(a->text), "%s", s);
 	r = !strncmp(s, "unix:", 5) ? parse_unix(s + 5, a) :
 	    !strncmp(s, "tcp://", 6) ? parse_tcp(s + 6, a) : -1;
+	if (r == -2)
+		return fail(why, -VM_E_USAGE, "%s: the port must be a number from 1 to 65535",
+			    s);
 	if (r) {
 		return fail(why, -VM_E_USAGE, "%s: not an address: use tcp://HOST:PORT, "
 			    "tcp://[V6ADDR]:PORT or unix:PATH (a host name must resolve)", s);
@@ -255,8 +263,8 @@ static int authenticate(struct chan *c, const struct net_opts *n, bool server,
 	return r;
 }
 
-int net_accept(const struct vm_ctx *x, int lfd, const struct net_opts *n, struct chan *c,
-	       struct reason *why)
+int net_accept(const struct vm_ctx *x, int lfd, const char *where,
+	       const struct net_opts *n, struct chan *c, struct reason *why)
 {
 	/* 0, like no --timeout, waits for ever. */
 	double deadline = n->timeout > 0 ? monotonic_secs() + n->timeout : -1;
@@ -272,7 +280,8 @@ int net_accept(const struct vm_ctx *x, int lfd, const struct net_opts *n, struct
 		fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
-		peer_name(&ss, len, "a local peer", peer, sizeof(peer));
+		/* A unix socket's peer has no name: say where it came. */
+		peer_name(&ss, len, where, peer, sizeof(peer));
 		chan_plain(c, x, fd, peer);
 		chan_nonblock(c);
 		r = authenticate(c, n, true, why);

@@ -48,12 +48,13 @@ int net_listen(const struct netaddr *a, struct reason *why);
 void net_unlisten(int fd, const struct netaddr *a);
 
 /*
- * The next authenticated connection on a listener: strangers (no key,
+ * The next authenticated connection on a listener (where: its URL, the
+ * name of a peer on a unix socket): strangers (no key,
  * wrong key, silence) are dropped with a warning and the wait goes on,
  * until n->timeout (default: forever). 0 or -errno / -VM_E_*.
  */
-int net_accept(const struct vm_ctx *x, int lfd, const struct net_opts *n, struct chan *c,
-	       struct reason *why);
+int net_accept(const struct vm_ctx *x, int lfd, const char *where,
+	       const struct net_opts *n, struct chan *c, struct reason *why);
 
 /*
  * Connect, retrying while nobody listens yet, for up to n->timeout

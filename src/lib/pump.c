@@ -213,6 +213,9 @@ static int load_raw(struct pump *p)
 			continue;
 		if (n < 0)
 			return input_failed(p, (int)n);
+		/* Raw bytes that are a vfiomig stream: worth saying on failure. */
+		if (!p->bytes && (size_t)n >= strlen(STREAM_MAGIC))
+			p->framed = !memcmp(p->buf, STREAM_MAGIC, strlen(STREAM_MAGIC));
 		r = feed(p, p->buf, n, PHASE_NONE);
 		if (r)
 			return r;

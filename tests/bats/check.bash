@@ -16,10 +16,13 @@ CORPUS_TSV=$BATS_TEST_DIRNAME/check-corpus.tsv
 #   dirty  32 bytes readable past pre-copy's 24 initial ones
 #   mlx5w  the mlx5 personality, whose SAVE takes 100 ms: a read blocks
 #   big    a 272 MiB state, above what check holds in memory
+#   faults the default device on a kernel with fault injection: the row
+#          runs with --inject-faults
 check_dev() {
 	local dev keys
 	case $1 in
 	pci) echo "$PCI"; return ;;
+	faults) fake_fault_injection "$ROOT" && echo "$PCI"; return ;;
 	p1) dev=0000:3b:00.6 keys="19 cdev=5 flags=1" ;;
 	pat) dev=0000:3b:02.0 keys="40 cdev=20 image=pattern size=4096" ;;
 	dirty) dev=0000:3b:02.1 keys="41 cdev=21 dirty=32" ;;
@@ -36,12 +39,13 @@ check_dev() {
 # rule_bug RULE BUG: run the table's row; check fails RULE and no other
 # rule, with the row's detail, exits 1, and the device is running.
 rule_bug() {
-	local row dev detail
+	local row dev detail opts=()
 	row=$(awk -F'\t' -v r="$1" -v b="$2" '$1 == r && $2 == b' "$RULES_TSV")
 	[ -n "$row" ] || { echo "no row $1 / $2 in check-rules.tsv" >&2; return 1; }
 	dev=$(check_dev "$(cut -f3 <<<"$row")")
 	detail=$(cut -f4 <<<"$row")
-	VFIOMIG_FAKE_BUG=$2 fvm -j check --rounds 1 "$dev"
+	[ "$(cut -f3 <<<"$row")" != faults ] || opts=(--inject-faults)
+	VFIOMIG_FAKE_BUG=$2 fvm -j check --rounds 1 "${opts[@]}" "$dev"
 	assert_failure "$EX_FAIL"
 	assert_json
 	jq_is '[.checks[] | select(.result == "fail") | .rule] | join(",")' "$1"

@@ -285,7 +285,9 @@ table_defects() {
 	local status
 	status=$(awk '/^\.SH EXIT STATUS/ { f = 1; next } /^\.SH/ { f = 0 }
 		f && /^\.B [0-9]+$/ { print $2 }' "$TOP/man/vfiomig.8" | sort -n | tr '\n' ' ')
-	assert_equal "$status" "0 1 2 3 4 5 6 7 8 9 10 11 12 64 65 66 69 70 74 77 "
+	# the statuses main.c can return: the header's EXIT_ enum
+	assert_equal "$status" "$(grep -oE 'EXIT_[A-Z_]+ = [0-9]+' "$TOP/src/cmd/vfiomig.h" |
+		awk '{ print $3 }' | sort -n | tr '\n' ' ')"
 }
 
 @test "the man page documents every option each command's --help offers" {
@@ -295,6 +297,20 @@ table_defects() {
 		for opt in $("$VFIOMIG" "$c" --help | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
 			[ "$opt" = --help ] || [ "$opt" = --usage ] && continue
 			grep -qF -- "${opt//-/\\-}" "$TOP/man/vfiomig.8" ||
+				missing+=" $c:$opt"
+		done
+	done
+	assert_equal "$missing" ""
+}
+
+@test "the man page documents every short option each command's --help offers" {
+	local c opt missing=
+	for c in $(commands); do
+		[ "$c" = help ] && continue
+		for opt in $("$VFIOMIG" "$c" --help | grep -oE -- '^ +-[a-zA-Z],' | tr -d ' ,' | sort -u); do
+			[ "$opt" = "-?" ] && continue
+			# \fB\-X\fR in text, or .B/.BR \-X in an option list
+			grep -qE -- '(\\fB|^\.BR? )\\-'"${opt#-}"'(\\fR| |$)' "$TOP/man/vfiomig.8" ||
 				missing+=" $c:$opt"
 		done
 	done
@@ -318,6 +334,88 @@ table_defects() {
 	COMP_CWORD=3
 	_vfiomig
 	assert_equal "${COMPREPLY[*]}" "running running_p2p"
+}
+
+# complete WORD...: what bash completion offers for the last word, in
+# $output (one line); $nospace set when no space would follow.
+complete_words() {
+	nospace=
+	compopt() { [ "$*" != "-o nospace" ] || nospace=1; }
+	COMP_WORDS=(vfiomig "$@")
+	COMP_CWORD=$#
+	COMPREPLY=()
+	_vfiomig
+	output="${COMPREPLY[*]}"
+	unset -f compopt
+}
+
+@test "bash completion: an option that takes a value is completed without a space, then its value" {
+	source "$TOP/completions/vfiomig.bash"
+	cd "$BATS_TEST_TMPDIR"
+	touch out.vfm
+	complete_words save 0000:3b:00.1 --outp
+	assert_output "--output="
+	assert_equal "$nospace" 1
+	complete_words save 0000:3b:00.1 --raw
+	assert_output "--raw"
+	assert_equal "$nospace" ""
+	# the value, whether = breaks words (bash's default) or not
+	complete_words save 0000:3b:00.1 --output = ""
+	assert_output "out.vfm"
+	complete_words save 0000:3b:00.1 --output = o
+	assert_output "out.vfm"
+	complete_words save 0000:3b:00.1 --output=o
+	assert_output "--output=out.vfm"
+	complete_words save 0000:3b:00.1 -o o
+	assert_output "out.vfm"
+	complete_words migrate 0000:3b:00.1 --to = ""
+	assert_output "tcp:// unix:"
+	assert_equal "$nospace" 1
+	# a value is not an argument: the device is still the first one
+	complete_words save -o out.vfm 0000:3b:00.1 --then = ""
+	assert_output "running running_p2p pre_copy pre_copy_p2p stop stop_copy"
+}
+
+@test "bash completion: --then offers the states each command can end in, --format the formats" {
+	source "$TOP/completions/vfiomig.bash"
+	local cmd
+	for cmd in save restore release; do
+		complete_words $cmd 0000:3b:00.1 --then ""
+		assert_output "running running_p2p pre_copy pre_copy_p2p stop stop_copy"
+	done
+	complete_words receive 0000:3b:00.1 --then ""
+	assert_output "running running_p2p stop"
+	complete_words receive 0000:3b:00.1 --then=r
+	assert_output "--then=running --then=running_p2p"
+	complete_words check 0000:3b:00.1 --format ""
+	assert_output "text json tap junit"
+	complete_words check 0000:3b:00.1 -F t
+	assert_output "text tap"
+	complete_words check 0000:3b:00.1 --format = j
+	assert_output "json junit"
+}
+
+@test "bash and zsh completions offer every long option of each command's --help" {
+	source "$TOP/completions/vfiomig.bash"
+	local c opt missing=
+	for c in $(commands); do
+		[ "$c" = help ] && continue
+		complete_words "$c" --
+		local offered=" $output "
+		local zsh_block
+		zsh_block=$(awk -v c="$c" '$1 ~ "^"c"\\)" || $1 ~ "[|]"c"\\)" || $1 ~ "^"c"[|]" { f = 1 }
+			f { print } f && /;;/ { f = 0 }' "$TOP/completions/_vfiomig")
+		for opt in $("$VFIOMIG" "$c" --help | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
+			case $opt in --help | --usage | --version) continue ;; esac
+			[[ "$offered" == *" $opt "* || "$offered" == *" $opt= "* ]] ||
+				missing+=" bash:$c:$opt"
+			# zsh: in the command's block, or a global or network option
+			grep -qE -- "(^|[^a-z-])$opt([^a-z-]|\$)" <<<"$zsh_block" ||
+				grep -qE -- "^[[:space:]]*'.*$opt[]=[}]" "$TOP/completions/_vfiomig" ||
+				missing+=" zsh:$c:$opt"
+		done
+	done
+	assert_equal "$missing" ""
 }
 
 @test "a failed write to stdout is an error" {

@@ -196,10 +196,11 @@ fake_vf_setup() {
 	assert_equal "$(cat "$ROOT/sys/bus/pci/drivers/mlx5_vfio_pci/bind")" $VF
 }
 
-@test "prepare -q prints no steps" {
+@test "prepare -q: its steps are its report on stdout, stderr has the error alone" {
 	fake_vf_setup
 	: >"$ROOT/sys/bus/pci/drivers/mlx5_core/unbind"
 	fvm -q prepare $VF
 	assert_failure $EX_FAIL
-	assert_output ""
+	assert_output --partial "resolve"
+	assert_one_error '^vfiomig: prepare '
 }

@@ -46,8 +46,8 @@ more_lines_than() {
 	# nothing blocks a read of this driver, and its state is small
 	assert_line --regexp '^skip +data\.session\.wake +no read\(\) blocked'
 	assert_line --regexp '^skip +data\.large +a state of 96 bytes: not above 256 MiB'
-	assert_line '27 passed, 0 failed, 2 skipped, 2 informative; 7 rules not checkable'
-	assert_line --regexp '^ +on close +keeps its state$'
+	assert_line '28 passed, 0 failed, 3 skipped, 2 informative; 7 rules not checkable'
+	assert_line --regexp '^ +on close +keeps_state$'
 	assert_line --regexp '^ +pre-copy end +eof$'
 	refute_line --regexp '^fail '
 	assert_equal "$(fstate $PCI)" running
@@ -56,7 +56,8 @@ more_lines_than() {
 @test "fake check: the driver's own choices are reported, not failed" {
 	fvm -j check --rounds 1 $RESETTER
 	assert_success
-	jq_is .driver_choices.on_close "returns to running"
+	jq_is .driver_choices.on_close null
+	jq_is .driver_choices.on_close_note "runs after a reopen: a reset on close or on open, not told apart from userspace"
 	fake_pci_device "$ROOT" 0000:3b:01.0 30 cdev=8 precopy_end=enomsg
 	fvm -j check --rounds 1 0000:3b:01.0
 	assert_success
@@ -102,7 +103,7 @@ more_lines_than() {
 
 @test "fake check: fsm.reset.running fails on reset_keeps_state; the rest skip" {
 	rule_bug fsm.reset.running reset_keeps_state
-	jq_is '[.checks[] | select(.result == "skip")] | length' 30
+	jq_is '[.checks[] | select(.result == "skip")] | length' 31
 	jq_is '[.checks[] | select(.result == "skip")][0].detail' "needs a reset that returns running"
 }
 
@@ -170,6 +171,148 @@ more_lines_than() {
 	rule_bug dma.logging log_stop_fails
 }
 
+@test "fake check: kernel.log.clean fails on a WARN in an arc, naming the check that ran" {
+	rule_bug kernel.log.clean 'splat=STOP>STOP_COPY'
+}
+
+@test "fake check: kernel.log.clean fails on sleeping in atomic context in reset" {
+	rule_bug kernel.log.clean splat=reset
+}
+
+@test "fake check: kernel.faults fails when a failed allocation is not unwound" {
+	rule_bug kernel.faults fault_no_unwind
+}
+
+# Append records to the fake's /dev/kmsg once check is past its first arc
+# (so after it opened the log), while its 30 rounds still run.
+log_during_check() {
+	export VFIOMIG_FAKE_TRACE=$BATS_TEST_TMPDIR/trace
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -j check --rounds 30 $PCI \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	wait_for test -s "$VFIOMIG_FAKE_TRACE"
+	for rec in "$@"; do
+		fake_kmsg "$ROOT" "${rec%%;*}" "${rec#*;}"
+	done
+	rc=0
+	wait $pid || rc=$?
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+}
+
+@test "fake check: kernel.log.clean quotes a kernel report made while it ran, escaped" {
+	# the kernel's own escape of a byte it would not print, a raw ESC and
+	# a line break that a fake kernel lets through
+	log_during_check '6;vfio: an ordinary message' \
+		$'3;BUG: KASAN: use-after-free in x\\x07 \e[31mred\e[0m'
+	assert_equal "$rc" "$EX_FAIL"
+	assert_json
+	jq_is '[.checks[] | select(.result == "fail") | .rule] | join(",")' kernel.log.clean
+	detail=$(jq -r '.checks[] | select(.rule == "kernel.log.clean") | .detail' <<<"$output")
+	[[ $detail == *'the kernel logged: BUG: KASAN: use-after-free in x\\x07 \x1b[31mred\x1b[0m' ]] ||
+		{ echo "detail: $detail" >&2; return 1; }
+	[[ $detail != *$'\e'* ]]
+	assert_equal "$(fstate $PCI)" running
+}
+
+@test "fake check: kernel.log.clean ignores what processes write to /dev/kmsg" {
+	# facility 1 (LOG_USER): what a write() to /dev/kmsg gets by default
+	log_during_check '12;WARNING: a process wrote this' '14;BUG: so did this'
+	assert_equal "$rc" 0
+	jq_is '.checks[] | select(.rule == "kernel.log.clean") | .result' pass
+	jq_is '.checks[] | select(.rule == "kernel.log.clean") | .detail' \
+		"0 kernel messages while the checks ran, none a bug report"
+}
+
+@test "fake check: kernel.log.clean counts the kernel's ordinary messages and passes" {
+	log_during_check '6;mtty: an ordinary message' '4;vfio: a warning that is not a bug'
+	assert_equal "$rc" 0
+	jq_is '.checks[] | select(.rule == "kernel.log.clean") | .detail' \
+		"2 kernel messages while the checks ran, none a bug report"
+}
+
+@test "fake check: kernel.log.clean judges nothing logged before check started" {
+	fake_kmsg "$ROOT" 4 "WARNING: CPU: 0 PID: 1 at somewhere+0x0/0x10"
+	fvm -j check --rounds 1 $PCI
+	assert_success
+	jq_is '.checks[] | select(.rule == "kernel.log.clean") | .result' pass
+}
+
+@test "fake check: kernel.log.clean is informative where /dev/kmsg cannot be read" {
+	rm "$ROOT/dev/kmsg"
+	fvm check --rounds 1 $PCI
+	assert_success
+	assert_line 'info  kernel.log.clean       not checkable: /dev/kmsg cannot be read, ENOENT: no such device here (a container without it?)'
+}
+
+# --- --inject-faults ----------------------------------------------------------
+
+@test "fake check --inject-faults: each allocation failed once, clean errnos, debugfs put back" {
+	fake_fault_injection "$ROOT"
+	before=$(cd "$ROOT" && grep -r . sys/kernel/debug/failslab sys/kernel/debug/fail_page_alloc)
+	fvm check --rounds 1 --inject-faults $PCI
+	assert_success
+	# 3 allocations in each of the 4 arcs that open a session, 1 in
+	# DMA_LOGGING_START and REPORT; mtty's reads and writes have none
+	assert_line 'pass  kernel.faults          14 allocations failed one by one: SET 12 (4 arcs), DMA logging 2, reads 0, writes 0; ENOMEM 14, 0 absorbed; a reset recovered each, log clean'
+	assert_line --regexp '^pass +kernel\.log\.clean '
+	assert_line '29 passed, 0 failed, 2 skipped, 2 informative; 7 rules not checkable'
+	assert_equal "$(cd "$ROOT" && grep -r . sys/kernel/debug/failslab sys/kernel/debug/fail_page_alloc)" "$before"
+	assert_equal "$(cat "$ROOT/proc/thread-self/fail-nth")" 0
+	assert_equal "$(fstate $PCI)" running
+}
+
+@test "fake check --inject-faults: mlx5's resuming write allocates, and fails cleanly" {
+	fake_fault_injection "$ROOT"
+	fake_pci_device "$ROOT" 0000:3b:02.0 40 cdev=9 personality=mlx5
+	fvm -j check --rounds 1 --inject-faults 0000:3b:02.0
+	assert_success
+	jq_is '.checks[] | select(.rule == "kernel.faults") | .detail | contains("reads 0, writes 1; ENOMEM 15")' true
+}
+
+@test "fake check --inject-faults: a failed allocation that corrupts memory fails both kernel rules" {
+	fake_fault_injection "$ROOT"
+	VFIOMIG_FAKE_BUG=fault_splat fvm -j check --rounds 1 --inject-faults $PCI
+	assert_failure $EX_FAIL
+	jq_is '[.checks[] | select(.result == "fail") | .rule] | join(",")' kernel.log.clean,kernel.faults
+	jq_is '.checks[] | select(.rule == "kernel.faults") | .detail' \
+		"allocation 1 of SET stop -> stop_copy failed (ENOMEM), and the kernel logged: BUG: KASAN: slab-use-after-free in mtty_save_device_data+0x9c/0x2b0"
+	jq_is '.checks[] | select(.rule == "kernel.log.clean") | .detail' \
+		"during kernel.faults the kernel logged: BUG: KASAN: slab-use-after-free in mtty_save_device_data+0x9c/0x2b0"
+	assert_equal "$(cat "$ROOT/sys/kernel/debug/failslab/ignore-gfp-wait")" Y
+	assert_equal "$(fstate $PCI)" running
+}
+
+@test "fake check --inject-faults: skipped, saying why, where the kernel cannot inject" {
+	fvm check --rounds 1 --inject-faults $PCI
+	assert_success
+	assert_line 'skip  kernel.faults          not checkable: /proc/thread-self/fail-nth: ENOENT (a kernel without CONFIG_FAULT_INJECTION)'
+	fake_fault_injection "$ROOT"
+	rm -r "$ROOT/sys/kernel/debug/fail_page_alloc"
+	fvm check --rounds 1 --inject-faults $PCI
+	assert_success
+	assert_line --regexp '^skip +kernel\.faults +not checkable: /sys/kernel/debug/fail_page_alloc/probability: ENOENT \(a kernel without CONFIG_FAILSLAB'
+	assert_equal "$(cat "$ROOT/sys/kernel/debug/failslab/ignore-gfp-wait")" Y
+}
+
+@test "fake check --inject-faults: refused while another fault injection runs, nothing changed" {
+	fake_fault_injection "$ROOT"
+	echo 5 >"$ROOT/sys/kernel/debug/failslab/probability"
+	before=$(cd "$ROOT" && grep -r . sys/kernel/debug/failslab sys/kernel/debug/fail_page_alloc)
+	fvm check --rounds 1 --inject-faults $PCI
+	assert_success
+	assert_line 'skip  kernel.faults          not checkable: /sys/kernel/debug/failslab/probability is 5: another fault injection is under way'
+	assert_equal "$(cd "$ROOT" && grep -r . sys/kernel/debug/failslab sys/kernel/debug/fail_page_alloc)" "$before"
+}
+
+@test "fake check: kernel.faults is skipped unless asked for, and --inject-faults is not for the soak" {
+	fake_fault_injection "$ROOT"
+	fvm check --rounds 1 $PCI
+	assert_success
+	assert_line 'skip  kernel.faults          not asked for (--inject-faults)'
+	fvm check --soak 10 --inject-faults $PCI
+	assert_failure $EX_USAGE
+}
+
 @test "fake check: a device without pre_copy skips the pre-copy rules" {
 	fake_pci_device "$ROOT" 0000:3b:00.5 18 cdev=4 flags=3
 	fvm -j check --rounds 1 0000:3b:00.5
@@ -192,7 +335,7 @@ more_lines_than() {
 	fvm check --format json --rounds 1 $PCI
 	assert_success
 	assert_json
-	jq_is '.checks | length' 31
+	jq_is '.checks | length' 33
 	jq_is '.not_checkable | length' 7
 	jq_is '[.checks[] | select(.rule == "fsm.arc.legal")][0].result' pass
 }
@@ -235,7 +378,7 @@ more_lines_than() {
 	EOF
 	assert_success
 	# data.concurrent skips: the driver takes too much from one thread
-	assert_output "38 38 1 data.resume.hostile 10 10"
+	assert_output "40 40 1 data.resume.hostile 11 11"
 }
 
 @test "fake check: bad options are usage errors" {
@@ -289,13 +432,13 @@ more_lines_than() {
 	assert_success
 	jq_is .steps 300
 	jq_is .result pass
-	jq_is '[.arcs[] | select(.p50_usecs > .p99_usecs or .p99_usecs > .max_usecs)] | length' 0
-	jq_is '.arcs | length > 20' true
+	jq_is '[.arc_latencies[] | select(.p50_usecs > .p99_usecs or .p99_usecs > .max_usecs)] | length' 0
+	jq_is '.arc_latencies | length > 20' true
 	jq_is '.resets > 0 and .reads > 0 and .restores > 0 and .aborts > 0' true
 	# the same seed is the same walk
-	first=$(jq -c '[.resets, .reads, .restores, .aborts, .bytes_read, [.arcs[].count]]' <<<"$output")
+	first=$(jq -c '[.resets, .reads, .restores, .aborts, .bytes_read, [.arc_latencies[].count]]' <<<"$output")
 	fvm -j check --soak 300 --seed 42 $PCI
-	assert_equal "$(jq -c '[.resets, .reads, .restores, .aborts, .bytes_read, [.arcs[].count]]' <<<"$output")" "$first"
+	assert_equal "$(jq -c '[.resets, .reads, .restores, .aborts, .bytes_read, [.arc_latencies[].count]]' <<<"$output")" "$first"
 }
 
 @test "fake check --soak: a driver bug stops the walk at its step, replayable" {
@@ -314,7 +457,7 @@ more_lines_than() {
 @test "fake check --duration: the soak ends on time" {
 	fvm -j check --duration 1 $PCI
 	assert_success
-	jq_is '.milliseconds >= 1000 and .milliseconds < 3000' true
+	jq_is '.usecs >= 1000000 and .usecs < 3000000' true
 	jq_is '.steps > 0' true
 	jq_is '.seed > 0' true
 }
@@ -364,6 +507,21 @@ more_lines_than() {
 	assert_success
 	jq_is .failed 0
 	jq_is '[.checks[] | select(.result == "skip") | .rule] | join(",")' \
-		feature.unknown,data.session.wake,data.large,data.get-concurrent,data.concurrent,dma.logging,dma.logging.edges
-	jq_is '.driver_choices.on_close' "not observed (held by vfiomig hold)"
+		feature.unknown,data.session.wake,data.large,data.get-concurrent,data.concurrent,dma.logging,dma.logging.edges,kernel.faults
+	jq_is '.driver_choices.on_close' null
+	jq_is '.driver_choices.on_close_note' "held by vfiomig hold: never closed"
+}
+
+@test "fake check --inject-faults: through a holder, kernel.faults skips" {
+	fake_fault_injection "$ROOT"
+	export VFIOMIG_RUNDIR=$BATS_TEST_TMPDIR/run
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" hold $PCI >/dev/null 2>"$BATS_TEST_TMPDIR/hold.err" &
+	HOLDER_PID=$!
+	wait_for test -S "$VFIOMIG_RUNDIR/$PCI.sock"
+	fvm -j check --rounds 1 --inject-faults $PCI
+	kill $HOLDER_PID
+	wait $HOLDER_PID || true
+	assert_success
+	jq_is '.checks[] | select(.rule == "kernel.faults") | .detail' \
+		"held by vfiomig hold: the kernel's allocations are the holder's"
 }

@@ -94,7 +94,7 @@ ev_is() {
 	fake_set_state "$ROOT" $DEV running
 	fvm -v save $DEV -o "$OUT" --events "$EV"
 	assert_success
-	assert_equal "$(grep -c '^arc running -> stop_copy: ' <<<"$stderr")" 1
+	assert_equal "$(grep -c "^arc running -> stop_copy on $DEV: " <<<"$stderr")" 1
 	ev_is "$EV" 'last | .data.arcs | length' 2
 }
 
@@ -258,7 +258,7 @@ receive_status() {
 	jq_is .valid true
 }
 
-@test "fake-events: a bad descriptor or file is a usage error with one line, and nothing is touched" {
+@test "fake-events: a bad descriptor is a usage error, a directory 73, with one line, and nothing is touched" {
 	fvm save $DEV -o "$OUT" --events 9
 	assert_failure $EX_USAGE
 	assert_one_error "^vfiomig: save --events 9: not an open file descriptor: EBADF \(Bad file descriptor\)$"
@@ -272,10 +272,11 @@ receive_status() {
 		--psk-file "$PSK" --events 8 8</dev/null
 	assert_failure $EX_USAGE
 	assert_one_error "^vfiomig: migrate --events 8: not open for writing: EBADF \(Bad file descriptor\)$"
+	# a directory is an output that cannot be created, as for -o
 	fvm -j receive $DST --listen "$UNIX" --psk-file "$PSK" --events "$BATS_TEST_TMPDIR"
-	assert_failure $EX_USAGE
-	assert_one_error "^vfiomig: receive --events $BATS_TEST_TMPDIR: opening: EISDIR \(Is a directory\)$"
-	jq_is .error.exit_code $EX_USAGE
+	assert_failure $EX_CANTCREAT
+	assert_one_error "^vfiomig: receive --events $BATS_TEST_TMPDIR: creating: EISDIR \(Is a directory\)$"
+	jq_is .error.exit_code $EX_CANTCREAT
 	assert_equal "$(fstate $DEV) $(fstate $DST)" "running running"
 }
 

@@ -128,7 +128,7 @@ list_status() {
 	jq_is ".devices[] | select(.device == \"$RESETTER\") | .holder_pid" "$HOLDER_PID"
 	fvm --no-holder info $RESETTER
 	assert_failure $EX_BUSY
-	assert_one_error "device busy: owned by pid $HOLDER_PID \([^)]*\)$"
+	assert_one_error "^vfiomig: hold $PCI: already held by another vfiomig hold \(pid $HOLDER_PID\)$"
 }
 
 @test "fake hold: a second client at once is refused as busy" {
@@ -188,13 +188,13 @@ list_status() {
 	fvm state $PCI stop
 	fvm -j release $PCI
 	assert_success
-	jq_is .state stop
-	jq_is .released true
+	jq_is .devices[0].state stop
+	jq_is .devices[0].released true
 	assert [ ! -e "$VFIOMIG_RUNDIR/$PCI.sock" ]
 	fvm state $RESETTER stop
 	fvm release --then running_p2p $RESETTER
 	assert_success
-	assert_output --regexp '^state +running_p2p$'
+	assert_output --regexp "^released $RESETTER from pid [0-9]+; device is running_p2p$"
 	wait $HOLDER_PID
 	HOLDER_PID=
 	fvm release $PCI
@@ -237,7 +237,7 @@ list_status() {
 	jq_is .open_path holder
 	fvm hold $PCI
 	assert_failure $EX_BUSY
-	assert_one_error "device busy: owned by pid $HOLDER_PID \([^)]*\)$"
+	assert_one_error "^vfiomig: hold $PCI: already held by another vfiomig hold \(pid $HOLDER_PID\)$"
 	fvm release $PCI
 	assert_success
 	# With nothing left to hold the daemon exits (an orphan may linger
@@ -336,7 +336,8 @@ list_status() {
 		fvm -j state $PCI stop_copy
 		assert_failure $EX_STATE
 		assert_one_error "SET: EPROTO \(Protocol error\)"
-		jq_is .steps[0].data_session false
+		jq_is .steps[0].error EPROTO
+		jq_is '.steps[0] | has("data_session")' false
 		kill $PLANT_PID
 		wait $PLANT_PID || true
 		rm -f "$VFIOMIG_RUNDIR/$PCI.sock"
@@ -433,7 +434,7 @@ list_status() {
 @test "fake hold: a pidfile that cannot be written fails the hold and nothing stays held" {
 	# --daemon: the parent reports only once the daemon wrote the pidfile.
 	fvm hold --daemon --pidfile "$BATS_TEST_TMPDIR/no/such/dir/pid" $PCI
-	assert_failure $EX_NODEV
+	assert_failure $EX_CANTCREAT
 	assert_one_error "hold: writing $BATS_TEST_TMPDIR/no/such/dir/pid: ENOENT"
 	assert_output ''
 	assert [ ! -e "$VFIOMIG_RUNDIR/$PCI.sock" ]
@@ -443,7 +444,7 @@ list_status() {
 	jq_is .open_path cdev
 	# In the foreground, the same.
 	fvm hold --pidfile "$BATS_TEST_TMPDIR/no/such/dir/pid" $PCI
-	assert_failure $EX_NODEV
+	assert_failure $EX_CANTCREAT
 	assert [ ! -e "$VFIOMIG_RUNDIR/$PCI.sock" ]
 	fvm -j info $PCI
 	jq_is .open_path cdev
@@ -477,4 +478,19 @@ list_status() {
 	[ ! -e "$VFIOMIG_RUNDIR/$PCI.sock" ]
 	[ ! -e "$VFIOMIG_RUNDIR/$MDEV.sock" ]
 	assert_equal "$(fstate "$PCI") $(fstate "$MDEV")" "running running"
+}
+
+@test "fake hold: release takes the devices hold took, and releases the others when one fails" {
+	start_holder $RESETTER $PCI
+	fvm release $PCI $MDEV $RESETTER
+	assert_failure $EX_REFUSED
+	assert_one_error "^vfiomig: release $MDEV: not held by vfiomig hold$"
+	assert_line --index 0 --regexp "^released $PCI from pid [0-9]+; device is "
+	assert_line --index 1 --regexp "^released $RESETTER from pid [0-9]+; device is "
+	wait $HOLDER_PID
+	HOLDER_PID=
+	assert [ ! -e "$VFIOMIG_RUNDIR/$PCI.sock" ]
+	assert [ ! -e "$VFIOMIG_RUNDIR/$RESETTER.sock" ]
+	fvm release $PCI $PCI
+	assert_failure $EX_USAGE
 }

@@ -178,12 +178,12 @@ silent_listener() {
 	receive 1 --listen "$TCP" --psk-file "$PSK"
 	fvm migrate --no-precopy "${S[0]}" --to "$TCP" --psk-file "$PSK"
 	assert_success
-	assert_output --regexp "^migrated 1 device to $TCP: 2097152 bytes \(pre_copy 0, stop_copy 2097152\) in [0-9.]+ s, [0-9]+\.[0-9] [KMG]iB/s; downtime [0-9.]+ ms \(destination [0-9.]+ ms\); devices are stop$"
+	assert_output --regexp "^migrated 1 device to $TCP: 2\.0 MiB \(pre_copy 0 B, stop_copy 2\.0 MiB\) in [0-9.]+ s, [0-9]+\.[0-9] [KMG]iB/s; downtime [0-9.]+ ms \(destination [0-9.]+ ms\); devices are stop$"
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
 	jq_is .precopy_bytes 0
 	jq_is '.devices[0].precopy' false
-	jq_is '.from | test("^127\\.0\\.0\\.1:[0-9]+$")' true
+	jq_is '.peer | test("^127\\.0\\.0\\.1:[0-9]+$")' true
 	assert_equal "$(fstate "${S[0]}") $(fstate "${D[0]}")" "stop running"
 	assert_same_bytes 1
 }
@@ -195,7 +195,7 @@ silent_listener() {
 	receive 1 --listen "$UNIX" --psk-file "$PSK"
 	fvm migrate --no-precopy "${S[0]}" --to "$UNIX" --psk-file "$PSK"
 	assert_success
-	assert_output --regexp "^migrated 1 device to $UNIX: 96 bytes \(pre_copy 0, stop_copy 96\) in 0\.[0-9]+ s; downtime [0-9.]+ ms \(destination [0-9.]+ ms\); devices are stop$"
+	assert_output --regexp "^migrated 1 device to $UNIX: 96 B \(pre_copy 0 B, stop_copy 96 B\) in 0\.[0-9]+ s; downtime [0-9.]+ ms \(destination [0-9.]+ ms\); devices are stop$"
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
 }
@@ -796,7 +796,7 @@ assert_cut_in() {
 		assert_equal "$WAIT_STATUS" $EX_INTERRUPTED
 		((WAIT_USECS < 1000000))
 		run cat "$OUT.err"
-		assert_line --index 0 "vfiomig: $cmd: authenticating a local peer: interrupted by INT"
+		assert_line --index 0 "vfiomig: $cmd: authenticating $UNIX: interrupted by INT"
 		assert_equal "$(fstate "${D[0]}")" running
 		[ ! -e "$SOCK" ]
 	done
@@ -812,7 +812,7 @@ assert_cut_in() {
 	silent_client "$SOCK"
 	wait_for -t 15 grep -qs "silent for" "$OUT.restore.err"
 	run cat "$OUT.restore.err"
-	assert_output "vfiomig: warning: dropped a connection from a local peer: silent for 10 s"
+	assert_output "vfiomig: warning: dropped a connection from $UNIX: silent for 10 s"
 	fvm save --then running "${S[0]}" -o "$UNIX" --psk-file "$PSK"
 	assert_success
 	wait "$RECV_PID"
@@ -1019,7 +1019,7 @@ assert_cut_in() {
 		RECV_PID=
 		run cat "$OUT.restore.err"
 		assert_equal "$rc" $EX_IOERR
-		assert_output --partial "vfiomig: restore ${D[0]}: reading a local peer: ECONNRESET (Connection reset by peer)"
+		assert_output --partial "vfiomig: restore ${D[0]}: reading $UNIX: ECONNRESET (Connection reset by peer)"
 		assert_output --partial "vfiomig: restore ${D[0]}: device reset to abort resuming: now running"
 		assert_equal "$(fstate "${D[0]}")" running
 	done

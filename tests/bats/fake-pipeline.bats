@@ -100,7 +100,7 @@ essence() {
 	restored=$(essence)
 	receive_from "$OUT.bad"
 	assert_equal "$(essence)" "$restored"
-	[[ "$stderr" == "vfiomig: receive $DST: a local peer: record 1 payload checksum mismatch at byte 256"* ]]
+	[[ "$stderr" == "vfiomig: receive $DST: unix:$SOCK: record 1 payload checksum mismatch at byte 256"* ]]
 	assert_equal "$(fstate $DST)" running
 }
 
@@ -117,7 +117,7 @@ essence() {
 	RPID=
 	stderr=$(grep -v -- '--insecure' "$BATS_TEST_TMPDIR/rest.err")
 	assert_equal "$status" $EX_DATAERR
-	[[ "$stderr" == "vfiomig: restore $DST: a local peer: "*"at byte 100000"* ]]
+	[[ "$stderr" == "vfiomig: restore $DST: unix:$SOCK: "*"at byte 100000"* ]]
 	local restored
 	restored=$(essence)
 	receive_from "$cut"

@@ -56,7 +56,7 @@ assert_rejected() {
 	assert_success
 	jq_is .valid true
 	jq_is .bytes 96
-	jq_is .source.vendor_id $((0x15b3))
+	jq_is .source.vendor_id 15b3
 	fvm restore $DST -i "$OUT"
 	assert_success
 	assert_equal "$(fstate $DST)" running
@@ -72,11 +72,11 @@ assert_rejected() {
 	fvm -j inspect "$OUT"
 	assert_success
 	quiet=$output
-	jq_is '.records | length' 2
-	jq_is '(.records | length) == .records_count' true
-	jq_is '[.records[].phase] | join(",")' pre_copy,stop_copy
-	jq_is '([.records[].bytes] | add) == .bytes' true
-	jq_is '.records[1].offset > .records[0].offset' true
+	jq_is '.record_list | length' 2
+	jq_is '(.record_list | length) == .records' true
+	jq_is '[.record_list[].phase] | join(",")' pre_copy,stop_copy
+	jq_is '([.record_list[].bytes] | add) == .bytes' true
+	jq_is '.record_list[1].stream_offset > .record_list[0].stream_offset' true
 	fvm -j -v inspect "$OUT"
 	assert_success
 	assert_equal "$output" "$quiet"
@@ -508,32 +508,32 @@ holds_open() {
 	# tiny: the time is the arcs', no rate
 	fvm save $PCI -o "$OUT"
 	assert_success
-	assert_output --regexp "^saved 96 bytes in 1 records from $PCI \(pre_copy 0, stop_copy 96\) in [0-9.]+ s; device is stop$"
+	assert_output --regexp "^saved 96 B in 1 record from $PCI \(pre_copy 0 B, stop_copy 96 B\) in [0-9.]+ s; device is stop$"
 	fvm restore $DST -i "$OUT"
 	assert_success
-	assert_output --regexp "^restored 96 bytes in 1 records into $DST in [0-9.]+ s; device is running$"
+	assert_output --regexp "^restored 96 B in 1 record into $DST in [0-9.]+ s; device is running$"
 	# 8 MiB: a rate, in MiB/s or GiB/s
 	fake_pci_device "$ROOT" 0000:3b:00.7 21 cdev=6 size=8388608
 	fake_pci_device "$ROOT" 0000:5e:00.7 22 cdev=7 size=8388608
 	fvm save 0000:3b:00.7 -o "$OUT"
 	assert_success
-	assert_output --regexp "^saved 8388608 bytes in [0-9]+ records from 0000:3b:00.7 \(pre_copy 0, stop_copy 8388608\) in [0-9.]+ s, [0-9]+\.[0-9] [MG]iB/s; device is stop$"
+	assert_output --regexp "^saved 8\.0 MiB in [0-9]+ records from 0000:3b:00.7 \(pre_copy 0 B, stop_copy 8\.0 MiB\) in [0-9.]+ s, [0-9]+\.[0-9] [MG]iB/s; device is stop$"
 	fvm restore 0000:5e:00.7 -i "$OUT"
 	assert_success
-	assert_output --regexp "^restored 8388608 bytes in [0-9]+ records into 0000:5e:00.7 in [0-9.]+ s, [0-9]+\.[0-9] [MG]iB/s; device is running$"
+	assert_output --regexp "^restored 8\.0 MiB in [0-9]+ records into 0000:5e:00.7 in [0-9.]+ s, [0-9]+\.[0-9] [MG]iB/s; device is running$"
 	# under 1 MiB but over a second (the fake's rate limit): KiB/s
 	fake_pci_device "$ROOT" 0000:3b:00.6 23 cdev=8 size=300000 rate=250000
 	fvm save 0000:3b:00.6 -o "$OUT"
 	assert_success
-	assert_output --regexp "^saved 300000 bytes .* in 1\.[0-9]+ s, 2[0-9]{2}\.[0-9] KiB/s; device is stop$"
+	assert_output --regexp "^saved 293\.0 KiB .* in 1\.[0-9]+ s, 2[0-9]{2}\.[0-9] KiB/s; device is stop$"
 }
 
 @test "fake: -v and -j report bytes, records, arcs and throughput" {
 	fvm -v save $PCI -o "$OUT"
 	assert_success
-	[[ "$output" == "saved 96 bytes in 1 records from $PCI (pre_copy 0, stop_copy 96) in "* ]]
-	[[ "$stderr" == *"arc running -> stop_copy: "*" ms"* ]]
-	[[ "$stderr" == *"arc stop_copy -> stop: "*" ms"* ]]
+	[[ "$output" == "saved 96 B in 1 record from $PCI (pre_copy 0 B, stop_copy 96 B) in "* ]]
+	[[ "$stderr" == *"arc running -> stop_copy on $PCI: "*" ms"* ]]
+	[[ "$stderr" == *"arc stop_copy -> stop on $PCI: "*" ms"* ]]
 	fvm -j save --then running $PCI -o "$OUT"
 	jq_is .records 1
 	jq_is .bytes 96
@@ -551,7 +551,7 @@ holds_open() {
 	jq_is .state running
 	# The fake checked every restored byte against the saved pattern at
 	# resuming -> stop; inspect checked every record and the trailer.
-	run jq -r '"\(.valid) \(.bytes) \(.records_count > 1)"' "$OUT.inspect"
+	run jq -r '"\(.valid) \(.bytes) \(.records > 1)"' "$OUT.inspect"
 	assert_output "true 3221225472 true"
 }
 

@@ -39,7 +39,7 @@ stalled_reader() {
 # not our child).
 signal_stalled() {
 	local sig=$1 pipe=$2 rcfile=${3:-} t0 rc=0
-	wait_for fstate_is $SRC stop_copy
+	wait_for state_is $SRC stop_copy
 	wait_for pipe_full "$pipe"
 	t0=$(date +%s.%N)
 	kill -"$sig" "$SAVER"
@@ -105,7 +105,7 @@ signal_stalled() {
 	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" save $SRC -o "unix:$sock" --psk-file "$key" \
 		--peer-timeout 2 2>"$BATS_TEST_TMPDIR/save.err" &
 	SAVER=$!
-	wait_for fstate_is 0000:5e:05.0 resuming
+	wait_for state_is 0000:5e:05.0 resuming
 	kill -STOP "$RECV"
 	t0=$(date +%s)
 	local rc=0
@@ -136,8 +136,8 @@ signal_stalled() {
 		--psk-file "$key" --no-precopy --peer-timeout 2 2>"$BATS_TEST_TMPDIR/mig.err" &
 	SAVER=$!
 	# the data flows: the source in stop_copy, the destination loading
-	wait_for fstate_is "${S[0]}" stop_copy
-	wait_for fstate_is "${D[0]}" resuming
+	wait_for state_is "${S[0]}" stop_copy
+	wait_for state_is "${D[0]}" resuming
 	kill -STOP "$RECV"
 	t0=$(date +%s)
 	wait "$SAVER" || rc=$?

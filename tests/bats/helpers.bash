@@ -163,11 +163,6 @@ not_under_valgrind() {
 	[ -z "${VFIOMIG_VALGRIND:-}" ] || skip "too slow under valgrind"
 }
 
-# fstate_is DEV STATE: for wait_for, which runs its command again each time.
-fstate_is() {
-	[ "$(fstate "$1")" = "$2" ]
-}
-
 # In the test VM: the state the kernel's own debugfs reports, lower case
 # (needs scripts/testbed/guest-lib.bash sourced).
 kstate() {

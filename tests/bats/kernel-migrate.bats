@@ -89,7 +89,7 @@ receive_wait() {
 	receive "$UNIX" --psk-file "$PSK"
 	vm migrate --no-precopy "$A1" "$A2" --to "$UNIX" --psk-file "$PSK"
 	assert_success
-	assert_output --regexp "^migrated 2 devices to $UNIX: 192 bytes \(pre_copy 0, stop_copy 192\) in [0-9.]+ s(, [0-9.]+ [KMG]?i?B/s)?; downtime [0-9.]+ ms \(destination [0-9.]+ ms\); devices are stop$"
+	assert_output --regexp "^migrated 2 devices to $UNIX: 192 B \(pre_copy 0 B, stop_copy 192 B\) in [0-9.]+ s(, [0-9.]+ [KMG]?i?B/s)?; downtime [0-9.]+ ms \(destination [0-9.]+ ms\); devices are stop$"
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
 	jq_is .precopy_bytes 0

@@ -43,7 +43,7 @@ check_uart() {
 		load_uart "$A"
 		vm --open=$open save "$A" -o "$BLOB"
 		assert_success
-		assert_output --regexp "^saved 96 bytes in 1 records from $A \(pre_copy 0, stop_copy 96\) in .* device is stop$"
+		assert_output --regexp "^saved 96 B in 1 record from $A \(pre_copy 0 B, stop_copy 96 B\) in .* device is stop$"
 		assert_equal "$(kstate "$A")" stop
 		vm -j inspect "$BLOB"
 		assert_success

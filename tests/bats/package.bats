@@ -33,7 +33,7 @@ Version: $VERSION"
 	assert_output "$VERSION"
 }
 
-@test "package: dpkg -c lists exactly the binary, man pages, completions, unit and docs" {
+@test "package: dpkg -c lists exactly the binary, man pages, JSON schema, completions, unit and docs" {
 	run dpkg -c "$DEB"
 	assert_success
 	# Entries are "mode owner size date time path"; compare the paths.
@@ -46,6 +46,7 @@ Version: $VERSION"
 -rw-r--r-- ./usr/share/doc/vfiomig/copyright
 -rw-r--r-- ./usr/share/man/man5/vfiomig-stream.5.gz
 -rw-r--r-- ./usr/share/man/man8/vfiomig.8.gz
+-rw-r--r-- ./usr/share/vfiomig/vfiomig.schema.json
 -rw-r--r-- ./usr/share/zsh/vendor-completions/_vfiomig
 EOF
 	# Everything belongs to root.

@@ -50,6 +50,7 @@ struct data_sess {
 	bool on_info;		/* reads never make dirty data */
 	bool p2p_stop;		/* nor does a device stopped in PRE_COPY_P2P */
 	bool match_fail;	/* hisi: the match header is refused */
+	bool alloc_write;	/* mlx5: the first write allocates (faults.c) */
 	char name[FAKE_NAME_MAX];
 };
 
@@ -180,6 +181,7 @@ int data_attach(struct fake_fd *e, int fd, const char *path,
 	ds->on_info = cfg->dirty_on_info;
 	ds->p2p_stop = cfg->p2p_stop;
 	ds->match_fail = cfg->match_fail && cfg->pers == PERS_HISI;
+	ds->alloc_write = cfg->pers == PERS_MLX5;
 	snprintf(ds->name, sizeof(ds->name), "%s", e->name);
 	return ds->resume ? 0 : load_image(ds, e->name, cfg->backing);
 }
@@ -501,6 +503,11 @@ static ssize_t write_locked(int fd, struct data_sess *ds, const uint8_t *buf,
 	/* the bug: a write of under 16 bytes is acknowledged and lost */
 	if (n < 16 && bug_on("write_drops"))
 		return (ssize_t)n;
+	if (ds->alloc_write && pos == 0) {
+		err = fault_alloc("mlx5vf_alloc_data_buffer+0x5c/0x1a0");
+		if (err)
+			return err;
+	}
 	err = fault(ds, pos, n);
 	if (err)
 		return -err;
@@ -569,6 +576,8 @@ FAKE_EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
 	struct data_sess *ds = data_fd(fd);
 
+	if (!ds && kmsg_is(fd))
+		return result(kmsg_read(fd, buf, len));
 	if (!ds || ds->resume)
 		return real.read(fd, buf, len);
 	/* the bug: a driver that cannot read without blocking */

@@ -75,6 +75,9 @@ int device_ioctl(struct fake_fd *e, unsigned long req, void *arg)
 		/* the bug: the PCI reset is done, migration never told */
 		if (bug_on("reset_keeps_state"))
 			return 0;
+		/* the bug: pds's reset took a mutex under a spinlock */
+		if (bug_is("splat", "reset"))
+			fake_kmsg_splat("atomic", "kernel/locking/mutex.c:585");
 		/* mtty_reset(): RUNNING and no files, even out of ERROR */
 		lk = dev_lock(e->name);
 		fsm_reset(e->name);

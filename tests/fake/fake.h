@@ -137,6 +137,15 @@
  *       "zero the VF migration state buffer on save", 6.12.117).
  *   unknown_feature_einval  an unknown feature is EINVAL whatever the
  *       release (a kernel claiming the ENOTTY change without it).
+ *   splat=FROM>TO  the arc does its work and logs a WARN to the fake's
+ *       /dev/kmsg (kmsg.c), as a WARN_ON() in a driver would.
+ *   splat=reset  VFIO_DEVICE_RESET logs "BUG: sleeping function called
+ *       from invalid context" (pds's reset under a spinlock), and resets.
+ *   fault_splat, fault_no_unwind  failure paths of allocations (faults.c).
+ *
+ * The kernel's log and fault injection: /dev/kmsg is $ROOT/dev/kmsg
+ * (kmsg.c); failslab's debugfs files and /proc/thread-self/fail-nth are
+ * files under $ROOT (faults.c, which lists where the fake allocates).
  *
  * Device keys (.fake/NAME/config, written by fakeroot.bash):
  *   size=N            bytes a save yields (stop_copy_length), default 96
@@ -429,6 +438,7 @@ enum fake_kind {
 	FK_SAVE,	/* saving data_fd */
 	FK_RESUME,	/* resuming data_fd */
 	FK_SOURCE,	/* .fake/NAME/source: a save without a session */
+	FK_KMSG,	/* /dev/kmsg (kmsg.c) */
 };
 
 struct data_sess;
@@ -448,6 +458,8 @@ struct fake_fd {
 };
 
 struct fake_fd *fdtab_get(int fd);
+/* What fd was registered as, without a lock or a check: a fast "no". */
+enum fake_kind fdtab_kind(int fd);
 struct fake_fd *fdtab_twin(int fd);
 struct fake_fd *fdtab_add(int fd, enum fake_kind kind, const char *name);
 struct data_sess *fdtab_data(int fd);
@@ -640,5 +652,20 @@ void device_closed(const char *name);
 
 /* dataio.c: map a session file's first page (struct fake_page). */
 struct fake_page *map_page(const char *path);
+
+/* ---- kmsg.c: /dev/kmsg, the kernel's log ---- */
+int kmsg_open(const char *real_path, int flags);
+bool kmsg_is(int fd);
+ssize_t kmsg_read(int fd, void *buf, size_t len);	/* or -errno */
+void fake_kmsg_log(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The first lines of a report: kind "kasan", "atomic" or a WARN. */
+void fake_kmsg_splat(const char *kind, const char *where);
+
+/* ---- faults.c: allocation failures (failslab and fail-nth) ---- */
+/* One allocation: 0, or -ENOMEM when fail-nth says this one fails. */
+int fault_alloc(const char *where);
+/* The allocations of a new session: 0, -ENOMEM or -EBUSY. */
+int fault_session(const char *name);
 
 #endif /* VFIOFAKE_H */

@@ -20,6 +20,10 @@
 #   fake_module ROOT BUS DRIVER MODULE [VERSION [SRCVERSION]]
 #                                   the driver's module link and version
 #   fake_features ROOT NAME WORD... debugfs migration/features (6.18)
+#   fake_kmsg ROOT LEVEL TEXT       log a kernel message (PRIO 8 and up:
+#                                   one a process wrote, facility 1)
+#   fake_fault_injection ROOT       failslab, fail_page_alloc and fail-nth
+#                                   with the kernel's defaults
 # Keys: driver= cdev=N flags=N|none close=keep|reset size=N precopy=N
 #       dirty=N redirty=N precopy_end=zero|enomsg|eagain rate=BYTES_PER_SEC
 #       image=auto|exact|pattern backing=none|file logging=0|1 vendor=
@@ -57,6 +61,36 @@ fake_init() {
 		"$root"/dev/vfio/devices "$root"/.fake || return
 	: >"$root"/dev/vfio/vfio
 	: >"$root"/dev/iommu
+	# the kernel's log, empty: /dev/kmsg opened under the fake reads it
+	: >"$root"/dev/kmsg
+}
+
+# One record of the kernel's log in /dev/kmsg's format (kmsg.c).
+fake_kmsg() {
+	local root=${1:?} level=${2:?} text=${3?} seq
+
+	seq=$(wc -c <"$root/dev/kmsg") || return
+	printf '%s,%s,%s,-;%s\n' "$level" "$seq" "${EPOCHREALTIME/./}" "$text" \
+		>>"$root/dev/kmsg"
+}
+
+# debugfs's failslab and fail_page_alloc and /proc/thread-self/fail-nth,
+# as a 6.12 kernel with fault injection has them after boot (faults.c).
+fake_fault_injection() {
+	local root=${1:?} d kv
+
+	for d in failslab fail_page_alloc; do
+		mkdir -p "$root/sys/kernel/debug/$d" || return
+		for kv in probability=0 interval=1 times=1 space=0 verbose=2 \
+			task-filter=N ignore-gfp-wait=Y; do
+			echo "${kv#*=}" >"$root/sys/kernel/debug/$d/${kv%%=*}"
+		done
+	done
+	echo N >"$root/sys/kernel/debug/failslab/cache-filter"
+	echo Y >"$root/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem"
+	echo 1 >"$root/sys/kernel/debug/fail_page_alloc/min-order"
+	mkdir -p "$root/proc/thread-self" &&
+		echo 0 >"$root/proc/thread-self/fail-nth"
 }
 
 # Parse key=value arguments into the associative array named by $1.

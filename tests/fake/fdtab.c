@@ -55,6 +55,11 @@ struct fake_fd *fdtab_get(int fd)
 	return &tab[fd];
 }
 
+enum fake_kind fdtab_kind(int fd)
+{
+	return fd < 0 || fd >= FDTAB_MAX ? FK_NONE : tab[fd].kind;
+}
+
 struct fake_fd *fdtab_add(int fd, enum fake_kind kind, const char *name)
 {
 	struct fake_fd *e;

@@ -199,6 +199,10 @@ static int feat_log_start(const char *name, const struct fake_cfg *cfg,
 		lo = r[i].iova < lo ? r[i].iova : lo;
 		hi = end > hi ? end : hi;
 	}
+	/* vfio_ioctl_device_feature_logging_start(): the interval tree nodes */
+	ret = fault_alloc("vfio_ioctl_device_feature_logging_start+0x2f1/0x6d0");
+	if (ret)
+		return ret;
 	/* the bug: the device refuses the tracker (mlx5's message size
 	 * on 64K-page hosts before 6.13) */
 	if (bug_on("log_start_fails"))
@@ -270,6 +274,10 @@ static int feat_log_report(const char *name, const struct fake_cfg *cfg,
 		return -EINVAL;
 	if (__builtin_add_overflow(rep->iova, rep->length, &end))
 		return -EOVERFLOW;
+	/* the core's iova_bitmap_alloc() */
+	ret = fault_alloc("iova_bitmap_alloc+0x7c/0x3a0");
+	if (ret)
+		return ret;
 	/* the bug: the device cannot give its dirty bitmap */
 	if (bug_on("log_report_fails"))
 		return -EIO;

@@ -237,18 +237,18 @@ static int fsm_step(const char *name, const struct fake_cfg *cfg,
 	if ((cur == S_RUNNING && new == S_PRE_COPY) ||
 	    (cur == S_RUNNING_P2P && new == S_PRE_COPY_P2P) ||
 	    (cur == S_STOP && new == S_STOP_COPY))
-		return data_save_open(name, cfg, new == S_STOP_COPY);
+		return fault_session(name) ?: data_save_open(name, cfg, new == S_STOP_COPY);
 
 	/* precopy -> stop-copy continues the session, if there is one */
 	if ((cur == S_PRE_COPY_P2P || cur == S_PRE_COPY) &&
 	    new == S_STOP_COPY) {
 		if (data_save_exists(name))
 			return data_save_finish(name, cfg);
-		return data_save_open(name, cfg, true);
+		return fault_session(name) ?: data_save_open(name, cfg, true);
 	}
 
 	if (cur == S_STOP && new == S_RESUMING)
-		return data_resume_open(name, cfg);
+		return fault_session(name) ?: data_resume_open(name, cfg);
 
 	return -EINVAL;	/* the table never asks for anything else */
 }
@@ -317,6 +317,10 @@ static int set_state(const char *name, const struct fake_cfg *cfg, int new)
 		if (ret < -1)
 			return ret;
 		trace(name, cur, next);
+		/* the bug: the arc trips a WARN_ON() (a debug kernel's report) */
+		if (bug_arc("splat", cur, next))
+			fake_kmsg_splat("warn", "samples/vfio-mdev/mtty.c:1180 "
+					"mtty_step_state+0x3a1/0x5c0");
 		/* the walk goes on from next: the bug is in the record only */
 		if (!bug_arc("wrong_state", cur, next))
 			state_put(name, next);

@@ -2,8 +2,11 @@
 /*
  * Path trapping: the libc entry points vfiomig uses on sysfs and device
  * nodes see $VFIOMIG_FAKE_ROOT/sys, .../dev/vfio and .../dev/iommu instead
- * of the real ones, and .../lib/modules for the module tree (whose release
- * is uname's, see kernel.c), never the host's. Everything else (notably /proc) is left alone, so
+ * of the real ones, .../lib/modules for the module tree (whose release
+ * is uname's, see kernel.c), and .../dev/kmsg (kmsg.c) and
+ * .../proc/thread-self/fail-nth (faults.c) for the kernel's log and fault
+ * injection, never the host's. Everything else (notably the rest of /proc)
+ * is left alone, so
  * /proc/PID/fd links of an owner point at the fake node files and compare
  * equal by st_dev/st_ino.
  */
@@ -92,7 +95,9 @@ bool fake_trapped(const char *path)
 		return false;
 	return has_prefix(path, "/sys/") || !strcmp(path, "/sys") ||
 	       has_prefix(path, "/dev/vfio/") || !strcmp(path, "/dev/vfio") ||
-	       !strcmp(path, "/dev/iommu") || has_prefix(path, "/lib/modules/");
+	       !strcmp(path, "/dev/iommu") || !strcmp(path, "/dev/kmsg") ||
+	       !strcmp(path, "/proc/thread-self/fail-nth") ||
+	       has_prefix(path, "/lib/modules/");
 }
 
 const char *fake_path(const char *path, char *buf, size_t len)
@@ -170,7 +175,8 @@ bool fake_source_name(const char *path, char *name, size_t len)
 
 static bool is_node(const char *path)
 {
-	return fake_trapped(path) && has_prefix(path, "/dev/");
+	return fake_trapped(path) && has_prefix(path, "/dev/") &&
+	       strcmp(path, "/dev/kmsg");
 }
 
 static int do_open(const char *path, int flags, mode_t mode)
@@ -180,6 +186,8 @@ static int do_open(const char *path, int flags, mode_t mode)
 
 	fake_init();
 	p = fake_path(path, buf, sizeof(buf));
+	if (p != path && !strcmp(path, "/dev/kmsg"))
+		return kmsg_open(p, flags);
 	if (is_node(path))
 		return fake_open_node(path, p, flags, mode);
 	if (p == path && fake_source_name(path, name, sizeof(name)))
