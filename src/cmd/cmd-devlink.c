@@ -314,7 +314,7 @@ static int devlink_set(struct dl *dl, const char *arg, bool on)
 static int devlink_info(struct dl *dl, const char *arg)
 {
 	struct dl_handle h = { .bus = "pci" };
-	char handle[128], why[300];
+	char handle[128];
 	struct dl_info in;
 	int r;
 
@@ -323,6 +323,8 @@ static int devlink_info(struct dl *dl, const char *arg)
 	snprintf(handle, sizeof(handle), "%s/%s", h.bus, h.dev);
 	r = dl_info_get(dl, &h, &in);
 	if (r) {
+		char why[300];
+
 		dl_explain(r, dl->extack, why, sizeof(why));
 		err("devlink info of %s: %s", handle, why);
 		return r;

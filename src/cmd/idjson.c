@@ -157,13 +157,14 @@ void idjson_report(const struct migid *id)
 
 static const char *unread_why(json_object *doc, const char *key)
 {
-	json_object *arr, *e, *v;
+	json_object *arr, *v;
 
 	if (!json_object_object_get_ex(doc, "unread", &arr) ||
 	    !json_object_is_type(arr, json_type_array))
 		return NULL;
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		e = json_object_array_get_idx(arr, i);
+		json_object *e = json_object_array_get_idx(arr, i);
+
 		if (json_object_object_get_ex(e, "field", &v) &&
 		    json_object_is_type(v, json_type_string) &&
 		    !strcmp(json_object_get_string(v), key) &&
@@ -217,7 +218,6 @@ static int take(json_object *doc, json_object *obj, const char *jkey, const char
 		enum idtype t, struct migid *id, char *why, size_t wlen)
 {
 	char buf[MIGID_VAL];
-	const char *w;
 	json_object *v;
 
 	if (!json_object_object_get_ex(obj, jkey, &v)) {
@@ -225,7 +225,8 @@ static int take(json_object *doc, json_object *obj, const char *jkey, const char
 		return -VM_E_DATA;
 	}
 	if (json_object_is_type(v, json_type_null)) {
-		w = unread_why(doc, key);
+		const char *w = unread_why(doc, key);
+
 		migid_unknown(id, key, "%s", w ? w : "unknown on that host");
 		return 0;
 	}
@@ -240,7 +241,7 @@ static int take(json_object *doc, json_object *obj, const char *jkey, const char
 static int take_devlink(json_object *doc, struct migid *id, char *why, size_t wlen)
 {
 	char key[MIGID_KEY + 64];
-	json_object *dl, *vers, *e, *kind, *name, *value;
+	json_object *dl, *vers, *kind, *name, *value;
 	int r;
 
 	if (!json_object_object_get_ex(doc, "devlink", &dl))
@@ -258,7 +259,8 @@ static int take_devlink(json_object *doc, struct migid *id, char *why, size_t wl
 	    !json_object_is_type(vers, json_type_array))
 		return r ? r : (snprintf(why, wlen, "no devlink versions"), -VM_E_DATA);
 	for (size_t i = 0; i < json_object_array_length(vers); i++) {
-		e = json_object_array_get_idx(vers, i);
+		json_object *e = json_object_array_get_idx(vers, i);
+
 		if (!json_object_object_get_ex(e, "kind", &kind) ||
 		    !json_object_object_get_ex(e, "name", &name) ||
 		    !json_object_object_get_ex(e, "value", &value) ||

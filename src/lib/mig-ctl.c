@@ -129,11 +129,11 @@ int mctl_send_identities(struct mgroup *g, struct chan *ctl)
 {
 	static __thread struct msg m;
 	unsigned int i;
-	size_t len;
 	int r = 0;
 
 	for (i = 0; !r && i < g->n; i++) {
 		struct mig_dev *d = &g->dev[i];
+		size_t len;
 
 		migid_read_static(g->x, &d->s.d.info, &d->id);
 		migid_read_open(&d->id, &d->s.d);

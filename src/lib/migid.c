@@ -163,7 +163,7 @@ static void read_devlink(const struct vm_ctx *x, struct migid *id, const struct 
 {
 	struct dl_handle h = { .bus = "pci" };
 	struct dl_info in;
-	char why[300], key[MIGID_KEY + 60];
+	char key[MIGID_KEY + 60];
 	struct dl dl;
 	int vfnum, r;
 
@@ -177,6 +177,8 @@ static void read_devlink(const struct vm_ctx *x, struct migid *id, const struct 
 		dl_close(&dl);
 	}
 	if (r) {
+		char why[300];
+
 		dl_explain(r, dl.extack, why, sizeof(why));
 		migid_unknown(id, "devlink", "pci/%s: %s", h.dev, why);
 		return;
