@@ -331,7 +331,10 @@ static int devlink_info(struct dl *dl, const char *arg)
 	}
 	out_begin();
 	out_str("handle", "handle", handle);
-	out_str("driver", "driver", in.driver);
+	if (in.driver[0])
+		out_str("driver", "driver", in.driver);
+	else
+		out_null("driver", "driver", "-");
 	if (in.serial[0])
 		out_str("serial_number", "serial number", in.serial);
 	else

@@ -28,8 +28,8 @@ static const struct argp identity_argp = {
 	"the migration flags, PRECOPY_INFOv2 support, the stop-copy estimate; "
 	"the kernel release. A free device is opened and closed to read its "
 	"flags; a busy one is not opened, and the fields only an open tells say "
-	"who holds it. 'vfiomig -j identity DEV' on another host is what "
-	"'vfiomig compat --with' reads.",
+	"who holds it. 'vfiomig -j identity DEV' on another host is the FILE "
+	"that 'vfiomig compat' compares with.",
 	common_children, NULL, NULL
 };
 

@@ -36,9 +36,9 @@ static const struct {
 	{ "module", "module", T_STR },
 	{ "module_version", "module version", T_STR },
 	{ "module_srcversion", "module srcversion", T_STR },
-	{ "flags", "migration flags", T_FLAGS },
+	{ "migration", "migration flags", T_FLAGS },
 	{ "precopy_info_v2", "precopy info v2", T_BOOL },
-	{ "stop_copy_bytes", "stop-copy estimate", T_U64 },
+	{ "stop_copy_estimate_bytes", "stop-copy estimate", T_U64 },
 	{ "kernel_release", "kernel release", T_STR },
 };
 
@@ -134,7 +134,7 @@ void idjson_report(const struct migid *id)
 
 		/* devlink's object goes before the flags, as its firmware
 		 * belongs to the kind of device, the flags to the driver. */
-		if (!strcmp(fields[i].key, "flags"))
+		if (!strcmp(fields[i].key, "migration"))
 			report_devlink(id);
 		if (f && f->known)
 			report_value(f->key, fields[i].label, fields[i].type, f->val);

@@ -117,7 +117,7 @@ static void report_row(const struct devinfo *di, const struct row *w)
 
 	out_obj_open(NULL);
 	report_identity(di, false);
-	out_fmt_str(NULL, "%-14s ", di->name);
+	out_fmt_str(NULL, "%-38s ", di->name);
 	out_fmt_str(NULL, "%-16s ", di->driver[0] ? di->driver : "-");
 	if (w->variant)
 		out_fmt_str("variant_driver", "%-16s ", w->variant);
@@ -132,13 +132,13 @@ static void report_row(const struct devinfo *di, const struct row *w)
 	if (w->flags && w->flags->known) {
 		char buf[MIGID_VAL], *t, *save;
 
-		out_arr_open("flags", NULL);
+		out_arr_open("migration", NULL);
 		snprintf(buf, sizeof(buf), "%s", w->flags->val);
 		for (t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
 			out_elem_str(t);
 		out_arr_close();
 	} else {
-		out_null("flags", NULL, NULL);
+		out_null("migration", NULL, NULL);
 	}
 	out_fmt_str(NULL, "%-22s ", mig);
 	if (w->migratable == DL_UNREPORTED)
@@ -171,7 +171,7 @@ static void one(const struct inv *v, const struct devinfo *di)
 	w.mod = w.variant ? modalias_module(&v->ma, w.variant) : MOD_LOADED;
 	w.migratable = migratable_of(v, di);
 	migid_read(vm_ctx(), di, opts.open, &id);
-	w.flags = migid_get(&id, "flags");
+	w.flags = migid_get(&id, "migration");
 	decide(&w, di, &id, v->ma.release);
 	report_row(di, &w);
 }
@@ -226,7 +226,7 @@ int list_inventory(void)
 	out_begin();
 	out_str("kernel_release", NULL, v.ma.release);
 	out_bool("variant_drivers_known", NULL, v.have_aliases);
-	out_fmt_str(NULL, "%-14s ", "DEVICE");
+	out_fmt_str(NULL, "%-38s ", "DEVICE");
 	out_fmt_str(NULL, "%-16s ", "BOUND TO");
 	out_fmt_str(NULL, "%-16s ", "VARIANT");
 	out_fmt_str(NULL, "%-8s ", "MODULE");

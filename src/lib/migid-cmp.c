@@ -23,7 +23,7 @@ static const struct {
 	enum id_class cls;
 } classes[] = {
 	{ "bus", IDC_BLOCKS },
-	{ "flags", IDC_BLOCKS },
+	{ "migration", IDC_BLOCKS },
 	{ "vendor_id", IDC_FORCEABLE },
 	{ "device_id", IDC_FORCEABLE },
 	{ "subsystem_vendor_id", IDC_FORCEABLE },

@@ -214,7 +214,7 @@ static void set_flags(struct migid *id, uint64_t bits)
 		if (bits & flags[i].bit)
 			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
 				 buf[0] ? "," : "", flags[i].name);
-	migid_set(id, "flags", "%s", buf);
+	migid_set(id, "migration", "%s", buf);
 }
 
 /* debugfs vfio/DEV/migration/features (Linux 6.18): one word a line,
@@ -242,9 +242,9 @@ static void read_open(struct migid *id, struct vdev *d)
 	int r;
 
 	if (!vdev_probe_mig(d)) {
-		migid_set(id, "flags", "%s", "");
+		migid_set(id, "migration", "%s", "");
 		migid_unknown(id, "precopy_info_v2", "no migration support");
-		migid_unknown(id, "stop_copy_bytes", "no migration support");
+		migid_unknown(id, "stop_copy_estimate_bytes", "no migration support");
 		return;
 	}
 	set_flags(id, d->flags);
@@ -255,9 +255,9 @@ static void read_open(struct migid *id, struct vdev *d)
 		migid_unknown(id, "precopy_info_v2", "probing it: %s", strerrorname_np(-r));
 	r = vdev_data_size(d, &size);
 	if (!r)
-		migid_set(id, "stop_copy_bytes", "%llu", (unsigned long long)size);
+		migid_set(id, "stop_copy_estimate_bytes", "%llu", (unsigned long long)size);
 	else
-		migid_unknown(id, "stop_copy_bytes", "%s", r == -ENOTTY || r == -EINVAL ?
+		migid_unknown(id, "stop_copy_estimate_bytes", "%s", r == -ENOTTY || r == -EINVAL ?
 			      "the driver does not estimate it" : strerrorname_np(-r));
 }
 
@@ -279,9 +279,9 @@ static void unopened(struct migid *id, const struct devinfo *di, int r, bool hav
 	else
 		snprintf(why, sizeof(why), "opening it: %s", strerrorname_np(-r));
 	if (!have_flags)
-		migid_unknown(id, "flags", "%s", why);
+		migid_unknown(id, "migration", "%s", why);
 	migid_unknown(id, "precopy_info_v2", "%s", why);
-	migid_unknown(id, "stop_copy_bytes", "%s", why);
+	migid_unknown(id, "stop_copy_estimate_bytes", "%s", why);
 }
 
 void migid_read_static(const struct vm_ctx *x, const struct devinfo *di, struct migid *id)

@@ -48,7 +48,7 @@ inv() {
 	fake_module "$ROOT" pci mlx5_vfio_pci mlx5_vfio_pci 1.0 ABCDEF0123
 	fvm -j identity $PCI
 	assert_success
-	jq -e '.module == "mlx5_vfio_pci" and .module_version == "1.0" and .module_srcversion == "ABCDEF0123" and .vendor_id == "15b3" and .flags == ["stop_copy","p2p","pre_copy"]' <<<"$output"
+	jq -e '.module == "mlx5_vfio_pci" and .module_version == "1.0" and .module_srcversion == "ABCDEF0123" and .vendor_id == "15b3" and .migration == ["stop_copy","p2p","pre_copy"]' <<<"$output"
 	LD_PRELOAD=$FAKE_LIB bash -c 'exec 3<>/dev/vfio/12; exec sleep 300' 3>&- &
 	HOLDER_PID=$!
 	wait_for -t 10 runs_holding $HOLDER_PID sleep 3
@@ -57,7 +57,7 @@ inv() {
 	kill $HOLDER_PID
 	assert_success
 	# flags from debugfs; what only an open tells is null, with who holds it
-	jq -e ".flags == [\"stop_copy\",\"p2p\"] and .stop_copy_bytes == null and (.unread[] | select(.field == \"stop_copy_bytes\") | .why) == \"in use by $HOLDER_PID (sleep)\"" <<<"$output"
+	jq -e ".migration == [\"stop_copy\",\"p2p\"] and .stop_copy_estimate_bytes == null and (.unread[] | select(.field == \"stop_copy_estimate_bytes\") | .why) == \"in use by $HOLDER_PID (sleep)\"" <<<"$output"
 }
 
 # compat of this host's $PCI against its own identity edited by jq FILTER.
@@ -71,12 +71,12 @@ compat_with() {
 	local f
 	for f in '.driver = "pds_vfio_pci"' '.vendor_id = "1dd8"' '.device_id = "1003"' \
 		'.subsystem_vendor_id = "0000"' '.subsystem_device_id = "0001"' \
-		'.flags = ["stop_copy","p2p"]' '.bus = "mdev"'; do
+		'.migration = ["stop_copy","p2p"]' '.bus = "mdev"'; do
 		compat_with "$f"
 		assert_failure $EX_INCOMPATIBLE
 		jq -e '.compatible == false and (.blocking | length) == 1' <<<"$output"
 	done
-	for f in '.kernel_release = "6.1.0"' '.revision = "01"' '.stop_copy_bytes = 1' \
+	for f in '.kernel_release = "6.1.0"' '.revision = "01"' '.stop_copy_estimate_bytes = 1' \
 		'.precopy_info_v2 = (.precopy_info_v2 | not)'; do
 		compat_with "$f"
 		assert_success

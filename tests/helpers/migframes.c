@@ -50,7 +50,7 @@ static void identity(uint32_t i)
 	migid_set(&id, "subsystem_vendor_id", "0000");
 	migid_set(&id, "subsystem_device_id", "0000");
 	migid_set(&id, "driver", "mlx5_vfio_pci");
-	migid_set(&id, "flags", "stop_copy,p2p,pre_copy");
+	migid_set(&id, "migration", "stop_copy,p2p,pre_copy");
 	put32(m.body, i);
 	m.type = MSG_IDENTITY;
 	m.len = 4 + (uint32_t)migid_encode(&id, (char *)m.body + 4, MIG_IDENTITY_MAX - 4);
