@@ -157,9 +157,13 @@ int migid_decode(const char *buf, size_t len, struct migid *id, char *why, size_
 	memset(id, 0, sizeof(*id));
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t k = strcspn(p, "=?\n"), vlen;
+		size_t k = 0, vlen;
 		char key[MIGID_KEY];
 
+		/* The key ends at the first '=' or '?' of its line; the frame
+		 * is not a string, so never look past the line's end. */
+		while (nl && p + k < nl && p[k] != '=' && p[k] != '?')
+			k++;
 		if (!nl || p + k >= nl || !key_ok(p, k) || id->n >= MIGID_FIELDS) {
 			snprintf(why, wlen, "malformed identity (field %u)", id->n + 1);
 			return -EPROTO;
