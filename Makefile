@@ -152,7 +152,7 @@ test-vm: vfiomig-asan tests/helpers/mtty-uart tests/helpers/holdpoke
 		$(BATS) tests/bats/kernel.bats tests/bats/kernel-save.bats \
 		tests/bats/kernel-devlink.bats tests/bats/kernel-hold.bats \
 		tests/bats/kernel-migrate.bats tests/bats/kernel-check.bats \
-		tests/bats/kernel-netfault.bats
+		tests/bats/kernel-netfault.bats tests/bats/kernel-compat.bats
 
 # kernel-check.bats and check's kernel rules (kernel.log.clean,
 # kernel.faults) on mtty in the debug kernel (KASAN, UBSAN, lockdep, fault
