@@ -66,7 +66,9 @@ static void report_value(const char *key, const char *label, enum idtype t,
 		out_bool(key, label, !strcmp(val, "true"));
 		break;
 	case T_U64:
-		out_u64(key, label, strtoull(val, NULL, 10));
+		/* a size: a number in JSON, with its unit in text (as info) */
+		out_u64(key, NULL, strtoull(val, NULL, 10));
+		out_line(label, "%s", size_text(strtoull(val, NULL, 10), buf, sizeof(buf)));
 		break;
 	case T_FLAGS:
 		out_arr_open(key, label);

@@ -112,7 +112,7 @@ resets() {
 	assert_success
 	assert_line --regexp "^mdev type +mtty-1$"
 	assert_line --regexp "^migration flags +stop_copy p2p pre_copy$"
-	assert_line --regexp "^stop-copy estimate +60$"
+	assert_line --regexp "^stop-copy estimate +60 B$"
 	assert_line --regexp "^devlink +unknown \\(not a VF\\)$"
 	# nothing changed: still running, its UART still holds the bytes, no reset
 	assert_equal "$(kstate "$C")" running
