@@ -155,10 +155,66 @@ static int wait_hello(struct mdst *s)
 	}
 }
 
-/* Count and kinds must match before any device changes state. */
+/* The source's IDENTITY of each device it announced (an ABORT instead:
+ * it gave up), then ours, whatever the verdict: both sides name it. */
+static int exchange_identities(struct mdst *s)
+{
+	struct msg m;
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < s->h.ndev; i++) {
+		r = read_frame(&s->ctl, &m, HELLO_MS);
+		if (r < 0 && cancelled(s->g.x))
+			return mctl_interrupted(&s->g);
+		if (r < 0)
+			return fail_from(&s->g.why, FROM_PEER, r, "%s: reading the source's "
+					 "identities: %s", s->g.side->cmd, errstr(r));
+		if (m.type == MSG_ABORT)
+			return mctl_peer_aborted(&s->g, &m);
+		if (m.type != MSG_IDENTITY)
+			return mctl_unexpected(&s->g, m.type);
+		/* More devices than ours: the count check below refuses. */
+		if (s->h.ndev == s->g.n && (r = mctl_take_identity(&s->g, &m)))
+			return r;
+	}
+	r = mctl_send_identities(&s->g, &s->ctl);
+	if (r)
+		return fail_from(&s->g.why, FROM_PEER, r, "%s: sending to %s: %s",
+				 s->g.side->cmd, s->ctl.peer, errstr(r));
+	return 0;
+}
+
+/*
+ * Every blocking difference, named: refused, unless each one is of a kind
+ * --force may override and the user forced it (vfiomig(8), COMPATIBILITY).
+ */
+static int check_identities(struct mdst *s)
+{
+	char why[REASON_LEN - 96];
+	bool forceable;
+	unsigned int n = mctl_incompatible(&s->g, why, sizeof(why), &forceable);
+
+	if (!n)
+		return 0;
+	if (forceable && s->a->force) {
+		note_warn(s->g.x, "%s: the devices differ: %s; receiving anyway, as asked",
+			  s->g.side->cmd, why);
+		return 0;
+	}
+	msg_abort(&s->ctl, "refused: not compatible: %s%s%s", why, forceable ? "; " : "",
+		  forceable ? s->g.side->force : "");
+	fail(&s->g.why, -VM_E_INCOMPATIBLE, "%s: refused: not compatible: %s; no device "
+	     "was touched", s->g.side->cmd, why);
+	if (forceable)
+		reason_hint(&s->g.why, HINT_FORCE);
+	return -VM_E_INCOMPATIBLE;
+}
+
+/* Count and identities must match before any device changes state. */
 static int check_hello(struct mdst *s)
 {
-	char why[256], who[96];
+	char why[256];
 	unsigned int i;
 
 	if (s->h.ndev != s->g.n) {
@@ -171,23 +227,8 @@ static int check_hello(struct mdst *s)
 
 		m->announced = &s->h.id[i];
 		m->precopy = s->h.precopy & (1u << i);
-		if (ident_same(&s->h.id[i], &m->s.d.info))
-			continue;
-		if (s->a->force) {
-			note_warn(s->g.x, "%s %s: the source's device %u is of another kind; "
-				  "receiving anyway, as asked", s->g.side->cmd, m->s.d.info.name,
-				  i + 1);
-			continue;
-		}
-		snprintf(who, sizeof(who), "device %u (%s)", i + 1, m->s.d.info.name);
-		ident_mismatch(who, &s->h.id[i], &m->s.d.info, why, sizeof(why));
-		msg_abort(&s->ctl, "refused: %s; %s", why, s->g.side->force);
-		fail(&s->g.why, -VM_E_REFUSED, "%s: refused: %s; no device was touched",
-		     s->g.side->cmd, why);
-		reason_hint(&s->g.why, HINT_FORCE);
-		return -VM_E_REFUSED;
 	}
-	return 0;
+	return check_identities(s);
 refuse:
 	msg_abort(&s->ctl, "refused: %s", why);
 	return fail(&s->g.why, -VM_E_REFUSED, "%s: refused: %s; no device was touched",
@@ -427,8 +468,10 @@ int dst_receive(struct mdst *s)
 	 * One migration per listener: nobody else may connect now... */
 	if (!r) {
 		s->t_hello = monotonic_secs();
-		r = check_hello(s);
+		r = exchange_identities(s);
 	}
+	if (!r)
+		r = check_hello(s);
 	if (!r)
 		r = enter_resuming(s);
 	if (!r)

@@ -414,6 +414,32 @@ static int wait_threads(struct msrc *s)
 	return r;
 }
 
+/* READY despite differences: the destination's user forced them. */
+static int check_forced(struct msrc *s)
+{
+	char why[REASON_LEN - 96];
+	bool forceable;
+
+	if (mctl_incompatible(&s->g, why, sizeof(why), &forceable))
+		note_warn(s->g.x, "%s: the devices differ: %s; the destination receives "
+			  "them anyway (receive --force)", s->g.side->cmd, why);
+	return 0;
+}
+
+/* The destination refused: its reason, then the differences in our words. */
+static int refused(struct msrc *s, const struct msg *m)
+{
+	char why[REASON_LEN - 96];
+	bool forceable;
+	int r = mctl_peer_aborted(&s->g, m);
+
+	if (!mctl_incompatible(&s->g, why, sizeof(why), &forceable))
+		return r;
+	fail(&s->g.why, 0, "%s: not compatible: %s", s->g.side->cmd, why);
+	s->g.why.code = -VM_E_INCOMPATIBLE;
+	return -VM_E_INCOMPATIBLE;
+}
+
 static int hello(struct msrc *s)
 {
 	struct hello h = { .ndev = s->g.n };
@@ -434,17 +460,23 @@ static int hello(struct msrc *s)
 	}
 	hello_encode(&h, &m);
 	r = mctl_send(&s->g, &s->ctl, MSG_HELLO, m.body, m.len);
+	if (!r)
+		r = mctl_send_identities(&s->g, &s->ctl);
 	if (r)
 		return fail_from(&s->g.why, FROM_PEER, r, "%s: sending to %s: %s",
 				 s->g.side->cmd, s->ctl.peer, errstr(r));
-	/* READY: the destination's devices are all in resuming. */
-	do
+	/* The destination's identities, then READY: its devices are all in
+	 * resuming. */
+	do {
 		r = mctl_tick(&s->g, &s->ctl, &m);
-	while (!r);
-	if (r < 0 || m.type == MSG_READY)
-		return r < 0 ? r : 0;
-	return m.type == MSG_ABORT ? mctl_peer_aborted(&s->g, &m) :
-				     mctl_unexpected(&s->g, m.type);
+		if (r > 0 && m.type == MSG_IDENTITY)
+			r = mctl_take_identity(&s->g, &m);
+	} while (!r);
+	if (r < 0)
+		return r;
+	if (m.type == MSG_READY)
+		return check_forced(s);
+	return m.type == MSG_ABORT ? refused(s, &m) : mctl_unexpected(&s->g, m.type);
 }
 
 /* A connection to the destination; its failure told as ours. */

@@ -24,7 +24,7 @@ static const char *const names[] = {
 	[MSG_HELLO] = "HELLO", [MSG_READY] = "READY", [MSG_ABORT] = "ABORT",
 	[MSG_INITIAL] = "INITIAL", [MSG_ACK] = "ACK", [MSG_STOPPED] = "STOPPED",
 	[MSG_LOADED] = "LOADED", [MSG_COMMIT] = "COMMIT", [MSG_RUNNING] = "RUNNING",
-	[MSG_ATTACH] = "ATTACH", [MSG_ALIVE] = "ALIVE",
+	[MSG_ATTACH] = "ATTACH", [MSG_ALIVE] = "ALIVE", [MSG_IDENTITY] = "IDENTITY",
 };
 
 const char *msg_name(uint32_t type)
@@ -54,7 +54,7 @@ int msg_recv(struct chan *c, struct msg *m)
 		return -ECONNRESET;
 	m->type = get32(h);
 	m->len = get32(h + 4);
-	if (!m->type || m->type > MSG_ALIVE || m->len > sizeof(m->body))
+	if (!m->type || m->type > MSG_IDENTITY || m->len > sizeof(m->body))
 		return -EPROTO;
 	n = chan_read_full(c, m->body, m->len);
 	if (n < 0)
@@ -102,7 +102,7 @@ void msg_linger(struct chan *c, int ms)
 
 int msg_abort(struct chan *c, const char *fmt, ...)
 {
-	char why[256];
+	char why[1024];
 	va_list ap;
 
 	va_start(ap, fmt);

@@ -11,7 +11,11 @@
  * --insecure.
  *
  *   source                               destination
- *   HELLO (ids of every device)   ->     check count and kinds; all -> resuming
+ *   HELLO (ids of every device)   ->
+ *   IDENTITY (one per device)     ->     compare count and identities
+ *                                 <-     IDENTITY (one per device): both
+ *                                        sides name every difference
+ *                                        all -> resuming
  *                                 <-     READY (or ABORT: nothing changed)
  *   data connections, ATTACH, streams ...
  *   [pre-copy] INITIAL dev@offset ->     ACK once every device loaded its
@@ -47,16 +51,20 @@
 #include "stream.h"
 #include "vm.h"
 
-#define MIG_PROTO_VERSION 2
+/* 3: IDENTITY frames (migid.h) after HELLO, both ways. */
+#define MIG_PROTO_VERSION 3
 /* An ALIVE when nothing else was sent for this long. */
 #define MIG_ALIVE_SECS 1.0
 #define MIG_SESSION_ID 16
-/* The largest control frame body: a HELLO for DEVS_MAX devices. */
-#define MIG_MSG_MAX (64 + DEVS_MAX * STREAM_HEADER_SIZE)
+/* The largest control frame body: a HELLO for DEVS_MAX devices, or an
+ * IDENTITY (a device index, then an identity's wire form). */
+#define MIG_HELLO_MAX (64 + DEVS_MAX * STREAM_HEADER_SIZE)
+#define MIG_IDENTITY_MAX (4 + 4096)
+#define MIG_MSG_MAX (MIG_HELLO_MAX > MIG_IDENTITY_MAX ? MIG_HELLO_MAX : MIG_IDENTITY_MAX)
 
 enum msg_type {
 	MSG_HELLO = 1, MSG_READY, MSG_ABORT, MSG_INITIAL, MSG_ACK, MSG_STOPPED,
-	MSG_LOADED, MSG_COMMIT, MSG_RUNNING, MSG_ATTACH, MSG_ALIVE,
+	MSG_LOADED, MSG_COMMIT, MSG_RUNNING, MSG_ATTACH, MSG_ALIVE, MSG_IDENTITY,
 };
 
 struct msg {

@@ -55,9 +55,9 @@ receive_from() {
 	# The control connection: HELLO, then it stays open until the end.
 	coproc CTL { socat - "UNIX-CONNECT:$SOCK"; }
 	CTL_PID=$CTL_PID
-	"$MIGFRAMES" hello 1 >&"${CTL[1]}"
-	# READY (8 bytes) once the device is in resuming.
-	run timeout 10 head -c 8 <&"${CTL[0]}"
+	"$MIGFRAMES" hello 1 identity 0 >&"${CTL[1]}"
+	# The destination's IDENTITY, then READY once the device is in resuming.
+	run timeout 10 "$MIGFRAMES" await READY <&"${CTL[0]}"
 	assert_success
 	{ "$MIGFRAMES" attach 0; cat "$file"; } | socat -u - "UNIX-CONNECT:$SOCK"
 	status=0
