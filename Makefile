@@ -16,7 +16,7 @@ CFLAGS += -pthread -std=gnu11 -Wall -Wextra -Wformat=2 -Wmissing-prototypes \
 	  -Wstrict-prototypes -Wshadow -Wno-unused-parameter
 # sysfs paths are bounded by PATH_MAX; a truncated one is simply not found.
 CFLAGS += -Wno-format-truncation
-PKGS := libxxhash libnl-3.0 libnl-genl-3.0 gnutls
+PKGS := libxxhash libnl-3.0 libnl-genl-3.0 gnutls json-c
 # pkg-config runs once, when a compile or link first needs it, never while
 # make reads this file: on a fresh machine make check must get as far as
 # its deps step, which installs pkg-config.
@@ -136,7 +136,8 @@ test-fake: vfiomig-asan fake tests/helpers/holdpoke tests/helpers/streamfix \
 		tests/bats/fake-hold.bats tests/bats/fake-migrate.bats \
 		tests/bats/fake-drivers.bats tests/bats/fake-events.bats \
 		tests/bats/fake-fds.bats tests/bats/fake-pipeline.bats \
-		tests/bats/fake-stall.bats tests/bats/fake-json.bats tests/bats/fake-answers.bats
+		tests/bats/fake-stall.bats tests/bats/fake-json.bats tests/bats/fake-answers.bats \
+		tests/bats/fake-compat.bats tests/bats/ansible.bats
 
 # The suites with threads, under TSan: any report fails the test (exit 66).
 TSAN_SUITES ?= tests/bats/fake-migrate.bats tests/bats/fake-hold.bats
@@ -151,7 +152,7 @@ test-vm: vfiomig-asan tests/helpers/mtty-uart tests/helpers/holdpoke
 		$(BATS) tests/bats/kernel.bats tests/bats/kernel-save.bats \
 		tests/bats/kernel-devlink.bats tests/bats/kernel-hold.bats \
 		tests/bats/kernel-migrate.bats tests/bats/kernel-check.bats \
-		tests/bats/kernel-netfault.bats
+		tests/bats/kernel-netfault.bats tests/bats/kernel-compat.bats
 
 # kernel-check.bats and check's kernel rules (kernel.log.clean,
 # kernel.faults) on mtty in the debug kernel (KASAN, UBSAN, lockdep, fault

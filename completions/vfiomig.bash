@@ -65,7 +65,7 @@ _vfiomig_value() {
 
 _vfiomig() {
 	local cur prev
-	local commands="info state reset save restore migrate receive inspect check hold release list devlink prepare help"
+	local commands="info state reset save restore migrate receive inspect check hold release list identity compat devlink prepare help"
 	local states="running running_p2p pre_copy pre_copy_p2p stop stop_copy resuming"
 	local options="--json --pretty --verbose --quiet --open= --no-holder --help --version"
 	local net="--psk-file= --insecure --timeout= --peer-timeout="
@@ -126,6 +126,8 @@ _vfiomig() {
 		hold) options+=" --daemon --pidfile=" ;;
 		release) options+=" --then=" ;;
 		prepare) options+=" --driver= --dry-run" ;;
+		list) options+=" --all" ;;
+		compat) options+=" --with=" ;;
 		esac
 		mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
 		# "--output=" is followed by its value, not by a space
@@ -147,7 +149,7 @@ _vfiomig() {
 	hold | migrate | receive | release)
 		mapfile -t COMPREPLY < <(compgen -W "$(_vfiomig_devices)" -- "$cur")
 		;;
-	info | reset | save | restore | check)
+	info | reset | save | restore | check | identity | compat)
 		[ "$nargs" -eq 0 ] &&
 			mapfile -t COMPREPLY < <(compgen -W "$(_vfiomig_devices)" -- "$cur")
 		;;
@@ -160,7 +162,7 @@ _vfiomig() {
 		;;
 	devlink)
 		case "$nargs" in
-		0) mapfile -t COMPREPLY < <(compgen -W "show set" -- "$cur") ;;
+		0) mapfile -t COMPREPLY < <(compgen -W "show set info" -- "$cur") ;;
 		1) mapfile -t COMPREPLY < <(compgen -W "$(_vfiomig_vfs)" -- "$cur") ;;
 		2) [ "${COMP_WORDS[COMP_CWORD-2]}" != show ] &&
 			mapfile -t COMPREPLY < <(compgen -W "migratable" -- "$cur") ;;

@@ -24,16 +24,17 @@ layer_of() {
 	# src/lib
 	vm | reason | ctx | clock | le | compat | fsm) echo 0 ;;          # base
 	stream | chan | tls | net | pump | hasher | mig-wire) echo 1 ;;   # data
-	vfio | sysfs | ident | owner | device | devlink | holder | \
+	vfio | sysfs | ident | owner | device | devlink | migid | migid-cmp | \
+		modalias | holder | \
 		holder-proto | holder-client | holder-check | holder-dir) echo 2 ;; # devices
 	session) echo 3 ;;                                                # session
 	mig | mig-group | mig-ctl | mig-src | mig-dst | mig-estimate | mig-probe | \
 		mig-decide) echo 4 ;;                                     # migration
 	# src/cmd
-	vfiomig | escape | log | output | events | opts | cli | sig | observe | \
+	vfiomig | escape | log | output | events | opts | cli | sig | observe | idjson | \
 		context | report | netopts | endpoint | json | ci-report) echo 5 ;; # the tool's base
 	main | cmd-* | check | check-* | save | save-common | mig-report | est-report | \
-		holder-server) echo 6 ;;                                  # commands
+		inventory | holder-server) echo 6 ;;                      # commands
 	*) echo unplaced ;;
 	esac
 }

@@ -15,7 +15,7 @@ set -euo pipefail
 pkgs=(
 	# build
 	build-essential pkg-config libnl-3-dev libnl-genl-3-dev libxxhash-dev
-	libgnutls28-dev openssl
+	libgnutls28-dev openssl libjson-c-dev
 	# static analysis and memory checking
 	cppcheck valgrind
 	# tests and checks
@@ -27,6 +27,8 @@ pkgs=(
 	# the Debian package (make deb) and its checks; systemd for
 	# systemd-analyze verify of the unit
 	debhelper lintian git systemd
+	# the Ansible playbook's test (contrib/ansible, tests/bats/ansible.bats)
+	ansible-core
 	# benchmarks (make bench): socat is the baseline of bench/migrate.sh
 	socat openssl
 	# the real-kernel test bed: kernel sources (6.12, and 6.1, Debian 12's

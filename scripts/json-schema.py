@@ -141,6 +141,35 @@ cmds["prepare"] = {"anyOf": [cmds["info"], obj({"device": S(), "pf": S(), "vfnum
                    "port": N(S()), "migratable": N(B), "driver": N(S()),
                    "target_driver": S(), "dry_run": B,
                    "steps": arr(obj({"step": S(), "action": S()}))})]}
+# Before anything moves: a device's migration identity (what decides
+# whether its state can move), another host's compared with it, the
+# inventory of what could migrate here, a devlink instance's dev info.
+def devlink_info():
+    version = obj({"kind": {"enum": ["fixed", "running", "stored"]}, "name": S(), "value": S()})
+    return obj({"handle": S(), "driver": N(S()), "serial_number": N(S()),
+                "board_serial_number": N(S()), "versions": arr(version)})
+cmds["identity"] = obj({"device": S(), "bus": {"enum": ["pci", "mdev", "unknown"]},
+                        "vendor_id": N(R("hex_id")), "device_id": N(R("hex_id")),
+                        "subsystem_vendor_id": N(R("hex_id")),
+                        "subsystem_device_id": N(R("hex_id")),
+                        "revision": N(S(pattern="^[0-9a-f]{2}$")), "mdev_type": N(S()),
+                        "driver": N(S()), "module": N(S()), "module_version": N(S()),
+                        "module_srcversion": N(S()), "devlink": N(devlink_info()),
+                        "migration": N(arr(R("flag"))), "precopy_info_v2": N(B),
+                        "stop_copy_estimate_bytes": N(R("bytes")), "kernel_release": N(S()),
+                        "unread": arr(obj({"field": S(), "why": S()}))})
+verdict = {"enum": ["same", "blocks", "differs", "unknown"]}
+cmds["compat"] = obj({"device": S(), "with_device": S(),
+                      "fields": arr(obj({"field": S(), "here": N(S()), "there": N(S()),
+                                         "verdict": verdict, "forceable": B})),
+                      "blocking": arr(S()), "compatible": B})
+inventoried = obj({**identity, "variant_driver": N(S()),
+                   "variant_module": N({"enum": ["missing", "present", "loaded", "builtin"]}),
+                   "migration": N(arr(R("flag"))), "migratable": N(B), "can_migrate": N(B),
+                   "reason": N(S()), "fix": N(S())})
+cmds["list_all"] = obj({"kernel_release": S(), "variant_drivers_known": B,
+                        "devices": arr(inventoried)})
+cmds["devlink_info"] = devlink_info()
 cmds["help"] = {"anyOf": [obj({"commands": arr(obj({"command": S(), "args": S(), "summary": S()}))}),
                           obj({"command": S(), "args": S(), "summary": S()})]}
 # A run's document: the command's report (with "error" when it failed
@@ -156,7 +185,7 @@ schema = {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "$id": "https://vfiomig.invalid/vfiomig.schema.json",
   "title": "vfiomig -j documents",
-  "description": "The JSON contract of vfiomig(8) OUTPUT: one document per run; $defs/cmd_COMMAND describes the document of COMMAND (check --soak: cmd_check_soak). Keys are only ever added.",
+  "description": "The JSON contract of vfiomig(8) OUTPUT: one document per run; $defs/cmd_COMMAND describes the document of COMMAND (check --soak: cmd_check_soak; list --all: cmd_list_all; devlink info: cmd_devlink_info). Keys are only ever added.",
   "$defs": defs,
 }
 sys.stdout.write(json.dumps(schema, indent=1) + "\n")

@@ -3,7 +3,9 @@
  * vfiomig devlink show [PF | PORT], vfiomig devlink set PORT migratable
  * on|off: the PCI VF ports of devlink instances and the migratable
  * capability of their functions, which mlx5 wants set before the VF is
- * bound to its VFIO variant driver.
+ * bound to its VFIO variant driver. vfiomig devlink info DEV: an
+ * instance's `dev info` (driver, serial number, firmware versions), what a
+ * VF's migration identity takes from its PF.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -37,7 +39,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_END:
 		if (!a->argc)
-			argp_error(state, "missing 'show' or 'set'");
+			argp_error(state, "missing 'show', 'set' or 'info'");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -46,10 +48,11 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp devlink_argp = {
-	NULL, parse, "show [PF | PORT]\nset PORT migratable on|off",
+	NULL, parse, "show [PF | PORT]\nset PORT migratable on|off\ninfo DEV",
 	"Show the PCI VF ports of devlink instances with their PF, VF number, "
 	"port index, function state and migratable capability, or set the "
-	"capability.\v"
+	"capability, or show an instance's dev info: driver, serial number and "
+	"versions (fixed, running, stored).\v"
 	"PORT is a devlink port handle BUS/DEV/INDEX (pci/0000:06:00.0/1, "
 	"netdevsim/netdevsim10/128) or a VF's PCI address, which is mapped to "
 	"its port. PF is a devlink instance BUS/DEV or a PF's PCI address. "
@@ -307,6 +310,55 @@ static int devlink_set(struct dl *dl, const char *arg, bool on)
 	return print_ports(&p, 1);
 }
 
+/* devlink dev info of DEV (BUS/DEV, or a PCI address: pci/ADDR). */
+static int devlink_info(struct dl *dl, const char *arg)
+{
+	struct dl_handle h = { .bus = "pci" };
+	char handle[128];
+	struct dl_info in;
+	int r;
+
+	if (!dl_dev_parse(arg, &h))
+		snprintf(h.dev, sizeof(h.dev), "%s", arg);
+	snprintf(handle, sizeof(handle), "%s/%s", h.bus, h.dev);
+	r = dl_info_get(dl, &h, &in);
+	if (r) {
+		char why[300];
+
+		dl_explain(r, dl->extack, why, sizeof(why));
+		err("devlink info of %s: %s", handle, why);
+		return r;
+	}
+	out_begin();
+	out_str("handle", "handle", handle);
+	if (in.driver[0])
+		out_str("driver", "driver", in.driver);
+	else
+		out_null("driver", "driver", "-");
+	if (in.serial[0])
+		out_str("serial_number", "serial number", in.serial);
+	else
+		out_null("serial_number", "serial number", "-");
+	if (in.board_serial[0])
+		out_str("board_serial_number", "board serial number", in.board_serial);
+	else
+		out_null("board_serial_number", NULL, NULL);
+	out_arr_open("versions", NULL);
+	for (unsigned int i = 0; i < in.n; i++) {
+		char label[80];
+
+		snprintf(label, sizeof(label), "%s %s", dl_version_kind_name(in.v[i].kind),
+			 in.v[i].name);
+		out_obj_open(NULL);
+		out_str("kind", NULL, dl_version_kind_name(in.v[i].kind));
+		out_str("name", NULL, in.v[i].name);
+		out_str("value", label, in.v[i].value);
+		out_obj_close();
+	}
+	out_arr_close();
+	return out_end();
+}
+
 /* A PCI address, BUS/DEV or (with port) BUS/DEV/INDEX. */
 static bool name_ok(const char *arg, bool dev_too)
 {
@@ -331,8 +383,15 @@ static int check_words(const struct devlink_args *a, bool *on)
 		}
 		return 0;
 	}
+	if (!strcmp(a->argv[0], "info")) {
+		if (a->argc != 2 || !(is_pci_addr(a->argv[1]) || name_ok(a->argv[1], true))) {
+			err("devlink info: usage: devlink info BUS/DEV|PCI-ADDRESS");
+			return -VM_E_USAGE;
+		}
+		return 0;
+	}
 	if (strcmp(a->argv[0], "set")) {
-		err("devlink: '%s' is not show or set", a->argv[0]);
+		err("devlink: '%s' is not show, set or info", a->argv[0]);
 		return -VM_E_USAGE;
 	}
 	if (a->argc != 4 || strcmp(a->argv[2], "migratable") ||
@@ -366,6 +425,8 @@ int cmd_devlink(int argc, char **argv)
 	}
 	if (!strcmp(a.argv[0], "show"))
 		r = devlink_show(&dl, a.argc > 1 ? a.argv[1] : NULL);
+	else if (!strcmp(a.argv[0], "info"))
+		r = devlink_info(&dl, a.argv[1]);
 	else
 		r = devlink_set(&dl, a.argv[1], on);
 	dl_close(&dl);

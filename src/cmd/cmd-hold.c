@@ -68,7 +68,7 @@ static const struct argp hold_argp = {
 	common_children, NULL, NULL
 };
 
-static void announce(const struct holder *hs, pid_t pid)
+static int announce(const struct holder *hs, pid_t pid)
 {
 	out_begin();
 	out_int("pid", NULL, pid);
@@ -83,7 +83,7 @@ static void announce(const struct holder *hs, pid_t pid)
 		out_obj_close();
 	}
 	out_arr_close();
-	out_end();
+	return out_end();
 }
 
 /* Replaced atomically (endpoint.h): a reader never sees a partial pid. */
@@ -106,13 +106,11 @@ static int put_pid(const char *path, pid_t pid)
 	return r;
 }
 
-static int write_pidfile(const char *path, pid_t pid)
+/* Said by the process that answers: the daemon's parent, or hold itself. */
+static int pidfile_failed(const char *path, int r)
 {
-	int r = path ? put_pid(path, pid) : 0;
-
-	if (r)
-		err("hold: writing %s: %s", path, errstr(r));
-	return r ? endpoint_cantcreat(r) : 0;
+	err("hold: writing %s: %s", path, errstr(r));
+	return endpoint_cantcreat(r);
 }
 
 static void drop_all(struct holder *hs)
@@ -131,7 +129,14 @@ static void tell_parent(int fd, int r)
 	(void)n;
 }
 
-static int await_child(int fd, pid_t pid)
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* The child's word: 0 (ready) or the pidfile's -errno, said here. */
+static int await_child(int fd, pid_t pid, const char *pidfile)
 {
 	ssize_t n;
 	int r;
@@ -144,53 +149,66 @@ static int await_child(int fd, pid_t pid)
 	if (n != sizeof(r)) {
 		err("hold: the serving process exited before it was ready");
 		r = -EIO;
+	} else {
+		r = pidfile_failed(pidfile, r);
 	}
 	/* It has let go of the devices; wait until it is gone for good. */
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	reap(pid);
 	return r;
 }
 
 /*
- * Fork. The child writes the pidfile (its own pid) and tells the parent
- * how that went over a pipe before it serves, so the parent reports
- * success only once nothing can fail any more; on failure the child lets
- * go of every device before the parent returns. The parent returns 1 with
- * *parent_rc its result; the child 0 to serve; -errno if fork failed.
+ * The answer is part of the work: the parent writes it (text, or the
+ * whole -j document) before the daemon serves. If it cannot, the daemon
+ * lets go of everything: a hold nobody was told of is not left behind.
  */
-static int daemonize(struct holder *hs, const char *pidfile, int *parent_rc)
+static int answer(const struct holder *hs, pid_t pid, int go)
 {
-	int p[2], null, r;
-	pid_t pid;
+	int r = announce(hs, pid);
 
-	fflush(NULL);
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
+	if (!r && opts.json && out_finish(0, 0))
+		r = -VM_E_OUTPUT;
+	if (!r && write(go, "g", 1) != 1)
 		r = -errno;
-		close(p[0]);
-		close(p[1]);
-		return r;
-	}
-	if (pid > 0) {
-		close(p[1]);
-		*parent_rc = await_child(p[0], pid);
-		close(p[0]);
-		if (!*parent_rc)
-			announce(hs, pid);
-		return 1;
-	}
+	close(go);
+	if (r)
+		reap(pid);
+	return r;
+}
+
+/* In the daemon: serve only once the parent said it answered. */
+static bool parent_answered(int go)
+{
+	ssize_t n;
+	char c;
+
+	do
+		n = read(go, &c, 1);
+	while (n < 0 && errno == EINTR);
+	close(go);
+	return n == 1;
+}
+
+static void close_pair(int p[2])
+{
 	close(p[0]);
+	close(p[1]);
+}
+
+/* The daemon's side of daemonize(): 0 to serve; it exits otherwise. */
+static int child(struct holder *hs, const char *pidfile, int word, int go)
+{
+	int null, r = pidfile ? put_pid(pidfile, getpid()) : 0;
+
 	setsid();
-	r = write_pidfile(pidfile, getpid());
-	if (r) {
+	tell_parent(word, r);
+	close(word);
+	if (r || !parent_answered(go)) {
 		drop_all(hs);
-		tell_parent(p[1], r);
+		if (!r && pidfile)
+			unlink(pidfile);
 		_exit(1);
 	}
-	tell_parent(p[1], 0);
-	close(p[1]);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
@@ -199,6 +217,50 @@ static int daemonize(struct holder *hs, const char *pidfile, int *parent_rc)
 		close(null);
 	}
 	return 0;
+}
+
+/*
+ * Fork. The child writes the pidfile (its own pid) and tells the parent
+ * how that went (pipe "word"); the parent answers, then tells the child
+ * to serve (pipe "go"), so success is reported only once nothing can
+ * fail any more, and on any failure the child lets go of every device
+ * before the parent returns. The parent returns 1 with *parent_rc its
+ * result; the child 0 to serve; -errno if fork failed.
+ */
+static int daemonize(struct holder *hs, const char *pidfile, int *parent_rc)
+{
+	int word[2], go[2], r;
+	pid_t pid;
+
+	fflush(NULL);
+	if (pipe2(word, O_CLOEXEC))
+		return -errno;
+	if (pipe2(go, O_CLOEXEC)) {
+		r = -errno;
+		close_pair(word);
+		return r;
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close_pair(word);
+		close_pair(go);
+		return r;
+	}
+	if (pid == 0) {
+		close(word[0]);
+		close(go[1]);
+		return child(hs, pidfile, word[1], go[0]);
+	}
+	close(word[1]);
+	close(go[0]);
+	*parent_rc = await_child(word[0], pid, pidfile);
+	close(word[0]);
+	if (*parent_rc)
+		close(go[1]);
+	else
+		*parent_rc = answer(hs, pid, go[1]);
+	return 1;
 }
 
 /* Busy because another vfiomig hold has it: said as such. */
@@ -239,6 +301,7 @@ int cmd_hold(int argc, char **argv)
 {
 	struct hold_args a = { 0 };
 	struct holder *hs;
+	bool pid_written = false;
 	int r;
 
 	cmd_parse(&hold_argp, argc, argv, &a);
@@ -260,19 +323,25 @@ int cmd_hold(int argc, char **argv)
 			free(hs);
 			return parent_rc;
 		}
-	} else if (!r) {
-		r = write_pidfile(a.pidfile, getpid());
+	} else if (!r && a.pidfile) {
+		r = put_pid(a.pidfile, getpid());
+		if (r)
+			r = pidfile_failed(a.pidfile, r);
+		else
+			pid_written = true;
 	}
+	/* In the foreground too, a hold nobody could be told of ends here. */
+	if (!r && !a.daemon)
+		r = announce(hs, getpid());
 	if (!r) {
-		if (!a.daemon)
-			announce(hs, getpid());
 		sig_catch();
 		r = holder_serve(hs);
 		if (sig_caught())
 			info("hold: %s: releasing", sigabbrev_np(sig_caught()));
 	}
 	drop_all(hs);
-	if (a.pidfile && !r)
+	/* Whoever wrote the pidfile removes it: it names a process ending now. */
+	if (pid_written || (a.daemon && a.pidfile))
 		unlink(a.pidfile);
 	free(hs);
 	return r;

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "device.h"
 #include "fsm.h"
+#include "inventory.h"
 #include "log.h"
 #include "output.h"
 #include "owner.h"
@@ -23,16 +24,32 @@
 
 static const char *const buses[] = { "/sys/bus/pci/devices", "/sys/bus/mdev/devices" };
 
+enum { OPT_ALL = 'a' };
+
+static const struct argp_option options[] = {
+	{ "all", OPT_ALL, NULL, 0,
+	  "Also every PCI function a VFIO migration variant driver of the running "
+	  "kernel would serve (its modules.alias), with why it cannot migrate now "
+	  "and the command that fixes it", 0 },
+	{ 0 }
+};
+
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
+	bool *all = state->input;
+
 	(void)arg;
+	if (key == OPT_ALL) {
+		*all = true;
+		return 0;
+	}
 	if (key == ARGP_KEY_ARG)
 		argp_error(state, "list takes no arguments");
 	return key == ARGP_KEY_ARG ? 0 : ARGP_ERR_UNKNOWN;
 }
 
 static const struct argp list_argp = {
-	NULL, parse, NULL,
+	options, parse, NULL,
 	"List every PCI device and mdev bound to a VFIO driver: name, driver, "
 	"IOMMU group, cdev, migration flags and state. A device that another "
 	"process holds is shown as busy with the owner's pid and command. Each "
@@ -217,9 +234,12 @@ static int list_bus(const char *dir, int *denied)
 
 int cmd_list(int argc, char **argv)
 {
+	bool all = false;
 	int n = 0, denied = 0;
 
-	cmd_parse(&list_argp, argc, argv, NULL);
+	cmd_parse(&list_argp, argc, argv, &all);
+	if (all)
+		return list_inventory();
 	out_begin();
 	text_row("DEVICE", "DRIVER", "GROUP", "CDEV", "MIGRATION", "STATE");
 	out_arr_open("devices", NULL);

@@ -106,7 +106,7 @@ static const struct argp migrate_argp = {
 	"The devices stop only when the expected downtime (what each must still "
 	"move, the larger of its pre-copy data and its stop-copy estimate, at the "
 	"rate measured, plus the state changes) fits --downtime-limit; a migration "
-	"that cannot fit by --precopy-timeout stops none and exits 12.",
+	"that cannot fit by --precopy-timeout stops none and exits 13.",
 	migrate_children, NULL, NULL
 };
 

@@ -53,7 +53,12 @@ enum {
 	EXIT_PEER = 9,        /* the other side refused or aborted */
 	EXIT_AUTH = 10,       /* the peer failed authentication */
 	EXIT_UNCONFIRMED = 11, /* committed, the destination did not confirm */
-	EXIT_DOWNTIME = 12,   /* the downtime limit cannot be kept; nothing lost */
+	/* Not compatible: an identity field that blocks differs (compat,
+	 * migrate, receive). The next free one of our own outcomes: distinct
+	 * from 7 (a request refused) and 9 (whatever the peer refused), so a
+	 * runbook can tell "these hosts differ" from every other refusal. */
+	EXIT_INCOMPATIBLE = 12,
+	EXIT_DOWNTIME = 13,   /* the downtime limit cannot be kept; nothing lost */
 	EXIT_USAGE = 64,
 	EXIT_DATAERR = 65,
 	EXIT_NODEV = 66,
@@ -90,5 +95,7 @@ int cmd_hold(int argc, char **argv);
 int cmd_release(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_receive(int argc, char **argv);
+int cmd_identity(int argc, char **argv);
+int cmd_compat(int argc, char **argv);
 
 #endif

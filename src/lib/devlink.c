@@ -64,6 +64,8 @@ struct req {
 	bool nomem;      /* a reply could not be stored */
 	void (*store)(struct req *rq, const struct dl_port *p);
 	void *arg;
+	/* The reply's parser when it is not a port (dev info). */
+	int (*valid)(struct nl_msg *msg, void *arg);
 };
 
 /*
@@ -215,7 +217,7 @@ static int request(struct dl *dl, struct nl_msg *msg, struct req *rq)
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, rq);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, rq);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, rq);
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, rq);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, rq->valid ? rq->valid : on_valid, rq);
 
 	r = nl_send_auto(dl->sk, msg);
 	nlmsg_free(msg);
@@ -377,6 +379,96 @@ int dl_port_set_migratable(struct dl *dl, const struct dl_handle *h, bool on)
 	}
 	nla_nest_end(msg, fn);
 	return request(dl, msg, &rq);
+}
+
+/* ---- dev info: driver, serial number, versions ------------------------ */
+
+static struct nla_policy info_policy[DEVLINK_ATTR_MAX + 1] = {
+	[DEVLINK_ATTR_BUS_NAME] = { .type = NLA_NUL_STRING },
+	[DEVLINK_ATTR_DEV_NAME] = { .type = NLA_NUL_STRING },
+	[DEVLINK_ATTR_INFO_DRIVER_NAME] = { .type = NLA_NUL_STRING },
+	[DEVLINK_ATTR_INFO_SERIAL_NUMBER] = { .type = NLA_NUL_STRING },
+	[DEVLINK_ATTR_INFO_BOARD_SERIAL_NUMBER] = { .type = NLA_NUL_STRING },
+	[DEVLINK_ATTR_INFO_VERSION_FIXED] = { .type = NLA_NESTED },
+	[DEVLINK_ATTR_INFO_VERSION_RUNNING] = { .type = NLA_NESTED },
+	[DEVLINK_ATTR_INFO_VERSION_STORED] = { .type = NLA_NESTED },
+};
+
+static struct nla_policy version_policy[DEVLINK_ATTR_MAX + 1] = {
+	[DEVLINK_ATTR_INFO_VERSION_NAME] = { .type = NLA_NUL_STRING },
+	[DEVLINK_ATTR_INFO_VERSION_VALUE] = { .type = NLA_NUL_STRING },
+};
+
+static void add_version(struct dl_info *in, enum dl_version_kind kind, struct nlattr *nest)
+{
+	struct nlattr *tb[DEVLINK_ATTR_MAX + 1];
+	struct dl_version *v;
+
+	if (in->n >= DL_VERSIONS_MAX ||
+	    nla_parse_nested(tb, DEVLINK_ATTR_MAX, nest, version_policy) < 0 ||
+	    !tb[DEVLINK_ATTR_INFO_VERSION_NAME] || !tb[DEVLINK_ATTR_INFO_VERSION_VALUE])
+		return;
+	v = &in->v[in->n++];
+	v->kind = kind;
+	copy_str(v->name, sizeof(v->name), tb[DEVLINK_ATTR_INFO_VERSION_NAME]);
+	copy_str(v->value, sizeof(v->value), tb[DEVLINK_ATTR_INFO_VERSION_VALUE]);
+}
+
+/* Versions come as repeated nests, each kind its own attribute type. */
+static int on_info(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[DEVLINK_ATTR_MAX + 1], *a;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct req *rq = arg;
+	struct dl_info *in = rq->arg;
+	int r = genlmsg_parse(nlh, 0, tb, DEVLINK_ATTR_MAX, info_policy);
+	int rem;
+
+	if (r < 0) {
+		note_dbg(rq->dl->x, "devlink info reply skipped: %s", nl_geterror(r));
+		return NL_SKIP;
+	}
+	copy_str(in->h.bus, sizeof(in->h.bus), tb[DEVLINK_ATTR_BUS_NAME]);
+	copy_str(in->h.dev, sizeof(in->h.dev), tb[DEVLINK_ATTR_DEV_NAME]);
+	copy_str(in->driver, sizeof(in->driver), tb[DEVLINK_ATTR_INFO_DRIVER_NAME]);
+	copy_str(in->serial, sizeof(in->serial), tb[DEVLINK_ATTR_INFO_SERIAL_NUMBER]);
+	copy_str(in->board_serial, sizeof(in->board_serial),
+		 tb[DEVLINK_ATTR_INFO_BOARD_SERIAL_NUMBER]);
+	nlmsg_for_each_attr(a, nlh, GENL_HDRLEN, rem) {
+		switch (nla_type(a)) {
+		case DEVLINK_ATTR_INFO_VERSION_FIXED:
+			add_version(in, DL_VER_FIXED, a);
+			break;
+		case DEVLINK_ATTR_INFO_VERSION_RUNNING:
+			add_version(in, DL_VER_RUNNING, a);
+			break;
+		case DEVLINK_ATTR_INFO_VERSION_STORED:
+			add_version(in, DL_VER_STORED, a);
+			break;
+		}
+	}
+	return NL_OK;
+}
+
+int dl_info_get(struct dl *dl, const struct dl_handle *h, struct dl_info *out)
+{
+	struct req rq = { .arg = out, .valid = on_info };
+	struct nl_msg *msg = new_msg(dl, DEVLINK_CMD_INFO_GET, 0, NULL);
+
+	memset(out, 0, sizeof(*out));
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_string(msg, DEVLINK_ATTR_BUS_NAME, h->bus) < 0 ||
+	    nla_put_string(msg, DEVLINK_ATTR_DEV_NAME, h->dev) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return request(dl, msg, &rq);
+}
+
+const char *dl_version_kind_name(enum dl_version_kind k)
+{
+	return k == DL_VER_FIXED ? "fixed" : k == DL_VER_RUNNING ? "running" : "stored";
 }
 
 /* ---- handles, names and the PCI side; no libnl below ---------------- */

@@ -66,6 +66,30 @@ int dl_port_get(struct dl *dl, const struct dl_handle *h, struct dl_port *out);
 /* DEVLINK_CMD_PORT_SET of the function's migratable capability. */
 int dl_port_set_migratable(struct dl *dl, const struct dl_handle *h, bool on);
 
+/* One version of a devlink instance's `dev info`. */
+enum dl_version_kind { DL_VER_FIXED, DL_VER_RUNNING, DL_VER_STORED };
+#define DL_VERSIONS_MAX 24
+
+struct dl_version {
+	enum dl_version_kind kind;
+	char name[48];          /* "fw.psid", "fw.version", "fw.mgmt" */
+	char value[96];
+};
+
+/* DEVLINK_CMD_INFO_GET's answer; "" for what the driver does not report. */
+struct dl_info {
+	struct dl_handle h;     /* bus and dev; no index */
+	char driver[64];
+	char serial[96];
+	char board_serial[96];
+	struct dl_version v[DL_VERSIONS_MAX];
+	unsigned int n;
+};
+
+/* `devlink dev info BUS/DEV`: ENODEV when there is no such instance. */
+int dl_info_get(struct dl *dl, const struct dl_handle *h, struct dl_info *out);
+const char *dl_version_kind_name(enum dl_version_kind k);
+
 /* "BUS/DEV/INDEX" -> handle; false when it is not one. */
 bool dl_handle_parse(const char *s, struct dl_handle *h);
 /* "BUS/DEV" (an instance, no index); false when it is not one. */

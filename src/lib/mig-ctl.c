@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "le.h"
 #include "mig.h"
 
 int mctl_interrupted(struct mgroup *g)
@@ -136,4 +137,70 @@ void mctl_abort(struct mgroup *g, struct chan *ctl, int why)
 		msg_linger(ctl, ms);
 	ctl->x = x;
 	ctl->idle = idle;
+}
+
+/* ---- identities ----------------------------------------------------------- */
+
+int mctl_send_identities(struct mgroup *g, struct chan *ctl)
+{
+	static __thread struct msg m;
+	unsigned int i;
+	int r = 0;
+
+	for (i = 0; !r && i < g->n; i++) {
+		struct mig_dev *d = &g->dev[i];
+		size_t len;
+
+		migid_read_static(g->x, &d->s.d.info, &d->id);
+		migid_read_open(&d->id, &d->s.d);
+		put32(m.body, i);
+		len = migid_encode(&d->id, (char *)m.body + 4, MIG_IDENTITY_MAX - 4);
+		r = mctl_send(g, ctl, MSG_IDENTITY, m.body, (uint32_t)(4 + len));
+	}
+	return r;
+}
+
+int mctl_take_identity(struct mgroup *g, const struct msg *m)
+{
+	char why[96];
+	uint32_t i;
+
+	if (m->len < 4 || (i = get32(m->body)) >= g->n)
+		return fail_from(&g->why, FROM_PEER, -EPROTO, "%s: the %s's IDENTITY names "
+				 "no device of this side", g->side->cmd, g->side->peer);
+	if (migid_decode((const char *)m->body + 4, m->len - 4, &g->dev[i].peer, why,
+			 sizeof(why)))
+		return fail_from(&g->why, FROM_PEER, -EPROTO, "%s: the %s's IDENTITY of "
+				 "device %u: %s", g->side->cmd, g->side->peer, i + 1, why);
+	g->dev[i].peer_known = true;
+	return 0;
+}
+
+unsigned int mctl_incompatible(struct mgroup *g, char *buf, size_t len, bool *all_forceable)
+{
+	static __thread struct iddiff d[2 * MIGID_FIELDS];
+	char there[32], text[1024];
+	unsigned int i, n, b, f, total = 0;
+	size_t used = 0;
+
+	*all_forceable = true;
+	buf[0] = '\0';
+	snprintf(there, sizeof(there), "on the %s", g->side->peer);
+	for (i = 0; i < g->n; i++) {
+		struct mig_dev *m = &g->dev[i];
+
+		if (!m->peer_known)
+			continue;
+		n = migid_compare(&m->id, &m->peer, d);
+		b = migid_blocking(d, n, &f);
+		if (!b)
+			continue;
+		total += b;
+		*all_forceable = *all_forceable && f == b;
+		migid_blocking_text(d, n, "here", there, text, sizeof(text));
+		if (used < len)
+			used += (size_t)snprintf(buf + used, len - used, "%sdevice %u (%s): %s",
+						 used ? "; " : "", i + 1, m->s.d.info.name, text);
+	}
+	return total;
 }

@@ -110,19 +110,24 @@ static int read_frame(struct chan *c, struct msg *m, int ms)
 	return r ? r : -ETIMEDOUT;
 }
 
-/* A connection on our listener; a failure told as ours. */
+/* A failure of the listener, told as ours. */
+static int accept_failed(struct mdst *s, struct reason *why, int r)
+{
+	char prefix[64];
+
+	snprintf(prefix, sizeof(prefix), "%s: ", s->g.side->cmd);
+	reason_prefix(why, prefix);
+	reason_add(&s->g.why, why);
+	return r;
+}
+
+/* A connection on our listener. */
 static int accept_one(struct mdst *s, const struct net_opts *n, struct chan *c)
 {
 	struct reason why = { 0 };
-	char prefix[64];
 	int r = net_accept(s->g.x, s->lfd, s->addr.text, n, c, &why);
 
-	if (!r)
-		return 0;
-	snprintf(prefix, sizeof(prefix), "%s: ", s->g.side->cmd);
-	reason_prefix(&why, prefix);
-	reason_add(&s->g.why, &why);
-	return r;
+	return r ? accept_failed(s, &why, r) : 0;
 }
 
 /* The first authenticated peer that says HELLO; others are dropped. */
@@ -150,10 +155,66 @@ static int wait_hello(struct mdst *s)
 	}
 }
 
-/* Count and kinds must match before any device changes state. */
+/* The source's IDENTITY of each device it announced (an ABORT instead:
+ * it gave up), then ours, whatever the verdict: both sides name it. */
+static int exchange_identities(struct mdst *s)
+{
+	struct msg m;
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < s->h.ndev; i++) {
+		r = read_frame(&s->ctl, &m, HELLO_MS);
+		if (r < 0 && cancelled(s->g.x))
+			return mctl_interrupted(&s->g);
+		if (r < 0)
+			return fail_from(&s->g.why, FROM_PEER, r, "%s: reading the source's "
+					 "identities: %s", s->g.side->cmd, errstr(r));
+		if (m.type == MSG_ABORT)
+			return mctl_peer_aborted(&s->g, &m);
+		if (m.type != MSG_IDENTITY)
+			return mctl_unexpected(&s->g, m.type);
+		/* More devices than ours: the count check below refuses. */
+		if (s->h.ndev == s->g.n && (r = mctl_take_identity(&s->g, &m)))
+			return r;
+	}
+	r = mctl_send_identities(&s->g, &s->ctl);
+	if (r)
+		return fail_from(&s->g.why, FROM_PEER, r, "%s: sending to %s: %s",
+				 s->g.side->cmd, s->ctl.peer, errstr(r));
+	return 0;
+}
+
+/*
+ * Every blocking difference, named: refused, unless each one is of a kind
+ * --force may override and the user forced it (vfiomig(8), COMPATIBILITY).
+ */
+static int check_identities(struct mdst *s)
+{
+	char why[REASON_LEN - 96];
+	bool forceable;
+	unsigned int n = mctl_incompatible(&s->g, why, sizeof(why), &forceable);
+
+	if (!n)
+		return 0;
+	if (forceable && s->a->force) {
+		note_warn(s->g.x, "%s: the devices differ: %s; receiving anyway, as asked",
+			  s->g.side->cmd, why);
+		return 0;
+	}
+	msg_abort(&s->ctl, "refused: not compatible: %s%s%s", why, forceable ? "; " : "",
+		  forceable ? s->g.side->force : "");
+	fail(&s->g.why, -VM_E_INCOMPATIBLE, "%s: refused: not compatible: %s; no device "
+	     "was touched", s->g.side->cmd, why);
+	if (forceable)
+		reason_hint(&s->g.why, HINT_FORCE);
+	return -VM_E_INCOMPATIBLE;
+}
+
+/* Count and identities must match before any device changes state. */
 static int check_hello(struct mdst *s)
 {
-	char why[256], who[96];
+	char why[256];
 	unsigned int i;
 
 	if (s->h.ndev != s->g.n) {
@@ -166,23 +227,8 @@ static int check_hello(struct mdst *s)
 
 		m->announced = &s->h.id[i];
 		m->precopy = s->h.precopy[i];
-		if (ident_same(&s->h.id[i], &m->s.d.info))
-			continue;
-		if (s->a->force) {
-			note_warn(s->g.x, "%s %s: the source's device %u is of another kind; "
-				  "receiving anyway, as asked", s->g.side->cmd, m->s.d.info.name,
-				  i + 1);
-			continue;
-		}
-		snprintf(who, sizeof(who), "device %u (%s)", i + 1, m->s.d.info.name);
-		ident_mismatch(who, &s->h.id[i], &m->s.d.info, why, sizeof(why));
-		msg_abort(&s->ctl, "refused: %s; %s", why, s->g.side->force);
-		fail(&s->g.why, -VM_E_REFUSED, "%s: refused: %s; no device was touched",
-		     s->g.side->cmd, why);
-		reason_hint(&s->g.why, HINT_FORCE);
-		return -VM_E_REFUSED;
 	}
-	return 0;
+	return check_identities(s);
 refuse:
 	msg_abort(&s->ctl, "refused: %s", why);
 	return fail(&s->g.why, -VM_E_REFUSED, "%s: refused: %s; no device was touched",
@@ -357,18 +403,24 @@ static int start_thread(struct mdst *s, unsigned int i, const struct chan *c)
 	return 0;
 }
 
-/* One data connection: ATTACH with our session, for a device not yet here. */
+/*
+ * One data connection: ATTACH with our session, for a device not yet here.
+ * n bounds the wait, the handshake and the frame: -ETIMEDOUT, not told.
+ */
 static int attach_one(struct mdst *s, const struct net_opts *n)
 {
 	uint8_t session[MIG_SESSION_ID];
+	struct reason why = { 0 };
 	struct chan c;
 	struct msg m;
 	uint32_t dev;
-	int r = accept_one(s, n, &c);
+	int r = net_accept(s->g.x, s->lfd, s->addr.text, n, &c, &why);
 
-	if (r)
+	if (r == -ETIMEDOUT)
 		return r;
-	r = read_frame(&c, &m, HELLO_MS);
+	if (r)
+		return accept_failed(s, &why, r);
+	r = read_frame(&c, &m, (int)(n->timeout * 1000) + 1);
 	if (r > 0 && !attach_decode(&m, session, &dev) &&
 	    !memcmp(session, s->h.session, sizeof(session)) && dev < s->g.n &&
 	    !s->attached[dev])
@@ -379,25 +431,45 @@ static int attach_one(struct mdst *s, const struct net_opts *n)
 	return cancelled(s->g.x) ? mctl_interrupted(&s->g) : 0;
 }
 
+/*
+ * The source opens its data connections right after HELLO: one that opens
+ * none for --peer-timeout (at most ATTACH_SECS) is gone, even when a
+ * connection it began is stuck in its handshake.
+ */
+static double attach_limit(const struct mdst *s)
+{
+	double t = s->a->net.peer_timeout;
+
+	return t > 0 && t < ATTACH_SECS ? t : ATTACH_SECS;
+}
+
 static int accept_data(struct mdst *s)
 {
 	struct net_opts n = s->a->net;
 	struct pollfd p[2] = { { .fd = s->lfd, .events = POLLIN },
 			       { .fd = s->ctl.fd, .events = POLLIN } };
-	double deadline = monotonic_secs() + ATTACH_SECS;
+	double limit = attach_limit(s), deadline = monotonic_secs() + limit;
 	int r = 0;
 
-	n.timeout = ATTACH_SECS;
 	while (!r && s->nattached < s->g.n) {
-		if (monotonic_secs() > deadline)
+		unsigned int before = s->nattached;
+
+		n.timeout = deadline - monotonic_secs();
+		n.handshake = n.timeout;
+		if (n.timeout <= 0)
 			return fail_from(&s->g.why, FROM_PEER, -ETIMEDOUT,
-					 "%s: the source opened %u of %u data connections in %d s",
-					 s->g.side->cmd, s->nattached, s->g.n, ATTACH_SECS);
+					 "%s: the source opened %u of %u data connections, then "
+					 "none for %g s", s->g.side->cmd, s->nattached, s->g.n,
+					 limit);
 		/* The control connection may bring an ABORT meanwhile. */
 		if (poll(p, 2, MIG_TICK_MS) > 0 && (p[0].revents & POLLIN))
 			r = attach_one(s, &n);
 		else
 			r = dst_tick(s);
+		if (r == -ETIMEDOUT)
+			r = 0;
+		if (s->nattached != before)
+			deadline = monotonic_secs() + limit;
 	}
 	return r;
 }
@@ -454,8 +526,10 @@ int dst_receive(struct mdst *s)
 	 * One migration per listener: nobody else may connect now... */
 	if (!r) {
 		s->t_hello = monotonic_secs();
-		r = check_hello(s);
+		r = exchange_identities(s);
 	}
+	if (!r)
+		r = check_hello(s);
 	if (!r)
 		r = agree(s);
 	if (!r && !s->dry_run)

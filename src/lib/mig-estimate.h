@@ -29,7 +29,7 @@
 
 /* The link, as measured before anything moves. */
 struct link {
-	double rtt;          /* HELLO to AGREED, seconds */
+	double rtt;          /* our last IDENTITY to the peer's first, seconds */
 	uint64_t bytes;      /* the probe's */
 	double secs;         /* from its first byte sent to PROBED */
 	double rate;         /* bytes / secs */

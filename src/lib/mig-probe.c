@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The estimate before anything moves, on the wire (mig-wire.h, v3): the
+ * The estimate before anything moves, on the wire (mig-wire.h, v4): the
  * source's probe of the link on the control connection and the
  * destination's answer, and the figures START and ESTIMATE carry. Speaks
  * the protocol for both sides; must not touch devices.

@@ -423,13 +423,65 @@ static int wait_threads(struct msrc *s)
 	return r;
 }
 
-/* HELLO, and the destination's word that its devices match (AGREED). */
+/* AGREED despite differences: the destination's user forced them. */
+static int check_forced(struct msrc *s)
+{
+	char why[REASON_LEN - 96];
+	bool forceable;
+
+	if (mctl_incompatible(&s->g, why, sizeof(why), &forceable))
+		note_warn(s->g.x, "%s: the devices differ: %s; the destination receives "
+			  "them anyway (receive --force)", s->g.side->cmd, why);
+	return 0;
+}
+
+/* The destination refused: its reason, then the differences in our words. */
+static int refused(struct msrc *s, const struct msg *m)
+{
+	char why[REASON_LEN - 96];
+	bool forceable;
+	int r = mctl_peer_aborted(&s->g, m);
+
+	if (!mctl_incompatible(&s->g, why, sizeof(why), &forceable))
+		return r;
+	fail(&s->g.why, 0, "%s: not compatible: %s", s->g.side->cmd, why);
+	s->g.why.code = -VM_E_INCOMPATIBLE;
+	return -VM_E_INCOMPATIBLE;
+}
+
+/*
+ * The destination's identities, then its word that the devices match
+ * (AGREED). A round trip is from our last IDENTITY to its first: it reads
+ * its own identities before it sends them, which is no latency of the link.
+ */
+static int agreed(struct msrc *s, double t0)
+{
+	struct msg m;
+	int r;
+
+	s->link.rtt = -1;
+	do {
+		r = mctl_tick(&s->g, &s->ctl, &m);
+		if (r > 0 && m.type == MSG_IDENTITY && s->link.rtt < 0)
+			s->link.rtt = monotonic_secs() - t0;
+		if (r > 0 && m.type == MSG_IDENTITY)
+			r = mctl_take_identity(&s->g, &m);
+	} while (!r);
+	if (s->link.rtt < 0)
+		s->link.rtt = monotonic_secs() - t0;
+	if (r < 0)
+		return r;
+	if (m.type == MSG_AGREED)
+		return check_forced(s);
+	return m.type == MSG_ABORT ? refused(s, &m) : mctl_unexpected(&s->g, m.type);
+}
+
+/* HELLO and our identities. */
 static int hello(struct msrc *s)
 {
 	struct hello h = { .ndev = s->g.n, .flags = s->a->dry_run ? HELLO_DRY_RUN : 0 };
 	struct msg m = { 0 };
 	unsigned int i;
-	double t0;
 	int r;
 
 	if (getrandom(s->session, sizeof(s->session), 0) != sizeof(s->session))
@@ -444,14 +496,13 @@ static int hello(struct msrc *s)
 		h.precopy[i] = d->precopy;
 	}
 	hello_encode(&h, &m);
-	t0 = monotonic_secs();
 	r = mctl_send(&s->g, &s->ctl, MSG_HELLO, m.body, m.len);
+	if (!r)
+		r = mctl_send_identities(&s->g, &s->ctl);
 	if (r)
 		return fail_from(&s->g.why, FROM_PEER, r, "%s: sending to %s: %s",
 				 s->g.side->cmd, s->ctl.peer, errstr(r));
-	r = mctl_expect(&s->g, &s->ctl, MSG_AGREED, &m);
-	s->link.rtt = monotonic_secs() - t0;
-	return r;
+	return agreed(s, monotonic_secs());
 }
 
 /* READY: the destination's devices are all in resuming, with the time

@@ -29,7 +29,7 @@ static const char *const names[] = {
 	[MSG_HELLO] = "HELLO", [MSG_READY] = "READY", [MSG_ABORT] = "ABORT",
 	[MSG_INITIAL] = "INITIAL", [MSG_ACK] = "ACK", [MSG_STOPPED] = "STOPPED",
 	[MSG_LOADED] = "LOADED", [MSG_COMMIT] = "COMMIT", [MSG_RUNNING] = "RUNNING",
-	[MSG_ATTACH] = "ATTACH", [MSG_ALIVE] = "ALIVE",
+	[MSG_ATTACH] = "ATTACH", [MSG_ALIVE] = "ALIVE", [MSG_IDENTITY] = "IDENTITY",
 	[MSG_AGREED] = "AGREED", [MSG_PROBE] = "PROBE", [MSG_PROBE_END] = "PROBE_END",
 	[MSG_PROBED] = "PROBED", [MSG_START] = "START", [MSG_ESTIMATE] = "ESTIMATE",
 };
@@ -109,7 +109,7 @@ void msg_linger(struct chan *c, int ms)
 
 int msg_abort(struct chan *c, const char *fmt, ...)
 {
-	char why[256];
+	char why[1024];
 	va_list ap;
 
 	va_start(ap, fmt);

@@ -11,7 +11,10 @@
  * --insecure.
  *
  *   source                               destination
- *   HELLO (ids of every device)   ->     check count and kinds
+ *   HELLO (ids of every device)   ->
+ *   IDENTITY (one per device)     ->     compare count and identities
+ *                                 <-     IDENTITY (one per device): both
+ *                                        sides name every difference
  *                                 <-     AGREED (or ABORT: nothing changed)
  *   PROBE ... PROBE_END           ->     the link measured (mig-probe.c):
  *                                 <-     PROBED
@@ -54,19 +57,23 @@
 #include "stream.h"
 #include "vm.h"
 
-/* 3: the estimate before anything moves (AGREED to ESTIMATE), HELLO's
- * flags and its pre-copy bitmap for DEVS_MAX devices. */
-#define MIG_PROTO_VERSION 3
+/* 3: IDENTITY frames (migid.h) after HELLO, both ways. 4: the estimate
+ * before anything moves (AGREED to ESTIMATE), HELLO's flags and its
+ * pre-copy bitmap for DEVS_MAX devices. */
+#define MIG_PROTO_VERSION 4
 /* An ALIVE when nothing else was sent for this long. */
 #define MIG_ALIVE_SECS 1.0
 #define MIG_SESSION_ID 16
-/* The largest control frame body: a HELLO for DEVS_MAX devices. */
-#define MIG_MSG_MAX (64 + DEVS_MAX / 8 + DEVS_MAX * STREAM_HEADER_SIZE)
+/* The largest control frame body: a HELLO for DEVS_MAX devices, or an
+ * IDENTITY (a device index, then an identity's wire form). */
+#define MIG_HELLO_MAX (64 + DEVS_MAX / 8 + DEVS_MAX * STREAM_HEADER_SIZE)
+#define MIG_IDENTITY_MAX (4 + 4096)
+#define MIG_MSG_MAX (MIG_HELLO_MAX > MIG_IDENTITY_MAX ? MIG_HELLO_MAX : MIG_IDENTITY_MAX)
 
 enum msg_type {
 	MSG_HELLO = 1, MSG_READY, MSG_ABORT, MSG_INITIAL, MSG_ACK, MSG_STOPPED,
-	MSG_LOADED, MSG_COMMIT, MSG_RUNNING, MSG_ATTACH, MSG_ALIVE,
-	/* v3, the estimate before anything moves (mig-probe.c): */
+	MSG_LOADED, MSG_COMMIT, MSG_RUNNING, MSG_ATTACH, MSG_ALIVE, MSG_IDENTITY,
+	/* v4, the estimate before anything moves (mig-probe.c): */
 	MSG_AGREED,      /* destination: the devices match; none touched */
 	MSG_PROBE,       /* source: u64 n, then n raw bytes that measure the link */
 	MSG_PROBE_END,   /* source: u64 the probe's bytes */

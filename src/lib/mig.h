@@ -17,6 +17,7 @@
 #include "ctx.h"
 #include "device.h"
 #include "mig-wire.h"
+#include "migid.h"
 #include "net.h"
 #include "pump.h"
 #include "reason.h"
@@ -36,6 +37,9 @@ struct mig_dev {
 	struct stream_writer w;   /* source */
 	struct stream_reader rd;  /* destination */
 	const struct stream_ident *announced; /* destination: as HELLO said */
+	struct migid id;          /* this device's identity, and its peer's */
+	struct migid peer;
+	bool peer_known;          /* the peer's IDENTITY for it came */
 	bool precopy;             /* source: this device goes through pre_copy */
 	pthread_t thread;
 	bool started;
@@ -171,6 +175,18 @@ int mctl_peer_aborted(struct mgroup *g, const struct msg *m);
 /* Our ABORT, with the reason a failure code gives, then a while for the
  * peer to read it. */
 void mctl_abort(struct mgroup *g, struct chan *ctl, int why);
+
+/*
+ * Identities (migid.h): each device's read into m->id and sent as an
+ * IDENTITY frame; one that comes is taken into its device's peer (0,
+ * or -EPROTO told). mctl_incompatible() writes every blocking difference
+ * of the devices whose peer came ("device I (NAME): KEY: A here, B on the
+ * destination; ...") into buf, and returns how many; *all_forceable tells
+ * whether --force may override every one.
+ */
+int mctl_send_identities(struct mgroup *g, struct chan *ctl);
+int mctl_take_identity(struct mgroup *g, const struct msg *m);
+unsigned int mctl_incompatible(struct mgroup *g, char *buf, size_t len, bool *all_forceable);
 
 /* Poll interval of the supervising threads. */
 #define MIG_TICK_MS 20

@@ -239,6 +239,9 @@ static int authenticate(struct chan *c, const struct net_opts *n, bool server,
 			struct reason *why)
 {
 	unsigned int ms = server ? HANDSHAKE_MS : CLIENT_HANDSHAKE_MS;
+
+	if (server && n->handshake > 0 && n->handshake * 1000 < ms)
+		ms = (unsigned int)(n->handshake * 1000) + 1;
 	char tls_why[128];
 	int r;
 
@@ -252,8 +255,8 @@ static int authenticate(struct chan *c, const struct net_opts *n, bool server,
 		return fail(why, r, "connecting to %s: the listener did not answer the "
 			    "handshake in %u s", c->peer, ms / 1000);
 	if (r == -ETIMEDOUT)
-		note_warn(c->x, "dropped a connection from %s: silent for %u s", c->peer,
-			  ms / 1000);
+		note_warn(c->x, "dropped a connection from %s: silent for %.3g s", c->peer,
+			  ms / 1000.0);
 	else if (r && !server)
 		return fail(why, r, "connecting to %s: authentication failed: %s (a different "
 			    "key, or not a vfiomig listener)", c->peer, tls_why);

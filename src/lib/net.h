@@ -31,6 +31,8 @@ struct net_opts {
 	double timeout;          /* waiting for the peer; < 0: the default */
 	double peer_timeout;     /* once connected, the most the peer may
 				  * send or take nothing; 0: for ever */
+	double handshake;        /* a listener's limit for one handshake;
+				  * 0: the default */
 	struct psk psk;          /* loaded by the command (psk_load) */
 };
 

@@ -40,6 +40,7 @@ enum {
 	VM_E_UNCONFIRMED,
 	VM_E_OUTPUT,     /* stdout could not be written (reported once) */
 	VM_E_CANTCREAT,  /* an output file could not be created */
+	VM_E_INCOMPATIBLE, /* the two sides' identities differ where it blocks */
 	VM_E_DOWNTIME,   /* the downtime limit cannot be kept: nothing stopped */
 };
 

@@ -24,7 +24,7 @@ load helpers
 	assert_failure $EX_USAGE
 	vm devlink frobnicate
 	assert_failure $EX_USAGE
-	assert_one_error "^vfiomig: devlink: 'frobnicate' is not show or set$"
+	assert_one_error "^vfiomig: devlink: 'frobnicate' is not show, set or info$"
 }
 
 @test "devlink set checks its words before asking the kernel" {

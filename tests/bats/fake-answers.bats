@@ -292,6 +292,8 @@ teardown() {
 @test "answers: sizes in text carry units, counts their plural, raw saves no record count" {
 	fvm info $MDEV
 	assert_line --regexp '^stop-copy estimate +[0-9.]+ (B|KiB|MiB)$'
+	fvm identity $MDEV
+	assert_line --regexp '^stop-copy estimate +[0-9.]+ (B|KiB|MiB)$'
 	fvm save $PCI -o "$OUT"
 	assert_output --regexp '^saved [0-9.]+ (B|KiB|MiB) in 1 record from '
 	fvm save --raw $PCI -o "$OUT.raw"

@@ -19,6 +19,7 @@ teardown() {
 	if [ -n "${HOLDER_PID:-}" ]; then
 		kill "$HOLDER_PID" 2>/dev/null || true
 	fi
+	[ -z "${MOUNTED:-}" ] || umount "$MOUNTED"
 }
 
 # Nothing was written into a device node (group, cdev, iommu, container).
@@ -219,6 +220,66 @@ printing_commands() {
 			assert_one_error '^vfiomig: writing output: ENOSPC'
 		done
 	done < <(printing_commands)
+}
+
+# --- full disks and held devices ----------------------------------------------
+
+# A file system with no free inode and no free block, at $FULL.
+full_fs() {
+	requires_root
+	FULL=$BATS_TEST_TMPDIR/full
+	mkdir "$FULL"
+	mount -t tmpfs -o size=16k,nr_inodes=4 vfiomig-test "$FULL" ||
+		skip "cannot mount a tmpfs here"
+	MOUNTED=$FULL
+	local i=0
+	while : >"$FULL/f$i" 2>/dev/null; do i=$((i + 1)); done
+	head -c 1M /dev/zero >"$FULL/f0" 2>/dev/null || true
+}
+
+# Nothing held: no holder socket, and a direct open succeeds.
+nothing_held() {
+	assert [ ! -e "$VFIOMIG_RUNDIR/$PCI.sock" ]
+	fvm -j info $PCI
+	assert_success
+	jq_is .open_path cdev
+}
+
+@test "hold whose answer cannot be written holds nothing, daemon or not" {
+	[ -w /dev/full ] || skip "needs /dev/full"
+	local j daemon
+	for j in "" -j; do
+		for daemon in --daemon ""; do
+			# bounded: a holder that serves anyway would never return
+			run --separate-stderr timeout 20 bash -c 'exec "$@" >/dev/full' _ \
+				env LD_PRELOAD="$PRELOAD" "$VFIOMIG" $j hold $daemon --pidfile "$BATS_TEST_TMPDIR/h.pid" $PCI
+			echo "# $j hold $daemon >/dev/full: $status: $stderr"
+			assert_equal "$status" $EX_IOERR
+			assert_one_error '^vfiomig: writing output: ENOSPC'
+			assert [ ! -e "$BATS_TEST_TMPDIR/h.pid" ]
+			nothing_held
+		done
+	done
+	# a reader gone is the same
+	gone_reader timeout 20 env LD_PRELOAD="$PRELOAD" "$VFIOMIG" hold --daemon $PCI
+	assert_equal "$status" $EX_IOERR
+	nothing_held
+}
+
+@test "a full file system: save's output and hold's pidfile fail with 73, the reason in the document" {
+	full_fs
+	fvm save $PCI -o "$FULL/s.vfm"
+	assert_failure $EX_CANTCREAT
+	assert_one_error "^vfiomig: save: creating $FULL/s.vfm: ENOSPC \(No space left on device\)$"
+	assert_equal "$(fstate $PCI)" running
+	assert [ ! -e "$FULL/s.vfm" ]
+	# the daemon's reason is the parent's document, said once
+	fvm -j hold --daemon --pidfile "$FULL/h.pid" $PCI
+	assert_failure $EX_CANTCREAT
+	assert_one_error "^vfiomig: hold: writing $FULL/h.pid: ENOSPC"
+	jq_is .error.errno ENOSPC
+	jq_is '.error.message | startswith("hold: writing ")' true
+	nothing_held
 }
 
 # --- key files are bytes ----------------------------------------------------

@@ -128,7 +128,7 @@ list_status() {
 	jq_is ".devices[] | select(.device == \"$RESETTER\") | .holder_pid" "$HOLDER_PID"
 	fvm --no-holder info $RESETTER
 	assert_failure $EX_BUSY
-	assert_one_error "^vfiomig: hold $PCI: already held by another vfiomig hold \(pid $HOLDER_PID\)$"
+	assert_one_error "device busy: owned by pid $HOLDER_PID \([^)]*\)$"
 }
 
 @test "fake hold: a second client at once is refused as busy" {

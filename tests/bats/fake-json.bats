@@ -230,6 +230,113 @@ doc() {
 	jq_is '"\(.downtime_exceeded) \(.expected_downtime_usecs)"' "null null"
 }
 
+@test "json: identity of a free, an mdev, a busy and an unbound device, and of none" {
+	fake_variant "$ROOT" mlx5_vfio_pci 0x15b3 0x101e loaded
+	fake_module "$ROOT" pci mlx5_vfio_pci mlx5_vfio_pci 1.0 ABCDEF0123
+	fake_pci_device "$ROOT" 0000:3c:00.1 40 driver=mlx5_core
+	doc identity identity $PCI
+	assert_success
+	jq_is .module_version 1.0
+	jq_is .stop_copy_estimate_bytes 96
+	jq_is '.migration | join(",")' stop_copy,p2p,pre_copy
+	doc identity identity $MDEV
+	assert_success
+	jq_is .mdev_type mtty-2
+	jq_is .vendor_id null
+	# unbound from VFIO: what only an open tells is null, and why
+	doc identity identity 0000:3c:00.1
+	assert_success
+	jq_is .migration null
+	jq_is '.unread[] | select(.field == "migration") | .why' "not bound to a VFIO driver"
+	# busy: the same, with who holds it
+	LD_PRELOAD=$FAKE_LIB bash -c 'exec 3<>/dev/vfio/12; exec sleep 300' 3>&- &
+	local holder=$!
+	wait_for -t 10 runs_holding $holder sleep 3
+	doc identity identity $PCI
+	kill $holder
+	assert_success
+	jq_is .precopy_info_v2 null
+	jq_is '.unread[] | select(.field == "precopy_info_v2") | .why' "in use by $holder (sleep)"
+	doc identity identity 0000:3b:07.0
+	assert_failure $EX_NODEV
+	jq_is .error.exit_code $EX_NODEV
+}
+
+@test "json: compat compatible, blocked (exit 12), and fed what is not an identity" {
+	local there=$BATS_TEST_TMPDIR/there.json
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -j identity $PCI >"$there"
+	doc compat compat $PCI --with "$there"
+	assert_success
+	jq_is .compatible true
+	jq_is '.blocking | length' 0
+	jq_is '.fields[] | select(.field == "mdev_type") | [.here, .there, .verdict] | tostring' 		'[null,null,"same"]'
+	jq '.driver = "pds_vfio_pci" | .kernel_release = "6.1.0"' "$there" >"$there.b"
+	doc compat compat $PCI --with "$there.b"
+	assert_failure $EX_INCOMPATIBLE
+	jq_is .compatible false
+	jq_is '.blocking | join(",")' driver
+	jq_is '.fields[] | select(.field == "kernel_release") | .verdict' differs
+	jq_is .error.exit_code $EX_INCOMPATIBLE
+	# an identity that could not be read there is null here, not a word
+	jq '.migration = null' "$there" >"$there.u"
+	doc compat compat $PCI --with "$there.u"
+	assert_success
+	jq_is '.fields[] | select(.field == "migration") | [.there, .verdict] | tostring' 		'[null,"unknown"]'
+	echo '{"nope": 1}' >"$there.x"
+	doc compat compat $PCI --with "$there.x"
+	assert_failure $EX_DATAERR
+	jq_is 'keys | join(",")' error
+	doc compat compat $PCI --with "$BATS_TEST_TMPDIR/missing.json"
+	assert_failure $EX_NODEV
+	doc compat compat $PCI
+	assert_failure $EX_USAGE
+}
+
+@test "json: list --all with and without the kernel's modules.alias; devlink info's failure" {
+	fake_variant "$ROOT" mlx5_vfio_pci 0x15b3 0x101e loaded
+	fake_variant "$ROOT" virtio_vfio_pci 0x1af4 0x1041 missing
+	fake_pci_device "$ROOT" 0000:3c:00.1 40 driver=mlx5_core
+	fake_pci_device "$ROOT" 0000:3c:00.2 41 driver=virtio-pci vendor=0x1af4 device=0x1041
+	doc list_all list --all
+	assert_success
+	jq_is .variant_drivers_known true
+	jq_is '.devices[] | select(.device == "0000:3c:00.2") | .variant_module' missing
+	jq_is '.devices[] | select(.device == "0000:3c:00.1") | .migration' null
+	rm -r "$ROOT/lib/modules"
+	doc list_all list --all
+	assert_success
+	jq_is .variant_drivers_known false
+	jq_is '[.devices[].variant_driver] | unique | tostring' '[null]'
+	# the host's devlink answers for no such instance (or there is none)
+	doc devlink_info devlink info pci/0000:3b:07.0
+	assert_failure
+}
+
+@test "json: migrate and receive refusing an incompatible set (exit 12), both documents" {
+	local key=$BATS_TEST_TMPDIR/key sock=unix:$BATS_TEST_TMPDIR/m.sock
+	head -c 64 /dev/zero | tr '\0' k >"$key"
+	chmod 600 "$key"
+	S=(0000:3b:01.0) D=(0000:5e:01.0)
+	fake_pci_device "$ROOT" "${S[0]}" 40 cdev=40 driver=mlx5_vfio_pci
+	fake_pci_device "$ROOT" "${D[0]}" 50 cdev=50 personality=virtio
+	receive 1 --listen "$sock" --psk-file "$key"
+	wait_for test -S "${sock#unix:}"
+	doc migrate migrate "${S[0]}" --to "$sock" --psk-file "$key"
+	assert_failure $EX_INCOMPATIBLE
+	jq_is .ok false
+	jq_is .error.exit_code $EX_INCOMPATIBLE
+	jq_is '.devices[0].state' running
+	[[ $(jq -r .error.message <<<"$output") == *"not compatible: "*"vendor_id: 1af4 here, 15b3 on the source"* ]]
+	receive_wait
+	assert_equal "$RECV_STATUS" $EX_INCOMPATIBLE
+	valid receive
+	jq_is .committed false
+	jq_is .error.exit_code $EX_INCOMPATIBLE
+	jq_is '.error.devices[0].state' running
+	[[ $(jq -r .error.message <<<"$output") == "receive: refused: not compatible: device 1 (${D[0]}): vendor_id: 1af4 here, 15b3 on the source"* ]]
+	assert_equal "$(fstate "${S[0]}"),$(fstate "${D[0]}")" running,running
+}
+
 @test "json: the schema is what scripts/json-schema.py writes (make schema)" {
 	run python3 "$TOP/scripts/json-schema.py"
 	assert_success

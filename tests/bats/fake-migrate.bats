@@ -839,31 +839,68 @@ raw_saves() {
 	assert_untouched 2
 }
 
-@test "fake-migrate: a device of another kind is refused unless --force" {
+@test "fake-migrate: an mdev into a PCI device is refused on both sides, --force or not" {
 	devices 2
 	S[1]=$MDEV
+	for force in "" --force; do
+		receive 2 --listen "$UNIX" --psk-file "$PSK" $force
+		migrate 2 --to "$UNIX" --psk-file "$PSK"
+		assert_failure $EX_INCOMPATIBLE
+		# each side names every blocking difference, in its own words
+		assert_lines_are "$stderr" \
+			"vfiomig: migrate: the destination aborted: refused: not compatible: device 2 (${D[1]}): bus: pci here, mdev on the source; driver: mlx5_vfio_pci here, mtty on the source" \
+			"vfiomig: migrate: not compatible: device 2 ($MDEV): bus: mdev here, pci on the destination; driver: mtty here, mlx5_vfio_pci on the destination" \
+			"vfiomig: migrate: no device was touched"
+		receive_wait
+		assert_equal "$RECV_STATUS" $EX_INCOMPATIBLE
+		assert_lines_are "$RECV_STDERR" \
+			"vfiomig: receive: refused: not compatible: device 2 (${D[1]}): bus: pci here, mdev on the source; driver: mlx5_vfio_pci here, mtty on the source; no device was touched" \
+			"vfiomig: receive ${D[0]}: device untouched: running" \
+			"vfiomig: receive ${D[1]}: device untouched: running"
+		assert_untouched 2
+		assert_equal "$(fstate "$MDEV")" running
+	done
+}
+
+@test "fake-migrate: a PCI device of another kind is refused unless --force" {
+	devices 2
+	fake_pci_device "$ROOT" 0000:3b:09.0 49 cdev=49 driver=virtio_vfio_pci \
+		vendor=0x1af4 device=0x1041
+	S[1]=0000:3b:09.0
 	receive 2 --listen "$UNIX" --psk-file "$PSK"
 	migrate 2 --to "$UNIX" --psk-file "$PSK"
-	assert_failure $EX_PEER
+	assert_failure $EX_INCOMPATIBLE
 	assert_lines_are "$stderr" \
-		"vfiomig: migrate: the destination aborted: refused: device 2 (${D[1]}): stream is from an mdev of type mtty-2 (driver mtty), this is PCI device 15b3:101e (subsystem 15b3:0068); --force to try anyway" \
+		"vfiomig: migrate: the destination aborted: refused: not compatible: device 2 (${D[1]}): vendor_id: 15b3 here, 1af4 on the source; device_id: 101e here, 1041 on the source; driver: mlx5_vfio_pci here, virtio_vfio_pci on the source; --force to try anyway" \
+		"vfiomig: migrate: not compatible: device 2 (${S[1]}): vendor_id: 1af4 here, 15b3 on the destination; device_id: 1041 here, 101e on the destination; driver: virtio_vfio_pci here, mlx5_vfio_pci on the destination" \
 		"vfiomig: migrate: no device was touched"
 	receive_wait
-	assert_equal "$RECV_STATUS" $EX_REFUSED
+	assert_equal "$RECV_STATUS" $EX_INCOMPATIBLE
 	assert_lines_are "$RECV_STDERR" \
-		"vfiomig: receive: refused: device 2 (${D[1]}): stream is from an mdev of type mtty-2 (driver mtty), this is PCI device 15b3:101e (subsystem 15b3:0068); no device was touched; --force to try anyway" \
+		"vfiomig: receive: refused: not compatible: device 2 (${D[1]}): vendor_id: 15b3 here, 1af4 on the source; device_id: 101e here, 1041 on the source; driver: mlx5_vfio_pci here, virtio_vfio_pci on the source; no device was touched; --force to try anyway" \
 		"vfiomig: receive ${D[0]}: device untouched: running" \
 		"vfiomig: receive ${D[1]}: device untouched: running"
 	assert_untouched 2
-	assert_equal "$(fstate "$MDEV")" running
 	receive 2 --listen "$UNIX" --psk-file "$PSK" --force
 	migrate 2 --to "$UNIX" --psk-file "$PSK"
 	assert_success
+	[[ $stderr == *"vfiomig: warning: migrate: the devices differ: device 2 (${S[1]}): vendor_id: 1af4 here, 15b3 on the destination; device_id: 1041 here, 101e on the destination; driver: virtio_vfio_pci here, mlx5_vfio_pci on the destination; the destination receives them anyway (receive --force)"* ]]
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
-	assert_one_error_in "$RECV_STDERR" "receive ${D[1]}: the source's device 2 is of another kind; receiving anyway, as asked$"
+	[[ $RECV_STDERR == *"vfiomig: warning: receive: the devices differ: device 2 (${D[1]}): vendor_id: 15b3 here, 1af4 on the source; device_id: 101e here, 1041 on the source; driver: mlx5_vfio_pci here, virtio_vfio_pci on the source; receiving anyway, as asked"* ]]
 	assert_equal "$(states D 2)" running,running
 	assert_same_bytes 2
+}
+
+@test "fake-migrate: what only informs (kernel release) does not refuse; it is not a blocker" {
+	devices 1
+	VFIOMIG_FAKE_KERNEL=6.1.0 receive 1 --listen "$UNIX" --psk-file "$PSK"
+	migrate 1 --to "$UNIX" --psk-file "$PSK"
+	assert_success
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	assert_equal "$(states D 1)" running
+	assert_same_bytes 1
 }
 
 # --- signals and a cut connection -------------------------------------------

@@ -52,14 +52,14 @@ receive_from() {
 		--insecure 2>"$err" >/dev/null &
 	RPID=$!
 	wait_for test -S "$SOCK"
-	# The control connection: HELLO, an empty link probe and START, then
-	# it stays open until the end.
+	# The control connection: HELLO, its IDENTITY, an empty link probe and
+	# START, then it stays open until the end.
 	coproc CTL { socat - "UNIX-CONNECT:$SOCK"; }
 	CTL_PID=$CTL_PID
-	"$MIGFRAMES" hello 1 probe_end 0 start 300 >&"${CTL[1]}"
-	# AGREED (8 bytes), PROBED (16), then READY (24) once the device is in
-	# resuming.
-	run timeout 10 head -c 48 <&"${CTL[0]}"
+	"$MIGFRAMES" hello 1 identity 0 probe_end 0 start 300 >&"${CTL[1]}"
+	# The destination's IDENTITY, AGREED, PROBED, then READY once the
+	# device is in resuming.
+	run timeout 10 "$MIGFRAMES" await READY <&"${CTL[0]}"
 	assert_success
 	{ "$MIGFRAMES" attach 0; cat "$file"; } | socat -u - "UNIX-CONNECT:$SOCK"
 	status=0
@@ -124,5 +124,32 @@ essence() {
 	restored=$(essence)
 	receive_from "$cut"
 	assert_equal "$(essence)" "$restored"
+	assert_equal "$(fstate $DST)" running
+}
+
+@test "a source whose data connection says nothing: receive gives up after --peer-timeout, device reset" {
+	local err=$BATS_TEST_TMPDIR/recv.err
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" receive $DST --listen "unix:$SOCK" --insecure \
+		--peer-timeout 2 2>"$err" >/dev/null &
+	RPID=$!
+	wait_for test -S "$SOCK"
+	coproc CTL { socat - "UNIX-CONNECT:$SOCK"; }
+	CTL_PID=$CTL_PID
+	"$MIGFRAMES" hello 1 >&"${CTL[1]}"
+	run timeout 10 head -c 8 <&"${CTL[0]}"
+	assert_success
+	# A data connection that never says ATTACH, open until the end: the
+	# source is gone however it got stuck (before, 10 s per silent
+	# connection, 30 s in all).
+	exec {SILENT}> >(exec socat -u - "UNIX-CONNECT:$SOCK")
+	wait_for -t 20 eval '! kill -0 $RPID 2>/dev/null'
+	status=0
+	wait "$RPID" || status=$?
+	RPID=
+	exec {SILENT}>&-
+	stderr=$(grep -v -- '--insecure' "$err")
+	echo "# status $status; stderr: $stderr"
+	assert_equal "$status" $EX_IOERR
+	[[ "$stderr" == *"vfiomig: receive: the source opened 0 of 1 data connections, then none for 2 s"$'\n'"vfiomig: receive $DST: device reset: now running" ]]
 	assert_equal "$(fstate $DST)" running
 }

@@ -166,10 +166,13 @@ receive_wait() {
 	B2=$(mtty_create mtty-1)
 	receive "$TCP" --psk-file "$PSK"
 	vm migrate "$A1" "$A2" --to "$TCP" --psk-file "$PSK"
-	assert_failure $EX_PEER
-	[[ "$stderr" == *"the destination aborted: refused: device 2 ($B2): stream is from an mdev of type mtty-2 (driver mtty), this is an mdev of type mtty-1 (driver mtty)"* ]]
+	# the identities differ in mdev_type: not compatible, named on both sides
+	assert_failure $EX_INCOMPATIBLE
+	[[ "$stderr" == *"vfiomig: migrate: the destination aborted: refused: not compatible: device 2 ($B2): mdev_type: mtty-1 here, mtty-2 on the source; --force to try anyway"* ]]
+	[[ "$stderr" == *"vfiomig: migrate: not compatible: device 2 ($A2): mdev_type: mtty-2 here, mtty-1 on the destination"* ]]
 	receive_wait
-	assert_equal "$RECV_STATUS" $EX_REFUSED
+	assert_equal "$RECV_STATUS" $EX_INCOMPATIBLE
+	grep -qF "vfiomig: receive: refused: not compatible: device 2 ($B2): mdev_type: mtty-1 here, mtty-2 on the source; no device was touched" "$RECV_ERR"
 	assert_equal "$(kstate "$A1") $(kstate "$A2")" "running running"
 	assert_equal "$(kstate "$B1") $(kstate "$B2")" "running running"
 	# nothing was lost: the source still holds its bytes

@@ -76,7 +76,7 @@ this() {
 @test "6.1: --open=cdev is refused as needing a newer kernel (exit 6)" {
 	vm --open=cdev info "$DEV"
 	assert_failure $EX_OLDKERNEL
-	assert_one_error "opening $DEV: no VFIO cdev \(Linux 6.6 with CONFIG_VFIO_DEVICE_CDEV is needed for --open=cdev\)$"
+	assert_one_error "opening $DEV: no VFIO cdev \(Linux 6.6 with CONFIG_VFIO_DEVICE_CDEV is needed for the cdev\)$"
 }
 
 @test "6.1: save, state and restore are refused (exit 3) and touch nothing" {

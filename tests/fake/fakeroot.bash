@@ -13,6 +13,13 @@
 #   fake_state ROOT NAME            print the migration state
 #   fake_set_state ROOT NAME STATE  force it (test setup)
 #   fake_data_source ROOT NAME      print a path that reads like a save
+#   fake_variant ROOT MODULE VENDOR DEVICE [missing|present|loaded|builtin]
+#                                   a VFIO variant driver of the kernel:
+#                                   its vfio_pci alias in modules.alias and
+#                                   its module as the state says
+#   fake_module ROOT BUS DRIVER MODULE [VERSION [SRCVERSION]]
+#                                   the driver's module link and version
+#   fake_features ROOT NAME WORD... debugfs migration/features (6.18)
 #   fake_kmsg ROOT LEVEL TEXT       log a kernel message (PRIO 8 and up:
 #                                   one a process wrote, facility 1)
 #   fake_fault_injection ROOT       failslab, fail_page_alloc and fail-nth
@@ -95,6 +102,7 @@ _fake_opts() {
 		case ${kv%%=*} in
 		driver|cdev|flags|close|size|precopy|dirty|redirty|precopy_end|\
 		rate|image|backing|logging|vendor|device|subvendor|subdevice|\
+		revision|class|\
 		personality|open|chunk|inflight_ms|query_ms|estimate|reinit|\
 		precopy_info_v2|match)
 			_o[${kv%%=*}]=${kv#*=} ;;
@@ -171,7 +179,7 @@ _fake_defaults() {
 	_d=([driver]=vfio-pci [flags]=7 [close]=keep [size]=96 [precopy]=24
 	    [dirty]=0 [redirty]=0 [precopy_end]=zero [rate]=0 [image]=auto
 	    [backing]=none [logging]=1 [vendor]=0x15b3 [device]=0x101e
-	    [subvendor]=0x15b3 [subdevice]=0x0068)
+	    [subvendor]=0x15b3 [subdevice]=0x0068 [revision]=0x00 [class]=0x020000)
 }
 
 # The sysfs driver and PCI IDs of each personality (libvfiofake's
@@ -228,6 +236,11 @@ fake_pci_device() {
 	echo "${o[device]}" >"$dev/device"
 	echo "${o[subvendor]}" >"$dev/subsystem_vendor"
 	echo "${o[subdevice]}" >"$dev/subsystem_device"
+	echo "${o[revision]}" >"$dev/revision"
+	printf 'pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n' "$((o[vendor]))" \
+		"$((o[device]))" "$((o[subvendor]))" "$((o[subdevice]))" \
+		"$((o[class] >> 16))" "$(((o[class] >> 8) & 255))" "$((o[class] & 255))" \
+		>"$dev/modalias"
 	_fake_common "$root" "$bdf" "$dev" pci "$group" pci o
 }
 
@@ -306,4 +319,51 @@ fake_data_source() {
 		return 1
 	}
 	echo "$link"
+}
+
+# The module tree of the release uname reports under the fake
+# (VFIOMIG_FAKE_KERNEL, kernel.c's default otherwise).
+_fake_modtree() {
+	echo "$1/lib/modules/${VFIOMIG_FAKE_KERNEL:-6.12.118}"
+}
+
+# A variant driver as the kernel declares it: file2alias.c's vfio_pci
+# alias (IDs upper-case, 8 digits, the rest wildcards), and its module
+# missing from the tree, present in modules.dep, loaded (/sys/module) or
+# built in (modules.builtin).
+fake_variant() {
+	local root=${1:?} mod=${2:?} ven=${3:?} dev=${4:?} state=${5:-loaded} tree
+
+	tree=$(_fake_modtree "$root")
+	mkdir -p "$tree" || return
+	printf 'alias vfio_pci:v%08Xd%08Xsv*sd*bc*sc*i* %s\n' "$((ven))" "$((dev))" "$mod" \
+		>>"$tree/modules.alias"
+	touch "$tree/modules.dep" "$tree/modules.builtin"
+	case $state in
+	missing) ;;
+	present | loaded)
+		echo "kernel/drivers/vfio/pci/${mod//_/-}.ko.xz:" >>"$tree/modules.dep"
+		[[ $state == present ]] || mkdir -p "$root/sys/module/$mod" ;;
+	builtin)
+		echo "kernel/drivers/vfio/pci/${mod//_/-}.ko" >>"$tree/modules.builtin" ;;
+	*)
+		echo "fakeroot: unknown module state '$state'" >&2
+		return 1 ;;
+	esac
+}
+
+fake_module() {
+	local root=${1:?} bus=${2:?} drv=${3:?} mod=${4:?} ver=${5-} src=${6-}
+
+	mkdir -p "$root/sys/module/$mod" "$root/sys/bus/$bus/drivers/$drv" || return
+	_fake_ln "$root/sys/module/$mod" "$root/sys/bus/$bus/drivers/$drv/module"
+	[[ -z $ver ]] || echo "$ver" >"$root/sys/module/$mod/version"
+	[[ -z $src ]] || echo "$src" >"$root/sys/module/$mod/srcversion"
+}
+
+fake_features() {
+	local root=${1:?} name=${2:?} dbg
+	shift 2
+	dbg=$root/sys/kernel/debug/vfio/$name/migration
+	mkdir -p "$dbg" && printf '%s\n' "$@" >"$dbg/features"
 }

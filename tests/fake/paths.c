@@ -2,9 +2,11 @@
 /*
  * Path trapping: the libc entry points vfiomig uses on sysfs and device
  * nodes see $VFIOMIG_FAKE_ROOT/sys, .../dev/vfio and .../dev/iommu instead
- * of the real ones, and .../dev/kmsg (kmsg.c) and .../proc/thread-self/
- * fail-nth (faults.c) for the kernel's log and fault injection.
- * Everything else (notably the rest of /proc) is left alone, so
+ * of the real ones, .../lib/modules for the module tree (whose release
+ * is uname's, see kernel.c), and .../dev/kmsg (kmsg.c) and
+ * .../proc/thread-self/fail-nth (faults.c) for the kernel's log and fault
+ * injection, never the host's. Everything else (notably the rest of /proc)
+ * is left alone, so
  * /proc/PID/fd links of an owner point at the fake node files and compare
  * equal by st_dev/st_ino.
  */
@@ -94,7 +96,8 @@ bool fake_trapped(const char *path)
 	return has_prefix(path, "/sys/") || !strcmp(path, "/sys") ||
 	       has_prefix(path, "/dev/vfio/") || !strcmp(path, "/dev/vfio") ||
 	       !strcmp(path, "/dev/iommu") || !strcmp(path, "/dev/kmsg") ||
-	       !strcmp(path, "/proc/thread-self/fail-nth");
+	       !strcmp(path, "/proc/thread-self/fail-nth") ||
+	       has_prefix(path, "/lib/modules/");
 }
 
 const char *fake_path(const char *path, char *buf, size_t len)

@@ -2,9 +2,12 @@
 /*
  * mkseed-frames DIR: seed corpora for the frame fuzzers, made with the
  * encoders vfiomig itself uses. DIR/mig: a whole migration's control
- * session as the destination reads it (HELLO for two devices, INITIAL,
- * STOPPED, COMMIT) and as the source does (READY, ACK, LOADED, RUNNING),
- * an ATTACH frame, an ABORT. DIR/holder: each op's request and answer, in
+ * session as the destination reads it (HELLO for two devices, their
+ * IDENTITY frames, PROBE_END, START, INITIAL, STOPPED, COMMIT) and as the
+ * source does (the destination's IDENTITY frames, AGREED, PROBED, READY,
+ * ACK, LOADED, RUNNING), an ATTACH frame, an ABORT, an IDENTITY of a VF
+ * alone (devlink versions, a field that could not be read) and a dry run's
+ * ESTIMATE. DIR/holder: each op's request and answer, in
  * fuzz-holder's layout (side byte, op, message).
  */
 #include <errno.h>
@@ -16,7 +19,10 @@
 #include <unistd.h>
 
 #include "holder-proto.h"
+#include "le.h"
+#include "mig-estimate.h"
 #include "mig-wire.h"
+#include "migid.h"
 
 static const char *dir;
 
@@ -66,10 +72,45 @@ static void ident(struct stream_ident *id, int mdev)
 	snprintf(id->tool, sizeof(id->tool), "vfiomig 0.1");
 }
 
+/* Device i's IDENTITY, with the fields migid_read() gives such a device. */
+static void send_identity(struct chan *c, uint32_t i, int mdev, int vf)
+{
+	static struct msg m;
+	struct migid id = { 0 };
+	size_t len;
+
+	migid_set(&id, "bus", "%s", mdev ? "mdev" : "pci");
+	if (mdev) {
+		migid_set(&id, "mdev_type", "mtty-2");
+	} else {
+		migid_set(&id, "vendor_id", "15b3");
+		migid_set(&id, "device_id", "101e");
+		migid_set(&id, "subsystem_vendor_id", "15b3");
+		migid_set(&id, "subsystem_device_id", "0063");
+		migid_set(&id, "revision", "00");
+	}
+	migid_set(&id, "driver", "%s", mdev ? "mtty" : "mlx5_vfio_pci");
+	migid_unknown(&id, "module_version", "the module declares none");
+	if (vf) {
+		migid_set(&id, "devlink.fixed.fw.psid", "MT_0000000838");
+		migid_set(&id, "devlink.running.fw.version", "28.39.1002");
+		migid_set(&id, "devlink.stored.fw.version", "28.39.1002");
+		migid_set(&id, "devlink.serial_number", "MT2314X00012");
+	}
+	migid_set(&id, "migration", "stop_copy,p2p,pre_copy");
+	migid_set(&id, "precopy_info_v2", "false");
+	migid_set(&id, "stop_copy_estimate_bytes", "96");
+	migid_set(&id, "kernel_release", "6.12.117");
+	put32(m.body, i);
+	len = migid_encode(&id, (char *)m.body + 4, MIG_IDENTITY_MAX - 4);
+	send_or_die(c, MSG_IDENTITY, m.body, (uint32_t)(4 + len));
+}
+
 static void mig_seeds(void)
 {
 	static struct msg m;
-	struct hello h = { .ndev = 2, .precopy = 1 };
+	struct hello h = { .ndev = 2, .precopy = { true } };
+	struct estimate e = { .known = true, .bytes = 96, .downtime_limit = 0.3 };
 	struct chan *c;
 
 	memset(h.session, 0xa5, sizeof(h.session));
@@ -79,6 +120,13 @@ static void mig_seeds(void)
 	c = open_seed("mig", "to-destination");
 	hello_encode(&h, &m);
 	send_or_die(c, m.type, m.body, m.len);
+	send_identity(c, 0, 0, 0);
+	send_identity(c, 1, 1, 0);
+	m.len = 0;
+	msg_put_u64(&m, 0, 0);
+	send_or_die(c, MSG_PROBE_END, m.body, m.len);
+	estimate_encode(&e, &m);
+	send_or_die(c, MSG_START, m.body, m.len);
 	m.len = 0;
 	msg_put_u64(&m, 0, 0);
 	msg_put_u64(&m, 8, 24);
@@ -91,7 +139,16 @@ static void mig_seeds(void)
 	chan_close(c);
 	/* What the source reads. */
 	c = open_seed("mig", "to-source");
-	send_or_die(c, MSG_READY, NULL, 0);
+	send_identity(c, 0, 0, 0);
+	send_identity(c, 1, 1, 0);
+	send_or_die(c, MSG_AGREED, NULL, 0);
+	m.len = 0;
+	msg_put_u64(&m, 0, 0);
+	send_or_die(c, MSG_PROBED, m.body, m.len);
+	m.len = 0;
+	msg_put_u64(&m, 0, 1200);
+	msg_put_u64(&m, 8, 2);
+	send_or_die(c, MSG_READY, m.body, m.len);
 	send_or_die(c, MSG_ACK, NULL, 0);
 	send_or_die(c, MSG_LOADED, NULL, 0);
 	m.len = 0;
@@ -101,6 +158,14 @@ static void mig_seeds(void)
 	c = open_seed("mig", "attach");
 	attach_encode(h.session, 1, &m);
 	send_or_die(c, m.type, m.body, m.len);
+	chan_close(c);
+	c = open_seed("mig", "identity-vf");
+	send_identity(c, 0, 0, 1);
+	chan_close(c);
+	c = open_seed("mig", "estimate");
+	e.dry_run = true;
+	estimate_encode(&e, &m);
+	send_or_die(c, MSG_ESTIMATE, m.body, m.len);
 	chan_close(c);
 	c = open_seed("mig", "abort");
 	msg_abort(c, "the destination was interrupted");

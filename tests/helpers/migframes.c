@@ -3,6 +3,10 @@
  * migframes WHAT...: write migration control frames to stdout, made with
  * vfiomig's own encoders, to play a source that says what a test wants:
  *   hello N       a HELLO for N PCI devices (15b3:101e, pre-copy off)
+ *   identity I    device I's IDENTITY, the identity of that HELLO's
+ *                 devices (bus, IDs, driver and flags only)
+ *   await NAME    read frames from stdin until one of type NAME comes
+ *                 (exit 1 at the end of the input or on another ABORT)
  *   abort TEXT    an ABORT whose reason is TEXT, bytes as given
  *   attach I      the ATTACH that opens device I's data connection of
  *                 that HELLO's migration (a stream follows it)
@@ -16,8 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "le.h"
 #include "mig-estimate.h"
 #include "mig-wire.h"
+#include "migid.h"
 
 static struct msg m;
 
@@ -39,13 +45,49 @@ static void hello(unsigned int n)
 	hello_encode(&h, &m);
 }
 
+static void identity(uint32_t i)
+{
+	struct migid id = { 0 };
+
+	migid_set(&id, "bus", "pci");
+	migid_set(&id, "vendor_id", "15b3");
+	migid_set(&id, "device_id", "101e");
+	migid_set(&id, "subsystem_vendor_id", "0000");
+	migid_set(&id, "subsystem_device_id", "0000");
+	migid_set(&id, "driver", "mlx5_vfio_pci");
+	migid_set(&id, "migration", "stop_copy,p2p,pre_copy");
+	put32(m.body, i);
+	m.type = MSG_IDENTITY;
+	m.len = 4 + (uint32_t)migid_encode(&id, (char *)m.body + 4, MIG_IDENTITY_MAX - 4);
+}
+
+/* Frames from stdin until one named name; 0 when it came. */
+static int await(const char *name)
+{
+	struct chan in;
+	struct msg got;
+
+	chan_plain(&in, NULL, STDIN_FILENO, "stdin");
+	while (msg_recv(&in, &got) > 0)
+		if (!strcmp(msg_name(got.type), name))
+			return 0;
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct chan out;
 
 	chan_plain(&out, NULL, STDOUT_FILENO, "stdout");
 	for (int i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "hello")) {
+		if (!strcmp(argv[i], "await")) {
+			if (await(argv[i + 1]))
+				return 1;
+			continue;
+		}
+		if (!strcmp(argv[i], "identity")) {
+			identity((uint32_t)strtoul(argv[i + 1], NULL, 0));
+		} else if (!strcmp(argv[i], "hello")) {
 			hello((unsigned int)strtoul(argv[i + 1], NULL, 0));
 		} else if (!strcmp(argv[i], "attach")) {
 			uint8_t session[MIG_SESSION_ID];

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfiomig compat DEV --with FILE: DEV's migration identity against another
+ * host's (`vfiomig -j identity` output), field by field, with the verdict
+ * migrate and receive would reach: exit 0 when compatible, EXIT_INCOMPATIBLE
+ * when a field blocks. DEV may itself be such a file: two hosts' facts
+ * compared anywhere. Changes nothing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vfiomig.h"
+#include "cli.h"
+#include "idjson.h"
+#include "log.h"
+#include "migid.h"
+#include "output.h"
+
+/* The most an identity document may take: it is a few KiB. */
+#define DOC_MAX (1 << 20)
+
+struct compat_args {
+	const char *dev;
+	const char *with;
+};
+
+enum { OPT_WITH = 'w' };
+
+static const struct argp_option options[] = {
+	{ "with", OPT_WITH, "FILE", 0,
+	  "The other device's identity: another host's 'vfiomig -j identity' "
+	  "output ('-': standard input)", 0 },
+	{ 0 }
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct compat_args *a = state->input;
+
+	if (key == OPT_WITH) {
+		a->with = arg;
+		return 0;
+	}
+	if (key == ARGP_KEY_END && !a->with)
+		argp_error(state, "--with FILE is required");
+	return parse_one_dev(key, arg, state, &a->dev);
+}
+
+static const struct argp compat_argp = {
+	options, parse, "DEV --with FILE",
+	"Compare DEV's migration identity with another device's, field by "
+	"field: same, differs and blocks (bus, PCI IDs, mdev type, driver, "
+	"migration flags, the PF's fw.psid and fw.version), or differs and is "
+	"only worth knowing (revision, module version, kernel release, serial "
+	"number, ...). Exits 0 when nothing blocks, 12 when something does. DEV "
+	"may also be a file holding an identity, as FILE does.",
+	common_children, NULL, NULL
+};
+
+/* Read a whole document (bounded); NULL with errno set. */
+static char *read_doc(const char *path)
+{
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+	size_t len = 0;
+	char *buf = fd < 0 ? NULL : malloc(DOC_MAX + 1);
+	ssize_t n = 1;
+
+	while (buf && n > 0 && len < DOC_MAX) {
+		n = read(fd, buf + len, DOC_MAX - len);
+		if (n > 0)
+			len += (size_t)n;
+	}
+	if (buf && (n < 0 || len >= DOC_MAX)) {
+		errno = n < 0 ? errno : EFBIG;
+		free(buf);
+		buf = NULL;
+	}
+	if (fd > STDIN_FILENO)
+		close(fd);
+	if (buf)
+		buf[len] = '\0';
+	return buf;
+}
+
+static int load_file(const char *path, char *dev, size_t dlen, struct migid *id)
+{
+	char why[256], *doc = read_doc(path);
+	int r;
+
+	if (!doc) {
+		r = -errno;
+		err("compat: reading %s: %s", path, errstr(r));
+		return r;
+	}
+	r = idjson_parse(doc, dev, dlen, id, why, sizeof(why));
+	free(doc);
+	if (r)
+		err("compat: reading %s: %s", path, why);
+	return r;
+}
+
+/* DEV: a device here, or a file holding an identity. */
+static int load_here(const char *arg, char *dev, size_t dlen, struct migid *id)
+{
+	struct reason why = { 0 };
+	struct devinfo di;
+	struct stat st;
+	int r;
+
+	if (!stat(arg, &st) && S_ISREG(st.st_mode))
+		return load_file(arg, dev, dlen, id);
+	r = devinfo_resolve(arg, &di, &why);
+	if (r) {
+		reason_prefix(&why, "compat: ");
+		return say_reason(r, &why);
+	}
+	snprintf(dev, dlen, "%s", di.name);
+	migid_read(vm_ctx(), &di, opts.open, id);
+	return 0;
+}
+
+static const char *shown(const struct idfield *f)
+{
+	if (!f)
+		return "-";
+	if (!f->known)
+		return "?";
+	return f->val[0] ? f->val : "none";
+}
+
+static void report_field(const struct iddiff *d)
+{
+	out_obj_open(NULL);
+	out_fmt_str("field", "  %-28s ", d->key);
+	if (d->here && d->here->known)
+		out_fmt_str("here", "%-22s ", d->here->val);
+	else
+		out_null("here", NULL, NULL), out_fmt_str(NULL, "%-22s ", shown(d->here));
+	if (d->there && d->there->known)
+		out_fmt_str("there", "%-22s ", d->there->val);
+	else
+		out_null("there", NULL, NULL), out_fmt_str(NULL, "%-22s ", shown(d->there));
+	out_fmt_str("verdict", "%s", migid_verdict_name(d->v));
+	out_fmt_bool("forceable", NULL, d->cls == IDC_FORCEABLE);
+	out_fmt_str(NULL, "%s\n", d->v == IDV_BLOCKS && d->cls == IDC_FORCEABLE ?
+		    " (receive --force may override)" : "");
+	out_obj_close();
+}
+
+int cmd_compat(int argc, char **argv)
+{
+	static struct migid here, there;
+	static struct iddiff d[2 * MIGID_FIELDS];
+	struct compat_args a = { 0 };
+	char hdev[128], tdev[128], text[1024];
+	unsigned int n, nblock;
+	int r;
+
+	cmd_parse(&compat_argp, argc, argv, &a);
+	r = load_here(a.dev, hdev, sizeof(hdev), &here);
+	if (!r)
+		r = load_file(a.with, tdev, sizeof(tdev), &there);
+	if (r)
+		return r;
+	n = migid_compare(&here, &there, d);
+	nblock = migid_blocking(d, n, NULL);
+	out_begin();
+	out_str("device", "device", hdev);
+	out_str("with_device", "with", tdev);
+	out_fmt_str(NULL, "  %-28s ", "FIELD");
+	out_fmt_str(NULL, "%-22s ", "HERE");
+	out_fmt_str(NULL, "%-22s ", "THERE");
+	out_fmt_str(NULL, "%s\n", "VERDICT");
+	out_arr_open("fields", NULL);
+	for (unsigned int i = 0; i < n; i++)
+		report_field(&d[i]);
+	out_arr_close();
+	out_arr_open("blocking", "blocking");
+	for (unsigned int i = 0; i < n; i++)
+		if (d[i].v == IDV_BLOCKS)
+			out_elem_str(d[i].key);
+	out_arr_close();
+	out_bool("compatible", "compatible", !nblock);
+	r = out_end();
+	if (!nblock)
+		return r;
+	migid_blocking_text(d, n, "here", "there", text, sizeof(text));
+	err("compat %s with %s: not compatible: %s", hdev, tdev, text);
+	return -VM_E_INCOMPATIBLE;
+}
