@@ -41,6 +41,19 @@ restore_from() {
 	echo "# status $status; stderr: $stderr"
 }
 
+# The source's control connection, up to the destination's READY: HELLO,
+# IDENTITY, an empty link probe and START, then it stays open until the
+# end.
+source_ready() {
+	coproc CTL { socat - "UNIX-CONNECT:$SOCK"; }
+	CTL_PID=$CTL_PID
+	"$MIGFRAMES" hello 1 identity 0 probe_end 0 start 300 >&"${CTL[1]}"
+	# The destination's IDENTITY, AGREED, PROBED, then READY once the
+	# device is in resuming.
+	run timeout 10 "$MIGFRAMES" await READY <&"${CTL[0]}"
+	assert_success
+}
+
 # receive into DST a migration whose data connection carries the bytes
 # of FILE, as a source announcing one device would (env: the fault);
 # $status, $stderr as for restore.
@@ -52,15 +65,7 @@ receive_from() {
 		--insecure 2>"$err" >/dev/null &
 	RPID=$!
 	wait_for test -S "$SOCK"
-	# The control connection: HELLO, its IDENTITY, an empty link probe and
-	# START, then it stays open until the end.
-	coproc CTL { socat - "UNIX-CONNECT:$SOCK"; }
-	CTL_PID=$CTL_PID
-	"$MIGFRAMES" hello 1 identity 0 probe_end 0 start 300 >&"${CTL[1]}"
-	# The destination's IDENTITY, AGREED, PROBED, then READY once the
-	# device is in resuming.
-	run timeout 10 "$MIGFRAMES" await READY <&"${CTL[0]}"
-	assert_success
+	source_ready
 	{ "$MIGFRAMES" attach 0; cat "$file"; } | socat -u - "UNIX-CONNECT:$SOCK"
 	status=0
 	wait "$RPID" || status=$?
@@ -133,11 +138,7 @@ essence() {
 		--peer-timeout 2 2>"$err" >/dev/null &
 	RPID=$!
 	wait_for test -S "$SOCK"
-	coproc CTL { socat - "UNIX-CONNECT:$SOCK"; }
-	CTL_PID=$CTL_PID
-	"$MIGFRAMES" hello 1 >&"${CTL[1]}"
-	run timeout 10 head -c 8 <&"${CTL[0]}"
-	assert_success
+	source_ready
 	# A data connection that never says ATTACH, open until the end: the
 	# source is gone however it got stuck (before, 10 s per silent
 	# connection, 30 s in all).
