@@ -191,7 +191,7 @@ int src_over_limit(struct msrc *s, double secs, uint64_t sent)
 {
 	const struct estimate *e = &s->now;
 	double limit = s->a->downtime_limit;
-	char at[48], arcs[48] = "";
+	char arcs[48] = "";
 	bool fits = e->known && e->downtime <= limit;
 
 	if (!e->known)
@@ -208,6 +208,8 @@ int src_over_limit(struct msrc *s, double secs, uint64_t sent)
 		     "downtime %.1f ms, limit %.0f ms", s->g.side->cmd, secs,
 		     e->downtime * 1e3, limit * 1e3);
 	} else {
+		char at[48];
+
 		snprintf(s->g.told, sizeof(s->g.told), "the source's expected downtime, "
 			 "%.1f ms, is over its limit of %.0f ms", e->downtime * 1e3, limit * 1e3);
 		fail(&s->g.why, -VM_E_DOWNTIME, "%s: the expected downtime, %.1f ms, is over "
