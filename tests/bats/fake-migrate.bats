@@ -602,6 +602,31 @@ raw_saves() {
 	assert_untouched 1
 }
 
+@test "fake-migrate: --dry-run to an incompatible set is refused on both sides (exit 12), before the probe" {
+	devices 2 size=3000000
+	fake_pci_device "$ROOT" 0000:3b:09.0 49 cdev=49 driver=virtio_vfio_pci \
+		vendor=0x1af4 device=0x1041 size=3000000
+	S[1]=0000:3b:09.0
+	VFIOMIG_FAKE_TRACE="$OUT.trace" receive 2 --listen "$UNIX" --psk-file "$PSK"
+	VFIOMIG_FAKE_TRACE="$OUT.trace" migrate 2 --to "$UNIX" --psk-file "$PSK" --dry-run \
+		--events "$OUT.ev"
+	assert_failure $EX_INCOMPATIBLE
+	jq_is .dry_run true
+	jq_is .estimate null
+	assert_lines_are "$stderr" \
+		"vfiomig: migrate: the destination aborted: refused: not compatible: device 2 (${D[1]}): vendor_id: 15b3 here, 1af4 on the source; device_id: 101e here, 1041 on the source; driver: mlx5_vfio_pci here, virtio_vfio_pci on the source; --force to try anyway" \
+		"vfiomig: migrate: not compatible: device 2 (${S[1]}): vendor_id: 1af4 here, 15b3 on the destination; device_id: 1041 here, 101e on the destination; driver: virtio_vfio_pci here, mlx5_vfio_pci on the destination" \
+		"vfiomig: migrate: no device was touched"
+	# refused before the link was probed: no estimate was made
+	assert_equal "$(jq -r '.event + ":" + (.data.status // "")' "$OUT.ev" | paste -sd' ')" \
+		"MIGRATION:setup MIGRATION:failed RESULT:"
+	receive_wait
+	assert_equal "$RECV_STATUS" $EX_INCOMPATIBLE
+	[[ $RECV_STDERR == "vfiomig: receive: refused: not compatible: device 2 (${D[1]}): "* ]]
+	[ ! -s "$OUT.trace" ]
+	assert_untouched 2
+}
+
 # --- 64 devices ---------------------------------------------------------------------
 
 @test "fake-migrate: 64 devices migrate, with pre-copy and without" {
