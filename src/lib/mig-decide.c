@@ -56,7 +56,8 @@ static void inputs(struct msrc *s, struct est_input *in, bool moving)
 		in[i] = (struct est_input){
 			.sized = d->sized, .size = d->size,
 			.left = moving && d->precopy ? d->initial_left + d->dirty : 0,
-			.rate = d->busy > 0 ? d->pre_bytes / d->busy : 0,
+			/* 0 until a pass says: the link's rate stands */
+			.rate = d->best_rate,
 		};
 		downtime_hops(d, &in[i]);
 	}

@@ -40,6 +40,20 @@ static struct pump pump_of(struct mig_dev *m, uint8_t *buf)
 }
 
 /*
+ * What a device can deliver: its fastest pass of PASS_RATE_MIN bytes or
+ * more. A slower pass waited on the device for data (mlx5 keeps a SAVE in
+ * flight at the end of what it had), which a stop-copy read of a saved
+ * state does not; shorter passes say more about the clock than the rate.
+ */
+#define PASS_RATE_MIN (256u << 10)
+
+static void note_rate(struct mig_dev *m, uint64_t bytes, double secs)
+{
+	if (bytes >= PASS_RATE_MIN && secs > 0 && bytes / secs > m->best_rate)
+		m->best_rate = bytes / secs;
+}
+
+/*
  * One pass: what the device has now (up to PASS_LIMIT), then its
  * PRECOPY_INFO; *moved says whether the pass moved data. A round, as
  * reported, is the passes up to the device's temporary end of data.
@@ -69,6 +83,7 @@ static int precopy_round(struct mig_dev *m, uint8_t *buf, uint64_t *ini, uint64_
 	mgroup_lock(m->group);
 	m->pre_bytes += m->w.data_bytes - before;
 	m->busy += *moved ? t : 0;
+	note_rate(m, m->w.data_bytes - before, t);
 	if (sized)
 		m->size = size;
 	mgroup_unlock(m->group);
