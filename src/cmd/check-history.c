@@ -27,18 +27,12 @@
 #define MARKER_LEN 16
 #define MAGIC_LEN 8
 
-/* How a load ended: err 0 is taken, else the errno and where. */
-struct outcome {
-	int err;
-	const char *at;
-};
-
 static void try_load(struct check_ctx *c, const uint8_t *buf, size_t len,
-		     struct outcome *o)
+		     struct load_outcome *o)
 {
 	int fd = check_session(c, ST_STOP, ST_RESUMING), fd2 = -1;
 
-	*o = (struct outcome){ -EIO, "entering resuming" };
+	*o = (struct load_outcome){ -EIO, "entering resuming" };
 	if (fd < 0)
 		return;
 	o->err = check_write(fd, buf, len, 0);
@@ -54,12 +48,12 @@ static void try_load(struct check_ctx *c, const uint8_t *buf, size_t len,
 	close(fd);
 }
 
-static bool same(const struct outcome *a, const struct outcome *b)
+static bool same(const struct load_outcome *a, const struct load_outcome *b)
 {
 	return a->err == b->err && (!a->err || !strcmp(a->at, b->at));
 }
 
-static const char *said(const struct outcome *o, char *buf, size_t len)
+static const char *said(const struct load_outcome *o, char *buf, size_t len)
 {
 	if (!o->err)
 		return "loaded";
@@ -128,19 +122,16 @@ static uint8_t *corrupt(const struct check_ctx *c)
 /*
  * The first try comes before any restore of the run (check_history_first(),
  * right after the reference save): a driver that checks the header only
- * until a restore was taken is seen only so.
+ * until a restore was taken is seen only so. Kept in c for compat().
  */
-static struct outcome first;
-static bool probed;
-
 void check_history_first(struct check_ctx *c)
 {
 	uint8_t *bad;
 
 	if (!c->saved || c->saved_bytes < MAGIC_LEN || !(bad = corrupt(c)))
 		return;
-	try_load(c, bad, c->saved_bytes, &first);
-	probed = true;
+	try_load(c, bad, c->saved_bytes, &c->first_load);
+	c->first_probed = true;
 	free(bad);
 	/* the device's own state back, whatever was loaded */
 	check_load(c, c->saved, c->saved_bytes, 0);
@@ -148,14 +139,14 @@ void check_history_first(struct check_ctx *c)
 }
 
 /* The corrupt stream after a good restore, then after a reopen. */
-static void compat(struct check_ctx *c, struct outcome o[3], int *steps)
+static void compat(struct check_ctx *c, struct load_outcome o[3], int *steps)
 {
 	uint8_t *bad = corrupt(c);
 
 	*steps = 0;
-	if (!bad || !probed)
+	if (!bad || !c->first_probed)
 		goto out;
-	o[(*steps)++] = first;
+	o[(*steps)++] = c->first_load;
 	if (o[0].err && !check_load(c, c->saved, c->saved_bytes, 0)) {
 		try_load(c, bad, c->saved_bytes, &o[(*steps)++]);
 		if (c->s.d.path != PATH_HOLDER && reopen(c))
@@ -172,7 +163,7 @@ void check_history(struct check_ctx *c)
 	static const char *const when[] = { "", "after a good restore",
 					    "after closing and reopening the device" };
 	const char *rule = "data.history";
-	struct outcome o[3] = { { 0 } };
+	struct load_outcome o[3] = { { 0 } };
 	char s0[80], s1[80];
 	ssize_t at, n;
 	int steps, k;

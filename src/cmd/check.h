@@ -51,6 +51,12 @@ struct arc_samples {
 	int data_fd;   /* 1 a session fd came back, 0 none, -1 not seen */
 };
 
+/* How a load ended: err 0 is taken, else the errno and where. */
+struct load_outcome {
+	int err;
+	const char *at;
+};
+
 struct check_ctx {
 	struct sess s;
 	int rounds;
@@ -68,6 +74,9 @@ struct check_ctx {
 	bool large;                  /* too large to save in memory */
 	struct kmsg *kmsg;           /* check-kmsg.c: the kernel log reader */
 	bool inject_faults;          /* --inject-faults: check_faults() runs */
+	/* check-history.c: a corrupt stream loaded before any restore */
+	struct load_outcome first_load;
+	bool first_probed;
 };
 
 void check_add(struct check_ctx *c, const char *rule, enum check_result r,
