@@ -43,9 +43,9 @@ static struct pump pump_of(struct mig_dev *m, uint8_t *buf)
  * What a device can deliver: its fastest pass of PASS_RATE_MIN bytes or
  * more. A slower pass waited on the device for data (mlx5 keeps a SAVE in
  * flight at the end of what it had), which a stop-copy read of a saved
- * state does not; shorter passes say more about the clock than the rate.
+ * state does not; a pass of a few bytes is all waiting (24 B in 5 s).
  */
-#define PASS_RATE_MIN (256u << 10)
+#define PASS_RATE_MIN (16u << 10)
 
 static void note_rate(struct mig_dev *m, uint64_t bytes, double secs)
 {

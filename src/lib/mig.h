@@ -58,8 +58,8 @@ struct mig_dev {
 	bool sized;               /* source: the driver gave a stop-copy estimate */
 	uint64_t size;            /* its last (MIG_DATA_SIZE) */
 	double busy;              /* seconds its thread took to move pre-copy data */
-	double best_rate;         /* bytes/s of its fastest pass of PASS_RATE_MIN
-				   * bytes or more; 0: none yet */
+	double best_rate;         /* bytes/s of its fastest pass of 16 KiB or
+				   * more (mig-src.c); 0: none yet */
 	bool paused, done;
 	bool exited;              /* the thread is about to return */
 	int err;                  /* the thread's failure */
