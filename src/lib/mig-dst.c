@@ -405,9 +405,10 @@ static int start_thread(struct mdst *s, unsigned int i, const struct chan *c)
 
 /*
  * One data connection: ATTACH with our session, for a device not yet here.
- * n bounds the wait, the handshake and the frame: -ETIMEDOUT, not told.
+ * n bounds the wait and the handshake, the deadline the frame after them:
+ * -ETIMEDOUT, not told.
  */
-static int attach_one(struct mdst *s, const struct net_opts *n)
+static int attach_one(struct mdst *s, const struct net_opts *n, double deadline)
 {
 	uint8_t session[MIG_SESSION_ID];
 	struct reason why = { 0 };
@@ -420,7 +421,7 @@ static int attach_one(struct mdst *s, const struct net_opts *n)
 		return r;
 	if (r)
 		return accept_failed(s, &why, r);
-	r = read_frame(&c, &m, (int)(n->timeout * 1000) + 1);
+	r = read_frame(&c, &m, (int)((deadline - monotonic_secs()) * 1000) + 1);
 	if (r > 0 && !attach_decode(&m, session, &dev) &&
 	    !memcmp(session, s->h.session, sizeof(session)) && dev < s->g.n &&
 	    !s->attached[dev])
@@ -462,12 +463,14 @@ static int accept_data(struct mdst *s)
 					 "none for %g s", s->g.side->cmd, s->nattached, s->g.n,
 					 limit);
 		/* The control connection may bring an ABORT meanwhile. */
-		if (poll(p, 2, MIG_TICK_MS) > 0 && (p[0].revents & POLLIN))
-			r = attach_one(s, &n);
-		else
+		if (poll(p, 2, MIG_TICK_MS) > 0 && (p[0].revents & POLLIN)) {
+			r = attach_one(s, &n, deadline);
+			/* its wait ran out: the deadline above says so */
+			if (r == -ETIMEDOUT)
+				r = 0;
+		} else {
 			r = dst_tick(s);
-		if (r == -ETIMEDOUT)
-			r = 0;
+		}
 		if (s->nattached != before)
 			deadline = monotonic_secs() + limit;
 	}

@@ -239,14 +239,13 @@ static int authenticate(struct chan *c, const struct net_opts *n, bool server,
 			struct reason *why)
 {
 	unsigned int ms = server ? HANDSHAKE_MS : CLIENT_HANDSHAKE_MS;
-
-	if (server && n->handshake > 0 && n->handshake * 1000 < ms)
-		ms = (unsigned int)(n->handshake * 1000) + 1;
 	char tls_why[128];
 	int r;
 
 	if (n->insecure)
 		return 0;
+	if (server && n->handshake > 0 && n->handshake * 1000 < ms)
+		ms = (unsigned int)(n->handshake * 1000) + 1;
 	r = tls_start(c, &n->psk, server, ms, tls_why, sizeof(tls_why));
 	if (r == -VM_E_INTERRUPTED)
 		return interrupted(c->x, server ? "authenticating " : "connecting to ", c->peer,
