@@ -32,11 +32,7 @@ setup() {
 }
 
 teardown() {
-	local p
-	for p in $(jobs -p); do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
+	end_jobs
 }
 
 @test "answers: receive --then a state the device lacks is refused before listening" {

@@ -22,11 +22,7 @@ setup() {
 # A test that failed before its background command ended leaves none
 # running.
 teardown() {
-	local p
-	for p in $(jobs -p); do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
+	end_jobs
 }
 
 # more_lines_than N FILE: FILE exists and has more than N lines.

@@ -21,11 +21,7 @@ setup() {
 }
 
 teardown() {
-	local p
-	for p in $(jobs -p); do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
+	end_jobs
 }
 
 # valid KIND: $output is one document valid against KIND's description.

@@ -140,6 +140,16 @@ fake_setup() {
 	fake_mdev_device "$ROOT" $MDEV mtty-2 13 cdev=1
 }
 
+# Kill and reap this test's background jobs: a test that failed before
+# its background command ended leaves none running (for teardown).
+end_jobs() {
+	local p
+	for p in $(jobs -p); do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+}
+
 # Run vfiomig against the fake.
 fvm() {
 	echo "# [fake] vfiomig $*"
