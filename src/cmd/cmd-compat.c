@@ -15,11 +15,13 @@
 #include <unistd.h>
 
 #include "vfiomig.h"
+#include "chan.h"
 #include "cli.h"
 #include "idjson.h"
 #include "log.h"
 #include "migid.h"
 #include "output.h"
+#include "sig.h"
 
 /* The most an identity document may take: it is a few KiB. */
 #define DOC_MAX (1 << 20)
@@ -62,28 +64,34 @@ static const struct argp compat_argp = {
 	common_children, NULL, NULL
 };
 
-/* Read a whole document (bounded); NULL with errno set. */
+/*
+ * Read a whole document (bounded); NULL with errno set. A FIFO or a pipe
+ * on stdin may stall: opened without waiting for a writer and read
+ * through a chan, whose every wait also watches SIGINT/SIGTERM (-EINTR,
+ * exit 8). A FIFO with no writer yet waits for one in poll(), not open().
+ */
 static char *read_doc(const char *path)
 {
-	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
-	size_t len = 0;
+	int fd = strcmp(path, "-") ?
+		 open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : STDIN_FILENO;
 	char *buf = fd < 0 ? NULL : malloc(DOC_MAX + 1);
-	ssize_t n = 1;
+	struct chan c;
+	ssize_t n = -ENOMEM;
 
-	while (buf && n > 0 && len < DOC_MAX) {
-		n = read(fd, buf + len, DOC_MAX - len);
-		if (n > 0)
-			len += (size_t)n;
-	}
-	if (buf && (n < 0 || len >= DOC_MAX)) {
-		errno = n < 0 ? errno : EFBIG;
+	if (fd < 0)
+		return NULL;
+	chan_plain(&c, vm_ctx(), fd, path);
+	chan_nonblock(&c);
+	if (buf)
+		n = chan_read_full(&c, buf, DOC_MAX + 1);
+	if (n < 0 || n > DOC_MAX) {
 		free(buf);
 		buf = NULL;
+	} else {
+		buf[n] = '\0';
 	}
-	if (fd > STDIN_FILENO)
-		close(fd);
-	if (buf)
-		buf[len] = '\0';
+	chan_close(&c); /* stdin: its flags back, left open */
+	errno = n < 0 ? (int)-n : EFBIG;
 	return buf;
 }
 
@@ -92,6 +100,10 @@ static int load_file(const char *path, char *dev, size_t dlen, struct migid *id)
 	char why[256], *doc = read_doc(path);
 	int r;
 
+	if (!doc && errno == EINTR && sig_caught()) {
+		err("compat: reading %s: interrupted by %s", path, sigabbrev_np(sig_caught()));
+		return -VM_E_INTERRUPTED;
+	}
 	if (!doc) {
 		r = -errno;
 		err("compat: reading %s: %s", path, errstr(r));
@@ -162,6 +174,7 @@ int cmd_compat(int argc, char **argv)
 	int r;
 
 	cmd_parse(&compat_argp, argc, argv, &a);
+	sig_catch();
 	r = load_here(a.dev, hdev, sizeof(hdev), &here);
 	if (!r)
 		r = load_file(a.with, tdev, sizeof(tdev), &there);

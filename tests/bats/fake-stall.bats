@@ -157,3 +157,79 @@ signal_stalled() {
 	assert_equal "$(fstate "${D[0]}")" running
 	[[ "$RECV_STDERR" == *"receive ${D[0]}: device reset: now running"* ]]
 }
+
+# PID has FILE open.
+has_open() {
+	local fd
+	for fd in /proc/"$1"/fd/*; do
+		[ "$(readlink "$fd")" = "$2" ] && return 0
+	done
+	return 1
+}
+
+# PID runs vfiomig (not the shell that forks it, whose traps would
+# answer) and catches SIGINT and SIGTERM (SigCgt bits 2 and 15).
+catches_int_term() {
+	local mask
+	[ "$(readlink /proc/"$1"/exe)" = "$(readlink -f "$VFIOMIG")" ] || return 1
+	mask=$(awk '/^SigCgt:/ { print $2 }' /proc/"$1"/status)
+	(((0x$mask & 0x4002) == 0x4002))
+}
+
+# compat ($SAVER) is waiting for its --with document: SIG ends it, exit 8,
+# within a second, with one line on stderr (its status from wait, or from
+# RCFILE when it is not our child).
+signal_compat() {
+	local sig=$1 err=$2 rcfile=${3:-} t0 rc=0
+	t0=$(date +%s.%N)
+	kill -"$sig" "$SAVER"
+	if [ -n "$rcfile" ]; then
+		wait_for test -s "$rcfile"
+		rc=$(cat "$rcfile")
+	else
+		wait "$SAVER" || rc=$?
+	fi
+	SAVER=
+	echo "# exit $rc after $(echo "$(date +%s.%N) - $t0" | bc) s"
+	cat "$err"
+	assert_equal "$rc" $EX_INTERRUPTED
+	(($(echo "$(date +%s.%N) - $t0 < 1.0" | bc)))
+	assert_equal "$(wc -l <"$err")" 1
+	grep -q "^vfiomig: compat: reading .*: interrupted by $sig$" "$err"
+}
+
+@test "compat --with a FIFO or a pipe whose writer stalls: one SIGINT or SIGTERM ends it within a second" {
+	local sig err=$BATS_TEST_TMPDIR/compat.err
+	for sig in INT TERM; do
+		# a writer that opens the FIFO and never writes
+		sleep 1000 >"$FIFO" &
+		READER=$!
+		env LD_PRELOAD="$PRELOAD" "$VFIOMIG" compat $SRC --with "$FIFO" 2>"$err" &
+		SAVER=$!
+		wait_for has_open "$SAVER" "$FIFO"
+		signal_compat $sig "$err"
+		kill "$READER"
+		wait "$READER" || true
+	done
+	# a FIFO nobody writes to yet: the wait for a writer ends too
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" compat $SRC --with "$FIFO" 2>"$err" &
+	SAVER=$!
+	wait_for has_open "$SAVER" "$FIFO"
+	signal_compat TERM "$err"
+	# standard input, a pipe whose writer stalls (wait would wait for the
+	# writer too: compat's status comes through a file)
+	# shellcheck disable=SC2016
+	sh -c 'echo $$ >"$0"; exec sleep 1000' "$BATS_TEST_TMPDIR/wpid" | {
+		local rc=0
+		sh -c 'echo $$ >"$0"; exec "$@"' "$BATS_TEST_TMPDIR/cpid" \
+			env LD_PRELOAD="$PRELOAD" "$VFIOMIG" compat $SRC --with - 2>"$err" || rc=$?
+		echo $rc >"$BATS_TEST_TMPDIR/rc"
+	} &
+	wait_for test -s "$BATS_TEST_TMPDIR/wpid"
+	READER=$(cat "$BATS_TEST_TMPDIR/wpid")
+	wait_for test -s "$BATS_TEST_TMPDIR/cpid"
+	SAVER=$(cat "$BATS_TEST_TMPDIR/cpid")
+	wait_for catches_int_term "$SAVER"
+	signal_compat INT "$err" "$BATS_TEST_TMPDIR/rc"
+	kill "$READER"
+}
