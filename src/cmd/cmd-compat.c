@@ -104,6 +104,11 @@ static int load_file(const char *path, char *dev, size_t dlen, struct migid *id)
 		err("compat: reading %s: interrupted by %s", path, sigabbrev_np(sig_caught()));
 		return -VM_E_INTERRUPTED;
 	}
+	if (!doc && errno == EFBIG) {
+		err("compat: reading %s: over %d MiB: not the output of vfiomig -j identity",
+		    path, DOC_MAX >> 20);
+		return -VM_E_DATA;
+	}
 	if (!doc) {
 		r = -errno;
 		err("compat: reading %s: %s", path, errstr(r));

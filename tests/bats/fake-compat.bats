@@ -103,4 +103,8 @@ compat_with() {
 	fvm compat $PCI --with "$BATS_TEST_TMPDIR/x.json"
 	assert_failure $EX_DATAERR
 	assert_one_error "compat: reading .*x.json: no \"device\": not the output of vfiomig -j identity$"
+	# an endless one is read no further than the bound
+	fvm compat $PCI --with - </dev/zero
+	assert_failure $EX_DATAERR
+	assert_one_error "compat: reading -: over 1 MiB: not the output of vfiomig -j identity$"
 }
