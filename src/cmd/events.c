@@ -188,7 +188,7 @@ static void kv_u64(struct line *l, const char *k, uint64_t v)
 
 static void kv_usecs(struct line *l, const char *k, double secs)
 {
-	json_u64(&l->j, k, secs > 0 ? (uint64_t)(secs * 1e6) : 0);
+	json_u64(&l->j, k, secs > 0 ? (uint64_t)(secs * 1e6 + 0.5) : 0);
 }
 
 static void kv_num(struct line *l, const char *k, double v)

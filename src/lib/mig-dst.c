@@ -244,7 +244,7 @@ static void arcs_time(const struct mdst *s, struct msg *m)
 
 	arcs_sum(&s->g, &secs, &n);
 	m->len = 0;
-	msg_put_u64(m, 0, (uint64_t)(secs * 1e6));
+	msg_put_u64(m, 0, (uint64_t)(secs * 1e6 + 0.5));
 	msg_put_u64(m, 8, n);
 }
 
