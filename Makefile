@@ -140,7 +140,9 @@ test-fake: vfiomig-asan fake tests/helpers/holdpoke tests/helpers/streamfix \
 		tests/bats/fake-compat.bats tests/bats/ansible.bats
 
 # The suites with threads, under TSan: any report fails the test (exit 66).
-TSAN_SUITES ?= tests/bats/fake-migrate.bats tests/bats/fake-hold.bats
+# save: its checksums are made on a second thread (hasher.c).
+TSAN_SUITES ?= tests/bats/fake-migrate.bats tests/bats/fake-hold.bats \
+	tests/bats/fake-save.bats tests/bats/fake-stall.bats
 test-tsan: vfiomig-tsan fake tests/helpers/holdpoke
 	$(Q)VFIOMIG=$(CURDIR)/vfiomig-tsan \
 		TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1" \

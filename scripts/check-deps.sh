@@ -23,7 +23,7 @@ layer_of() {
 	case $1 in
 	# src/lib
 	vm | reason | ctx | clock | le | compat | fsm) echo 0 ;;          # base
-	stream | chan | tls | net | pump | mig-wire) echo 1 ;;            # data
+	stream | chan | tls | net | pump | hasher | mig-wire) echo 1 ;;   # data
 	vfio | sysfs | ident | owner | device | devlink | migid | migid-cmp | \
 		modalias | holder | \
 		holder-proto | holder-client | holder-check | holder-dir) echo 2 ;; # devices

@@ -106,11 +106,13 @@ static int restart_session(struct save_ctx *c)
 	return sess_goto(&c->s, to, NULL);
 }
 
-/* The pump over this save's data fd and stream. */
+/* The pump over this save's data fd and stream; the records' checksums
+ * on a second core where there is one to spare (hasher.h). */
 static struct pump pump_of(struct save_ctx *c)
 {
 	return (struct pump){ .x = vm_ctx(), .data_fd = c->data_fd, .w = &c->w,
-			      .buf = c->buf, .cap = SAVE_BUF, .prog = &c->prog };
+			      .buf = c->buf, .cap = SAVE_BUF, .prog = &c->prog,
+			      .offload = true };
 }
 
 /* A failure of the pump, in its words (pump_why()). */

@@ -59,6 +59,8 @@ struct pump {
 	struct stream_reader *r;  /* load: records in; NULL: raw bytes from in */
 	struct chan *in;          /* load, raw */
 	uint8_t *buf;             /* pump_buf() */
+	bool offload;             /* save: a second core digests the records,
+				   * in a second buffer of cap (hasher.h) */
 	size_t cap;               /* its size (load: STREAM_MAX_RECORD) */
 	struct progress *prog;
 	/* load: after each piece the device took (the caller's counters). */

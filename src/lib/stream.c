@@ -301,6 +301,11 @@ static int put_record(struct stream_writer *w, uint32_t type, uint32_t phase,
 	return chan_writev_full(w->io, iov, len ? 2 : 1);
 }
 
+uint64_t stream_hash(const void *buf, size_t len)
+{
+	return payload_hash(buf, len);
+}
+
 void stream_hash_update(struct XXH3_state_s *s, const void *buf, size_t len)
 {
 #if defined(__x86_64__)

@@ -98,6 +98,8 @@ int sw_trailer(struct stream_writer *w);
  * state fed a buffer's pieces digests to what one XXH3 of it gives.
  */
 void stream_hash_update(struct XXH3_state_s *s, const void *buf, size_t len);
+/* The XXH3 a record carries, of a whole buffer at once. */
+uint64_t stream_hash(const void *buf, size_t len);
 
 int sr_init(struct stream_reader *r, struct chan *io);
 void sr_free(struct stream_reader *r);
