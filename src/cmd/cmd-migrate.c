@@ -7,6 +7,7 @@
  * back where they were.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -165,13 +166,10 @@ static int report(struct msrc *s, int r)
 	return mig_report(&s->g, &sum);
 }
 
-int cmd_migrate(int argc, char **argv)
+static int migrate_run(struct msrc *s, struct migrate_args *a)
 {
-	struct migrate_args a = { .downtime_limit = 0.3, .precopy_timeout = 60 };
-	struct msrc s = { .a = &a };
 	int r, wr;
 
-	cmd_parse(&migrate_argp, argc, argv, &a);
 	r = events_open("migrate");
 	if (r)
 		return r;
@@ -179,31 +177,51 @@ int cmd_migrate(int argc, char **argv)
 	sig_catch();
 	/* Each device's bytes as they go, on a terminal. */
 	observe_progress(isatty(STDERR_FILENO) && !opts.quiet);
-	chan_plain(&s.ctl, vm_ctx(), -1, a.to);
-	mgroup_init(&s.g, vm_ctx(), &source, a.devs, a.ndev);
-	s.t0 = monotonic_secs();
-	r = setup(&s, &a);
+	chan_plain(&s->ctl, vm_ctx(), -1, a->to);
+	mgroup_init(&s->g, vm_ctx(), &source, a->devs, a->ndev);
+	s->t0 = monotonic_secs();
+	r = setup(s, a);
 	if (!r) {
-		r = src_migrate(&s);
-		if (r && !s.committed) {
-			src_unwind(&s, r);
-			mig_say(&s.g, "migrate", true);
-		} else if (!a.dry_run && src_finish(&s) && !r) {
+		r = src_migrate(s);
+		if (r && !s->committed) {
+			src_unwind(s, r);
+			mig_say(&s->g, "migrate", true);
+		} else if (!a->dry_run && src_finish(s) && !r) {
 			r = -VM_E_STATE;
 		}
 		/* Committed but not confirmed: say where each source device is. */
-		if (r && s.committed) {
-			mgroup_settle(&s.g);
-			mig_say(&s.g, NULL, true);
+		if (r && s->committed) {
+			mgroup_settle(&s->g);
+			mig_say(&s->g, NULL, true);
 		}
 	}
-	s.t_end = monotonic_secs();
-	if (s.running)
-		ev_downtime(s.t_run - s.t_stop, s.dst_downtime_us / 1e6,
-			    s.decided ? s.now.downtime : -1, a.downtime_limit);
+	s->t_end = monotonic_secs();
+	if (s->running)
+		ev_downtime(s->t_run - s->t_stop, s->dst_downtime_us / 1e6,
+			    s->decided ? s->now.downtime : -1, a->downtime_limit);
 	ev_end(r);
-	wr = report(&s, r);
-	chan_close(&s.ctl);
-	mgroup_close(&s.g);
+	wr = report(s, r);
+	chan_close(&s->ctl);
+	mgroup_close(&s->g);
 	return r ? r : wr;
+}
+
+int cmd_migrate(int argc, char **argv)
+{
+	struct migrate_args a = { .downtime_limit = 0.3, .precopy_timeout = 60 };
+	struct msrc *s;
+	int r;
+
+	cmd_parse(&migrate_argp, argc, argv, &a);
+	/* Not on the stack: two identities of about 10 KB a device, 2 MB
+	 * for 64, past a 1 MiB stack limit (ulimit -s 1024). */
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		err("migrate: %s", errstr(-ENOMEM));
+		return -ENOMEM;
+	}
+	s->a = &a;
+	r = migrate_run(s, &a);
+	free(s);
+	return r;
 }

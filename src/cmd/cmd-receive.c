@@ -7,6 +7,7 @@
  * failure resets the devices.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -157,13 +158,10 @@ static int report(struct mdst *s, int r)
 	return mig_report(&s->g, &sum);
 }
 
-int cmd_receive(int argc, char **argv)
+static int receive_run(struct mdst *s, struct receive_args *a)
 {
-	struct receive_args a = { .then = ST_RUNNING };
-	struct mdst s = { .a = &a, .lfd = -1 };
 	int r, wr;
 
-	cmd_parse(&receive_argp, argc, argv, &a);
 	r = events_open("receive");
 	if (r)
 		return r;
@@ -171,28 +169,49 @@ int cmd_receive(int argc, char **argv)
 	sig_catch();
 	/* Each device's bytes as they arrive, on a terminal. */
 	observe_progress(isatty(STDERR_FILENO) && !opts.quiet);
-	chan_plain(&s.ctl, vm_ctx(), -1, a.listen);
-	mgroup_init(&s.g, vm_ctx(), &destination, a.devs, a.ndev);
-	s.t0 = monotonic_secs();
-	r = setup(&s, &a);
+	chan_plain(&s->ctl, vm_ctx(), -1, a->listen);
+	mgroup_init(&s->g, vm_ctx(), &destination, a->devs, a->ndev);
+	s->t0 = monotonic_secs();
+	r = setup(s, a);
 	if (!r) {
-		r = dst_receive(&s);
-		if (r && !s.committed) {
-			dst_unwind(&s, r);
-			mig_say(&s.g, NULL, true);
+		r = dst_receive(s);
+		if (r && !s->committed) {
+			dst_unwind(s, r);
+			mig_say(&s->g, NULL, true);
 		} else if (r) {
 			/* After the commit: where run() left each device. */
-			mig_say(&s.g, NULL, true);
+			mig_say(&s->g, NULL, true);
 		}
 	}
-	net_unlisten(s.lfd, &s.addr);
-	s.t_end = monotonic_secs();
-	if (s.stopped && s.t_running)
-		ev_downtime(s.t_running - s.t_stopped, -1, -1,
-			    s.estimated ? s.est.downtime_limit : -1);
+	net_unlisten(s->lfd, &s->addr);
+	s->t_end = monotonic_secs();
+	if (s->stopped && s->t_running)
+		ev_downtime(s->t_running - s->t_stopped, -1, -1,
+			    s->estimated ? s->est.downtime_limit : -1);
 	ev_end(r);
-	wr = report(&s, r);
-	chan_close(&s.ctl);
-	mgroup_close(&s.g);
+	wr = report(s, r);
+	chan_close(&s->ctl);
+	mgroup_close(&s->g);
 	return r ? r : wr;
+}
+
+int cmd_receive(int argc, char **argv)
+{
+	struct receive_args a = { .then = ST_RUNNING };
+	struct mdst *s;
+	int r;
+
+	cmd_parse(&receive_argp, argc, argv, &a);
+	/* Not on the stack: two identities of about 10 KB a device, 2 MB
+	 * for 64, past a 1 MiB stack limit (ulimit -s 1024). */
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		err("receive: %s", errstr(-ENOMEM));
+		return -ENOMEM;
+	}
+	s->a = &a;
+	s->lfd = -1;
+	r = receive_run(s, &a);
+	free(s);
+	return r;
 }
