@@ -15,6 +15,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "events.h"
 #include "json.h"
 #include "log.h"
@@ -188,7 +189,7 @@ static void kv_u64(struct line *l, const char *k, uint64_t v)
 
 static void kv_usecs(struct line *l, const char *k, double secs)
 {
-	json_u64(&l->j, k, secs > 0 ? (uint64_t)(secs * 1e6 + 0.5) : 0);
+	json_u64(&l->j, k, usecs_of(secs));
 }
 
 static void kv_num(struct line *l, const char *k, double v)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "escape.h"
 #include "json.h"
 #include "log.h"
@@ -415,12 +416,11 @@ void out_fmt_size(const char *key, const char *fmt, uint64_t bytes)
 	textf(fmt, size_text(bytes, buf, sizeof(buf)));
 }
 
-/* Microseconds, rounded: a figure that crossed the wire in them prints
- * as it was sent. */
+/* Microseconds as usecs_of() (clock.h) makes them. */
 void out_fmt_secs(const char *key, const char *fmt, double secs)
 {
 	if (key)
-		EACH_JSON(json_u64(j_, key, secs > 0 ? (uint64_t)(secs * 1e6 + 0.5) : 0));
+		EACH_JSON(json_u64(j_, key, usecs_of(secs)));
 	textf(fmt, secs);
 }
 

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 
+#include "clock.h"
 #include "fsm.h"
 #include "output.h"
 #include "log.h"
@@ -139,7 +140,7 @@ void report_arcs(const struct arc_log *log, const char *const *names, unsigned i
 		out_str("device", NULL, dev);
 		out_str("from", NULL, fsm_name(a->from));
 		out_str("to", NULL, fsm_name(a->to));
-		out_u64("usecs", NULL, (uint64_t)(a->secs * 1e6 + 0.5));
+		out_u64("usecs", NULL, usecs_of(a->secs));
 		out_obj_close();
 	}
 	out_arr_close();

@@ -244,7 +244,7 @@ static void arcs_time(const struct mdst *s, struct msg *m)
 
 	arcs_sum(&s->g, &secs, &n);
 	m->len = 0;
-	msg_put_u64(m, 0, (uint64_t)(secs * 1e6 + 0.5));
+	msg_put_u64(m, 0, usecs_of(secs));
 	msg_put_u64(m, 8, n);
 }
 
@@ -513,7 +513,7 @@ static int run(struct mdst *s)
 		return r;
 	}
 	s->t_running = monotonic_secs();
-	msg_put_u64(&m, 0, s->stopped ? (uint64_t)((s->t_running - s->t_stopped) * 1e6) : 0);
+	msg_put_u64(&m, 0, s->stopped ? usecs_of(s->t_running - s->t_stopped) : 0);
 	r = mctl_send(&s->g, &s->ctl, MSG_RUNNING, m.body, m.len);
 	if (r)
 		note_warn(s->g.x, "%s: the devices run, but telling the source failed: %s",

@@ -152,11 +152,10 @@ int probe_answer(struct mgroup *g, struct chan *ctl, int ms, struct link *l)
 	return r ? lost(g, ctl, r) : 0;
 }
 
-/* Durations in microseconds, rounded as the reports round them (so that
- * both sides print the same figure); UINT64_MAX for one not known. */
+/* Durations in microseconds (usecs_of()); UINT64_MAX for one not known. */
 static uint64_t usecs(double secs)
 {
-	return secs < 0 ? UINT64_MAX : (uint64_t)(secs * 1e6 + 0.5);
+	return secs < 0 ? UINT64_MAX : usecs_of(secs);
 }
 
 static double secs_of(uint64_t us)
