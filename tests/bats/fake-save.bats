@@ -248,15 +248,6 @@ assert_rejected() {
 	assert_equal "$(fstate $DST)" running
 }
 
-# Until process PID holds FILE open.
-holds_open() {
-	local fd
-	for fd in /proc/"$1"/fd/*; do
-		[ "$(readlink "$fd")" = "$2" ] && return 0
-	done
-	return 1
-}
-
 @test "fake: restore -i FIFO waits for a writer and takes its stream; SIGINT ends the wait" {
 	local fifo=$BATS_TEST_TMPDIR/fifo
 	mkfifo "$fifo"

@@ -34,13 +34,11 @@ stalled_reader() {
 	READER=$!
 }
 
-# The saver ($SAVER) waits on a full pipe; then SIG; then it must be gone,
-# exit 8, within a second (its status from wait, or from RCFILE when it is
-# not our child).
-signal_stalled() {
-	local sig=$1 pipe=$2 rcfile=${3:-} t0 rc=0
-	wait_for state_is $SRC stop_copy
-	wait_for pipe_full "$pipe"
+# SIG to $SAVER: it must be gone, exit 8, within a second (its status
+# from wait, or from RCFILE when it is not our child); SHOW, a file of
+# its, is printed first.
+interrupted_within_a_second() {
+	local sig=$1 rcfile=${2:-} show=${3:-} t0 rc=0
 	t0=$(date +%s.%N)
 	kill -"$sig" "$SAVER"
 	if [ -n "$rcfile" ]; then
@@ -51,8 +49,18 @@ signal_stalled() {
 	fi
 	SAVER=
 	echo "# exit $rc after $(echo "$(date +%s.%N) - $t0" | bc) s"
+	[ -z "$show" ] || cat "$show"
 	assert_equal "$rc" $EX_INTERRUPTED
 	(($(echo "$(date +%s.%N) - $t0 < 1.0" | bc)))
+}
+
+# The saver ($SAVER) waits on a full pipe; then SIG ends it
+# (interrupted_within_a_second(), RCFILE and SHOW as there).
+signal_stalled() {
+	local sig=$1 pipe=$2 rcfile=${3:-} show=${4:-}
+	wait_for state_is $SRC stop_copy
+	wait_for pipe_full "$pipe"
+	interrupted_within_a_second "$sig" "$rcfile" "$show"
 	# unwound: the device runs again, as it did before the save
 	assert_equal "$(fstate $SRC)" running
 }
@@ -64,7 +72,8 @@ signal_stalled() {
 		env LD_PRELOAD="$PRELOAD" "$VFIOMIG" save $SRC -o "$FIFO" \
 			2>"$BATS_TEST_TMPDIR/save.err" &
 		SAVER=$!
-		signal_stalled $sig "$FIFO" || { cat "$BATS_TEST_TMPDIR/save.err"; false; }
+		# (not under ||: that would turn off the assertions' errexit)
+		signal_stalled $sig "$FIFO" "" "$BATS_TEST_TMPDIR/save.err"
 		kill "$READER"
 		wait "$READER" || true
 	done
@@ -158,15 +167,6 @@ signal_stalled() {
 	[[ "$RECV_STDERR" == *"receive ${D[0]}: device reset: now running"* ]]
 }
 
-# PID has FILE open.
-has_open() {
-	local fd
-	for fd in /proc/"$1"/fd/*; do
-		[ "$(readlink "$fd")" = "$2" ] && return 0
-	done
-	return 1
-}
-
 # PID runs vfiomig (not the shell that forks it, whose traps would
 # answer) and catches SIGINT and SIGTERM (SigCgt bits 2 and 15).
 catches_int_term() {
@@ -176,24 +176,11 @@ catches_int_term() {
 	(((0x$mask & 0x4002) == 0x4002))
 }
 
-# compat ($SAVER) is waiting for its --with document: SIG ends it, exit 8,
-# within a second, with one line on stderr (its status from wait, or from
-# RCFILE when it is not our child).
+# compat ($SAVER) is waiting for its --with document: SIG ends it
+# (interrupted_within_a_second()), with one line on stderr.
 signal_compat() {
-	local sig=$1 err=$2 rcfile=${3:-} t0 rc=0
-	t0=$(date +%s.%N)
-	kill -"$sig" "$SAVER"
-	if [ -n "$rcfile" ]; then
-		wait_for test -s "$rcfile"
-		rc=$(cat "$rcfile")
-	else
-		wait "$SAVER" || rc=$?
-	fi
-	SAVER=
-	echo "# exit $rc after $(echo "$(date +%s.%N) - $t0" | bc) s"
-	cat "$err"
-	assert_equal "$rc" $EX_INTERRUPTED
-	(($(echo "$(date +%s.%N) - $t0 < 1.0" | bc)))
+	local sig=$1 err=$2 rcfile=${3:-}
+	interrupted_within_a_second "$sig" "$rcfile" "$err"
 	assert_equal "$(wc -l <"$err")" 1
 	grep -q "^vfiomig: compat: reading .*: interrupted by $sig$" "$err"
 }
@@ -206,7 +193,7 @@ signal_compat() {
 		READER=$!
 		env LD_PRELOAD="$PRELOAD" "$VFIOMIG" compat $SRC --with "$FIFO" 2>"$err" &
 		SAVER=$!
-		wait_for has_open "$SAVER" "$FIFO"
+		wait_for holds_open "$SAVER" "$FIFO"
 		signal_compat $sig "$err"
 		kill "$READER"
 		wait "$READER" || true
@@ -214,7 +201,7 @@ signal_compat() {
 	# a FIFO nobody writes to yet: the wait for a writer ends too
 	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" compat $SRC --with "$FIFO" 2>"$err" &
 	SAVER=$!
-	wait_for has_open "$SAVER" "$FIFO"
+	wait_for holds_open "$SAVER" "$FIFO"
 	signal_compat TERM "$err"
 	# standard input, a pipe whose writer stalls (wait would wait for the
 	# writer too: compat's status comes through a file)

@@ -222,6 +222,27 @@ sys.exit(p.returncode if p.returncode >= 0 else 128 - p.returncode)' "$@"
 	echo "# status $status; stderr: $stderr"
 }
 
+# Until process PID holds FILE open.
+holds_open() {
+	local fd
+	for fd in /proc/"$1"/fd/*; do
+		[ "$(readlink "$fd")" = "$2" ] && return 0
+	done
+	return 1
+}
+
+# The -j report of a migrate --dry-run ($output): it succeeded, committed
+# nothing, moved nothing and changed no state.
+dry_run_moved_nothing() {
+	assert_success
+	[ -z "$stderr" ]
+	jq_is .ok true
+	jq_is .dry_run true
+	jq_is .committed false
+	jq_is .bytes 0
+	jq_is '.arcs | length' 0
+}
+
 # pipe_full PATH: the pipe or FIFO at PATH (a /proc/PID/fd/N link too)
 # holds within a page of what it can: its writer must be waiting.
 pipe_full() {
