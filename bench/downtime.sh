@@ -171,6 +171,7 @@ for mib in 16 64 256; do
 done
 
 echo
+dev_bytes=4000000
 echo "2. N devices of 4 MB at 20 MB/s each, together (--downtime-limit 0), best of $runs;"
 echo "   'unlimited': devices as fast as the fake goes, no pre-copy (the link and the"
 echo "   cores are all that limit them: the estimate's model of several streams)"
@@ -180,8 +181,8 @@ for mode in no-precopy precopy unlimited; do
 	opts=(--downtime-limit 0)
 	[ $mode = precopy ] || opts+=(--no-precopy)
 	case $mode in
-	no-precopy) devices 64 size=4000000 rate=20000000 precopy=2000000 estimate=left ;;
-	unlimited) sbus=3c dbus=5f base=400 devices 64 size=4000000 ;;
+	no-precopy) devices 64 size=$dev_bytes rate=20000000 precopy=2000000 estimate=left ;;
+	unlimited) sbus=3c dbus=5f base=400 devices 64 size=$dev_bytes ;;
 	esac
 	for n in 1 4 16 64; do
 		best=""
@@ -214,8 +215,9 @@ for mode in no-precopy precopy unlimited; do
 		"$(bc -l <<<"($rf - ${one[4]}) / 63")" "$(bc -l <<<"($rr - ${one[5]}) / 63 / 1024")"
 	# The fake (in migrate's process) holds each source device's whole
 	# image, 4 MB: what is left is vfiomig's own.
-	printf '    of which the fake device holds 3.81 MiB in migrate: vfiomig itself %.2f MiB a device\n' \
-		"$(bc -l <<<"($mr - ${one[2]}) / 63 / 1024 - 4000000 / 1048576")"
+	printf '    of which the fake device holds %.2f MiB in migrate: vfiomig itself %.2f MiB a device\n' \
+		"$(bc -l <<<"$dev_bytes / 1048576")" \
+		"$(bc -l <<<"($mr - ${one[2]}) / 63 / 1024 - $dev_bytes / 1048576")"
 done
 echo
 echo "load at the end: $(load)"
