@@ -65,21 +65,17 @@ static const struct argp compat_argp = {
 };
 
 /*
- * Read a whole document (bounded); NULL with errno set. A FIFO or a pipe
- * on stdin may stall: opened without waiting for a writer and read
- * through a chan, whose every wait also watches SIGINT/SIGTERM (-EINTR,
- * exit 8). A FIFO with no writer yet waits for one in poll(), not open().
+ * Read a whole document (bounded) from fd, which is closed (stdin: left
+ * open); NULL with errno set. A FIFO or a pipe on stdin may stall: it is
+ * read through a chan, whose every wait also watches SIGINT/SIGTERM
+ * (-EINTR, exit 8).
  */
-static char *read_doc(const char *path)
+static char *read_doc(int fd, const char *path)
 {
-	int fd = strcmp(path, "-") ?
-		 open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : STDIN_FILENO;
-	char *buf = fd < 0 ? NULL : malloc(DOC_MAX + 1);
+	char *buf = malloc(DOC_MAX + 1);
 	struct chan c;
 	ssize_t n = -ENOMEM;
 
-	if (fd < 0)
-		return NULL;
 	chan_plain(&c, vm_ctx(), fd, path);
 	chan_nonblock(&c);
 	if (buf)
@@ -95,25 +91,40 @@ static char *read_doc(const char *path)
 	return buf;
 }
 
-static int load_file(const char *path, char *dev, size_t dlen, struct migid *id)
+/* A document that could not be read, told; its exit code as restore's
+ * input (74 for a failed read, 66 for a directory). */
+static int unread(const char *path, int e)
 {
-	char why[256], *doc = read_doc(path);
-	int r;
-
-	if (!doc && errno == EINTR && sig_caught()) {
+	if (e == EINTR && sig_caught()) {
 		err("compat: reading %s: interrupted by %s", path, sigabbrev_np(sig_caught()));
 		return -VM_E_INTERRUPTED;
 	}
-	if (!doc && errno == EFBIG) {
+	if (e == EFBIG) {
 		err("compat: reading %s: over %d MiB: not the output of vfiomig -j identity",
 		    path, DOC_MAX >> 20);
 		return -VM_E_DATA;
 	}
-	if (!doc) {
+	err("compat: reading %s: %s", path, errstr(-e));
+	return e == EISDIR || e == ENOMEM ? -e : -EIO;
+}
+
+/* A FIFO with no writer yet is opened at once: the wait for one is in
+ * read_doc()'s poll(), where a signal ends it, not in open(). */
+static int load_file(const char *path, char *dev, size_t dlen, struct migid *id)
+{
+	int fd = strcmp(path, "-") ?
+		 open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : STDIN_FILENO;
+	char why[256], *doc;
+	int r;
+
+	if (fd < 0) {
 		r = -errno;
 		err("compat: reading %s: %s", path, errstr(r));
 		return r;
 	}
+	doc = read_doc(fd, path);
+	if (!doc)
+		return unread(path, errno);
 	r = idjson_parse(doc, dev, dlen, id, why, sizeof(why));
 	free(doc);
 	if (r)

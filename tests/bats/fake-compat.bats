@@ -107,4 +107,8 @@ compat_with() {
 	fvm compat $PCI --with - </dev/zero
 	assert_failure $EX_DATAERR
 	assert_one_error "compat: reading -: over 1 MiB: not the output of vfiomig -j identity$"
+	# a standard input the caller closed is a failed read, as for restore
+	fvm compat $PCI --with - <&-
+	assert_failure $EX_IOERR
+	assert_one_error "compat: reading -: EBADF (Bad file descriptor)$"
 }
