@@ -53,6 +53,7 @@ static int open_one(struct mgroup *g, struct mig_dev *m)
 	int r = sess_begin(&m->s, g->x, g->side->cmd, m->arg);
 
 	m->s.log = &g->log;
+	m->s.log_lock = &g->lock;	/* mgroup_goto() steps them at once */
 	m->s.index = m->index;
 	return r;
 }
@@ -173,18 +174,61 @@ static uint32_t target_for(const struct mig_dev *m, uint32_t state)
 	return m->s.cur == ST_PRE_COPY ? ST_PRE_COPY_P2P : state;
 }
 
+static int goto_one(struct mig_dev *m, uint32_t state)
+{
+	return sess_goto_keep(&m->s, target_for(m, state), &m->data_fd);
+}
+
+/* One device's arc of a step, on a thread of its own. */
+struct arc_job {
+	struct mig_dev *m;
+	uint32_t state;
+	int r;
+	pthread_t thread;
+	bool started;
+};
+
+static void *arc_thread(void *arg)
+{
+	struct arc_job *j = arg;
+
+	j->r = goto_one(j->m, j->state);
+	return NULL;
+}
+
+/*
+ * Every device takes its arc at once: the arcs that save and load the
+ * state (stop_copy, resuming -> stop) take milliseconds each, and the
+ * kernel serialises them per device (its state_mutex), not per process;
+ * one after another they add up in the downtime. The step ends when all
+ * have: p2p lock-step holds between steps. A device whose thread cannot
+ * start takes its arc here.
+ */
 int mgroup_goto(struct mgroup *g, uint32_t state)
 {
+	struct arc_job job[DEVS_MAX];
 	unsigned int i;
+	int r = 0;
 
+	if (g->n == 1)
+		return goto_one(&g->dev[0], state);
 	for (i = 0; i < g->n; i++) {
-		struct mig_dev *m = &g->dev[i];
-		int r = sess_goto_keep(&m->s, target_for(m, state), &m->data_fd);
-
-		if (r)
-			return r;
+		job[i] = (struct arc_job){ .m = &g->dev[i], .state = state };
+		job[i].started = !pthread_create(&job[i].thread, NULL, arc_thread, &job[i]);
+		if (!job[i].started)
+			job[i].r = goto_one(&g->dev[i], state);
 	}
-	return 0;
+	/* One failure is the answer, the first device's, as when they went
+	 * one after another; where each device is left the unwind tells. */
+	for (i = 0; i < g->n; i++) {
+		if (job[i].started)
+			pthread_join(job[i].thread, NULL);
+		if (job[i].r && r)
+			reason_clear(g->dev[i].s.why);
+		else if (job[i].r)
+			r = job[i].r;
+	}
+	return r;
 }
 
 void mgroup_lock(struct mgroup *g)

@@ -149,6 +149,16 @@ static void arc_where(struct sess *s, char *buf, size_t len)
 	}
 }
 
+static void log_arc(struct sess *s, struct arc_log *log, struct arc_time a)
+{
+	if (s->log_lock)
+		pthread_mutex_lock(s->log_lock);
+	if (log->n < (int)ARRAY_SIZE(log->arc))
+		log->arc[log->n++] = a;
+	if (s->log_lock)
+		pthread_mutex_unlock(s->log_lock);
+}
+
 static int set_one(struct sess *s, uint32_t t, int *data_fd, uint32_t request)
 {
 	double start = monotonic_secs(), secs;
@@ -161,8 +171,8 @@ static int set_one(struct sess *s, uint32_t t, int *data_fd, uint32_t request)
 	s->touched = true;
 	r = vdev_set_state(&s->d, t, &fd);
 	secs = monotonic_secs() - start;
-	if (log && log->n < (int)ARRAY_SIZE(log->arc))
-		log->arc[log->n++] = (struct arc_time){ from, t, secs, s->index };
+	if (log)
+		log_arc(s, log, (struct arc_time){ from, t, secs, s->index });
 	obs_arc(s->x, s->d.info.name, from, t, secs, r);
 	s->set_err = r;
 	if (r) {

@@ -15,6 +15,7 @@
 #ifndef VFIOMIG_SESSION_H
 #define VFIOMIG_SESSION_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -58,6 +59,7 @@ struct sess {
 	enum sess_where where;
 	int set_err;          /* the last failed SET's -errno, else 0 */
 	struct arc_log *log;  /* arcs are timed into it, if set */
+	pthread_mutex_t *log_lock; /* held to time one in, if set */
 	unsigned int index;   /* its place among the command's devices */
 	struct reason *why;   /* failures are told here: own_why, or a group's */
 	struct reason own_why;

@@ -133,7 +133,14 @@ static int open_session(const char *name, const char *file,
 	fd = real.open(path, (save ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/*
+	 * A state change runs outside the table's lock (ioctl.c): the entry
+	 * is added under it, and filled in (the image built) outside it,
+	 * which is safe as nobody else knows the new fd yet.
+	 */
+	fdtab_lock();
 	e = fdtab_add(fd, save ? FK_SAVE : FK_RESUME, name);
+	fdtab_unlock();
 	ret = e ? data_attach(e, fd, path, cfg) : -EMFILE;
 	if (ret) {
 		fdtab_drop(fd);

@@ -200,6 +200,13 @@
  *   open=keep|running running: RUNNING on open (every variant driver's
  *                     open_device()); keep: mtty, the state survives.
  *   chunk=N           no read() crosses a multiple of N (mlx5's buffers)
+ *   arc_ms=N          the arcs that save or load the state (to PRE_COPY,
+ *                     to STOP_COPY, RESUMING -> STOP) take N ms more, as
+ *                     a driver's SAVE or LOAD command to its firmware
+ *                     does; the device's lock is held meanwhile, the
+ *                     process's table is not (a kernel's arcs on two
+ *                     devices run at once). VFIOMIG_FAKE_TRACE gets a
+ *                     "NAME FROM>TO begin" line before the wait.
  *   inflight_ms=N     data the driver fetches (on entering PRE_COPY, on
  *                     PRECOPY_INFO at the end of the data, on entering
  *                     STOP_COPY) arrives N ms later: a blocking read()
@@ -497,6 +504,7 @@ struct fake_cfg {
 	bool open_running;	/* open=running: RUNNING on open */
 	uint64_t chunk;		/* reads stop at multiples, 0: none */
 	uint64_t inflight_ms;	/* new data arrives that much later */
+	uint64_t arc_ms;	/* a save or load arc's firmware command */
 	uint64_t query_ms;	/* PRECOPY_INFO asks the device this often */
 	uint64_t estimate;	/* MIG_DATA_SIZE answer, 0: the real size */
 	bool estimate_left;	/* MIG_DATA_SIZE: what a save has left */

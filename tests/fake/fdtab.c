@@ -149,11 +149,14 @@ int fdtab_device_opens(const char *name)
 /* Does this process hold a data fd of @kind on device @name? */
 bool fdtab_has(const char *name, enum fake_kind kind)
 {
-	for (int fd = 0; fd < FDTAB_MAX; fd++)
-		if (tab[fd].kind == kind && !strcmp(tab[fd].name, name) &&
-		    fdtab_get(fd))
-			return true;
-	return false;
+	bool has = false;
+
+	fdtab_lock();
+	for (int fd = 0; !has && fd < FDTAB_MAX; fd++)
+		has = tab[fd].kind == kind && !strcmp(tab[fd].name, name) &&
+		      fdtab_get(fd);
+	fdtab_unlock();
+	return has;
 }
 
 static void release(struct fake_fd *e)

@@ -184,8 +184,9 @@ static int injected(const char *name, int cur, int next, bool *to_error)
 /*
  * VFIOMIG_FAKE_TRACE=FILE appends "NAME FROM>TO" for every arc the driver
  * completed: the hop-by-hop walk is otherwise invisible from user space.
+ * @what is "" or " begin" (arc_ms=: before its wait).
  */
-static void trace(const char *name, int cur, int next)
+static void trace(const char *name, int cur, int next, const char *what)
 {
 	const char *path = getenv("VFIOMIG_FAKE_TRACE");
 	FILE *f;
@@ -195,8 +196,35 @@ static void trace(const char *name, int cur, int next)
 	f = fopen(path, "ae");
 	if (!f)
 		return;
-	fprintf(f, "%s %s>%s\n", name, state_name(cur), state_name(next));
+	fprintf(f, "%s %s>%s%s\n", name, state_name(cur), state_name(next), what);
 	fclose(f);
+}
+
+/* The arcs in which a driver saves or loads the device's state. */
+static bool moves_state(int cur, int next)
+{
+	return next == S_STOP_COPY || (cur == S_RESUMING && next == S_STOP) ||
+	       ((cur == S_RUNNING || cur == S_RUNNING_P2P) &&
+		(next == S_PRE_COPY || next == S_PRE_COPY_P2P));
+}
+
+/* arc_ms=: the firmware's SAVE or LOAD command, which no signal cuts. */
+static void firmware(const char *name, const struct fake_cfg *cfg, int cur, int next)
+{
+	struct timespec t;
+
+	if (!cfg->arc_ms || !moves_state(cur, next))
+		return;
+	trace(name, cur, next, " begin");
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += (time_t)(cfg->arc_ms / 1000);
+	t.tv_nsec += (long)(cfg->arc_ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
+		;
 }
 
 /* One driver arc; mirrors mtty_step_state(). Returns fd, -1 or -errno. */
@@ -310,13 +338,14 @@ static int set_state(const char *name, const struct fake_cfg *cfg, int new)
 			}
 			return -rc;
 		}
+		firmware(name, cfg, cur, next);
 		ret = fsm_step(name, cfg, cur, next);
 		if (ret < -1)
 			return ret;
 		ret = buggy_fd(name, cfg, cur, next, ret);
 		if (ret < -1)
 			return ret;
-		trace(name, cur, next);
+		trace(name, cur, next, "");
 		/* the bug: the arc trips a WARN_ON() (a debug kernel's report) */
 		if (bug_arc("splat", cur, next))
 			fake_kmsg_splat("warn", "samples/vfio-mdev/mtty.c:1180 "

@@ -288,6 +288,42 @@ static int dispatch(struct fake_fd *e, int fd, unsigned long req, void *arg)
 	}
 }
 
+/*
+ * The kernel serialises a device's migration requests by the device's own
+ * state_mutex (dev_lock() here), not by one lock for all devices: these
+ * requests run outside the table's lock, so the devices of one process
+ * change state at once, as they do in the kernel. The order is dev_lock()
+ * first, then the table's (a new data fd is added under it).
+ */
+static bool per_device(const struct fake_fd *e, unsigned long req)
+{
+	if (e->kind == FK_DEVICE || (e->kind == FK_CDEV && e->bound))
+		return req == VFIO_DEVICE_FEATURE || req == VFIO_DEVICE_RESET;
+	return e->kind == FK_SAVE && req == VFIO_MIG_GET_PRECOPY_INFO;
+}
+
+/*
+ * Called with the table locked; returns with it unlocked. The request
+ * works on a copy of the entry, and a data fd's session is held, as the
+ * kernel holds the file, should another thread close the fd meanwhile.
+ */
+static int unlocked(struct fake_fd *e, int fd, unsigned long req, void *arg)
+{
+	struct fake_fd copy = *e;
+	int ret;
+
+	if (copy.ds)
+		data_ref(copy.ds);
+	fdtab_unlock();
+	ret = dispatch(&copy, fd, req, arg);
+	if (copy.ds) {
+		fdtab_lock();
+		data_detach(copy.ds);
+		fdtab_unlock();
+	}
+	return ret;
+}
+
 FAKE_EXPORT int ioctl(int fd, unsigned long req, ...)
 {
 	struct fake_fd *e;
@@ -305,8 +341,12 @@ FAKE_EXPORT int ioctl(int fd, unsigned long req, ...)
 		fdtab_unlock();
 		return real.ioctl(fd, req, arg);
 	}
-	ret = dispatch(e, fd, req, arg);
-	fdtab_unlock();
+	if (per_device(e, req)) {
+		ret = unlocked(e, fd, req, arg);
+	} else {
+		ret = dispatch(e, fd, req, arg);
+		fdtab_unlock();
+	}
 	if (ret < 0) {
 		errno = -ret;
 		return -1;
