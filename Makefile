@@ -181,8 +181,9 @@ test-vm61: vfiomig-asan tests/helpers/mtty-uart
 #   stream  the stream reader (restore, inspect, receive's data)
 #   mig     migration control frames, HELLO and ATTACH
 #   holder  the holder's request and answer checks
+#   arcs    the record of earlier arcs (arc-record.c)
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS := stream mig holder
+FUZZ_TARGETS := stream mig holder arcs
 FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 	      -DVFIOMIG_FUZZ -D_GNU_SOURCE -DVFIOMIG_VERSION='"$(VERSION)"' \
 	      $(shell pkg-config --cflags $(PKGS))
@@ -211,6 +212,8 @@ fuzz: $(FUZZ_TARGETS:%=build/fuzz-%) build/mkseed-frames vfiomig fake
 	$(Q)rm -rf build/fuzz-seed && mkdir -p build/fuzz-seed
 	$(Q)tests/fuzz/mkseed.sh $(CURDIR)/vfiomig build/fuzz-seed/stream
 	$(Q)build/mkseed-frames build/fuzz-seed
+	$(Q)mkdir -p build/fuzz-seed/arcs && printf '# seed\nsave mlx5_vfio_pci 16777216 12034\nload mlx5_vfio_pci 16777216 14567\nsave mtty 96 40\n' \
+		>build/fuzz-seed/arcs/two
 	$(Q)for t in $(FUZZ_TARGETS); do \
 		tests/fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; done
 
@@ -263,7 +266,7 @@ deps:
 	$(Q)$(if $(DEPS_REFUSAL),$(error $(DEPS_REFUSAL)))scripts/install-deps.sh
 DEPS_REFUSAL = $(shell scripts/install-deps.sh --refusal)
 
-# Three fuzz targets of 8 s each: about the 20-30 s a check can spend.
+# Four fuzz targets of 8 s each: about the 30 s a check can spend.
 host-suites: test-unit test-fake test-tsan test-deps test-package test-systemd lint analyze \
 		check-deps
 	$(Q)$(MAKE) -s fuzz FUZZ_SECONDS=8

@@ -8,11 +8,17 @@
 #     sizes, over a link of two rates (bench/ratelink.py: one clock for
 #     every connection, as on one link). The dry run's expected duration
 #     and downtime next to the migration's real ones, and real / expected.
+#     The record of save and load arcs (vfiomig(8), FILES) starts empty:
+#     the first row's dry run is a host's first migration of the driver,
+#     the others count what the migration before measured.
 #  2. 1, 4, 16 and 64 rate-limited devices migrating together, with and
 #     without pre-copy: aggregate throughput, downtime, the expected
 #     downtime the switchover was decided on, and what each side's
 #     process held at its peak (file descriptors, threads, resident
-#     memory), with what each device adds (64 against 1).
+#     memory), with what each device adds (64 against 1). Devices the
+#     fake does not slow ('unlimited') twice: with an empty record of
+#     save and load arcs ('cold', a host's first migration of them), and
+#     with what a migration of the same N devices just recorded.
 #
 # The machine may be shared: the load averages are printed before and
 # after. Not part of 'make check'.
@@ -49,6 +55,8 @@ source "$top/tests/fake/fakeroot.bash"
 root=$work/root
 fake_init "$root"
 export VFIOMIG_FAKE_ROOT=$root
+# the bench's own record of earlier arcs, never the host's
+export VFIOMIG_STATEDIR=$work/state
 
 psk=$work/psk
 (umask 077 && openssl rand -hex 32 >"$psk")
@@ -173,24 +181,38 @@ done
 echo
 dev_bytes=4000000
 echo "2. N devices of 4 MB at 20 MB/s each, together (--downtime-limit 0), best of $runs;"
-echo "   'unlimited': devices as fast as the fake goes, no pre-copy (the link and the"
-echo "   cores are all that limit them: the estimate's model of several streams)"
+echo "   'cold', 'recorded': devices as fast as the fake goes, no pre-copy (the link and"
+echo "   the cores are all that limit them), with an empty record of save and load arcs"
+echo "   and with the one a migration of the same N devices just left"
 printf '%-3s %-11s %11s %11s %11s %25s %25s\n' N "" "aggregate" downtime expected \
 	"migrate thr/fds/RSS" "receive thr/fds/RSS"
-for mode in no-precopy precopy unlimited; do
+# again N: S[0..N-1] and D[0..N-1] running again, for the next migration
+again() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		fake_set_state "$root" "${S[i]}" running
+		fake_set_state "$root" "${D[i]}" running
+	done
+}
+
+for mode in no-precopy precopy cold recorded; do
 	opts=(--downtime-limit 0)
 	[ $mode = precopy ] || opts+=(--no-precopy)
 	case $mode in
 	no-precopy) devices 64 size=$dev_bytes rate=20000000 precopy=2000000 estimate=left ;;
-	unlimited) sbus=3c dbus=5f base=400 devices 64 size=$dev_bytes ;;
+	cold) sbus=3c dbus=5f base=400 devices 64 size=$dev_bytes ;;
 	esac
 	for n in 1 4 16 64; do
 		best=""
+		rm -f "$VFIOMIG_STATEDIR/arcs"
+		if [ $mode = recorded ]; then
+			again "$n"
+			port=$((port + 1))
+			pair "$n" "$port" "$port" "${opts[@]}"
+		fi
 		for ((r = 0; r < runs; r++)); do
-			for ((i = 0; i < n; i++)); do
-				fake_set_state "$root" "${S[i]}" running
-				fake_set_state "$root" "${D[i]}" running
-			done
+			[ $mode = recorded ] || rm -f "$VFIOMIG_STATEDIR/arcs"
+			again "$n"
 			port=$((port + 1))
 			pair "$n" "$port" "$port" "${opts[@]}"
 			if [ -z "$best" ] || (($(field "$work/mig.json" .downtime_usecs) < best)); then

@@ -23,13 +23,13 @@ layer_of() {
 	case $1 in
 	# src/lib
 	vm | reason | ctx | clock | le | compat | fsm) echo 0 ;;          # base
-	stream | chan | tls | net | pump | hasher | mig-wire) echo 1 ;;   # data
+	stream | chan | tls | net | pump | hasher | mig-wire | arc-record) echo 1 ;; # data
 	vfio | sysfs | ident | owner | device | devlink | migid | migid-cmp | \
 		modalias | holder | \
 		holder-proto | holder-client | holder-check | holder-dir) echo 2 ;; # devices
 	session) echo 3 ;;                                                # session
 	mig | mig-group | mig-ctl | mig-src | mig-dst | mig-estimate | mig-probe | \
-		mig-decide) echo 4 ;;                                     # migration
+		mig-decide | mig-record) echo 4 ;;                        # migration
 	# src/cmd
 	vfiomig | escape | log | output | events | opts | cli | sig | observe | idjson | \
 		context | report | netopts | endpoint | json | ci-report) echo 5 ;; # the tool's base

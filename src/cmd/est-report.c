@@ -42,6 +42,7 @@ static void estimate(const struct estimate *e, bool tx)
 		out_text(", downtime %.1f ms", e->downtime * 1e3);
 	out_text(tx && e->downtime < 0 ? ", downtime unknown" : "");
 	secs_or_null("state_changes_usecs", NULL, e->state_changes);
+	secs_or_null("state_changes_recorded_usecs", NULL, e->recorded);
 	out_fmt_secs("round_trip_usecs", NULL, e->rtt);
 	out_fmt_u64("link_bytes_per_sec", NULL, (uint64_t)e->link_rate);
 	out_fmt_u64("probe_bytes", NULL, e->probe_bytes);

@@ -45,6 +45,7 @@ struct switchover {
 	uint64_t stop_copy_bytes; /* what must still move (mig-estimate.h) */
 	double expected_downtime; /* seconds; < 0: unknown */
 	double state_changes;    /* its part for the arcs; < 0: not measured */
+	double recorded;         /* theirs from the record; < 0: none */
 	double link_rate;        /* bytes a second, the probe's */
 	bool over_limit;         /* expected_downtime is past the limit */
 };
@@ -67,6 +68,8 @@ struct estimate {
 	double secs;             /* moving them all */
 	double downtime;         /* seconds; < 0: unknown */
 	double state_changes;    /* < 0: not measured (nothing changed state) */
+	double recorded;         /* its part from earlier migrations' record
+				  * (arc-record.h); < 0: none */
 	double rtt;              /* a round trip to the peer */
 	double link_rate;        /* bytes a second, the probe's */
 	uint64_t probe_bytes;

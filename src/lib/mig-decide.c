@@ -46,6 +46,24 @@ static void downtime_hops(const struct mig_dev *d, struct est_input *in)
 		       hops(dst_grace, ST_RUNNING, f);
 }
 
+/*
+ * A device without pre-copy saves and loads its whole state in the
+ * downtime, in arcs nothing before the switchover measures: what an
+ * earlier migration of its driver recorded, scaled to its estimate. The
+ * destination's device is of the same kind: its load stands for one
+ * another when this host has none.
+ */
+static double recorded(const struct msrc *s, const struct mig_dev *d)
+{
+	const char *drv = d->s.d.info.driver;
+	double save = arcrec_secs(&s->rec, ARC_SAVE, drv, d->size);
+	double load = arcrec_secs(&s->rec, ARC_LOAD, drv, d->size);
+
+	if (d->precopy || !d->sized || (save < 0 && load < 0))
+		return -1;
+	return (save >= 0 ? save : load) + (load >= 0 ? load : save);
+}
+
 /* What each device said last; pre-copy's figures once it moves (moving). */
 static void inputs(struct msrc *s, struct est_input *in, bool moving)
 {
@@ -58,6 +76,7 @@ static void inputs(struct msrc *s, struct est_input *in, bool moving)
 			.left = moving && d->precopy ? d->initial_left + d->dirty : 0,
 			/* 0 until a pass says: the link's rate stands */
 			.rate = d->best_rate,
+			.recorded = recorded(s, d),
 		};
 		downtime_hops(d, &in[i]);
 	}
@@ -129,6 +148,10 @@ int src_estimate_start(struct msrc *s)
 	int r;
 
 	read_sizes(s);
+	r = arcrec_load(&s->rec, NULL);
+	if (r)
+		note_warn(s->g.x, "%s: the record of earlier arcs in %s/arcs is ignored: %s",
+			  s->g.side->cmd, arcrec_dir(), errstr(r));
 	for (unsigned int i = 0; i < s->g.n; i++)
 		want += s->g.dev[i].sized ? s->g.dev[i].size : 0;
 	r = probe_send(&s->g, &s->ctl, want, &s->link);
@@ -170,7 +193,8 @@ void src_switchover(struct msrc *s, const char *reason, double secs, uint64_t se
 		.remaining = s->remaining, .rate = secs > 0 ? sent / secs : 0,
 		.downtime_limit = limit, .acked = s->acked,
 		.stop_copy_bytes = s->now.bytes, .expected_downtime = s->now.downtime,
-		.state_changes = s->now.state_changes, .link_rate = s->link.rate,
+		.state_changes = s->now.state_changes, .recorded = s->now.recorded,
+		.link_rate = s->link.rate,
 		.over_limit = limit > 0 && (s->now.downtime < 0 || s->now.downtime > limit),
 	};
 
@@ -192,13 +216,17 @@ int src_over_limit(struct msrc *s, double secs, uint64_t sent)
 {
 	const struct estimate *e = &s->now;
 	double limit = s->a->downtime_limit;
-	char arcs[48] = "";
+	char arcs[128] = "";
 	bool fits = e->known && e->downtime <= limit;
 
 	if (!e->known)
 		return unsized(s);
 	src_switchover(s, fits ? "unacked" : "over-limit", secs, sent);
-	if (e->state_changes >= 0)
+	if (e->recorded >= 0)
+		snprintf(arcs, sizeof(arcs), "; state changes %.1f ms, %.1f ms of them as "
+			 "recorded in %s/arcs", e->state_changes * 1e3, e->recorded * 1e3,
+			 arcrec_dir());
+	else if (e->state_changes >= 0)
 		snprintf(arcs, sizeof(arcs), "; state changes %.1f ms", e->state_changes * 1e3);
 	if (fits) {
 		snprintf(s->g.told, sizeof(s->g.told), "the source's pre-copy reached no "

@@ -549,7 +549,12 @@ int dst_receive(struct mdst *s)
 	r = load_all(s);
 	while (!r && !s->commit)
 		r = dst_tick(s);
-	return r ? r : run(s);
+	if (!r)
+		r = run(s);
+	/* The devices run: this costs no downtime. */
+	if (!r)
+		mgroup_record_arcs(&s->g, ARC_LOAD);
+	return r;
 }
 
 /* Only a reset leaves resuming: every touched device is reset. */

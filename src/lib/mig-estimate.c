@@ -52,18 +52,18 @@ static void one_device(struct dev_estimate *d, const struct est_input *in, doubl
 	d->size = in->sized ? in->size : 0;
 	d->bytes = in->sized && in->size > in->left ? in->size : in->left;
 	d->secs = rate > 0 ? d->bytes / rate : 0;
-	d->downtime = !in->sized ? -1 : d->secs + (arcs > 0 ? arcs : 0);
+	d->downtime = !in->sized ? -1 : d->secs + (arcs > 0 ? arcs : 0) +
+		      (in->recorded > 0 ? in->recorded : 0);
 }
 
 void estimate_make(struct estimate *e, struct dev_estimate *d, const struct est_input *in,
 		   unsigned int n, const struct link *l, const struct est_arcs *a)
 {
-	double slowest = 0, arcs = 0;
+	double slowest = 0, arcs = -1, recorded = -1;
 	unsigned int i;
 
 	e->known = true;
 	e->bytes = 0;
-	e->state_changes = -1;
 	for (i = 0; i < n; i++) {
 		double da = dev_arcs(&in[i], a);
 
@@ -73,8 +73,13 @@ void estimate_make(struct estimate *e, struct dev_estimate *d, const struct est_
 		if (d[i].secs > slowest)
 			slowest = d[i].secs;
 		if (da >= 0)
-			e->state_changes = (arcs += da);
+			arcs = (arcs > 0 ? arcs : 0) + da;
+		if (in[i].recorded > recorded)
+			recorded = in[i].recorded;
 	}
+	e->state_changes = arcs < 0 && recorded < 0 ? -1 :
+			   (arcs > 0 ? arcs : 0) + (recorded > 0 ? recorded : 0);
+	e->recorded = recorded;
 	/* One link for all: the sum at its rate, unless a device is slower. */
 	e->secs = l->rate > 0 && e->bytes / l->rate > slowest ? e->bytes / l->rate : slowest;
 	e->downtime = !e->known ? -1 :

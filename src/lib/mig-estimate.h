@@ -55,6 +55,9 @@ struct est_input {
 	uint64_t left;       /* pre-copy: initial + dirty bytes, as last told */
 	double rate;         /* bytes a second it moved its data at; 0: unknown */
 	unsigned int src_hops, dst_hops; /* the arcs of its downtime, hop by hop */
+	/* Its save and load arcs as earlier migrations recorded them
+	 * (arc-record.h): a device without pre-copy; < 0: none. */
+	double recorded;
 };
 
 /* The mean time of one hop of a state change on either side (< 0: none
@@ -69,8 +72,10 @@ struct est_arcs {
  * stop-copy estimate, at its own rate but never faster than the link;
  * moving them all takes the slowest device's time or the link's for the
  * sum, whichever is longer. The downtime adds the state changes in it
- * (each side's hops at their mean, serial: one thread steps every device)
- * and two round trips (STOPPED .. RUNNING). A device without an estimate
+ * (each side's hops at their mean, one after another as they were
+ * measured; and the recorded save and load arcs of the devices without
+ * pre-copy, the longest device's: every device takes a step at once) and
+ * two round trips (STOPPED .. RUNNING). A device without an estimate
  * makes the downtime unknown.
  */
 void estimate_make(struct estimate *e, struct dev_estimate *d, const struct est_input *in,

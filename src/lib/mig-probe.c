@@ -163,8 +163,9 @@ static double secs_of(uint64_t us)
 	return us == UINT64_MAX ? -1 : us / 1e6;
 }
 
+/* E_RECORDED came later: a body without it (an older source) has none. */
 enum { E_BYTES, E_SECS, E_DOWNTIME, E_ARCS, E_RTT, E_RATE, E_PROBE_BYTES, E_PROBE_SECS,
-       E_LIMIT, E_KNOWN, E_FIELDS };
+       E_LIMIT, E_KNOWN, E_RECORDED, E_FIELDS };
 
 void estimate_encode(const struct estimate *e, struct msg *m)
 {
@@ -174,6 +175,7 @@ void estimate_encode(const struct estimate *e, struct msg *m)
 		[E_RTT] = usecs(e->rtt), [E_RATE] = (uint64_t)e->link_rate,
 		[E_PROBE_BYTES] = e->probe_bytes, [E_PROBE_SECS] = usecs(e->probe_secs),
 		[E_LIMIT] = usecs(e->downtime_limit), [E_KNOWN] = e->known,
+		[E_RECORDED] = usecs(e->recorded),
 	};
 
 	m->len = 0;
@@ -185,17 +187,17 @@ int estimate_decode(const struct msg *m, struct estimate *e)
 {
 	uint64_t v[E_FIELDS];
 
-	if (m->len < 8 * E_FIELDS)
+	if (m->len < 8 * E_RECORDED)
 		return -EPROTO;
 	for (unsigned int i = 0; i < E_FIELDS; i++)
-		v[i] = msg_u64(m, 8 * i);
+		v[i] = m->len >= 8 * (i + 1) ? msg_u64(m, 8 * i) : UINT64_MAX;
 	*e = (struct estimate){
 		.dry_run = m->type == MSG_ESTIMATE, .known = v[E_KNOWN] != 0,
 		.bytes = v[E_BYTES], .secs = secs_of(v[E_SECS]),
 		.downtime = secs_of(v[E_DOWNTIME]), .state_changes = secs_of(v[E_ARCS]),
 		.rtt = secs_of(v[E_RTT]), .link_rate = (double)v[E_RATE],
 		.probe_bytes = v[E_PROBE_BYTES], .probe_secs = secs_of(v[E_PROBE_SECS]),
-		.downtime_limit = secs_of(v[E_LIMIT]),
+		.downtime_limit = secs_of(v[E_LIMIT]), .recorded = secs_of(v[E_RECORDED]),
 	};
 	return 0;
 }

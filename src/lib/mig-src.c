@@ -677,6 +677,9 @@ int src_migrate(struct msrc *s)
 	 */
 	if (!r || s->committed)
 		mgroup_join(&s->g);
+	/* The devices run on the destination: this costs no downtime. */
+	if (!r)
+		mgroup_record_arcs(&s->g, ARC_SAVE);
 	return r;
 }
 

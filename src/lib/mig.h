@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arc-record.h"
 #include "chan.h"
 #include "ctx.h"
 #include "device.h"
@@ -117,6 +118,9 @@ int mgroup_goto(struct mgroup *g, uint32_t state);
  */
 void mgroup_stop(struct mgroup *g, struct chan *ctl, int why);
 void mgroup_join(struct mgroup *g);
+/* After a migration: what its save or load arcs took, into the host's
+ * record (mig-record.c). */
+void mgroup_record_arcs(struct mgroup *g, enum arc_kind kind);
 /* After a failure: close the data sessions, unwind every device by the
  * policy (session.h, sess_unwind_all()); g->any_touched says whether
  * any had moved. */

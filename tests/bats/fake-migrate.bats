@@ -469,6 +469,133 @@ fast_again() {
 	assert_untouched 1
 }
 
+# What a driver's save and load arcs took, from the record of earlier
+# migrations: devices without pre-copy whose driver's SAVE and LOAD
+# commands take 300 ms each (arc_ms=), 2 of them: each step at once.
+@test "fake-migrate: the save and load arcs the last migration measured count in the next one's downtime" {
+	devices 2 arc_ms=300
+	# The first migration has nothing to count them by: it stops the
+	# devices on an estimate without them and is flagged as over.
+	receive 2 --listen "$UNIX" --psk-file "$PSK"
+	migrate 2 --to "$UNIX" --psk-file "$PSK" --no-precopy
+	assert_success
+	jq_is .estimate.state_changes_recorded_usecs null
+	jq_is '.downtime_usecs > 600000' true
+	jq_is .downtime_exceeded true
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	# both sides kept theirs, one line a driver (this host is both)
+	run grep -c '^save mlx5_vfio_pci 96 [0-9]*$' "$VFIOMIG_STATEDIR/arcs"
+	assert_output 1
+	run grep -c '^load mlx5_vfio_pci 96 [0-9]*$' "$VFIOMIG_STATEDIR/arcs"
+	assert_output 1
+	awk '$1 != "#" && $4 < 300000 { exit 1 }' "$VFIOMIG_STATEDIR/arcs"
+	[ "$(stat -c %a "$VFIOMIG_STATEDIR/arcs" "$VFIOMIG_STATEDIR")" = $'644\n755' ]
+
+	# Now the estimate counts them: the dry run...
+	rearm 2
+	receive 2 --listen "$UNIX" --psk-file "$PSK"
+	migrate 2 --to "$UNIX" --psk-file "$PSK" --no-precopy --dry-run --events "$OUT.ev"
+	assert_success
+	jq_is '.estimate.state_changes_recorded_usecs >= 600000' true
+	jq_is '.estimate.state_changes_usecs >= .estimate.state_changes_recorded_usecs' true
+	jq_is '.estimate.downtime_usecs > 600000' true
+	run jq -c 'select(.event == "ESTIMATE") | .data.state_changes_recorded_usecs >= 600000' "$OUT.ev"
+	assert_output true
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	assert_untouched 2
+	# ...and the migration, which no longer stops on a promise it cannot keep
+	receive 2 --listen "$UNIX" --psk-file "$PSK"
+	migrate 2 --to "$UNIX" --psk-file "$PSK" --no-precopy --events "$OUT.ev2"
+	assert_failure $EX_DOWNTIME
+	assert_lines_are "$stderr" \
+		"$(grep -o "^vfiomig: migrate: the expected downtime, [0-9.]* ms, is over the limit of 300 ms before anything moved (192 bytes to move with the devices stopped, at [0-9.]* MB/s; state changes [0-9.]* ms, [0-9.]* ms of them as recorded in $VFIOMIG_STATEDIR/arcs); --downtime-limit 0 migrates without a limit, or give a larger one\$" <<<"$stderr")" \
+		"vfiomig: migrate: no device was touched"
+	run jq -c 'select(.event == "SWITCHOVER") | .data | "\(.reason) \(.state_changes_recorded_usecs >= 600000)"' "$OUT.ev2"
+	assert_output '"over-limit true"'
+	receive_wait
+	assert_equal "$RECV_STATUS" $EX_PEER
+	assert_untouched 2
+	# a limit that allows for them: the downtime is as expected, not over
+	receive 2 --listen "$UNIX" --psk-file "$PSK"
+	migrate 2 --to "$UNIX" --psk-file "$PSK" --no-precopy --downtime-limit 5000
+	assert_success
+	jq_is .downtime_exceeded false
+	jq_is '.expected_downtime_usecs > 600000' true
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	assert_equal "$(states D 2)" "$(repeat running 2)"
+}
+
+# dry_run_recorded: a dry run of one device; what it counted from the record.
+dry_run_recorded() {
+	rearm 1
+	receive 1 --listen "$UNIX" --psk-file "$PSK"
+	migrate 1 --to "$UNIX" --psk-file "$PSK" --no-precopy --dry-run
+	assert_success
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	RECORDED=$(jq -r .estimate.state_changes_recorded_usecs <<<"$output")
+}
+
+@test "fake-migrate: a record of earlier arcs that is not trusted or not well formed is ignored, said, and replaced" {
+	local rec=$VFIOMIG_STATEDIR/arcs bad
+	devices 1
+	mkdir -p "$VFIOMIG_STATEDIR"
+	for bad in 'save mlx5_vfio_pci 96' 'save mlx5_vfio_pci 96 1 2' 'keep mlx5_vfio_pci 96 1' \
+		'save mlx5/vfio 96 1' 'save mlx5_vfio_pci 96 3600000001' 'save mlx5_vfio_pci -1 5' \
+		'save mlx5_vfio_pci 96 0x10' $'save mlx5_vfio_pci 96 5\x01'; do
+		printf 'save mlx5_vfio_pci 96 900000000\n%s\n' "$bad" >"$rec"
+		dry_run_recorded
+		assert_equal "$RECORDED" null
+		assert_lines_are "$stderr" "vfiomig: warning: migrate: the record of earlier arcs in $rec is ignored: EBADMSG (Bad message)"
+	done
+	# a good one counts: 900 s for the save, the load taken as the same
+	printf '# a comment\nsave mlx5_vfio_pci 96 900000000\n' >"$rec"
+	dry_run_recorded
+	assert_equal "$RECORDED" 1800000000
+	# writable by others, a link, too large: not believed
+	chmod 0666 "$rec"
+	dry_run_recorded
+	assert_equal "$RECORDED" null
+	assert_lines_are "$stderr" "vfiomig: warning: migrate: the record of earlier arcs in $rec is ignored: EPERM (Operation not permitted)"
+	chmod 0644 "$rec"
+	mv "$rec" "$rec.real"
+	ln -s "$rec.real" "$rec"
+	dry_run_recorded
+	assert_equal "$RECORDED" null
+	assert_lines_are "$stderr" "vfiomig: warning: migrate: the record of earlier arcs in $rec is ignored: ELOOP (Too many levels of symbolic links)"
+	rm "$rec"
+	{ echo '# padding'; head -c 16384 /dev/zero | tr '\0' '#'; echo; } >"$rec"
+	dry_run_recorded
+	assert_equal "$RECORDED" null
+	assert_lines_are "$stderr" "vfiomig: warning: migrate: the record of earlier arcs in $rec is ignored: EFBIG (File too large)"
+	# a migration replaces it whole: both sides' lines, nothing else
+	rearm 1
+	receive 1 --listen "$UNIX" --psk-file "$PSK"
+	migrate 1 --to "$UNIX" --psk-file "$PSK" --no-precopy
+	assert_success
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	run grep -v '^#' "$rec"
+	assert_equal "$(cut -d' ' -f1-3 <<<"$output" | sort | tr '\n' ,)" "load mlx5_vfio_pci 96,save mlx5_vfio_pci 96,"
+	[ ! -L "$rec" ]
+	# a directory others may write to: neither believed nor written
+	chmod 0777 "$VFIOMIG_STATEDIR"
+	dry_run_recorded
+	assert_equal "$RECORDED" null
+	assert_lines_are "$stderr" "vfiomig: warning: migrate: the record of earlier arcs in $rec is ignored: EPERM (Operation not permitted)"
+	cp "$rec" "$rec.before"
+	rearm 1
+	receive 1 --listen "$UNIX" --psk-file "$PSK"
+	migrate 1 --to "$UNIX" --psk-file "$PSK" --no-precopy
+	assert_success
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	cmp "$rec" "$rec.before"
+}
+
 @test "fake-migrate: --downtime-limit decides when pre-copy has converged" {
 	not_under_valgrind
 	local limit rounds=
@@ -579,7 +706,7 @@ raw_saves() {
 	est=$(jq -c .estimate <<<"$output")
 	# the events say the same, and nothing else happened
 	assert_equal "$(jq -r '.event' "$OUT.ev" | paste -sd' ')" "MIGRATION ESTIMATE MIGRATION RESULT"
-	assert_equal "$(jq -c 'select(.event == "ESTIMATE") | .data | {bytes, usecs, downtime_usecs, state_changes_usecs, round_trip_usecs, link_bytes_per_sec, probe_bytes, probe_usecs}' "$OUT.ev")" "$est"
+	assert_equal "$(jq -c 'select(.event == "ESTIMATE") | .data | {bytes, usecs, downtime_usecs, state_changes_usecs, state_changes_recorded_usecs, round_trip_usecs, link_bytes_per_sec, probe_bytes, probe_usecs}' "$OUT.ev")" "$est"
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
 	[ -z "$RECV_STDERR" ]

@@ -17,6 +17,10 @@ FAKE_LIB=${FAKE_LIB:-$TOP/tests/fake/libvfiofake.so}
 # shellcheck source=tests/bats/wait.bash
 source "$TOP/tests/bats/wait.bash"
 
+# Each test its own record of earlier arcs (vfiomig(8), FILES): no
+# estimate depends on what another test, or the host, migrated before.
+export VFIOMIG_STATEDIR=${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-$BATS_RUN_TMPDIR}}/state
+
 # Any sanitizer report fails the run.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:halt_on_error=1:detect_leaks=1:exitcode=99}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=99}

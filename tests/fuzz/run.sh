@@ -10,6 +10,7 @@ t=$1 secs=$2
 case $t in
 stream) max=4096 ;;
 mig) max=8192 ;;
+arcs) max=16384 ;;
 *) max=128 ;;
 esac
 mkdir -p "build/fuzz-corpus/$t"

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The record of the save and load arcs earlier migrations measured
+ * (arc-record.h): its file, read bounded and checked, replaced whole.
+ * Owns the file's format: a comment line, then one line a record,
+ * "save|load DRIVER BYTES USECS". Decides nothing with it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arc-record.h"
+
+#define FILE_MAX 16384            /* 64 records take under 8 KiB */
+#define BYTES_MAX (1ULL << 48)    /* 256 TiB: no device state is larger */
+#define USECS_MAX 3600000000ULL   /* an hour: no arc takes longer */
+
+static const char *const kinds[] = { [ARC_SAVE] = "save", [ARC_LOAD] = "load" };
+
+const char *arcrec_dir(void)
+{
+	const char *dir = getenv("VFIOMIG_STATEDIR");
+
+	return dir && dir[0] ? dir : ARCREC_DIR_DEFAULT;
+}
+
+static bool name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n >= sizeof(((struct arc_rec *)0)->driver))
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789_.-") == n;
+}
+
+/* Owned by root or us and written by nobody else: its figures decide. */
+static bool trusted(const struct stat *st)
+{
+	return (st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & 022);
+}
+
+static bool number(const char *s, uint64_t max, uint64_t *v)
+{
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return !errno && !*end && *v <= max;
+}
+
+/* One line into @r: false when it is not one. */
+static bool parse_line(char *line, struct arc_rec *r)
+{
+	char *save, *kind = strtok_r(line, " ", &save);
+	char *drv = strtok_r(NULL, " ", &save);
+	char *bytes = strtok_r(NULL, " ", &save);
+	char *usecs = strtok_r(NULL, " ", &save);
+
+	if (!kind || !drv || strtok_r(NULL, " ", &save) || !name_ok(drv))
+		return false;
+	if (!strcmp(kind, kinds[ARC_SAVE]))
+		r->kind = ARC_SAVE;
+	else if (!strcmp(kind, kinds[ARC_LOAD]))
+		r->kind = ARC_LOAD;
+	else
+		return false;
+	snprintf(r->driver, sizeof(r->driver), "%s", drv);
+	return number(bytes, BYTES_MAX, &r->bytes) && number(usecs, USECS_MAX, &r->usecs);
+}
+
+int arcrec_parse(struct arc_records *a, char *text)
+{
+	char *save, *line;
+
+	a->n = 0;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#')
+			continue;
+		if (a->n == ARCREC_MAX || !parse_line(line, &a->r[a->n])) {
+			a->n = 0;
+			return -EBADMSG;
+		}
+		a->n++;
+	}
+	return 0;
+}
+
+/* The whole file, NUL-terminated, if it is small and trusted. */
+static int slurp(int fd, char *buf, size_t len)
+{
+	struct stat st;
+	size_t got = 0;
+	ssize_t n;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode) || !trusted(&st))
+		return -EPERM;
+	while (got < len && (n = read(fd, buf + got, len - got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		got += (size_t)n;
+	}
+	if (got == len)
+		return -EFBIG;
+	buf[got] = '\0';
+	return memchr(buf, '\0', got) ? -EBADMSG : 0;
+}
+
+static int dir_trusted(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st))
+		return -errno;
+	return trusted(&st) ? 0 : -EPERM;
+}
+
+int arcrec_load(struct arc_records *a, const char *dir)
+{
+	char path[4096], *buf;
+	int fd, r;
+
+	a->n = 0;
+	dir = dir ? dir : arcrec_dir();
+	r = dir_trusted(dir);
+	if (r)
+		return r == -ENOENT ? 0 : r;
+	snprintf(path, sizeof(path), "%s/arcs", dir);
+	/* O_NOFOLLOW: the file is ours, never a link to another. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	buf = malloc(FILE_MAX);
+	r = buf ? slurp(fd, buf, FILE_MAX) : -ENOMEM;
+	close(fd);
+	if (!r)
+		r = arcrec_parse(a, buf);
+	free(buf);
+	if (r)
+		a->n = 0;
+	return r;
+}
+
+static const struct arc_rec *find(const struct arc_records *a, enum arc_kind kind,
+				  const char *driver)
+{
+	for (unsigned int i = 0; i < a->n; i++)
+		if (a->r[i].kind == kind && !strcmp(a->r[i].driver, driver))
+			return &a->r[i];
+	return NULL;
+}
+
+double arcrec_secs(const struct arc_records *a, enum arc_kind kind, const char *driver,
+		   uint64_t bytes)
+{
+	const struct arc_rec *r = find(a, kind, driver);
+
+	if (!r)
+		return -1;
+	/* The arc moves the state: its time grows with it. */
+	if (!r->bytes)
+		return r->usecs / 1e6;
+	return r->usecs / 1e6 * ((double)bytes / (double)r->bytes);
+}
+
+bool arcrec_put(struct arc_records *a, enum arc_kind kind, const char *driver,
+		uint64_t bytes, double secs)
+{
+	struct arc_rec *r = (struct arc_rec *)find(a, kind, driver);
+	double us = secs * 1e6 + 0.5;
+
+	if (!name_ok(driver) || bytes > BYTES_MAX || !(us >= 0) || us > USECS_MAX)
+		return false;
+	if (!r && a->n == ARCREC_MAX)
+		return false;
+	if (!r)
+		r = &a->r[a->n++];
+	*r = (struct arc_rec){ .kind = kind, .bytes = bytes, .usecs = (uint64_t)us };
+	snprintf(r->driver, sizeof(r->driver), "%s", driver);
+	return true;
+}
+
+/* The file's text into @buf (FILE_MAX): its length. */
+static size_t format(const struct arc_records *a, char *buf)
+{
+	size_t n = (size_t)snprintf(buf, FILE_MAX, "# vfiomig: the save and load arcs "
+				    "last measured, a driver each\n");
+
+	/* 64 records of under 120 bytes: FILE_MAX holds them all. */
+	for (unsigned int i = 0; i < a->n; i++)
+		n += (size_t)snprintf(buf + n, FILE_MAX - n, "%s %s %llu %llu\n",
+				      kinds[a->r[i].kind], a->r[i].driver,
+				      (unsigned long long)a->r[i].bytes,
+				      (unsigned long long)a->r[i].usecs);
+	return n;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int arcrec_lock(const char *dir)
+{
+	struct timespec tick = { 0, 10 * 1000000L };
+	int fd, r;
+
+	dir = dir ? dir : arcrec_dir();
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return -errno;
+	r = dir_trusted(dir);
+	if (r)
+		return r;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* Never a wait without an end: a hundred tries 10 ms apart. */
+	for (int i = 0; i < 100; i++) {
+		if (!flock(fd, LOCK_EX | LOCK_NB))
+			return fd;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+	close(fd);
+	return r;
+}
+
+void arcrec_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+int arcrec_store(const struct arc_records *a, const char *dir)
+{
+	char path[4096], tmp[4112], *buf;
+	int fd, r;
+
+	dir = dir ? dir : arcrec_dir();
+	r = dir_trusted(dir);
+	if (r)
+		return r;
+	snprintf(path, sizeof(path), "%s/arcs", dir);
+	snprintf(tmp, sizeof(tmp), "%s/.arcs.%d", dir, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(FILE_MAX);
+	r = !buf ? -ENOMEM : fchmod(fd, 0644) ? -errno : write_all(fd, buf, format(a, buf));
+	if (!r && fsync(fd))
+		r = -errno;
+	close(fd);
+	free(buf);
+	if (!r && rename(tmp, path))
+		r = -errno;
+	if (r)
+		unlink(tmp);
+	return r;
+}

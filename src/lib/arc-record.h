@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef VFIOMIG_ARC_RECORD_H
+#define VFIOMIG_ARC_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * What earlier migrations on this host measured for the arcs in which a
+ * driver saves (-> stop_copy) or loads (resuming -> stop) a device's
+ * state: a device without pre-copy does neither before the switchover,
+ * so only an earlier run can say what they cost. One record per kind
+ * and driver, the last one measured, in $VFIOMIG_STATEDIR/arcs
+ * (default /var/lib/vfiomig/arcs).
+ */
+#define ARCREC_MAX 64
+#define ARCREC_DIR_DEFAULT "/var/lib/vfiomig"
+
+enum arc_kind { ARC_SAVE, ARC_LOAD };
+
+struct arc_rec {
+	enum arc_kind kind;
+	char driver[64];
+	uint64_t bytes;   /* the device's state, as moved */
+	uint64_t usecs;   /* its arc took */
+};
+
+struct arc_records {
+	struct arc_rec r[ARCREC_MAX];
+	unsigned int n;
+};
+
+const char *arcrec_dir(void);
+/*
+ * The records of @dir (arcrec_dir() when NULL). A missing file is no
+ * record; a file that is not trusted (owned by root or us, written by
+ * nobody else, directory too), too large or not well formed is ignored
+ * whole: 0, or -errno saying why it was ignored. Never leaves a partial set.
+ */
+int arcrec_load(struct arc_records *a, const char *dir);
+/* The file's text (NUL-terminated, changed in place) into @a; 0 or
+ * -EBADMSG. arcrec_load()'s parser, which the fuzz target drives. */
+int arcrec_parse(struct arc_records *a, char *text);
+/* What @driver's arc of @kind should take for @bytes (scaled from its
+ * record); < 0 without one. */
+double arcrec_secs(const struct arc_records *a, enum arc_kind kind, const char *driver,
+		   uint64_t bytes);
+/* Replace (or add) @driver's record of @kind. False when it cannot be
+ * kept: a name the file cannot hold, or the table full. */
+bool arcrec_put(struct arc_records *a, enum arc_kind kind, const char *driver,
+		uint64_t bytes, double secs);
+/*
+ * Between a load and its store, so that two runs at once each keep their
+ * records: the directory flocked (made 0755 when missing). Gives up after
+ * a second (someone else holds it): the fd to arcrec_unlock(), or -errno.
+ */
+int arcrec_lock(const char *dir);
+void arcrec_unlock(int fd);
+/* The file replaced whole (temp + fsync + rename). 0 or -errno. */
+int arcrec_store(const struct arc_records *a, const char *dir);
+
+#endif

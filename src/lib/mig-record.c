@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * After a migration, what its save (source) or load (destination) arcs
+ * took, into the host's record of them (arc-record.h), for the next
+ * migration's estimate. Only arcs that save or load a whole state are
+ * kept: the source's of devices without pre-copy, the destination's
+ * resuming -> stop. Failing to keep them fails nothing.
+ */
+#include <string.h>
+
+#include "arc-record.h"
+#include "fsm.h"
+#include "mig.h"
+
+/* Device @i's logged arcs that save (into stop_copy) or load its state. */
+static double arc_secs(const struct mgroup *g, unsigned int i, enum arc_kind kind)
+{
+	double secs = -1;
+
+	for (int k = 0; k < g->log.n; k++) {
+		const struct arc_time *a = &g->log.arc[k];
+		bool wanted = kind == ARC_SAVE ? a->to == ST_STOP_COPY :
+				 a->from == ST_RESUMING && a->to == ST_STOP;
+
+		if (a->dev == i && wanted)
+			secs = (secs > 0 ? secs : 0) + a->secs;
+	}
+	return secs;
+}
+
+/* Of the devices of one driver, the slowest for its bytes is kept. */
+static bool slower_before(const struct mgroup *g, unsigned int i, enum arc_kind kind,
+			  double per_byte)
+{
+	for (unsigned int j = 0; j < i; j++) {
+		const struct mig_dev *m = &g->dev[j];
+		double s = arc_secs(g, j, kind);
+
+		if (kind == ARC_SAVE && m->precopy)
+			continue;
+		if (!strcmp(m->s.d.info.driver, g->dev[i].s.d.info.driver) && s >= 0 &&
+		    s / (m->bytes ? m->bytes : 1) > per_byte)
+			return true;
+	}
+	return false;
+}
+
+void mgroup_record_arcs(struct mgroup *g, enum arc_kind kind)
+{
+	struct arc_records a;
+	unsigned int kept = 0;
+	int lk = arcrec_lock(NULL), r;
+
+	if (lk < 0) {
+		note_dbg(g->x, "%s: the arcs measured are not kept in %s: %s", g->side->cmd,
+			 arcrec_dir(), errstr(lk));
+		return;
+	}
+	r = arcrec_load(&a, NULL);
+	if (r)
+		note_dbg(g->x, "%s: the record of earlier arcs in %s/arcs is replaced: %s",
+			 g->side->cmd, arcrec_dir(), errstr(r));
+	for (unsigned int i = 0; i < g->n; i++) {
+		const struct mig_dev *m = &g->dev[i];
+		double secs = arc_secs(g, i, kind);
+
+		if (secs < 0 || (kind == ARC_SAVE && m->precopy) ||
+		    slower_before(g, i, kind, secs / (m->bytes ? m->bytes : 1)))
+			continue;
+		kept += arcrec_put(&a, kind, m->s.d.info.driver, m->bytes, secs);
+	}
+	r = kept ? arcrec_store(&a, NULL) : 0;
+	if (r)
+		note_dbg(g->x, "%s: the arcs measured are not kept in %s/arcs: %s",
+			 g->side->cmd, arcrec_dir(), errstr(r));
+	arcrec_unlock(lk);
+}
