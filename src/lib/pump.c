@@ -147,9 +147,12 @@ static ssize_t next(struct pump *p, uint8_t *buf, bool precopy, XXH3_state_t *ha
 	return n < 0 ? failed(p, FROM_DEVICE, (int)n) : n;
 }
 
-static void limit(struct pump *p)
+/* @held: read but not yet written (the hasher's record), counted too,
+ * so that a pass ends at the same record with the hasher or without. */
+static void limit(struct pump *p, uint64_t held)
 {
-	if (p->end == END_NONE && p->prog->stop_at && p->prog->done >= p->prog->stop_at)
+	if (p->end == END_NONE && p->prog->stop_at &&
+	    p->prog->done + held >= p->prog->stop_at)
 		p->end = END_LIMIT;
 }
 
@@ -158,7 +161,7 @@ static int save_inline(struct pump *p, uint32_t phase, bool precopy, XXH3_state_
 {
 	int r = 0;
 
-	for (p->end = END_NONE; !r && p->end == END_NONE; limit(p)) {
+	for (p->end = END_NONE; !r && p->end == END_NONE; limit(p, 0)) {
 		ssize_t n = next(p, p->buf, precopy, hash);
 
 		if (n < 0)
@@ -191,7 +194,7 @@ static int save_offloaded(struct pump *p, uint32_t phase, bool precopy, XXH3_sta
 	size_t given_len = 0;
 	int r = 0;
 
-	for (p->end = END_NONE; !r && p->end == END_NONE; limit(p)) {
+	for (p->end = END_NONE; !r && p->end == END_NONE; limit(p, given ? given_len : 0)) {
 		bool here = inline_left > 0, stolen;
 		ssize_t n = next(p, cur, precopy, here ? hash : NULL);
 
