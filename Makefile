@@ -182,14 +182,17 @@ test-vm61: vfiomig-asan tests/helpers/mtty-uart
 #   mig     migration control frames, HELLO and ATTACH
 #   holder  the holder's request and answer checks
 #   arcs    the record of earlier arcs (arc-record.c)
+#   idjson  the identity document compat --with reads (idjson.c)
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS := stream mig holder arcs
+FUZZ_TARGETS := stream mig holder arcs idjson
 FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 	      -DVFIOMIG_FUZZ -D_GNU_SOURCE -DVFIOMIG_VERSION='"$(VERSION)"' \
 	      $(shell pkg-config --cflags $(PKGS))
 # The targets link the engine (built again for fuzzing), and a target
 # that prints what it decoded the tool's escaping too.
 FUZZ_EXTRA_mig := src/cmd/escape.c
+FUZZ_EXTRA_idjson := src/cmd/idjson.c src/cmd/output.c src/cmd/json.c src/cmd/escape.c \
+	src/cmd/opts.c src/cmd/log.c
 
 build/fuzz/lib/%.o: src/lib/%.c
 	$(call quiet,CC,$@)mkdir -p $(@D) && clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
@@ -210,7 +213,7 @@ build/mkseed-frames: tests/fuzz/mkseed-frames.c build/libvfiomig.a | build
 
 fuzz: $(FUZZ_TARGETS:%=build/fuzz-%) build/mkseed-frames vfiomig fake
 	$(Q)rm -rf build/fuzz-seed && mkdir -p build/fuzz-seed
-	$(Q)tests/fuzz/mkseed.sh $(CURDIR)/vfiomig build/fuzz-seed/stream
+	$(Q)tests/fuzz/mkseed.sh $(CURDIR)/vfiomig build/fuzz-seed/stream build/fuzz-seed/idjson
 	$(Q)build/mkseed-frames build/fuzz-seed
 	$(Q)mkdir -p build/fuzz-seed/arcs && printf '# seed\nsave mlx5_vfio_pci 16777216 12034\nload mlx5_vfio_pci 16777216 14567\nsave mtty 96 40\n' \
 		>build/fuzz-seed/arcs/two
@@ -266,7 +269,7 @@ deps:
 	$(Q)$(if $(DEPS_REFUSAL),$(error $(DEPS_REFUSAL)))scripts/install-deps.sh
 DEPS_REFUSAL = $(shell scripts/install-deps.sh --refusal)
 
-# Four fuzz targets of 8 s each: about the 30 s a check can spend.
+# Five fuzz targets of 8 s each: about the 40 s a check can spend.
 host-suites: test-unit test-fake test-tsan test-deps test-package test-systemd lint analyze \
 		check-deps
 	$(Q)$(MAKE) -s fuzz FUZZ_SECONDS=8

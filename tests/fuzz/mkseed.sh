@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Seed corpus for the stream fuzzer: real streams saved from the fake
 # device: PCI and mdev, plain and with a pre-copy phase, and a stream with
-# pre-copy rounds that re-dirtied data. Usage: mkseed.sh VFIOMIG DIR
+# pre-copy rounds that re-dirtied data; and for the identity document
+# fuzzer, two devices' vfiomig -j identity in IDDIR.
+# Usage: mkseed.sh VFIOMIG DIR IDDIR
 set -euo pipefail
-vfiomig=$1 dir=$2
+vfiomig=$1 dir=$2 iddir=$3
 top=$(cd "$(dirname "$0")/../.." && pwd)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -22,3 +24,7 @@ LD_PRELOAD=$top/tests/fake/libvfiofake.so "$vfiomig" -q save --precopy 3b:00.1 -
 LD_PRELOAD=$top/tests/fake/libvfiofake.so "$vfiomig" -q save --precopy 3b:00.2 -o "$dir/rounds"
 LD_PRELOAD=$top/tests/fake/libvfiofake.so "$vfiomig" -q save \
 	5d3e0c7a-6b43-4a5e-9f0b-2b5f2f0d8c11 -o "$dir/mdev"
+mkdir -p "$iddir"
+LD_PRELOAD=$top/tests/fake/libvfiofake.so "$vfiomig" -j identity 3b:00.1 >"$iddir/pci"
+LD_PRELOAD=$top/tests/fake/libvfiofake.so "$vfiomig" -j identity \
+	5d3e0c7a-6b43-4a5e-9f0b-2b5f2f0d8c11 >"$iddir/mdev"

@@ -11,6 +11,7 @@ case $t in
 stream) max=4096 ;;
 mig) max=8192 ;;
 arcs) max=16384 ;;
+idjson) max=16384 ;;
 *) max=128 ;;
 esac
 mkdir -p "build/fuzz-corpus/$t"
