@@ -175,11 +175,26 @@ double arcrec_secs(const struct arc_records *a, enum arc_kind kind, const char *
 	return r->usecs / 1e6 * ((double)bytes / (double)r->bytes);
 }
 
+/*
+ * A longer time than the record's (for the same bytes) is kept at once, a
+ * shorter one only halfway: one quick run does not undo the margin the
+ * slow ones gave, and one slow run is forgotten over a few quick ones.
+ */
+static double settled(const struct arc_rec *r, uint64_t bytes, double us)
+{
+	double was;
+
+	if (!r)
+		return us;
+	was = r->bytes ? r->usecs * ((double)bytes / (double)r->bytes) : (double)r->usecs;
+	return us >= was ? us : (us + was) / 2;
+}
+
 bool arcrec_put(struct arc_records *a, enum arc_kind kind, const char *driver,
 		uint64_t bytes, double secs)
 {
 	struct arc_rec *r = (struct arc_rec *)find(a, kind, driver);
-	double us = secs * 1e6 + 0.5;
+	double us = settled(r, bytes, secs * 1e6) + 0.5;
 
 	if (!name_ok(driver) || bytes > BYTES_MAX || !(us >= 0) || us > USECS_MAX)
 		return false;

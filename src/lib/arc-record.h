@@ -10,8 +10,8 @@
  * driver saves (-> stop_copy) or loads (resuming -> stop) a device's
  * state: a device without pre-copy does neither before the switchover,
  * so only an earlier run can say what they cost. One record per kind
- * and driver, the last one measured, in $VFIOMIG_STATEDIR/arcs
- * (default /var/lib/vfiomig/arcs).
+ * and driver in $VFIOMIG_STATEDIR/arcs (default /var/lib/vfiomig/arcs):
+ * a longer time than it holds is taken at once, a shorter one halfway.
  */
 #define ARCREC_MAX 64
 #define ARCREC_DIR_DEFAULT "/var/lib/vfiomig"
@@ -45,7 +45,8 @@ int arcrec_parse(struct arc_records *a, char *text);
  * record); < 0 without one. */
 double arcrec_secs(const struct arc_records *a, enum arc_kind kind, const char *driver,
 		   uint64_t bytes);
-/* Replace (or add) @driver's record of @kind. False when it cannot be
+/* Settle (or add) @driver's record of @kind with what was measured now:
+ * a longer time at once, a shorter one halfway. False when it cannot be
  * kept: a name the file cannot hold, or the table full. */
 bool arcrec_put(struct arc_records *a, enum arc_kind kind, const char *driver,
 		uint64_t bytes, double secs);
