@@ -528,14 +528,20 @@ fast_again() {
 	assert_equal "$(states D 2)" "$(repeat running 2)"
 }
 
-# dry_run_recorded: a dry run of one device; what it counted from the record.
-dry_run_recorded() {
+# migrate_one ARGS...: the first pair running again, then migrated without
+# pre-copy with ARGS; both sides succeed.
+migrate_one() {
 	rearm 1
 	receive 1 --listen "$UNIX" --psk-file "$PSK"
-	migrate 1 --to "$UNIX" --psk-file "$PSK" --no-precopy --dry-run
+	migrate 1 --to "$UNIX" --psk-file "$PSK" --no-precopy "$@"
 	assert_success
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
+}
+
+# dry_run_recorded: a dry run of one device; what it counted from the record.
+dry_run_recorded() {
+	migrate_one --dry-run
 	RECORDED=$(jq -r .estimate.state_changes_recorded_usecs <<<"$output")
 }
 
@@ -556,12 +562,7 @@ dry_run_recorded() {
 	dry_run_recorded
 	assert_equal "$RECORDED" 1800000000
 	# a quicker migration takes the record halfway down, not all the way
-	rearm 1
-	receive 1 --listen "$UNIX" --psk-file "$PSK"
-	migrate 1 --to "$UNIX" --psk-file "$PSK" --no-precopy --downtime-limit 0
-	assert_success
-	receive_wait
-	assert_equal "$RECV_STATUS" 0
+	migrate_one --downtime-limit 0
 	run awk '$1 == "save" { print $4 }' "$rec"
 	echo "# save now $output us"
 	((output >= 450000000 && output < 451000000))
@@ -582,12 +583,7 @@ dry_run_recorded() {
 	assert_equal "$RECORDED" null
 	assert_lines_are "$stderr" "vfiomig: warning: migrate: the record of earlier arcs in $rec is ignored: EFBIG (File too large)"
 	# a migration replaces it whole: both sides' lines, nothing else
-	rearm 1
-	receive 1 --listen "$UNIX" --psk-file "$PSK"
-	migrate 1 --to "$UNIX" --psk-file "$PSK" --no-precopy
-	assert_success
-	receive_wait
-	assert_equal "$RECV_STATUS" 0
+	migrate_one
 	run grep -v '^#' "$rec"
 	assert_equal "$(cut -d' ' -f1-3 <<<"$output" | sort | tr '\n' ,)" "load mlx5_vfio_pci 96,save mlx5_vfio_pci 96,"
 	[ ! -L "$rec" ]
@@ -597,12 +593,7 @@ dry_run_recorded() {
 	assert_equal "$RECORDED" null
 	assert_lines_are "$stderr" "vfiomig: warning: migrate: the record of earlier arcs in $rec is ignored: EPERM (Operation not permitted)"
 	cp "$rec" "$rec.before"
-	rearm 1
-	receive 1 --listen "$UNIX" --psk-file "$PSK"
-	migrate 1 --to "$UNIX" --psk-file "$PSK" --no-precopy
-	assert_success
-	receive_wait
-	assert_equal "$RECV_STATUS" 0
+	migrate_one
 	cmp "$rec" "$rec.before"
 }
 
