@@ -3,8 +3,9 @@
  * After a migration, what its save (source) or load (destination) arcs
  * took, into the host's record of them (arc-record.h), for the next
  * migration's estimate. Only arcs that save or load a whole state are
- * kept: the source's of devices without pre-copy, the destination's
- * resuming -> stop. Failing to keep them fails nothing.
+ * kept: those of devices without pre-copy (the destination knows from
+ * HELLO), whose load or save would otherwise count only the rest that
+ * pre-copy left. Failing to keep them fails nothing.
  */
 #include <string.h>
 
@@ -36,7 +37,7 @@ static bool slower_before(const struct mgroup *g, unsigned int i, enum arc_kind 
 		const struct mig_dev *m = &g->dev[j];
 		double s = arc_secs(g, j, kind);
 
-		if (kind == ARC_SAVE && m->precopy)
+		if (m->precopy)
 			continue;
 		if (!strcmp(m->s.d.info.driver, g->dev[i].s.d.info.driver) && s >= 0 &&
 		    s / (m->bytes ? m->bytes : 1) > per_byte)
@@ -64,7 +65,7 @@ void mgroup_record_arcs(struct mgroup *g, enum arc_kind kind)
 		const struct mig_dev *m = &g->dev[i];
 		double secs = arc_secs(g, i, kind);
 
-		if (secs < 0 || (kind == ARC_SAVE && m->precopy) ||
+		if (secs < 0 || m->precopy ||
 		    slower_before(g, i, kind, secs / (m->bytes ? m->bytes : 1)))
 			continue;
 		kept += arcrec_put(&a, kind, m->s.d.info.driver, m->bytes, secs);
