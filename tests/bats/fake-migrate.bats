@@ -290,7 +290,8 @@ began_together() {
 	devices 4 arc_ms=300
 	export VFIOMIG_FAKE_TRACE=$BATS_TEST_TMPDIR/trace
 	receive 4 --listen "$UNIX" --psk-file "$PSK"
-	migrate 4 --to "$UNIX" --psk-file "$PSK" --no-precopy
+	# no limit: what they take is what is looked at
+	migrate 4 --to "$UNIX" --psk-file "$PSK" --no-precopy --downtime-limit 0
 	assert_success
 	jq_is .bytes $((4 * 96))
 	receive_wait
