@@ -216,7 +216,7 @@ int src_over_limit(struct msrc *s, double secs, uint64_t sent)
 {
 	const struct estimate *e = &s->now;
 	double limit = s->a->downtime_limit;
-	char arcs[128] = "";
+	char arcs[256] = "";	/* the record's directory may be long */
 	bool fits = e->known && e->downtime <= limit;
 
 	if (!e->known)
