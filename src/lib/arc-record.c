@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "arc-record.h"
+#include "stream.h"
 
 #define FILE_MAX 16384            /* 64 records take under 8 KiB */
 #define BYTES_MAX (1ULL << 48)    /* 256 TiB: no device state is larger */
@@ -222,21 +223,6 @@ static size_t format(const struct arc_records *a, char *buf)
 	return n;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int arcrec_lock(const char *dir)
 {
 	struct timespec tick = { 0, 10 * 1000000L };
@@ -285,7 +271,7 @@ int arcrec_store(const struct arc_records *a, const char *dir)
 	if (fd < 0)
 		return -errno;
 	buf = malloc(FILE_MAX);
-	r = !buf ? -ENOMEM : fchmod(fd, 0644) ? -errno : write_all(fd, buf, format(a, buf));
+	r = !buf ? -ENOMEM : fchmod(fd, 0644) ? -errno : write_full(fd, buf, format(a, buf));
 	if (!r && fsync(fd))
 		r = -errno;
 	close(fd);
