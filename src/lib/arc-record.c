@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "arc-record.h"
+#include "clock.h"
 #include "stream.h"
 
 #define FILE_MAX 16384            /* 64 records take under 8 KiB */
@@ -163,17 +164,21 @@ static const struct arc_rec *find(const struct arc_records *a, enum arc_kind kin
 	return NULL;
 }
 
+/* Seconds r's arc takes for @bytes: the arc moves the state, its time
+ * grows with it. */
+static double scaled(const struct arc_rec *r, uint64_t bytes)
+{
+	double secs = r->usecs / 1e6;
+
+	return r->bytes ? secs * ((double)bytes / (double)r->bytes) : secs;
+}
+
 double arcrec_secs(const struct arc_records *a, enum arc_kind kind, const char *driver,
 		   uint64_t bytes)
 {
 	const struct arc_rec *r = find(a, kind, driver);
 
-	if (!r)
-		return -1;
-	/* The arc moves the state: its time grows with it. */
-	if (!r->bytes)
-		return r->usecs / 1e6;
-	return r->usecs / 1e6 * ((double)bytes / (double)r->bytes);
+	return r ? scaled(r, bytes) : -1;
 }
 
 /*
@@ -181,29 +186,27 @@ double arcrec_secs(const struct arc_records *a, enum arc_kind kind, const char *
  * shorter one only halfway: one quick run does not undo the margin the
  * slow ones gave, and one slow run is forgotten over a few quick ones.
  */
-static double settled(const struct arc_rec *r, uint64_t bytes, double us)
+static double settled(const struct arc_rec *r, uint64_t bytes, double secs)
 {
-	double was;
+	double was = r ? scaled(r, bytes) : secs;
 
-	if (!r)
-		return us;
-	was = r->bytes ? r->usecs * ((double)bytes / (double)r->bytes) : (double)r->usecs;
-	return us >= was ? us : (us + was) / 2;
+	return secs >= was ? secs : (secs + was) / 2;
 }
 
 bool arcrec_put(struct arc_records *a, enum arc_kind kind, const char *driver,
 		uint64_t bytes, double secs)
 {
 	struct arc_rec *r = (struct arc_rec *)find(a, kind, driver);
-	double us = settled(r, bytes, secs * 1e6) + 0.5;
+	double now = settled(r, bytes, secs);
 
-	if (!name_ok(driver) || bytes > BYTES_MAX || !(us >= 0) || us > USECS_MAX)
+	/* Compared as seconds: a huge double has no uint64_t to round to. */
+	if (!name_ok(driver) || bytes > BYTES_MAX || !(now >= 0) || now > USECS_MAX / 1e6)
 		return false;
 	if (!r && a->n == ARCREC_MAX)
 		return false;
 	if (!r)
 		r = &a->r[a->n++];
-	*r = (struct arc_rec){ .kind = kind, .bytes = bytes, .usecs = (uint64_t)us };
+	*r = (struct arc_rec){ .kind = kind, .bytes = bytes, .usecs = usecs_of(now) };
 	snprintf(r->driver, sizeof(r->driver), "%s", driver);
 	return true;
 }
