@@ -29,25 +29,25 @@ static double arc_secs(const struct mgroup *g, unsigned int i, enum arc_kind kin
 	return secs;
 }
 
-/* Of the devices of one driver, the slowest for its bytes is kept. */
-static bool slower_before(const struct mgroup *g, unsigned int i, enum arc_kind kind,
-			  double per_byte)
+/* Seconds a byte, or < 0: a device whose arc is not kept (pre-copy). */
+static double per_byte(const struct mig_dev *m, double secs)
 {
-	for (unsigned int j = 0; j < i; j++) {
-		const struct mig_dev *m = &g->dev[j];
-		double s = arc_secs(g, j, kind);
+	return m->precopy || secs < 0 ? -1 : secs / (m->bytes ? m->bytes : 1);
+}
 
-		if (m->precopy)
-			continue;
-		if (!strcmp(m->s.d.info.driver, g->dev[i].s.d.info.driver) && s >= 0 &&
-		    s / (m->bytes ? m->bytes : 1) > per_byte)
+/* Of the devices of one driver, the slowest for its bytes is kept. */
+static bool slower_before(const struct mgroup *g, unsigned int i, const double *pb)
+{
+	for (unsigned int j = 0; j < i; j++)
+		if (pb[j] > pb[i] &&
+		    !strcmp(g->dev[j].s.d.info.driver, g->dev[i].s.d.info.driver))
 			return true;
-	}
 	return false;
 }
 
 void mgroup_record_arcs(struct mgroup *g, enum arc_kind kind)
 {
+	double secs[DEVS_MAX], pb[DEVS_MAX];
 	struct arc_records a;
 	unsigned int kept = 0;
 	int lk = arcrec_lock(NULL), r;
@@ -61,14 +61,16 @@ void mgroup_record_arcs(struct mgroup *g, enum arc_kind kind)
 	if (r)
 		note_dbg(g->x, "%s: the record of earlier arcs in %s/arcs is replaced: %s",
 			 g->side->cmd, arcrec_dir(), errstr(r));
+	/* Each device's time once: the log holds every device's arcs. */
+	for (unsigned int i = 0; i < g->n; i++) {
+		secs[i] = arc_secs(g, i, kind);
+		pb[i] = per_byte(&g->dev[i], secs[i]);
+	}
 	for (unsigned int i = 0; i < g->n; i++) {
 		const struct mig_dev *m = &g->dev[i];
-		double secs = arc_secs(g, i, kind);
 
-		if (secs < 0 || m->precopy ||
-		    slower_before(g, i, kind, secs / (m->bytes ? m->bytes : 1)))
-			continue;
-		kept += arcrec_put(&a, kind, m->s.d.info.driver, m->bytes, secs);
+		if (pb[i] >= 0 && !slower_before(g, i, pb))
+			kept += arcrec_put(&a, kind, m->s.d.info.driver, m->bytes, secs[i]);
 	}
 	r = kept ? arcrec_store(&a, NULL) : 0;
 	if (r)
