@@ -215,7 +215,7 @@ bool arcrec_put(struct arc_records *a, enum arc_kind kind, const char *driver,
 static size_t format(const struct arc_records *a, char *buf)
 {
 	size_t n = (size_t)snprintf(buf, FILE_MAX, "# vfiomig: the save and load arcs "
-				    "last measured, a driver each\n");
+				    "measured, a driver each (vfiomig(8), FILES)\n");
 
 	/* 64 records of under 120 bytes: FILE_MAX holds them all. */
 	for (unsigned int i = 0; i < a->n; i++)
