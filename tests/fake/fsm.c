@@ -211,19 +211,14 @@ static bool moves_state(int cur, int next)
 /* arc_ms=: the firmware's SAVE or LOAD command, which no signal cuts. */
 static void firmware(const char *name, const struct fake_cfg *cfg, int cur, int next)
 {
-	struct timespec t;
+	struct timespec t = { (time_t)(cfg->arc_ms / 1000),
+			      (long)(cfg->arc_ms % 1000) * 1000000L };
 
 	if (!cfg->arc_ms || !moves_state(cur, next))
 		return;
 	trace(name, cur, next, " begin");
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += (time_t)(cfg->arc_ms / 1000);
-	t.tv_nsec += (long)(cfg->arc_ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
+	/* nanosleep() leaves what is left in t when a signal cuts it */
+	while (nanosleep(&t, &t) && errno == EINTR)
 		;
 }
 
