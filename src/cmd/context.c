@@ -4,12 +4,24 @@
  * options are known, from them, the signal handlers' cancellation and
  * the tool's observer. The engine reads it and no global of ours.
  */
+#include <stdlib.h>
+
+#include "arc-record.h"
 #include "cli.h"
 #include "observe.h"
 #include "sig.h"
 #include "vfiomig.h"
 
-static struct vm_ctx ctx = { .open = OPEN_AUTO, .obs = &observer };
+static struct vm_ctx ctx = { .open = OPEN_AUTO, .state_dir = ARCREC_DIR_DEFAULT,
+			      .obs = &observer };
+
+/* $VFIOMIG_STATEDIR, read here: the engine reads no environment. */
+static const char *state_dir(void)
+{
+	const char *dir = getenv("VFIOMIG_STATEDIR");
+
+	return dir && dir[0] ? dir : ARCREC_DIR_DEFAULT;
+}
 
 /* Once a command's arguments are parsed (cmd_parse()): global options
  * after the command come late. Before threads exist, so never raced. */
@@ -17,7 +29,8 @@ void opts_done(void)
 {
 	ctx = (struct vm_ctx){
 		.open = opts.open, .no_holder = opts.no_holder,
-		.netlink_debug = opts.verbose >= 2, .cancel = sig_cancel(),
+		.netlink_debug = opts.verbose >= 2, .state_dir = state_dir(),
+		.cancel = sig_cancel(),
 		.obs = &observer,
 	};
 }

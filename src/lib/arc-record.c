@@ -25,13 +25,6 @@
 
 static const char *const kinds[] = { [ARC_SAVE] = "save", [ARC_LOAD] = "load" };
 
-const char *arcrec_dir(void)
-{
-	const char *dir = getenv("VFIOMIG_STATEDIR");
-
-	return dir && dir[0] ? dir : ARCREC_DIR_DEFAULT;
-}
-
 static bool name_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -135,7 +128,6 @@ int arcrec_load(struct arc_records *a, const char *dir)
 	int fd, r;
 
 	a->n = 0;
-	dir = dir ? dir : arcrec_dir();
 	r = dir_trusted(dir);
 	if (r)
 		return r == -ENOENT ? 0 : r;
@@ -231,7 +223,6 @@ int arcrec_lock(const char *dir)
 	struct timespec tick = { 0, 10 * 1000000L };
 	int fd, r;
 
-	dir = dir ? dir : arcrec_dir();
 	if (mkdir(dir, 0755) && errno != EEXIST)
 		return -errno;
 	r = dir_trusted(dir);
@@ -264,7 +255,6 @@ int arcrec_store(const struct arc_records *a, const char *dir)
 	char path[4096], tmp[4112], *buf;
 	int fd, r;
 
-	dir = dir ? dir : arcrec_dir();
 	r = dir_trusted(dir);
 	if (r)
 		return r;

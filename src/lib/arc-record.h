@@ -10,7 +10,7 @@
  * driver saves (-> stop_copy) or loads (resuming -> stop) a device's
  * state: a device without pre-copy does neither before the switchover,
  * so only an earlier run can say what they cost. One record per kind
- * and driver in $VFIOMIG_STATEDIR/arcs (default /var/lib/vfiomig/arcs):
+ * and driver in DIR/arcs (DIR: $VFIOMIG_STATEDIR, default /var/lib/vfiomig):
  * a longer time than it holds is taken at once, a shorter one halfway.
  */
 #define ARCREC_MAX 64
@@ -30,9 +30,8 @@ struct arc_records {
 	unsigned int n;
 };
 
-const char *arcrec_dir(void);
 /*
- * The records of @dir (arcrec_dir() when NULL). A missing file is no
+ * The records of @dir (the command's: vm_ctx's state_dir). A missing file is no
  * record; a file that is not trusted (owned by root or us, written by
  * nobody else, directory too), too large or not well formed is ignored
  * whole: 0, or -errno saying why it was ignored. Never leaves a partial set.

@@ -116,6 +116,7 @@ struct vm_ctx {
 	enum open_mode open;          /* --open */
 	bool no_holder;               /* --no-holder */
 	bool netlink_debug;           /* dump netlink messages (-vv) */
+	const char *state_dir;        /* the record of earlier arcs (arc-record.h) */
 	const struct cancel *cancel;  /* NULL: nothing cancels */
 	const struct observer *obs;   /* NULL: nobody listens */
 };

@@ -148,10 +148,10 @@ int src_estimate_start(struct msrc *s)
 	int r;
 
 	read_sizes(s);
-	r = arcrec_load(&s->rec, NULL);
+	r = arcrec_load(&s->rec, s->g.x->state_dir);
 	if (r)
 		note_warn(s->g.x, "%s: the record of earlier arcs in %s/arcs is ignored: %s",
-			  s->g.side->cmd, arcrec_dir(), errstr(r));
+			  s->g.side->cmd, s->g.x->state_dir, errstr(r));
 	for (unsigned int i = 0; i < s->g.n; i++)
 		want += s->g.dev[i].sized ? s->g.dev[i].size : 0;
 	r = probe_send(&s->g, &s->ctl, want, &s->link);
@@ -225,7 +225,7 @@ int src_over_limit(struct msrc *s, double secs, uint64_t sent)
 	if (e->recorded >= 0)
 		snprintf(arcs, sizeof(arcs), "; state changes %.1f ms, %.1f ms of them as "
 			 "recorded in %s/arcs", e->state_changes * 1e3, e->recorded * 1e3,
-			 arcrec_dir());
+			 s->g.x->state_dir);
 	else if (e->state_changes >= 0)
 		snprintf(arcs, sizeof(arcs), "; state changes %.1f ms", e->state_changes * 1e3);
 	if (fits) {

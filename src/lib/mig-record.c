@@ -47,20 +47,21 @@ static bool slower_before(const struct mgroup *g, unsigned int i, const double *
 
 void mgroup_record_arcs(struct mgroup *g, enum arc_kind kind)
 {
+	const char *dir = g->x->state_dir;
 	double secs[DEVS_MAX], pb[DEVS_MAX];
 	struct arc_records a;
 	unsigned int kept = 0;
-	int lk = arcrec_lock(NULL), r;
+	int lk = arcrec_lock(dir), r;
 
 	if (lk < 0) {
 		note_dbg(g->x, "%s: the arcs measured are not kept in %s: %s", g->side->cmd,
-			 arcrec_dir(), errstr(lk));
+			 dir, errstr(lk));
 		return;
 	}
-	r = arcrec_load(&a, NULL);
+	r = arcrec_load(&a, dir);
 	if (r)
 		note_dbg(g->x, "%s: the record of earlier arcs in %s/arcs is replaced: %s",
-			 g->side->cmd, arcrec_dir(), errstr(r));
+			 g->side->cmd, dir, errstr(r));
 	/* Each device's time once: the log holds every device's arcs. */
 	for (unsigned int i = 0; i < g->n; i++) {
 		secs[i] = arc_secs(g, i, kind);
@@ -72,9 +73,9 @@ void mgroup_record_arcs(struct mgroup *g, enum arc_kind kind)
 		if (pb[i] >= 0 && !slower_before(g, i, pb))
 			kept += arcrec_put(&a, kind, m->s.d.info.driver, m->bytes, secs[i]);
 	}
-	r = kept ? arcrec_store(&a, NULL) : 0;
+	r = kept ? arcrec_store(&a, dir) : 0;
 	if (r)
 		note_dbg(g->x, "%s: the arcs measured are not kept in %s/arcs: %s",
-			 g->side->cmd, arcrec_dir(), errstr(r));
+			 g->side->cmd, dir, errstr(r));
 	arcrec_unlock(lk);
 }
