@@ -72,8 +72,9 @@ void estimate_make(struct estimate *e, struct dev_estimate *d, const struct est_
 		e->bytes += d[i].bytes;
 		if (d[i].secs > slowest)
 			slowest = d[i].secs;
-		if (da >= 0)
-			arcs = (arcs > 0 ? arcs : 0) + da;
+		/* Every device takes each step at once (mgroup_goto()). */
+		if (da > arcs)
+			arcs = da;
 		if (in[i].recorded > recorded)
 			recorded = in[i].recorded;
 	}

@@ -71,12 +71,12 @@ struct est_arcs {
  * Each device must still move the larger of its pre-copy left and its
  * stop-copy estimate, at its own rate but never faster than the link;
  * moving them all takes the slowest device's time or the link's for the
- * sum, whichever is longer. The downtime adds the state changes in it
- * (each side's hops at their mean, one after another as they were
- * measured; and the recorded save and load arcs of the devices without
- * pre-copy, the longest device's: every device takes a step at once) and
- * two round trips (STOPPED .. RUNNING). A device without an estimate
- * makes the downtime unknown.
+ * sum, whichever is longer. The downtime adds the state changes in it,
+ * the longest device's (every device takes a step at once): its hops on
+ * each side at their mean as measured so far, and the recorded save and
+ * load arcs of the devices without pre-copy; and two round trips
+ * (STOPPED .. RUNNING). A device without an estimate makes the downtime
+ * unknown.
  */
 void estimate_make(struct estimate *e, struct dev_estimate *d, const struct est_input *in,
 		   unsigned int n, const struct link *l, const struct est_arcs *a);
