@@ -87,11 +87,13 @@ cmds["inspect"] = obj({"format_version": N(I()), "written_by": N(S()), "created"
 # migrate --dry-run prints), in total and per device.
 estimate = obj({"bytes": R("bytes"), "usecs": R("usecs"), "downtime_usecs": N(R("usecs")),
                 "state_changes_usecs": N(R("usecs")),
-                "state_changes_recorded_usecs": N(R("usecs")), "round_trip_usecs": R("usecs"),
+                "state_changes_recorded_usecs": N(R("usecs")),
+                "data_recorded_usecs": N(R("usecs")), "round_trip_usecs": R("usecs"),
                 "link_bytes_per_sec": I(), "probe_bytes": R("bytes"),
                 "probe_usecs": R("usecs")})
 dev_estimate = obj({"stop_copy_bytes": N(R("bytes")), "bytes": R("bytes"),
-                    "usecs": R("usecs"), "downtime_usecs": N(R("usecs"))})
+                    "usecs": R("usecs"), "data_recorded_usecs": N(R("usecs")),
+                    "downtime_usecs": N(R("usecs"))})
 migdev = obj({"device": S(), "from": R("state"), "state": N(R("state")), "precopy": B,
               "bytes": R("bytes"), "precopy_bytes": R("bytes"), "stop_copy_bytes": R("bytes"),
               "records": I(), "precopy_rounds": I(), "precopy_reinits": I(),

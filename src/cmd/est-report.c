@@ -43,6 +43,7 @@ static void estimate(const struct estimate *e, bool tx)
 	out_text(tx && e->downtime < 0 ? ", downtime unknown" : "");
 	secs_or_null("state_changes_usecs", NULL, e->state_changes);
 	secs_or_null("state_changes_recorded_usecs", NULL, e->recorded);
+	secs_or_null("data_recorded_usecs", NULL, e->data_recorded);
 	out_fmt_secs("round_trip_usecs", NULL, e->rtt);
 	out_fmt_u64("link_bytes_per_sec", NULL, (uint64_t)e->link_rate);
 	out_fmt_u64("probe_bytes", NULL, e->probe_bytes);
@@ -115,6 +116,7 @@ void est_device(const struct dev_estimate *d, bool tx)
 	out_fmt_u64("bytes", tx ? "%" PRIu64 " bytes" : NULL, d->bytes);
 	out_text(tx && !d->sized ? " (no stop-copy estimate)" : "");
 	out_fmt_secs("usecs", tx ? ", expected %.3f s" : NULL, d->secs);
+	secs_or_null("data_recorded_usecs", NULL, d->data_recorded);
 	secs_or_null("downtime_usecs", NULL, d->downtime);
 	if (tx && d->downtime >= 0)
 		out_text(", downtime %.1f ms\n", d->downtime * 1e3);

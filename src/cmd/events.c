@@ -322,6 +322,7 @@ void ev_switchover(const struct switchover *s)
 	kv_u64(&l, "stop_copy_bytes", s->stop_copy_bytes);
 	kv_usecs_or_null(&l, "state_changes_usecs", s->state_changes);
 	kv_usecs_or_null(&l, "state_changes_recorded_usecs", s->recorded);
+	kv_usecs_or_null(&l, "data_recorded_usecs", s->data_recorded);
 	kv_u64(&l, "link_bytes_per_sec", (uint64_t)s->link_rate);
 	kv_bool(&l, "downtime_exceeded", s->over_limit);
 	line_close(&l);
@@ -345,6 +346,7 @@ static void estimate_devices(struct line *l, const struct estimate *e)
 			kv_null(l, "stop_copy_bytes");
 		kv_u64(l, "bytes", d->bytes);
 		kv_usecs(l, "usecs", d->secs);
+		kv_usecs_or_null(l, "data_recorded_usecs", d->data_recorded);
 		kv_usecs_or_null(l, "downtime_usecs", d->downtime);
 		json_close(&l->j);
 	}
@@ -363,6 +365,7 @@ void ev_estimate(const struct estimate *e)
 	kv_usecs_or_null(&l, "downtime_usecs", e->downtime);
 	kv_usecs_or_null(&l, "state_changes_usecs", e->state_changes);
 	kv_usecs_or_null(&l, "state_changes_recorded_usecs", e->recorded);
+	kv_usecs_or_null(&l, "data_recorded_usecs", e->data_recorded);
 	kv_usecs(&l, "round_trip_usecs", e->rtt);
 	kv_u64(&l, "link_bytes_per_sec", (uint64_t)e->link_rate);
 	kv_u64(&l, "probe_bytes", e->probe_bytes);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The record of the save and load arcs earlier migrations measured
- * (arc-record.h): its file, read bounded and checked, replaced whole.
- * Owns the file's format: a comment line, then one line a record,
- * "save|load DRIVER BYTES USECS". Decides nothing with it.
+ * The record of what earlier migrations measured of a driver's save and
+ * load (arc-record.h): its file, read bounded and checked, replaced
+ * whole. Owns the file's format: a comment line, then one line a record,
+ * "save|load|read|write DRIVER BYTES USECS". Decides nothing with it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +23,9 @@
 #define BYTES_MAX (1ULL << 48)    /* 256 TiB: no device state is larger */
 #define USECS_MAX 3600000000ULL   /* an hour: no arc takes longer */
 
-static const char *const kinds[] = { [ARC_SAVE] = "save", [ARC_LOAD] = "load" };
+static const char *const kinds[] = {
+	[ARC_SAVE] = "save", [ARC_LOAD] = "load", [ARC_READ] = "read", [ARC_WRITE] = "write",
+};
 
 static bool name_ok(const char *s)
 {
@@ -59,15 +61,15 @@ static bool parse_line(char *line, struct arc_rec *r)
 	char *drv = strtok_r(NULL, " ", &save);
 	char *bytes = strtok_r(NULL, " ", &save);
 	char *usecs = strtok_r(NULL, " ", &save);
+	unsigned int k = 0;
 
 	if (!kind || !drv || strtok_r(NULL, " ", &save) || !name_ok(drv))
 		return false;
-	if (!strcmp(kind, kinds[ARC_SAVE]))
-		r->kind = ARC_SAVE;
-	else if (!strcmp(kind, kinds[ARC_LOAD]))
-		r->kind = ARC_LOAD;
-	else
+	while (k < ARC_KINDS && strcmp(kind, kinds[k]))
+		k++;
+	if (k == ARC_KINDS)
 		return false;
+	r->kind = (enum arc_kind)k;
 	snprintf(r->driver, sizeof(r->driver), "%s", drv);
 	return number(bytes, BYTES_MAX, &r->bytes) && number(usecs, USECS_MAX, &r->usecs);
 }
@@ -156,8 +158,8 @@ static const struct arc_rec *find(const struct arc_records *a, enum arc_kind kin
 	return NULL;
 }
 
-/* Seconds r's arc takes for @bytes: the arc moves the state, its time
- * grows with it. */
+/* Seconds r's arc or data takes for @bytes: both move the state, their
+ * time grows with it. */
 static double scaled(const struct arc_rec *r, uint64_t bytes)
 {
 	double secs = r->usecs / 1e6;
@@ -206,8 +208,8 @@ bool arcrec_put(struct arc_records *a, enum arc_kind kind, const char *driver,
 /* The file's text into @buf (FILE_MAX): its length. */
 static size_t format(const struct arc_records *a, char *buf)
 {
-	size_t n = (size_t)snprintf(buf, FILE_MAX, "# vfiomig: the save and load arcs "
-				    "measured, a driver each (vfiomig(8), FILES)\n");
+	size_t n = (size_t)snprintf(buf, FILE_MAX, "# vfiomig: the save and load of "
+				    "each driver, as measured (vfiomig(8), FILES)\n");
 
 	/* 64 records of under 120 bytes: FILE_MAX holds them all. */
 	for (unsigned int i = 0; i < a->n; i++)

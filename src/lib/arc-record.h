@@ -6,23 +6,26 @@
 #include <stdint.h>
 
 /*
- * What earlier migrations on this host measured for the arcs in which a
- * driver saves (-> stop_copy) or loads (resuming -> stop) a device's
- * state: a device without pre-copy does neither before the switchover,
- * so only an earlier run can say what they cost. One record per kind
- * and driver in DIR/arcs (DIR: $VFIOMIG_STATEDIR, default /var/lib/vfiomig):
- * a longer time than it holds is taken at once, a shorter one halfway.
+ * What earlier migrations on this host measured of a driver's save and
+ * load of a device's state: the arcs in which it saves (-> stop_copy) or
+ * loads (resuming -> stop) it, and the time the device itself took to
+ * give its data (its read()s in stop_copy) and to take it (its write()s
+ * in resuming). A device without pre-copy does none of these before the
+ * switchover, so only an earlier run can say what they cost. One record
+ * per kind and driver in DIR/arcs (DIR: $VFIOMIG_STATEDIR, default
+ * /var/lib/vfiomig): a longer time than it holds is taken at once, a
+ * shorter one halfway.
  */
 #define ARCREC_MAX 64
 #define ARCREC_DIR_DEFAULT "/var/lib/vfiomig"
 
-enum arc_kind { ARC_SAVE, ARC_LOAD };
+enum arc_kind { ARC_SAVE, ARC_LOAD, ARC_READ, ARC_WRITE, ARC_KINDS };
 
 struct arc_rec {
 	enum arc_kind kind;
 	char driver[64];
 	uint64_t bytes;   /* the device's state, as moved */
-	uint64_t usecs;   /* its arc took */
+	uint64_t usecs;   /* its arc, or its data, took */
 };
 
 struct arc_records {

@@ -46,6 +46,8 @@ struct switchover {
 	double expected_downtime; /* seconds; < 0: unknown */
 	double state_changes;    /* its part for the arcs; < 0: not measured */
 	double recorded;         /* theirs from the record; < 0: none */
+	double data_recorded;    /* the devices' time for their data, from the
+				  * record (the longest); < 0: none */
 	double link_rate;        /* bytes a second, the probe's */
 	bool over_limit;         /* expected_downtime is past the limit */
 };
@@ -57,6 +59,8 @@ struct dev_estimate {
 	uint64_t size;           /* that estimate (MIG_DATA_SIZE) */
 	uint64_t bytes;          /* what it must move */
 	double secs;             /* moving them, at the rate expected for it */
+	double data_recorded;    /* the device's own time for them, from the
+				  * record (arc-record.h); < 0: none */
 	double downtime;         /* its transfer in the downtime */
 };
 
@@ -70,6 +74,7 @@ struct estimate {
 	double state_changes;    /* < 0: not measured (nothing changed state) */
 	double recorded;         /* its part from earlier migrations' record
 				  * (arc-record.h); < 0: none */
+	double data_recorded;    /* the longest device's data_recorded */
 	double rtt;              /* a round trip to the peer */
 	double link_rate;        /* bytes a second, the probe's */
 	uint64_t probe_bytes;

@@ -70,6 +70,7 @@ static int load(struct mig_dev *m, uint8_t *buf)
 	progress_init(&m->prog, g->x, m->s.d.info.name, 0);
 	r = pump_load(&p);
 	progress_end(&m->prog);
+	m->data_secs = p.dev_secs;
 	return r ? mgroup_thread_failed(m, &p) : 0;
 }
 

@@ -52,6 +52,9 @@ static void one_device(struct dev_estimate *d, const struct est_input *in, doubl
 	d->size = in->sized ? in->size : 0;
 	d->bytes = in->sized && in->size > in->left ? in->size : in->left;
 	d->secs = rate > 0 ? d->bytes / rate : 0;
+	d->data_recorded = in->recorded_data;
+	if (in->recorded_data > d->secs)
+		d->secs = in->recorded_data;
 	d->downtime = !in->sized ? -1 : d->secs + (arcs > 0 ? arcs : 0) +
 		      (in->recorded > 0 ? in->recorded : 0);
 }
@@ -59,7 +62,7 @@ static void one_device(struct dev_estimate *d, const struct est_input *in, doubl
 void estimate_make(struct estimate *e, struct dev_estimate *d, const struct est_input *in,
 		   unsigned int n, const struct link *l, const struct est_arcs *a)
 {
-	double slowest = 0, arcs = -1, recorded = -1;
+	double slowest = 0, arcs = -1, recorded = -1, data = -1;
 	unsigned int i;
 
 	e->known = true;
@@ -77,10 +80,13 @@ void estimate_make(struct estimate *e, struct dev_estimate *d, const struct est_
 			arcs = da;
 		if (in[i].recorded > recorded)
 			recorded = in[i].recorded;
+		if (in[i].recorded_data > data)
+			data = in[i].recorded_data;
 	}
 	e->state_changes = arcs < 0 && recorded < 0 ? -1 :
 			   (arcs > 0 ? arcs : 0) + (recorded > 0 ? recorded : 0);
 	e->recorded = recorded;
+	e->data_recorded = data;
 	/* One link for all: the sum at its rate, unless a device is slower. */
 	e->secs = l->rate > 0 && e->bytes / l->rate > slowest ? e->bytes / l->rate : slowest;
 	e->downtime = !e->known ? -1 :

@@ -55,9 +55,13 @@ struct est_input {
 	uint64_t left;       /* pre-copy: initial + dirty bytes, as last told */
 	double rate;         /* bytes a second it moved its data at; 0: unknown */
 	unsigned int src_hops, dst_hops; /* the arcs of its downtime, hop by hop */
-	/* Its save and load arcs as earlier migrations recorded them
-	 * (arc-record.h): a device without pre-copy; < 0: none. */
+	/* A device without pre-copy, as earlier migrations recorded its
+	 * driver (arc-record.h), scaled to its size; < 0: none. Its save
+	 * and load arcs, one after the other: */
 	double recorded;
+	/* and its own time for its data, the source's reads and the
+	 * destination's writes, which overlap: */
+	double recorded_data;
 };
 
 /* The mean time of one hop of a state change on either side (< 0: none
@@ -69,7 +73,8 @@ struct est_arcs {
 /*
  * e (and d[0..n-1], names left as they are) from the devices' inputs.
  * Each device must still move the larger of its pre-copy left and its
- * stop-copy estimate, at its own rate but never faster than the link;
+ * stop-copy estimate, at its own rate but never faster than the link,
+ * and in no less than the time recorded for its data;
  * moving them all takes the slowest device's time or the link's for the
  * sum, whichever is longer. The downtime adds the state changes in it,
  * the longest device's (every device takes a step at once): its hops on

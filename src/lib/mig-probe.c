@@ -163,9 +163,10 @@ static double secs_of(uint64_t us)
 	return us == UINT64_MAX ? -1 : us / 1e6;
 }
 
-/* E_RECORDED came later: a body without it (an older source) has none. */
+/* E_RECORDED and E_DATA_RECORDED came later: a body without them (an
+ * older source) has none. */
 enum { E_BYTES, E_SECS, E_DOWNTIME, E_ARCS, E_RTT, E_RATE, E_PROBE_BYTES, E_PROBE_SECS,
-       E_LIMIT, E_KNOWN, E_RECORDED, E_FIELDS };
+       E_LIMIT, E_KNOWN, E_RECORDED, E_DATA_RECORDED, E_FIELDS };
 
 void estimate_encode(const struct estimate *e, struct msg *m)
 {
@@ -175,7 +176,7 @@ void estimate_encode(const struct estimate *e, struct msg *m)
 		[E_RTT] = usecs(e->rtt), [E_RATE] = (uint64_t)e->link_rate,
 		[E_PROBE_BYTES] = e->probe_bytes, [E_PROBE_SECS] = usecs(e->probe_secs),
 		[E_LIMIT] = usecs(e->downtime_limit), [E_KNOWN] = e->known,
-		[E_RECORDED] = usecs(e->recorded),
+		[E_RECORDED] = usecs(e->recorded), [E_DATA_RECORDED] = usecs(e->data_recorded),
 	};
 
 	m->len = 0;
@@ -198,6 +199,7 @@ int estimate_decode(const struct msg *m, struct estimate *e)
 		.rtt = secs_of(v[E_RTT]), .link_rate = (double)v[E_RATE],
 		.probe_bytes = v[E_PROBE_BYTES], .probe_secs = secs_of(v[E_PROBE_SECS]),
 		.downtime_limit = secs_of(v[E_LIMIT]), .recorded = secs_of(v[E_RECORDED]),
+		.data_recorded = secs_of(v[E_DATA_RECORDED]),
 	};
 	return 0;
 }

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * After a migration, what its save (source) or load (destination) arcs
- * took, into the host's record of them (arc-record.h), for the next
- * migration's estimate. Only arcs that save or load a whole state are
- * kept: those of devices without pre-copy (the destination knows from
- * HELLO), whose load or save would otherwise count only the rest that
- * pre-copy left. Failing to keep them fails nothing.
+ * After a migration, what its save (source) or load (destination) took,
+ * into the host's record (arc-record.h), for the next migration's
+ * estimate: the arcs, and the device's own time for its data (the
+ * source's stop-copy reads, the destination's writes). Only what saves
+ * or loads a whole state is kept: that of devices without pre-copy (the
+ * destination knows from HELLO), whose load or save would otherwise count
+ * only the rest that pre-copy left. Failing to keep it fails nothing.
  */
 #include <string.h>
 
@@ -29,7 +30,7 @@ static double arc_secs(const struct mgroup *g, unsigned int i, enum arc_kind kin
 	return secs;
 }
 
-/* Seconds a byte, or < 0: a device whose arc is not kept (pre-copy). */
+/* Seconds a byte, or < 0: a device whose figures are not kept (pre-copy). */
 static double per_byte(const struct mig_dev *m, double secs)
 {
 	return m->precopy || secs < 0 ? -1 : secs / (m->bytes ? m->bytes : 1);
@@ -45,12 +46,34 @@ static bool slower_before(const struct mgroup *g, unsigned int i, const double *
 	return false;
 }
 
+/* Each device's time of @kind into @a: how many records changed. */
+static unsigned int put_kind(const struct mgroup *g, struct arc_records *a,
+			     enum arc_kind kind)
+{
+	double secs[DEVS_MAX], pb[DEVS_MAX];
+	unsigned int kept = 0;
+
+	/* Each device's time once: the log holds every device's arcs. */
+	for (unsigned int i = 0; i < g->n; i++) {
+		bool data = kind == ARC_READ || kind == ARC_WRITE;
+
+		secs[i] = data ? g->dev[i].data_secs : arc_secs(g, i, kind);
+		pb[i] = per_byte(&g->dev[i], secs[i]);
+	}
+	for (unsigned int i = 0; i < g->n; i++) {
+		const struct mig_dev *m = &g->dev[i];
+
+		if (pb[i] >= 0 && !slower_before(g, i, pb))
+			kept += arcrec_put(a, kind, m->s.d.info.driver, m->bytes, secs[i]);
+	}
+	return kept;
+}
+
 void mgroup_record_arcs(struct mgroup *g, enum arc_kind kind)
 {
 	const char *dir = g->x->state_dir;
-	double secs[DEVS_MAX], pb[DEVS_MAX];
 	struct arc_records a;
-	unsigned int kept = 0;
+	unsigned int kept;
 	int lk = arcrec_lock(dir), r;
 
 	if (lk < 0) {
@@ -62,17 +85,8 @@ void mgroup_record_arcs(struct mgroup *g, enum arc_kind kind)
 	if (r)
 		note_dbg(g->x, "%s: the record of earlier arcs in %s/arcs is replaced: %s",
 			 g->side->cmd, dir, errstr(r));
-	/* Each device's time once: the log holds every device's arcs. */
-	for (unsigned int i = 0; i < g->n; i++) {
-		secs[i] = arc_secs(g, i, kind);
-		pb[i] = per_byte(&g->dev[i], secs[i]);
-	}
-	for (unsigned int i = 0; i < g->n; i++) {
-		const struct mig_dev *m = &g->dev[i];
-
-		if (pb[i] >= 0 && !slower_before(g, i, pb))
-			kept += arcrec_put(&a, kind, m->s.d.info.driver, m->bytes, secs[i]);
-	}
+	kept = put_kind(g, &a, kind);
+	kept += put_kind(g, &a, kind == ARC_SAVE ? ARC_READ : ARC_WRITE);
 	r = kept ? arcrec_store(&a, dir) : 0;
 	if (r)
 		note_dbg(g->x, "%s: the arcs measured are not kept in %s/arcs: %s",

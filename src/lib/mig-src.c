@@ -21,12 +21,6 @@
 #include "pump.h"
 #include "vfio.h"
 
-/*
- * Records of 1 MiB: on a socket, fewer and larger writes cost less
- * system time (bench/migrate.sh); pump.c still reads and hashes 256 KiB
- * at a time, while the data is in cache.
- */
-#define MIG_BUF (1u << 20)
 /* The most one pre-copy pass reads before it checks for a stop. */
 #define PASS_LIMIT (32u << 20)
 
@@ -165,6 +159,7 @@ static int stopcopy(struct mig_dev *m, uint8_t *buf)
 	r = pump_save(&p, PHASE_STOPCOPY, false);
 	progress_end(&m->prog);
 	m->stop_bytes = m->w.data_bytes - before;
+	m->data_secs = p.dev_secs;
 	if (!r) {
 		r = sw_trailer(&m->w);
 		p.from = FROM_OUTPUT;

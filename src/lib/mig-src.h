@@ -6,6 +6,14 @@
 #include "mig-estimate.h"
 #include "mig.h"
 
+/*
+ * Records of 1 MiB: on a socket, fewer and larger writes cost less
+ * system time (bench/migrate.sh); pump.c still reads and hashes 256 KiB
+ * at a time, while the data is in cache. The destination writes a record
+ * while the source reads the next (mig-decide.c counts on it).
+ */
+#define MIG_BUF (1u << 20)
+
 struct migrate_args {
 	const char *devs[DEVS_MAX];
 	unsigned int ndev;

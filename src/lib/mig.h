@@ -61,6 +61,9 @@ struct mig_dev {
 	double busy;              /* seconds its thread took to move pre-copy data */
 	double best_rate;         /* bytes/s of its fastest pass of 16 KiB or
 				   * more (mig-src.c); 0: none yet */
+	double data_secs;         /* the device's own time for its data: its
+				   * stop-copy read()s (source), all its
+				   * write()s (destination); the thread's */
 	bool paused, done;
 	bool exited;              /* the thread is about to return */
 	int err;                  /* the thread's failure */
@@ -118,8 +121,8 @@ int mgroup_goto(struct mgroup *g, uint32_t state);
  */
 void mgroup_stop(struct mgroup *g, struct chan *ctl, int why);
 void mgroup_join(struct mgroup *g);
-/* After a migration: what its save or load arcs took, into the host's
- * record (mig-record.c). */
+/* After a migration: what its save (ARC_SAVE) or load (ARC_LOAD) took,
+ * the arcs and the device's data, into the host's record (mig-record.c). */
 void mgroup_record_arcs(struct mgroup *g, enum arc_kind kind);
 /* After a failure: close the data sessions, unwind every device by the
  * policy (session.h, sess_unwind_all()); g->any_touched says whether

@@ -92,11 +92,14 @@ static ssize_t fill(struct pump *p, uint8_t *buf, bool precopy, XXH3_state_t *ha
 		 * whole record in one read, the fewest system calls. */
 		size_t want = !hash || p->cap - got < READ_CHUNK ? p->cap - got : READ_CHUNK;
 		ssize_t n;
+		double t;
 
 		/* A migration thread told to stop (struct cancel's interrupt). */
 		if (cancel_hit(p->x))
 			return -EINTR;
+		t = monotonic_secs();
 		n = read(p->data_fd, buf + got, want);
+		p->dev_secs += monotonic_secs() - t;
 		if (n > 0) {
 			if (hash)
 				stream_hash_update(hash, buf + got, n);
@@ -266,9 +269,11 @@ int pump_save(struct pump *p, uint32_t phase, bool precopy)
 /* One piece into the device: the driver may refuse it. */
 static int feed(struct pump *p, const uint8_t *buf, size_t len, uint32_t phase)
 {
+	double t = monotonic_secs();
 	/* Checked per piece: write_full() itself carries on after EINTR. */
 	int r = cancelled(p->x) ? -EINTR : write_full(p->data_fd, buf, len);
 
+	p->dev_secs += monotonic_secs() - t;
 	if (r == -EINTR && cancelled(p->x))
 		return failed(p, FROM_SIGNAL, -EINTR);
 	if (r)

@@ -69,6 +69,8 @@ struct pump {
 	/* What happened: */
 	enum pump_end end;        /* save: how the last read ended */
 	uint64_t bytes, records;  /* load: into the device */
+	double dev_secs;          /* in the data_fd's read()s or write()s: what
+				   * the device itself took for its data */
 	bool framed;              /* load, raw: the input starts as a stream does */
 	enum origin from;         /* a failure's origin (reason.h) */
 	int err;                  /* its -errno, or -VM_E_DATA for a stream defect */

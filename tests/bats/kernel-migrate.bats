@@ -123,7 +123,7 @@ receive_wait() {
 	assert_output ""
 }
 
-@test "migrate over a unix socket without pre-copy, text report; the next estimate counts its save and load arcs" {
+@test "migrate over a unix socket without pre-copy, text report; the next estimate counts its save and load" {
 	load_uarts
 	receive "$UNIX" --psk-file "$PSK"
 	vm migrate --no-precopy "$A1" "$A2" --to "$UNIX" --psk-file "$PSK"
@@ -136,12 +136,15 @@ receive_wait() {
 	assert_equal "$(kstate "$B1") $(kstate "$B2")" "running running"
 	[ ! -e "$BATS_TEST_TMPDIR/mig.sock" ]
 	check_uarts
-	# Both sides kept what mtty's save and load arcs took (the VM is both)
+	# Both sides kept what mtty's save and load arcs took, and its reads
+	# and writes of the data (the VM is both)
 	local drv rec=$VFIOMIG_STATEDIR/arcs
 	drv=$(basename "$(readlink "/sys/bus/mdev/devices/$A1/driver")")
 	echo "# $(grep -v '^#' "$rec" | tr '\n' ';')"
 	grep -q "^save $drv 96 [0-9]*$" "$rec"
 	grep -q "^load $drv 96 [0-9]*$" "$rec"
+	grep -q "^read $drv 96 [0-9]*$" "$rec"
+	grep -q "^write $drv 96 [0-9]*$" "$rec"
 	# and the next estimate counts them, with nothing moved
 	vm state "$A1" running
 	assert_success
@@ -152,6 +155,8 @@ receive_wait() {
 	assert_success
 	jq_is '.estimate.state_changes_recorded_usecs != null' true
 	jq_is '.estimate.state_changes_usecs >= .estimate.state_changes_recorded_usecs' true
+	jq_is '.estimate.data_recorded_usecs != null' true
+	jq_is '[.devices[].estimate.usecs >= .devices[].estimate.data_recorded_usecs] | all' true
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
 	assert_equal "$(kstate "$A1") $(kstate "$A2") $(kstate "$B1") $(kstate "$B2")" \

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * libFuzzer target for the record of earlier arcs (arc-record.c): the
+ * libFuzzer target for the record of earlier saves and loads (arc-record.c): the
  * input is the file's text. What the parser accepts must hold what the
  * estimate then relies on: at most ARCREC_MAX records, names the file can
  * hold again, figures within their bounds, and scaled times that are
@@ -22,7 +22,7 @@ static void check(const struct arc_records *a)
 		const struct arc_rec *r = &a->r[i];
 		double s = arcrec_secs(a, r->kind, r->driver, 1ULL << 40);
 
-		if (!r->driver[0] || strpbrk(r->driver, " \n/") || r->bytes > (1ULL << 48) ||
+		if (r->kind >= ARC_KINDS || !r->driver[0] || strpbrk(r->driver, " \n/") || r->bytes > (1ULL << 48) ||
 		    r->usecs > 3600000000ULL || !isfinite(s) || s < 0)
 			abort();
 	}
