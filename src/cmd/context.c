@@ -8,6 +8,7 @@
 
 #include "arc-record.h"
 #include "cli.h"
+#include "holder-proto.h"
 #include "observe.h"
 #include "sig.h"
 #include "vfiomig.h"
@@ -15,12 +16,13 @@
 static struct vm_ctx ctx = { .open = OPEN_AUTO, .state_dir = ARCREC_DIR_DEFAULT,
 			      .obs = &observer };
 
-/* $VFIOMIG_STATEDIR, read here: the engine reads no environment. */
-static const char *state_dir(void)
+/* $VFIOMIG_STATEDIR and $VFIOMIG_RUNDIR, read here: the engine reads no
+ * environment. */
+static const char *env_dir(const char *name, const char *dflt)
 {
-	const char *dir = getenv("VFIOMIG_STATEDIR");
+	const char *dir = getenv(name);
 
-	return dir && dir[0] ? dir : ARCREC_DIR_DEFAULT;
+	return dir && dir[0] ? dir : dflt;
 }
 
 /* Once a command's arguments are parsed (cmd_parse()): global options
@@ -29,7 +31,8 @@ void opts_done(void)
 {
 	ctx = (struct vm_ctx){
 		.open = opts.open, .no_holder = opts.no_holder,
-		.netlink_debug = opts.verbose >= 2, .state_dir = state_dir(),
+		.netlink_debug = opts.verbose >= 2, .state_dir = env_dir("VFIOMIG_STATEDIR", ARCREC_DIR_DEFAULT),
+		.run_dir = env_dir("VFIOMIG_RUNDIR", HOLD_DIR_DEFAULT),
 		.cancel = sig_cancel(),
 		.obs = &observer,
 	};

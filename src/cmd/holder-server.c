@@ -28,7 +28,7 @@
 /* The run directory: made 0700 if missing, ours, writable by us alone. */
 static int open_dir(struct held *h)
 {
-	const char *dir = holder_dir();
+	const char *dir = holder_dir(h->s.d.x);
 	struct stat st;
 
 	if (mkdir(dir, 0700) && errno != EEXIST)
@@ -124,10 +124,10 @@ int holder_listen(struct held *h)
 	r = open_dir(h);
 	if (r) {
 		if (r != -EPERM)
-			err("hold: socket directory %s: %s", holder_dir(), errstr(r));
+			err("hold: socket directory %s: %s", holder_dir(h->s.d.x), errstr(r));
 		return r;
 	}
-	holder_sock_path(name, h->sock, sizeof(h->sock));
+	holder_sock_path(h->s.d.x, name, h->sock, sizeof(h->sock));
 	snprintf(sock, sizeof(sock), "%s.sock", name);
 	if (strlen(h->sock) + strlen(".new") >= sizeof(sa.sun_path)) {
 		err("hold: socket path %s is too long", h->sock);
@@ -140,10 +140,10 @@ int holder_listen(struct held *h)
 		h->lock = -1;
 		if (r == -EWOULDBLOCK) {
 			err("hold %s: already held by another vfiomig hold: %s/%s.lock "
-			    "is locked: %s", name, holder_dir(), name, errstr(EBUSY));
+			    "is locked: %s", name, holder_dir(h->s.d.x), name, errstr(EBUSY));
 			return -EBUSY;
 		}
-		err("hold %s: locking %s/%s.lock: %s", name, holder_dir(), name,
+		err("hold %s: locking %s/%s.lock: %s", name, holder_dir(h->s.d.x), name,
 		    errstr(r));
 		return r;
 	}

@@ -122,6 +122,7 @@ struct vm_ctx {
 	bool no_holder;               /* --no-holder */
 	bool netlink_debug;           /* dump netlink messages (-vv) */
 	const char *state_dir;        /* the record of earlier arcs (arc-record.h) */
+	const char *run_dir;          /* holder sockets (holder.h); NULL: default */
 	const struct cancel *cancel;  /* NULL: nothing cancels */
 	const struct observer *obs;   /* NULL: nobody listens */
 };

@@ -375,7 +375,8 @@ static int check_peer(const struct devinfo *di, const char *path, int s,
 }
 
 /* The run directory and the socket in it, before we connect. */
-static int check_place(const struct devinfo *di, int dfd, const char *sock,
+static int check_place(const struct vm_ctx *x, const struct devinfo *di, int dfd,
+		       const char *sock,
 		       const char *path, struct stat *st, struct reason *why)
 {
 	char reason[128];
@@ -393,7 +394,7 @@ static int check_place(const struct devinfo *di, int dfd, const char *sock,
 		/* The directory is 0700: another user cannot even look. */
 		why_set(why, "%s: cannot reach a holder in %s: permission "
 			"denied (only root and the holder's user may)", di->name,
-			holder_dir());
+			holder_dir(x));
 		return -EACCES;
 	}
 	if (hold_dir_check(dfd, geteuid(), reason, sizeof(reason)) ||
@@ -409,8 +410,8 @@ static int reach(const struct devinfo *di, struct vdev *d, int dfd, struct reaso
 	int s;
 
 	snprintf(sock, sizeof(sock), "%s.sock", di->name);
-	holder_sock_path(di->name, path, sizeof(path));
-	s = check_place(di, dfd, sock, path, &st, why);
+	holder_sock_path(d->x, di->name, path, sizeof(path));
+	s = check_place(d->x, di, dfd, sock, path, &st, why);
 	if (s <= 0)
 		return s;
 	s = hold_connect(path);
@@ -435,7 +436,7 @@ static int reach(const struct devinfo *di, struct vdev *d, int dfd, struct reaso
 int holder_open(const struct vm_ctx *x, const struct devinfo *di, struct vdev *d,
 		struct reason *why)
 {
-	int dfd = open(holder_dir(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int dfd = open(holder_dir(x), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int r;
 
 	if (dfd < 0) {
@@ -446,11 +447,11 @@ int holder_open(const struct vm_ctx *x, const struct devinfo *di, struct vdev *d
 		if (e == ELOOP || e == ENOTDIR) {
 			why_set(why, "%s: holder directory %s refused: not a "
 				"directory (symbolic links are not followed): %s",
-				di->name, holder_dir(), errstr(EACCES));
+				di->name, holder_dir(x), errstr(EACCES));
 			return -EACCES;
 		}
 		why_set(why, "%s: holder directory %s: %s", di->name,
-			holder_dir(), errstr(e));
+			holder_dir(x), errstr(e));
 		return -e;
 	}
 	d->x = x;

@@ -21,16 +21,14 @@
 
 #include "holder.h"
 
-const char *holder_dir(void)
+const char *holder_dir(const struct vm_ctx *x)
 {
-	const char *dir = getenv("VFIOMIG_RUNDIR");
-
-	return dir && dir[0] ? dir : HOLD_DIR_DEFAULT;
+	return x && x->run_dir && x->run_dir[0] ? x->run_dir : HOLD_DIR_DEFAULT;
 }
 
-void holder_sock_path(const char *name, char *buf, size_t len)
+void holder_sock_path(const struct vm_ctx *x, const char *name, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%s.sock", holder_dir(), name);
+	snprintf(buf, len, "%s/%s.sock", holder_dir(x), name);
 }
 
 int hold_connect(const char *path)

@@ -12,9 +12,10 @@
 #include "device.h"
 #include "holder-proto.h"
 
-/* The directory of holder sockets: $VFIOMIG_RUNDIR or /run/vfiomig. */
-const char *holder_dir(void);
-void holder_sock_path(const char *name, char *buf, size_t len);
+/* The directory of holder sockets: the command's (x->run_dir, from
+ * $VFIOMIG_RUNDIR) or /run/vfiomig. */
+const char *holder_dir(const struct vm_ctx *x);
+void holder_sock_path(const struct vm_ctx *x, const char *name, char *buf, size_t len);
 
 /* A SOCK_SEQPACKET connection to path: the fd or -errno. */
 int hold_connect(const char *path);
