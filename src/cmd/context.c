@@ -31,7 +31,8 @@ void opts_done(void)
 {
 	ctx = (struct vm_ctx){
 		.open = opts.open, .no_holder = opts.no_holder,
-		.netlink_debug = opts.verbose >= 2, .state_dir = env_dir("VFIOMIG_STATEDIR", ARCREC_DIR_DEFAULT),
+		.netlink_debug = opts.verbose >= 2,
+		.state_dir = env_dir("VFIOMIG_STATEDIR", ARCREC_DIR_DEFAULT),
 		.run_dir = env_dir("VFIOMIG_RUNDIR", HOLD_DIR_DEFAULT),
 		.cancel = sig_cancel(),
 		.obs = &observer,

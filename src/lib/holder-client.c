@@ -376,8 +376,8 @@ static int check_peer(const struct devinfo *di, const char *path, int s,
 
 /* The run directory and the socket in it, before we connect. */
 static int check_place(const struct vm_ctx *x, const struct devinfo *di, int dfd,
-		       const char *sock,
-		       const char *path, struct stat *st, struct reason *why)
+		       const char *sock, const char *path, struct stat *st,
+		       struct reason *why)
 {
 	char reason[128];
 

@@ -51,10 +51,11 @@ static void downtime_hops(const struct mig_dev *d, struct est_input *in)
  * downtime, in arcs and reads and writes nothing before the switchover
  * measures: what an earlier migration of its driver recorded, scaled to
  * its estimate. The destination's device is of the same kind: one side's
- * figure stands for the other's when this host has only one. The arcs come one
- * after the other. The data's reads and writes (@data) overlap but for
- * one record: the first read, or the last write, whichever is shorter
- * (a state of one record is read whole, then written whole).
+ * figure stands for the other's when this host has only one. The arcs
+ * come one after the other. The data's reads and writes (@data) overlap
+ * but for one record (MIG_BUF): the first read, or the last write,
+ * whichever is shorter (a state of one record is read whole, then
+ * written whole).
  */
 static double recorded(const struct msrc *s, const struct mig_dev *d, bool data)
 {
