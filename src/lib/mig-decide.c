@@ -47,6 +47,15 @@ static void downtime_hops(const struct mig_dev *d, struct est_input *in)
 }
 
 /*
+ * A device with pre-copy: its load arc as recorded (mig-record.c), for
+ * its whole state, what it sent and what is left (under the lock).
+ */
+static double recorded_load(const struct msrc *s, const struct mig_dev *d)
+{
+	return arcrec_secs(&s->rec, ARC_LOAD, d->s.d.info.driver, d->pre_bytes + d->size);
+}
+
+/*
  * A device without pre-copy saves and loads its whole state in the
  * downtime, in arcs and reads and writes nothing before the switchover
  * measures: what an earlier migration of its driver recorded, scaled to
@@ -64,7 +73,9 @@ static double recorded(const struct msrc *s, const struct mig_dev *d, bool data)
 	double load = arcrec_secs(&s->rec, data ? ARC_WRITE : ARC_LOAD, drv, d->size);
 	double first = d->size > MIG_BUF ? (double)MIG_BUF / (double)d->size : 1;
 
-	if (d->precopy || !d->sized || (save < 0 && load < 0))
+	if (d->precopy)
+		return data || !d->sized ? -1 : recorded_load(s, d);
+	if (!d->sized || (save < 0 && load < 0))
 		return -1;
 	save = save >= 0 ? save : load;
 	load = load >= 0 ? load : save;
@@ -142,9 +153,12 @@ static int never_fits(struct msrc *s)
 	if (unsized(s))
 		return -VM_E_DOWNTIME;
 	inputs(s, in, false);
+	/* Pre-copy may lower the rest, and a driver may load it as it comes. */
 	for (unsigned int i = 0; i < s->g.n; i++)
-		if (s->g.dev[i].precopy)
+		if (s->g.dev[i].precopy) {
 			in[i].size = 0;
+			in[i].recorded = -1;
+		}
 	estimate_make(&s->now, s->now_dev, in, s->g.n, &s->link, &none);
 	s->now.downtime_limit = limit;
 	return s->now.downtime > limit ? src_over_limit(s, 0, 0) : 0;

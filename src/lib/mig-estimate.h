@@ -55,12 +55,12 @@ struct est_input {
 	uint64_t left;       /* pre-copy: initial + dirty bytes, as last told */
 	double rate;         /* bytes a second it moved its data at; 0: unknown */
 	unsigned int src_hops, dst_hops; /* the arcs of its downtime, hop by hop */
-	/* A device without pre-copy, as earlier migrations recorded its
-	 * driver (arc-record.h), scaled to its size; < 0: none. Its save
-	 * and load arcs, one after the other: */
+	/* As earlier migrations recorded its driver (arc-record.h), scaled
+	 * to its size; < 0: none. Its save and load arcs, one after the
+	 * other (with pre-copy: the load arc alone): */
 	double recorded;
-	/* and its own time for its data, the source's reads and the
-	 * destination's writes, which overlap: */
+	/* and, without pre-copy, its own time for its data, the source's
+	 * reads and the destination's writes, which overlap: */
 	double recorded_data;
 };
 
@@ -79,7 +79,7 @@ struct est_arcs {
  * sum, whichever is longer. The downtime adds the state changes in it,
  * the longest device's (every device takes a step at once): its hops on
  * each side at their mean as measured so far, and the recorded save and
- * load arcs of the devices without pre-copy; and two round trips
+ * load arcs (with pre-copy, the load arc); and two round trips
  * (STOPPED .. RUNNING). A device without an estimate makes the downtime
  * unknown.
  */

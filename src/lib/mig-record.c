@@ -4,9 +4,9 @@
  * into the host's record (arc-record.h), for the next migration's
  * estimate: the arcs, and the device's own time for its data (the
  * source's stop-copy reads, the destination's writes). Only what saves
- * or loads a whole state is kept: that of devices without pre-copy (the
- * destination knows from HELLO), whose load or save would otherwise count
- * only the rest that pre-copy left. Failing to keep it fails nothing.
+ * or loads a whole state is kept (per_byte()): that of devices without
+ * pre-copy (the destination knows from HELLO), and the load arcs of all.
+ * Failing to keep it fails nothing.
  */
 #include <string.h>
 
@@ -30,10 +30,18 @@ static double arc_secs(const struct mgroup *g, unsigned int i, enum arc_kind kin
 	return secs;
 }
 
-/* Seconds a byte, or < 0: a device whose figures are not kept (pre-copy). */
-static double per_byte(const struct mig_dev *m, double secs)
+/*
+ * Seconds a byte of its whole state, or < 0: a figure not kept. After
+ * pre-copy, the save arc and the reads and writes in the downtime move
+ * only what it left; the load arc is kept, as some drivers load the whole
+ * state there whether it came early or not (mtty), others only the last
+ * piece: per byte of the whole, the record says which.
+ */
+static double per_byte(const struct mig_dev *m, enum arc_kind kind, double secs)
 {
-	return m->precopy || secs < 0 ? -1 : secs / (m->bytes ? m->bytes : 1);
+	if ((m->precopy && kind != ARC_LOAD) || secs < 0)
+		return -1;
+	return secs / (m->bytes ? m->bytes : 1);
 }
 
 /* Of the devices of one driver, the slowest for its bytes is kept. */
@@ -58,7 +66,7 @@ static unsigned int put_kind(const struct mgroup *g, struct arc_records *a,
 		bool data = kind == ARC_READ || kind == ARC_WRITE;
 
 		secs[i] = data ? g->dev[i].data_secs : arc_secs(g, i, kind);
-		pb[i] = per_byte(&g->dev[i], secs[i]);
+		pb[i] = per_byte(&g->dev[i], kind, secs[i]);
 	}
 	for (unsigned int i = 0; i < g->n; i++) {
 		const struct mig_dev *m = &g->dev[i];

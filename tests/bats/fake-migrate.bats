@@ -488,14 +488,17 @@ fast_again() {
 # commands take 300 ms each (arc_ms=), 2 of them: each step at once.
 @test "fake-migrate: the save and load arcs the last migration measured count in the next one's downtime" {
 	devices 2 arc_ms=300
-	# With pre-copy those arcs save and load only what it left: not kept.
+	# With pre-copy the save arc saves only what it left: not kept; the
+	# load arc is (the next test), and forgotten here.
 	receive 2 --listen "$UNIX" --psk-file "$PSK"
 	migrate 2 --to "$UNIX" --psk-file "$PSK" --downtime-limit 0
 	assert_success
 	jq_is '[.devices[].precopy] | join(",")' true,true
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
-	[ ! -e "$VFIOMIG_STATEDIR/arcs" ]
+	run grep -v '^#' "$VFIOMIG_STATEDIR/arcs"
+	assert_equal "$(cut -d' ' -f1-3 <<<"$output")" "load mlx5_vfio_pci 96"
+	rm "$VFIOMIG_STATEDIR/arcs"
 	rearm 2
 	# The first migration has nothing to count them by: it stops the
 	# devices on an estimate without them and is flagged as over.
@@ -622,6 +625,40 @@ dry_run_recorded() {
 	cp "$rec" "$rec.before"
 	migrate_one
 	cmp "$rec" "$rec.before"
+}
+
+# A driver that loads the whole state in RESUMING -> STOP, pre-copy or
+# not (load_ms=400: its LOAD command takes 400 ms), as mtty does.
+@test "fake-migrate: the load arc the last migration measured counts in the next one's downtime, with pre-copy too" {
+	devices 1 load_ms=400
+	# The first has nothing to count it by: it converges, and is over.
+	receive 1 --listen "$UNIX" --psk-file "$PSK"
+	migrate 1 --to "$UNIX" --psk-file "$PSK"
+	assert_success
+	jq_is .devices[0].precopy true
+	jq_is .estimate.state_changes_recorded_usecs null
+	jq_is '.downtime_usecs > 400000' true
+	jq_is .downtime_exceeded true
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	# the load arc alone is kept: the rest moved only what pre-copy left
+	run grep -v '^#' "$VFIOMIG_STATEDIR/arcs"
+	assert_equal "$(awk '{ print $1, $2, $3, ($4 >= 400000) }' <<<"$output")" \
+		"load mlx5_vfio_pci 96 1"
+	# The next counts it, and never fits the default limit: at
+	# --precopy-timeout it aborts with both sides running.
+	rearm 1
+	receive 1 --listen "$UNIX" --psk-file "$PSK"
+	migrate 1 --to "$UNIX" --psk-file "$PSK" --precopy-timeout 1 --events "$OUT.ev"
+	assert_failure $EX_DOWNTIME
+	assert_lines_are "$stderr" \
+		"$(grep -o "^vfiomig: migrate: the expected downtime, [0-9.]* ms, is over the limit of 300 ms after 1\.[0-9] s of pre-copy ([0-9]* bytes to move with the devices stopped, at [0-9.]* MB/s; state changes [0-9.]* ms; as recorded in $VFIOMIG_STATEDIR/arcs: their save and load arcs [0-9.]* ms); --downtime-limit 0 migrates without a limit, or give a larger one\$" <<<"$stderr")" \
+		"vfiomig: migrate ${S[0]}: device back in running, its state before migrate"
+	run jq -c 'select(.event == "SWITCHOVER") | .data | "\(.reason) \(.state_changes_recorded_usecs >= 400000)"' "$OUT.ev"
+	assert_output '"over-limit true"'
+	receive_wait
+	assert_equal "$RECV_STATUS" $EX_PEER
+	assert_untouched 1
 }
 
 # A device whose driver gives its data slowly (rate=: 300 kB at 1 MB/s on

@@ -156,7 +156,7 @@ receive_wait() {
 	jq_is '.estimate.state_changes_recorded_usecs != null' true
 	jq_is '.estimate.state_changes_usecs >= .estimate.state_changes_recorded_usecs' true
 	jq_is '.estimate.data_recorded_usecs != null' true
-	jq_is '[.devices[].estimate.usecs >= .devices[].estimate.data_recorded_usecs] | all' true
+	jq_is '[.devices[].estimate | .usecs >= .data_recorded_usecs] | all' true
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
 	assert_equal "$(kstate "$A1") $(kstate "$A2") $(kstate "$B1") $(kstate "$B2")" \

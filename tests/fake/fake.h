@@ -207,6 +207,9 @@
  *                     process's table is not (a kernel's arcs on two
  *                     devices run at once). VFIOMIG_FAKE_TRACE gets a
  *                     "NAME FROM>TO begin" line before the wait.
+ *   load_ms=N         RESUMING -> STOP takes N ms more (after arc_ms=):
+ *                     a driver that loads the whole state there, pre-copy
+ *                     or not, as mtty does.
  *   inflight_ms=N     data the driver fetches (on entering PRE_COPY, on
  *                     PRECOPY_INFO at the end of the data, on entering
  *                     STOP_COPY) arrives N ms later: a blocking read()
@@ -505,6 +508,7 @@ struct fake_cfg {
 	uint64_t chunk;		/* reads stop at multiples, 0: none */
 	uint64_t inflight_ms;	/* new data arrives that much later */
 	uint64_t arc_ms;	/* a save or load arc's firmware command */
+	uint64_t load_ms;	/* and RESUMING -> STOP's, more */
 	uint64_t query_ms;	/* PRECOPY_INFO asks the device this often */
 	uint64_t estimate;	/* MIG_DATA_SIZE answer, 0: the real size */
 	bool estimate_left;	/* MIG_DATA_SIZE: what a save has left */

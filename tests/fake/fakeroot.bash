@@ -31,7 +31,8 @@
 #       image rule and VFIOMIG_FAKE_BACKING_DIR)
 #       personality=mtty|mlx5|hisi_acc|pds|virtio|qat|xe  a driver's
 #       conventions, its sysfs driver and PCI IDs (any key given
-#       overrides); open=keep|running chunk=N inflight_ms=N arc_ms=N query_ms=N
+#       overrides); open=keep|running chunk=N inflight_ms=N arc_ms=N load_ms=N
+#       query_ms=N
 #       estimate=N|left reinit=N precopy_info_v2=0|1 match=ok|fail tune them
 
 _FAKE_STATES=(ERROR STOP RUNNING STOP_COPY RESUMING RUNNING_P2P PRE_COPY
@@ -103,7 +104,7 @@ _fake_opts() {
 		driver|cdev|flags|close|size|precopy|dirty|redirty|precopy_end|\
 		rate|image|backing|logging|vendor|device|subvendor|subdevice|\
 		revision|class|\
-		personality|open|chunk|inflight_ms|arc_ms|query_ms|estimate|reinit|\
+		personality|open|chunk|inflight_ms|arc_ms|load_ms|query_ms|estimate|reinit|\
 		precopy_info_v2|match)
 			_o[${kv%%=*}]=${kv#*=} ;;
 		*)
@@ -162,6 +163,7 @@ _fake_common() {
 		chunk=${_c[chunk]-}
 		inflight_ms=${_c[inflight_ms]-}
 		arc_ms=${_c[arc_ms]-}
+		load_ms=${_c[load_ms]-}
 		query_ms=${_c[query_ms]-}
 		estimate=${_c[estimate]-}
 		reinit=${_c[reinit]-}

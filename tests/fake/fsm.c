@@ -208,13 +208,15 @@ static bool moves_state(int cur, int next)
 		(next == S_PRE_COPY || next == S_PRE_COPY_P2P));
 }
 
-/* arc_ms=: the firmware's SAVE or LOAD command, which no signal cuts. */
+/* arc_ms=, load_ms=: the firmware's SAVE or LOAD command, which no
+ * signal cuts. */
 static void firmware(const char *name, const struct fake_cfg *cfg, int cur, int next)
 {
-	struct timespec t = { (time_t)(cfg->arc_ms / 1000),
-			      (long)(cfg->arc_ms % 1000) * 1000000L };
+	uint64_t ms = (moves_state(cur, next) ? cfg->arc_ms : 0) +
+		      (cur == S_RESUMING && next == S_STOP ? cfg->load_ms : 0);
+	struct timespec t = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
 
-	if (!cfg->arc_ms || !moves_state(cur, next))
+	if (!ms)
 		return;
 	trace(name, cur, next, " begin");
 	/* nanosleep() leaves what is left in t when a signal cuts it */

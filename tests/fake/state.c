@@ -95,6 +95,8 @@ static bool cfg_set_driver(struct fake_cfg *cfg, const char *k, const char *v)
 		cfg->chunk = parse_u64(v, 0);
 	else if (!strcmp(k, "arc_ms"))
 		cfg->arc_ms = parse_u64(v, 0);
+	else if (!strcmp(k, "load_ms"))
+		cfg->load_ms = parse_u64(v, 0);
 	else if (!strcmp(k, "inflight_ms"))
 		cfg->inflight_ms = parse_u64(v, 0);
 	else if (!strcmp(k, "query_ms"))
