@@ -11,14 +11,15 @@
 #     The record of save and load arcs (vfiomig(8), FILES) starts empty:
 #     the first row's dry run is a host's first migration of the driver,
 #     the others count what the migration before measured.
-#  2. 1, 4, 16 and 64 rate-limited devices migrating together, with and
-#     without pre-copy: aggregate throughput, downtime, the expected
+#  2. 1, 4, 16 and 64 devices migrating together, rate-limited with and
+#     without pre-copy, and devices the fake does not slow ('unlimited',
+#     without pre-copy): aggregate throughput, downtime, the expected
 #     downtime the switchover was decided on, and what each side's
 #     process held at its peak (file descriptors, threads, resident
-#     memory), with what each device adds (64 against 1). Devices the
-#     fake does not slow ('unlimited') twice: with an empty record of
-#     save and load arcs ('cold', a host's first migration of them), and
-#     with what a migration of the same N devices just recorded.
+#     memory), with what each device adds (64 against 1). Each twice:
+#     with an empty record of save and load ('cold', a host's first
+#     migration of them), and with what a migration of the same N
+#     devices just recorded ('recorded').
 #
 # The machine may be shared: the load averages are printed before and
 # after. Not part of 'make check'.
@@ -181,11 +182,11 @@ done
 echo
 dev_bytes=4000000
 echo "2. N devices of 4 MB at 20 MB/s each, together (--downtime-limit 0), best of $runs;"
-echo "   'cold', 'recorded': devices as fast as the fake goes, no pre-copy (the link and"
-echo "   the cores are all that limit them), with an empty record of save and load arcs"
-echo "   and with the one a migration of the same N devices just left"
-printf '%-3s %-11s %11s %11s %11s %25s %25s\n' N "" "aggregate" downtime expected \
-	"migrate thr/fds/RSS" "receive thr/fds/RSS"
+echo "   'unlimited': as fast as the fake goes, no pre-copy (the link and the cores are"
+echo "   all that limit them); 'cold': an empty record of save and load, 'recorded':"
+echo "   the one a migration of the same N devices just left"
+printf '%-3s %-20s %11s %11s %11s %8s %25s %25s\n' N "" "aggregate" downtime expected \
+	real/exp "migrate thr/fds/RSS" "receive thr/fds/RSS"
 # again N: S[0..N-1] and D[0..N-1] running again, for the next migration
 again() {
 	local i
@@ -195,51 +196,58 @@ again() {
 	done
 }
 
-for mode in no-precopy precopy cold recorded; do
-	opts=(--downtime-limit 0)
-	[ $mode = precopy ] || opts+=(--no-precopy)
+# one N MODE REC: the best of $runs migrations of N devices, as a row.
+one() {
+	local n=$1 mode=$2 rec=$3 best="" r opts=(--downtime-limit 0)
+	[ "$mode" = precopy ] || opts+=(--no-precopy)
+	rm -f "$VFIOMIG_STATEDIR/arcs"
+	if [ "$rec" = recorded ]; then
+		again "$n"
+		port=$((port + 1))
+		pair "$n" "$port" "$port" "${opts[@]}"
+	fi
+	for ((r = 0; r < runs; r++)); do
+		[ "$rec" = recorded ] || rm -f "$VFIOMIG_STATEDIR/arcs"
+		again "$n"
+		port=$((port + 1))
+		pair "$n" "$port" "$port" "${opts[@]}"
+		if [ -z "$best" ] || (($(field "$work/mig.json" .downtime_usecs) < best)); then
+			best=$(field "$work/mig.json" .downtime_usecs)
+			cp "$work/mig.json" "$work/best.json"
+			cp "$work/mig.peak" "$work/best.mig.peak"
+			cp "$work/recv.peak" "$work/best.recv.peak"
+		fi
+	done
+	read -r mt mf mr <"$work/best.mig.peak"
+	read -r rt rf rr <"$work/best.recv.peak"
+	printf '%-3s %-20s %6.1f MB/s %8.1f ms %8.1f ms %7.2fx %8s/%4s/%6.1f MiB %8s/%4s/%6.1f MiB\n' \
+		"$n" "$mode $rec" "$(field "$work/best.json" '.bytes / .usecs')" \
+		"$(field "$work/best.json" '.downtime_usecs / 1e3')" \
+		"$(field "$work/best.json" '.expected_downtime_usecs / 1e3')" \
+		"$(field "$work/best.json" '.downtime_usecs / .expected_downtime_usecs')" \
+		"$mt" "$mf" "$(bc -l <<<"$mr / 1024")" "$rt" "$rf" "$(bc -l <<<"$rr / 1024")"
+	[ "$n" != 1 ] || first=("$mt" "$mf" "$mr" "$rt" "$rf" "$rr")
+}
+
+for mode in no-precopy precopy unlimited; do
 	case $mode in
 	no-precopy) devices 64 size=$dev_bytes rate=20000000 precopy=2000000 estimate=left ;;
-	cold) sbus=3c dbus=5f base=400 devices 64 size=$dev_bytes ;;
+	unlimited) sbus=3c dbus=5f base=400 devices 64 size=$dev_bytes ;;
 	esac
-	for n in 1 4 16 64; do
-		best=""
-		rm -f "$VFIOMIG_STATEDIR/arcs"
-		if [ $mode = recorded ]; then
-			again "$n"
-			port=$((port + 1))
-			pair "$n" "$port" "$port" "${opts[@]}"
-		fi
-		for ((r = 0; r < runs; r++)); do
-			[ $mode = recorded ] || rm -f "$VFIOMIG_STATEDIR/arcs"
-			again "$n"
-			port=$((port + 1))
-			pair "$n" "$port" "$port" "${opts[@]}"
-			if [ -z "$best" ] || (($(field "$work/mig.json" .downtime_usecs) < best)); then
-				best=$(field "$work/mig.json" .downtime_usecs)
-				cp "$work/mig.json" "$work/best.json"
-				cp "$work/mig.peak" "$work/best.mig.peak"
-				cp "$work/recv.peak" "$work/best.recv.peak"
-			fi
+	for rec in cold recorded; do
+		for n in 1 4 16 64; do
+			one "$n" "$mode" "$rec"
 		done
-		read -r mt mf mr <"$work/best.mig.peak"
-		read -r rt rf rr <"$work/best.recv.peak"
-		printf '%-3s %-11s %6.1f MB/s %8.1f ms %8.1f ms %8s/%4s/%6.1f MiB %8s/%4s/%6.1f MiB\n' \
-			"$n" "$mode" "$(field "$work/best.json" '.bytes / .usecs')" \
-			"$(field "$work/best.json" '.downtime_usecs / 1e3')" \
-			"$(field "$work/best.json" '.expected_downtime_usecs / 1e3')" \
-			"$mt" "$mf" "$(bc -l <<<"$mr / 1024")" "$rt" "$rf" "$(bc -l <<<"$rr / 1024")"
-		[ "$n" != 1 ] || one=("$mt" "$mf" "$mr" "$rt" "$rf" "$rr")
+		printf '    each device adds: migrate %.2f threads, %.2f fds, %.2f MiB; receive %.2f threads, %.2f fds, %.2f MiB\n' \
+			"$(bc -l <<<"($mt - ${first[0]}) / 63")" "$(bc -l <<<"($mf - ${first[1]}) / 63")" \
+			"$(bc -l <<<"($mr - ${first[2]}) / 63 / 1024")" "$(bc -l <<<"($rt - ${first[3]}) / 63")" \
+			"$(bc -l <<<"($rf - ${first[4]}) / 63")" "$(bc -l <<<"($rr - ${first[5]}) / 63 / 1024")"
+		# The fake (in migrate's process) holds each source device's
+		# whole image, 4 MB: what is left is vfiomig's own.
+		printf '    of which the fake device holds %.2f MiB in migrate: vfiomig itself %.2f MiB a device\n' \
+			"$(bc -l <<<"$dev_bytes / 1048576")" \
+			"$(bc -l <<<"($mr - ${first[2]}) / 63 / 1024 - $dev_bytes / 1048576")"
 	done
-	printf '    each device adds: migrate %.2f threads, %.2f fds, %.2f MiB; receive %.2f threads, %.2f fds, %.2f MiB\n' \
-		"$(bc -l <<<"($mt - ${one[0]}) / 63")" "$(bc -l <<<"($mf - ${one[1]}) / 63")" \
-		"$(bc -l <<<"($mr - ${one[2]}) / 63 / 1024")" "$(bc -l <<<"($rt - ${one[3]}) / 63")" \
-		"$(bc -l <<<"($rf - ${one[4]}) / 63")" "$(bc -l <<<"($rr - ${one[5]}) / 63 / 1024")"
-	# The fake (in migrate's process) holds each source device's whole
-	# image, 4 MB: what is left is vfiomig's own.
-	printf '    of which the fake device holds %.2f MiB in migrate: vfiomig itself %.2f MiB a device\n' \
-		"$(bc -l <<<"$dev_bytes / 1048576")" \
-		"$(bc -l <<<"($mr - ${one[2]}) / 63 / 1024 - $dev_bytes / 1048576")"
 done
 echo
 echo "load at the end: $(load)"
