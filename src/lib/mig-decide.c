@@ -47,11 +47,14 @@ static void downtime_hops(const struct mig_dev *d, struct est_input *in)
 }
 
 /*
- * A device with pre-copy: its load arc as recorded (mig-record.c), for
- * its whole state, what it sent and what is left (under the lock).
+ * A device with pre-copy: its load arc as recorded (mig-record.c), per
+ * byte of all it moves, what it sent and what is left (under the lock);
+ * the rest of its downtime pre-copy measured.
  */
 static double recorded_load(const struct msrc *s, const struct mig_dev *d)
 {
+	if (!d->sized)
+		return -1;
 	return arcrec_secs(&s->rec, ARC_LOAD, d->s.d.info.driver, d->pre_bytes + d->size);
 }
 
@@ -73,8 +76,6 @@ static double recorded(const struct msrc *s, const struct mig_dev *d, bool data)
 	double load = arcrec_secs(&s->rec, data ? ARC_WRITE : ARC_LOAD, drv, d->size);
 	double first = d->size > MIG_BUF ? (double)MIG_BUF / (double)d->size : 1;
 
-	if (d->precopy)
-		return data || !d->sized ? -1 : recorded_load(s, d);
 	if (!d->sized || (save < 0 && load < 0))
 		return -1;
 	save = save >= 0 ? save : load;
@@ -96,8 +97,8 @@ static void inputs(struct msrc *s, struct est_input *in, bool moving)
 			.left = moving && d->precopy ? d->initial_left + d->dirty : 0,
 			/* 0 until a pass says: the link's rate stands */
 			.rate = d->best_rate,
-			.recorded = recorded(s, d, false),
-			.recorded_data = recorded(s, d, true),
+			.recorded = d->precopy ? recorded_load(s, d) : recorded(s, d, false),
+			.recorded_data = d->precopy ? -1 : recorded(s, d, true),
 		};
 		downtime_hops(d, &in[i]);
 	}
