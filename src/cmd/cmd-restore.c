@@ -45,6 +45,7 @@ struct restore_ctx {
 	struct arc_log log;
 	struct progress prog;
 	uint64_t bytes, records;
+	double write_secs;        /* pump.h dev_secs */
 	double secs;
 };
 
@@ -144,6 +145,7 @@ static int do_restore(struct restore_ctx *c)
 	r = pump_load(&p);
 	c->bytes = p.bytes;
 	c->records = p.records;
+	c->write_secs = p.dev_secs;
 	progress_end(&c->prog);
 	if (r)
 		return pump_failed(c, &p);
@@ -265,6 +267,9 @@ int cmd_restore(int argc, char **argv)
 		say_where(&c.s);
 	}
 	c.secs = monotonic_secs() - t0;
+	/* The device is where --then put it: this costs it nothing. */
+	if (!r)
+		xfer_keep(&c.s, &c.log, ARC_LOAD, c.bytes, c.write_secs);
 	ev_end(r);
 	wr = sess_is_open(&c.s) ? restore_report(&c, r) : 0;
 	sr_free(&c.r);

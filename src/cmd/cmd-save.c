@@ -169,6 +169,7 @@ static int stopcopy_phase(struct save_ctx *c)
 	p = pump_of(c);
 	r = pump_save(&p, PHASE_STOPCOPY, false);
 	c->stop_bytes = c->w.data_bytes - before;
+	c->read_secs = p.dev_secs;
 	return r ? pump_failed(c, &p) : 0;
 }
 
@@ -259,6 +260,10 @@ static int run(struct save_ctx *c, struct ep_file *of)
 	}
 	if (c->data_fd >= 0)
 		close(c->data_fd);
+	/* A whole state only, not what pre-copy left; the device is where
+	 * --then put it, so this costs it nothing. */
+	if (!r && !c->a->precopy)
+		xfer_keep(&c->s, &c->log, ARC_SAVE, c->stop_bytes, c->read_secs);
 	if (r) {
 		sess_unwind(&c->s, c->a->policy);
 		say_sess(r, &c->s);

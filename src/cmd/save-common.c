@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * What save and restore share: their transfer options (--raw, --then,
- * --progress, the network group) and save's report. Must not move
- * devices (session.c).
+ * --progress, the network group), save's report, and keeping what the
+ * driver's save or load took. Must not move devices (session.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -156,4 +156,27 @@ int save_report(const struct save_ctx *c, int result)
 		report_arcs(&c->log, &name, 1);
 	}
 	return out_end();
+}
+
+void xfer_keep(const struct sess *s, const struct arc_log *log, enum arc_kind arc,
+	       uint64_t bytes, double data_secs)
+{
+	const char *dir = vm_ctx()->state_dir;
+	struct arc_fig f[2] = {
+		{ .kind = arc, .driver = s->d.info.driver, .bytes = bytes,
+		  .secs = arclog_secs(log, 0, arc) },
+		{ .kind = arc == ARC_SAVE ? ARC_READ : ARC_WRITE, .driver = s->d.info.driver,
+		  .bytes = bytes, .secs = data_secs },
+	};
+	int ignored, r;
+
+	if (f[0].secs < 0)
+		return;
+	r = arcrec_keep(dir, f, 2, &ignored);
+	if (ignored)
+		dbg("%s %s: the record of earlier arcs in %s/arcs is replaced: %s", s->cmd,
+		    s->d.info.name, dir, errstr(ignored));
+	if (r)
+		dbg("%s %s: the arcs measured are not kept in %s/arcs: %s", s->cmd,
+		    s->d.info.name, dir, errstr(r));
 }

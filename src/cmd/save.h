@@ -7,6 +7,7 @@
 #include <argp.h>
 #include <stdint.h>
 
+#include "arc-record.h"
 #include "chan.h"
 #include "clock.h"
 #include "device.h"
@@ -48,6 +49,7 @@ struct save_ctx {
 	struct progress prog;
 	uint8_t *buf;
 	uint64_t pre_bytes, stop_bytes;
+	double read_secs;         /* the stop-copy reads' (pump.h dev_secs) */
 	enum pump_end pre_end;
 	double t0, secs;
 };
@@ -64,5 +66,14 @@ int parse_policy(const char *s, enum policy *p);
 
 /* The summary: text on stdout (stderr when stdout is the stream), or JSON. */
 int save_report(const struct save_ctx *c, int result);
+
+/*
+ * After a save (ARC_SAVE) or a restore (ARC_LOAD) of a whole state: what
+ * the driver's arc in @log took, and the device's own reads or writes of
+ * its @bytes, into the host's record for the next migration's estimate
+ * (vfiomig(8), FILES). Failing to keep them fails nothing (-vv says why).
+ */
+void xfer_keep(const struct sess *s, const struct arc_log *log, enum arc_kind arc,
+	       uint64_t bytes, double data_secs);
 
 #endif

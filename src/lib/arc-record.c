@@ -277,3 +277,35 @@ int arcrec_store(const struct arc_records *a, const char *dir)
 		unlink(tmp);
 	return r;
 }
+
+int arcrec_keep(const char *dir, const struct arc_fig *f, unsigned int n, int *ignored)
+{
+	struct arc_records a;
+	unsigned int kept = 0;
+	int lk = arcrec_lock(dir), r;
+
+	*ignored = 0;
+	if (lk < 0)
+		return lk;
+	*ignored = arcrec_load(&a, dir);
+	for (unsigned int i = 0; i < n; i++)
+		kept += arcrec_put(&a, f[i].kind, f[i].driver, f[i].bytes, f[i].secs);
+	r = kept ? arcrec_store(&a, dir) : 0;
+	arcrec_unlock(lk);
+	return r;
+}
+
+double arclog_secs(const struct arc_log *log, unsigned int dev, enum arc_kind kind)
+{
+	double secs = -1;
+
+	for (int k = 0; k < log->n; k++) {
+		const struct arc_time *a = &log->arc[k];
+		bool wanted = kind == ARC_SAVE ? a->to == ST_STOP_COPY :
+			      a->from == ST_RESUMING && a->to == ST_STOP;
+
+		if (a->dev == dev && wanted)
+			secs = (secs > 0 ? secs : 0) + a->secs;
+	}
+	return secs;
+}

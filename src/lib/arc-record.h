@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fsm.h"
+
 /*
  * What earlier migrations on this host measured of a driver's save and
  * load of a device's state: the arcs in which it saves (-> stop_copy) or
@@ -61,5 +63,24 @@ int arcrec_lock(const char *dir);
 void arcrec_unlock(int fd);
 /* The file replaced whole (temp + fsync + rename). 0 or -errno. */
 int arcrec_store(const struct arc_records *a, const char *dir);
+
+/* A figure measured now, for arcrec_keep(). */
+struct arc_fig {
+	enum arc_kind kind;
+	const char *driver;
+	uint64_t bytes;       /* the whole state the device moved */
+	double secs;
+};
+
+/*
+ * @n figures into @dir's record: the directory locked (arcrec_lock()),
+ * the record read (one not believed is replaced: *ignored says why,
+ * else 0), each figure settled as arcrec_put() does, the file replaced.
+ * 0, or -errno when nothing could be kept.
+ */
+int arcrec_keep(const char *dir, const struct arc_fig *f, unsigned int n, int *ignored);
+/* What device @dev's arcs that save (ARC_SAVE: into stop_copy) or load
+ * (ARC_LOAD: resuming -> stop) its state took in @log; < 0: none. */
+double arclog_secs(const struct arc_log *log, unsigned int dev, enum arc_kind kind);
 
 #endif

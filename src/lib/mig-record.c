@@ -14,22 +14,6 @@
 #include "fsm.h"
 #include "mig.h"
 
-/* Device @i's logged arcs that save (into stop_copy) or load its state. */
-static double arc_secs(const struct mgroup *g, unsigned int i, enum arc_kind kind)
-{
-	double secs = -1;
-
-	for (int k = 0; k < g->log.n; k++) {
-		const struct arc_time *a = &g->log.arc[k];
-		bool wanted = kind == ARC_SAVE ? a->to == ST_STOP_COPY :
-				 a->from == ST_RESUMING && a->to == ST_STOP;
-
-		if (a->dev == i && wanted)
-			secs = (secs > 0 ? secs : 0) + a->secs;
-	}
-	return secs;
-}
-
 /*
  * Seconds a byte of its whole state, or < 0: a figure not kept. After
  * pre-copy, the save arc and the reads and writes in the downtime move
@@ -54,50 +38,42 @@ static bool slower_before(const struct mgroup *g, unsigned int i, const double *
 	return false;
 }
 
-/* Each device's time of @kind into @a: how many records changed. */
-static unsigned int put_kind(const struct mgroup *g, struct arc_records *a,
-			     enum arc_kind kind)
+/* Each device's figure of @kind, the slowest of its driver's, into @f. */
+static unsigned int figures(const struct mgroup *g, enum arc_kind kind, struct arc_fig *f)
 {
 	double secs[DEVS_MAX], pb[DEVS_MAX];
-	unsigned int kept = 0;
+	unsigned int n = 0;
 
 	/* Each device's time once: the log holds every device's arcs. */
 	for (unsigned int i = 0; i < g->n; i++) {
 		bool data = kind == ARC_READ || kind == ARC_WRITE;
 
-		secs[i] = data ? g->dev[i].data_secs : arc_secs(g, i, kind);
+		secs[i] = data ? g->dev[i].data_secs : arclog_secs(&g->log, i, kind);
 		pb[i] = per_byte(&g->dev[i], kind, secs[i]);
 	}
 	for (unsigned int i = 0; i < g->n; i++) {
 		const struct mig_dev *m = &g->dev[i];
 
 		if (pb[i] >= 0 && !slower_before(g, i, pb))
-			kept += arcrec_put(a, kind, m->s.d.info.driver, m->bytes, secs[i]);
+			f[n++] = (struct arc_fig){ .kind = kind, .driver = m->s.d.info.driver,
+						   .bytes = m->bytes, .secs = secs[i] };
 	}
-	return kept;
+	return n;
 }
 
 void mgroup_record_arcs(struct mgroup *g, enum arc_kind kind)
 {
 	const char *dir = g->x->state_dir;
-	struct arc_records a;
-	unsigned int kept;
-	int lk = arcrec_lock(dir), r;
+	struct arc_fig f[2 * DEVS_MAX];
+	unsigned int n = figures(g, kind, f);
+	int ignored = 0, r;
 
-	if (lk < 0) {
-		note_dbg(g->x, "%s: the arcs measured are not kept in %s: %s", g->side->cmd,
-			 dir, errstr(lk));
-		return;
-	}
-	r = arcrec_load(&a, dir);
-	if (r)
+	n += figures(g, kind == ARC_SAVE ? ARC_READ : ARC_WRITE, f + n);
+	r = n ? arcrec_keep(dir, f, n, &ignored) : 0;
+	if (ignored)
 		note_dbg(g->x, "%s: the record of earlier arcs in %s/arcs is replaced: %s",
-			 g->side->cmd, dir, errstr(r));
-	kept = put_kind(g, &a, kind);
-	kept += put_kind(g, &a, kind == ARC_SAVE ? ARC_READ : ARC_WRITE);
-	r = kept ? arcrec_store(&a, dir) : 0;
+			 g->side->cmd, dir, errstr(ignored));
 	if (r)
 		note_dbg(g->x, "%s: the arcs measured are not kept in %s/arcs: %s",
 			 g->side->cmd, dir, errstr(r));
-	arcrec_unlock(lk);
 }

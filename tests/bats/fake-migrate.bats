@@ -627,6 +627,35 @@ dry_run_recorded() {
 	cmp "$rec" "$rec.before"
 }
 
+# A save and a restore move a whole state through the same arcs and data
+# fd as a migration without pre-copy: what they took counts in the next
+# one (SAVE and LOAD of 300 ms, 300 kB at 1 MB/s each way).
+@test "fake-migrate: a save and a restore of a whole state count in the next migration's downtime" {
+	local rec=$VFIOMIG_STATEDIR/arcs
+	devices 1 arc_ms=300 size=300000 rate=1000000
+	fvm -q save "${S[0]}" -o "$OUT.blob"
+	assert_success
+	run awk '{ print $1, $2, $3, ($4 >= 300000) }' "$rec"
+	assert_equal "$(grep -v '^#' <<<"$output" | sort | tr '\n' ,)" \
+		"read mlx5_vfio_pci 300000 1,save mlx5_vfio_pci 300000 1,"
+	fvm -q restore "${D[0]}" -i "$OUT.blob"
+	assert_success
+	run awk '$1 == "load" || $1 == "write" { print $1, $2, $3, ($4 >= 300000) }' "$rec"
+	assert_equal "$(sort <<<"$output" | tr '\n' ,)" \
+		"load mlx5_vfio_pci 300000 1,write mlx5_vfio_pci 300000 1,"
+	# a save with pre-copy saves what it left: nothing of it is kept
+	rearm 1
+	cp "$rec" "$OUT.rec"
+	fvm -q save --precopy "${S[0]}" -o "$OUT.blob2"
+	assert_success
+	cmp "$rec" "$OUT.rec"
+	# the next migration's estimate counts what they took
+	migrate_one --dry-run
+	jq_is '.estimate.state_changes_recorded_usecs >= 600000' true
+	jq_is '.estimate.data_recorded_usecs >= 300000' true
+	assert_untouched 1
+}
+
 # A driver that loads the whole state in RESUMING -> STOP, pre-copy or
 # not (load_ms=400: its LOAD command takes 400 ms), as mtty does.
 @test "fake-migrate: the load arc the last migration measured counts in the next one's downtime, with pre-copy too" {
