@@ -65,6 +65,11 @@ check_uart() {
 	assert_equal "$(kstate "$A")" stop
 	assert_equal "$(kstate "$B")" running
 	check_uart "$B"
+	# what mtty's save and load took, for the next migration's estimate
+	run grep -v '^#' "$VFIOMIG_STATEDIR/arcs"
+	echo "# $(tr '\n' ';' <<<"$output")"
+	assert_equal "$(cut -d' ' -f1-3 <<<"$output" | sort | tr '\n' ,)" \
+		"load mtty 96,read mtty 96,save mtty 96,write mtty 96,"
 }
 
 @test "save --precopy drains the pre-copy data while running, then stops" {
@@ -82,6 +87,10 @@ check_uart() {
 	vm restore "$B" -i "$BLOB"
 	assert_success
 	check_uart "$B"
+	# a save with pre-copy saved only the rest: the restore alone is kept
+	run grep -v '^#' "$VFIOMIG_STATEDIR/arcs"
+	assert_equal "$(cut -d' ' -f1-3 <<<"$output" | sort | tr '\n' ,)" \
+		"load mtty 96,write mtty 96,"
 }
 
 @test "--raw moves the bare device bytes both ways" {
