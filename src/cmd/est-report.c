@@ -119,7 +119,11 @@ void est_device(const struct dev_estimate *d, bool tx)
 	secs_or_null("data_recorded_usecs", NULL, d->data_recorded);
 	secs_or_null("downtime_usecs", NULL, d->downtime);
 	if (tx && d->downtime >= 0)
-		out_text(", downtime %.1f ms\n", d->downtime * 1e3);
-	out_text(tx && d->downtime < 0 ? ", downtime unknown\n" : "");
+		out_text(", downtime %.1f ms", d->downtime * 1e3);
+	out_text(tx && d->downtime < 0 ? ", downtime unknown" : "");
+	/* What the dry run cannot see, said where it is read (FILES). */
+	out_text(tx && d->unrecorded ? ", leaving out its driver's save and load "
+		 "(nothing recorded on this host)" : "");
+	out_text(tx ? "\n" : "");
 	out_obj_close();
 }

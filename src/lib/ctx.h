@@ -62,6 +62,8 @@ struct dev_estimate {
 	double data_recorded;    /* the device's own time for them, from the
 				  * record (arc-record.h); < 0: none */
 	double downtime;         /* its transfer in the downtime */
+	bool unrecorded;         /* no pre-copy, and nothing recorded of its
+				  * driver: its save and load are left out */
 };
 
 /* The estimate before anything moves: what --dry-run prints. */

@@ -99,6 +99,7 @@ static void inputs(struct msrc *s, struct est_input *in, bool moving)
 			.rate = d->best_rate,
 			.recorded = d->precopy ? recorded_load(s, d) : recorded(s, d, false),
 			.recorded_data = d->precopy ? -1 : recorded(s, d, true),
+			.whole = !d->precopy,
 		};
 		downtime_hops(d, &in[i]);
 	}

@@ -53,6 +53,7 @@ static void one_device(struct dev_estimate *d, const struct est_input *in, doubl
 	d->bytes = in->sized && in->size > in->left ? in->size : in->left;
 	d->secs = rate > 0 ? d->bytes / rate : 0;
 	d->data_recorded = in->recorded_data;
+	d->unrecorded = in->whole && in->recorded < 0 && in->recorded_data < 0;
 	if (in->recorded_data > d->secs)
 		d->secs = in->recorded_data;
 	d->downtime = !in->sized ? -1 : d->secs + (arcs > 0 ? arcs : 0) +

@@ -62,6 +62,7 @@ struct est_input {
 	/* and, without pre-copy, its own time for its data, the source's
 	 * reads and the destination's writes, which overlap: */
 	double recorded_data;
+	bool whole;          /* no pre-copy: all of it moves in the downtime */
 };
 
 /* The mean time of one hop of a state change on either side (< 0: none

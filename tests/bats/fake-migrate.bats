@@ -627,6 +627,31 @@ dry_run_recorded() {
 	cmp "$rec" "$rec.before"
 }
 
+# dry_run_text ARGS...: the first pair's dry run in text, both sides ending well.
+dry_run_text() {
+	local report
+	receive 1 --listen "$UNIX" --psk-file "$PSK"
+	fvm migrate "${S[0]}" --to "$UNIX" --psk-file "$PSK" --dry-run "$@"
+	assert_success
+	report=$output
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	output=$report
+}
+
+@test "fake-migrate: a dry run says which devices' save and load it leaves out, nothing being recorded" {
+	devices 1
+	dry_run_text --no-precopy
+	assert_line --index 1 --regexp "^  ${S[0]}: 96 bytes, expected [0-9.]+ s, downtime [0-9.]+ ms, leaving out its driver's save and load \(nothing recorded on this host\)$"
+	# pre-copy measures what it can, and a record counts
+	dry_run_text
+	assert_line --index 1 --regexp "^  ${S[0]}: 96 bytes, expected [0-9.]+ s, downtime [0-9.]+ ms$"
+	migrate_one
+	dry_run_text --no-precopy
+	assert_line --index 1 --regexp "^  ${S[0]}: 96 bytes, expected [0-9.]+ s, downtime [0-9.]+ ms$"
+	assert_equal "${#lines[@]}" 2
+}
+
 # A save and a restore move a whole state through the same arcs and data
 # fd as a migration without pre-copy: what they took counts in the next
 # one (SAVE and LOAD of 300 ms, 300 kB at 1 MB/s each way).
