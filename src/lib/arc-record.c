@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The record of what earlier migrations measured of a driver's save and
- * load (arc-record.h): its file, read bounded and checked, replaced
+ * The record of what earlier migrations, saves and restores measured of
+ * a driver's save and load (arc-record.h): its file, read bounded and checked, replaced
  * whole. Owns the file's format: a comment line, then one line a record,
  * "save|load|read|write DRIVER BYTES USECS". Decides nothing with it.
  */

@@ -8,8 +8,8 @@
 #include "fsm.h"
 
 /*
- * What earlier migrations on this host measured of a driver's save and
- * load of a device's state: the arcs in which it saves (-> stop_copy) or
+ * What earlier migrations, saves and restores on this host measured of a
+ * driver's save and load of a device's state: the arcs in which it saves (-> stop_copy) or
  * loads (resuming -> stop) it, and the time the device itself took to
  * give its data (its read()s in stop_copy) and to take it (its write()s
  * in resuming). A device without pre-copy does none of these before the

@@ -49,7 +49,7 @@ struct msrc {
 	struct estimate now;     /* the last decision's */
 	struct dev_estimate now_dev[DEVS_MAX];
 	bool decided;            /* now is the switchover's */
-	struct arc_records rec;  /* earlier migrations' save and load arcs */
+	struct arc_records rec;  /* what this host measured of saves and loads */
 };
 
 /* Connect, agree, move the devices; 0 or a negative code (printed). */
