@@ -3,7 +3,8 @@
  * The record of what earlier migrations, saves and restores measured of
  * a driver's save and load (arc-record.h): its file, read bounded and checked, replaced
  * whole. Owns the file's format: a comment line, then one line a record,
- * "save|load|read|write DRIVER BYTES USECS". Decides nothing with it.
+ * "save|load|read|write|load-precopy DRIVER BYTES USECS". Decides nothing
+ * with it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 
 static const char *const kinds[] = {
 	[ARC_SAVE] = "save", [ARC_LOAD] = "load", [ARC_READ] = "read", [ARC_WRITE] = "write",
+	[ARC_LOAD_PRECOPY] = "load-precopy",
 };
 
 static bool name_ok(const char *s)
@@ -173,6 +175,13 @@ double arcrec_secs(const struct arc_records *a, enum arc_kind kind, const char *
 	const struct arc_rec *r = find(a, kind, driver);
 
 	return r ? scaled(r, bytes) : -1;
+}
+
+double arcrec_measured(const struct arc_records *a, enum arc_kind kind, const char *driver)
+{
+	const struct arc_rec *r = find(a, kind, driver);
+
+	return r ? r->usecs / 1e6 : -1;
 }
 
 /*

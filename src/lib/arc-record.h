@@ -21,7 +21,9 @@
 #define ARCREC_MAX 64
 #define ARCREC_DIR_DEFAULT "/var/lib/vfiomig"
 
-enum arc_kind { ARC_SAVE, ARC_LOAD, ARC_READ, ARC_WRITE, ARC_KINDS };
+/* ARC_LOAD_PRECOPY: the load arc after pre-copy, which moved more than the
+ * state (dirty bytes again) or loaded some as it came: kept as measured. */
+enum arc_kind { ARC_SAVE, ARC_LOAD, ARC_READ, ARC_WRITE, ARC_LOAD_PRECOPY, ARC_KINDS };
 
 struct arc_rec {
 	enum arc_kind kind;
@@ -49,6 +51,8 @@ int arcrec_parse(struct arc_records *a, char *text);
  * record); < 0 without one. */
 double arcrec_secs(const struct arc_records *a, enum arc_kind kind, const char *driver,
 		   uint64_t bytes);
+/* What @driver's @kind took as measured, unscaled; < 0 without one. */
+double arcrec_measured(const struct arc_records *a, enum arc_kind kind, const char *driver);
 /* Settle (or add) @driver's record of @kind with what was measured now:
  * a longer time at once, a shorter one halfway. False when it cannot be
  * kept: a name the file cannot hold, or the table full. */
@@ -80,7 +84,8 @@ struct arc_fig {
  */
 int arcrec_keep(const char *dir, const struct arc_fig *f, unsigned int n, int *ignored);
 /* What device @dev's arcs that save (ARC_SAVE: into stop_copy) or load
- * (ARC_LOAD: resuming -> stop) its state took in @log; < 0: none. */
+ * (ARC_LOAD, ARC_LOAD_PRECOPY: resuming -> stop) its state took in @log;
+ * < 0: none. */
 double arclog_secs(const struct arc_log *log, unsigned int dev, enum arc_kind kind);
 
 #endif

@@ -47,15 +47,14 @@ static void downtime_hops(const struct mig_dev *d, struct est_input *in)
 }
 
 /*
- * A device with pre-copy: its load arc as recorded (mig-record.c), per
- * byte of all it moves, what it sent and what is left (under the lock);
- * the rest of its downtime pre-copy measured.
+ * A device with pre-copy: its load arc as the last of its driver's
+ * recorded it (mig-record.c), unscaled: what pre-copy moved is not the
+ * state's size (dirty bytes come again). The rest of its downtime
+ * pre-copy measured.
  */
 static double recorded_load(const struct msrc *s, const struct mig_dev *d)
 {
-	if (!d->sized)
-		return -1;
-	return arcrec_secs(&s->rec, ARC_LOAD, d->s.d.info.driver, d->pre_bytes + d->size);
+	return d->sized ? arcrec_measured(&s->rec, ARC_LOAD_PRECOPY, d->s.d.info.driver) : -1;
 }
 
 /*

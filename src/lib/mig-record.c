@@ -5,7 +5,8 @@
  * estimate: the arcs, and the device's own time for its data (the
  * source's stop-copy reads, the destination's writes). Only what saves
  * or loads a whole state is kept (per_byte()): that of devices without
- * pre-copy (the destination knows from HELLO), and the load arcs of all.
+ * pre-copy (the destination knows from HELLO), and the load arcs of the
+ * others apart.
  * Failing to keep it fails nothing.
  */
 #include <string.h>
@@ -17,13 +18,13 @@
 /*
  * Seconds a byte of its whole state, or < 0: a figure not kept. After
  * pre-copy, the save arc and the reads and writes in the downtime move
- * only what it left; the load arc is kept, as some drivers load the whole
- * state there whether it came early or not (mtty), others only the last
- * piece: per byte of the whole, the record says which.
+ * only what it left; its load arc is kept apart (ARC_LOAD_PRECOPY), as
+ * some drivers load the whole state there whether it came early or not
+ * (mtty), others only the last piece.
  */
 static double per_byte(const struct mig_dev *m, enum arc_kind kind, double secs)
 {
-	if ((m->precopy && kind != ARC_LOAD) || secs < 0)
+	if (m->precopy != (kind == ARC_LOAD_PRECOPY) || secs < 0)
 		return -1;
 	return secs / (m->bytes ? m->bytes : 1);
 }
@@ -64,11 +65,13 @@ static unsigned int figures(const struct mgroup *g, enum arc_kind kind, struct a
 void mgroup_record_arcs(struct mgroup *g, enum arc_kind kind)
 {
 	const char *dir = g->x->state_dir;
-	struct arc_fig f[2 * DEVS_MAX];
+	struct arc_fig f[3 * DEVS_MAX];
 	unsigned int n = figures(g, kind, f);
 	int ignored = 0, r;
 
 	n += figures(g, kind == ARC_SAVE ? ARC_READ : ARC_WRITE, f + n);
+	if (kind == ARC_LOAD)
+		n += figures(g, ARC_LOAD_PRECOPY, f + n);
 	r = n ? arcrec_keep(dir, f, n, &ignored) : 0;
 	if (ignored)
 		note_dbg(g->x, "%s: the record of earlier arcs in %s/arcs is replaced: %s",

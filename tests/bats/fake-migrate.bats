@@ -489,7 +489,7 @@ fast_again() {
 @test "fake-migrate: the save and load arcs the last migration measured count in the next one's downtime" {
 	devices 2 arc_ms=300
 	# With pre-copy the save arc saves only what it left: not kept; the
-	# load arc is (the next test), and forgotten here.
+	# load arc is, apart (the next test), and forgotten here.
 	receive 2 --listen "$UNIX" --psk-file "$PSK"
 	migrate 2 --to "$UNIX" --psk-file "$PSK" --downtime-limit 0
 	assert_success
@@ -497,7 +497,7 @@ fast_again() {
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
 	run grep -v '^#' "$VFIOMIG_STATEDIR/arcs"
-	assert_equal "$(cut -d' ' -f1-3 <<<"$output")" "load mlx5_vfio_pci 96"
+	assert_equal "$(cut -d' ' -f1-3 <<<"$output")" "load-precopy mlx5_vfio_pci 96"
 	rm "$VFIOMIG_STATEDIR/arcs"
 	rearm 2
 	# The first migration has nothing to count them by: it stops the
@@ -695,10 +695,11 @@ dry_run_text() {
 	jq_is .downtime_exceeded true
 	receive_wait
 	assert_equal "$RECV_STATUS" 0
-	# the load arc alone is kept: the rest moved only what pre-copy left
+	# the load arc alone is kept, apart: the rest moved only what
+	# pre-copy left
 	run grep -v '^#' "$VFIOMIG_STATEDIR/arcs"
 	assert_equal "$(awk '{ print $1, $2, $3, ($4 >= 400000) }' <<<"$output")" \
-		"load mlx5_vfio_pci 96 1"
+		"load-precopy mlx5_vfio_pci 96 1"
 	# The next counts it, and never fits the default limit: at
 	# --precopy-timeout it aborts with both sides running.
 	rearm 1
