@@ -215,7 +215,7 @@ fuzz: $(FUZZ_TARGETS:%=build/fuzz-%) build/mkseed-frames vfiomig fake
 	$(Q)rm -rf build/fuzz-seed && mkdir -p build/fuzz-seed
 	$(Q)tests/fuzz/mkseed.sh $(CURDIR)/vfiomig build/fuzz-seed/stream build/fuzz-seed/idjson
 	$(Q)build/mkseed-frames build/fuzz-seed
-	$(Q)mkdir -p build/fuzz-seed/arcs && printf '# seed\nsave mlx5_vfio_pci 16777216 12034\nload mlx5_vfio_pci 16777216 14567\nsave mtty 96 40\nread mlx5_vfio_pci 16777216 80210\nwrite mtty 96 3\n' \
+	$(Q)mkdir -p build/fuzz-seed/arcs && printf '# seed\nsave mlx5_vfio_pci 16777216 12034\nload mlx5_vfio_pci 16777216 14567\nsave mtty 96 40\nread mlx5_vfio_pci 16777216 80210\nwrite mtty 96 3\nload-precopy mlx5_vfio_pci 33554432 20113\n' \
 		>build/fuzz-seed/arcs/two
 	$(Q)for t in $(FUZZ_TARGETS); do \
 		tests/fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; done
