@@ -267,9 +267,12 @@ int cmd_restore(int argc, char **argv)
 		say_where(&c.s);
 	}
 	c.secs = monotonic_secs() - t0;
-	/* The device is where --then put it: this costs it nothing. */
+	/* The device is where --then put it: this costs it nothing. A
+	 * stream with pre-copy records is loaded as a migration with
+	 * pre-copy would be (its bytes are not the state's size). */
 	if (!r)
-		xfer_keep(&c.s, &c.log, ARC_LOAD, c.bytes, c.write_secs);
+		xfer_keep(&c.s, &c.log, !a.x.raw && c.r.phase_bytes[PHASE_PRECOPY] ?
+			  ARC_LOAD_PRECOPY : ARC_LOAD, c.bytes, c.write_secs);
 	ev_end(r);
 	wr = sess_is_open(&c.s) ? restore_report(&c, r) : 0;
 	sr_free(&c.r);

@@ -172,7 +172,8 @@ void xfer_keep(const struct sess *s, const struct arc_log *log, enum arc_kind ar
 
 	if (f[0].secs < 0)
 		return;
-	r = arcrec_keep(dir, f, 2, &ignored);
+	/* After pre-copy, the load arc alone (mig-record.c). */
+	r = arcrec_keep(dir, f, arc == ARC_LOAD_PRECOPY ? 1 : 2, &ignored);
 	if (ignored)
 		dbg("%s %s: the record of earlier arcs in %s/arcs is replaced: %s", s->cmd,
 		    s->d.info.name, dir, errstr(ignored));

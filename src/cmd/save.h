@@ -71,7 +71,9 @@ int save_report(const struct save_ctx *c, int result);
  * After a save (ARC_SAVE) or a restore (ARC_LOAD) of a whole state: what
  * the driver's arc in @log took, and the device's own reads or writes of
  * its @bytes, into the host's record for the next migration's estimate
- * (vfiomig(8), FILES). Failing to keep them fails nothing (-vv says why).
+ * (vfiomig(8), FILES); after a restore of a stream with pre-copy records
+ * (ARC_LOAD_PRECOPY), the arc alone. Failing to keep them fails nothing
+ * (-vv says why).
  */
 void xfer_keep(const struct sess *s, const struct arc_log *log, enum arc_kind arc,
 	       uint64_t bytes, double data_secs);

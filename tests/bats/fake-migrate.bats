@@ -668,12 +668,18 @@ dry_run_text() {
 	run awk '$1 == "load" || $1 == "write" { print $1, $2, $3, ($4 >= 300000) }' "$rec"
 	assert_equal "$(sort <<<"$output" | tr '\n' ,)" \
 		"load mlx5_vfio_pci 300000 1,write mlx5_vfio_pci 300000 1,"
-	# a save with pre-copy saves what it left: nothing of it is kept
+	# a save with pre-copy saves what it left: nothing of it is kept;
+	# the restore of its stream keeps its load arc, as after pre-copy
 	rearm 1
 	cp "$rec" "$OUT.rec"
 	fvm -q save --precopy "${S[0]}" -o "$OUT.blob2"
 	assert_success
 	cmp "$rec" "$OUT.rec"
+	fvm -q restore "${D[0]}" -i "$OUT.blob2"
+	assert_success
+	run grep -c '^load-precopy mlx5_vfio_pci 300000 [0-9]*$' "$rec"
+	assert_output 1
+	assert_equal "$(grep -vc '^#' "$rec")" 5
 	# the next migration's estimate counts what they took
 	migrate_one --dry-run
 	jq_is '.estimate.state_changes_recorded_usecs >= 600000' true
