@@ -151,7 +151,7 @@ int arcrec_load(struct arc_records *a, const char *dir)
 	return r;
 }
 
-static const struct arc_rec *find(const struct arc_records *a, enum arc_kind kind,
+const struct arc_rec *arcrec_find(const struct arc_records *a, enum arc_kind kind,
 				  const char *driver)
 {
 	for (unsigned int i = 0; i < a->n; i++)
@@ -172,14 +172,14 @@ static double scaled(const struct arc_rec *r, uint64_t bytes)
 double arcrec_secs(const struct arc_records *a, enum arc_kind kind, const char *driver,
 		   uint64_t bytes)
 {
-	const struct arc_rec *r = find(a, kind, driver);
+	const struct arc_rec *r = arcrec_find(a, kind, driver);
 
 	return r ? scaled(r, bytes) : -1;
 }
 
 double arcrec_measured(const struct arc_records *a, enum arc_kind kind, const char *driver)
 {
-	const struct arc_rec *r = find(a, kind, driver);
+	const struct arc_rec *r = arcrec_find(a, kind, driver);
 
 	return r ? r->usecs / 1e6 : -1;
 }
@@ -199,7 +199,7 @@ static double settled(const struct arc_rec *r, uint64_t bytes, double secs)
 bool arcrec_put(struct arc_records *a, enum arc_kind kind, const char *driver,
 		uint64_t bytes, double secs)
 {
-	struct arc_rec *r = (struct arc_rec *)find(a, kind, driver);
+	struct arc_rec *r = (struct arc_rec *)arcrec_find(a, kind, driver);
 	double now = settled(r, bytes, secs);
 
 	/* Compared as seconds: a huge double has no uint64_t to round to. */

@@ -51,6 +51,9 @@ int arcrec_parse(struct arc_records *a, char *text);
  * record); < 0 without one. */
 double arcrec_secs(const struct arc_records *a, enum arc_kind kind, const char *driver,
 		   uint64_t bytes);
+/* @driver's record of @kind, or NULL. */
+const struct arc_rec *arcrec_find(const struct arc_records *a, enum arc_kind kind,
+				  const char *driver);
 /* What @driver's @kind took as measured, unscaled; < 0 without one. */
 double arcrec_measured(const struct arc_records *a, enum arc_kind kind, const char *driver);
 /* Settle (or add) @driver's record of @kind with what was measured now:

@@ -47,6 +47,25 @@ static void downtime_hops(const struct mig_dev *d, struct est_input *in)
 }
 
 /*
+ * What the destination does (a load, its writes): as its own host
+ * recorded it (PROBED, mig-probe.c), else as this host did; < 0: neither.
+ * bytes 0: unscaled.
+ */
+static double dst_recorded(const struct msrc *s, enum arc_kind kind, const char *drv,
+			   uint64_t bytes)
+{
+	for (int i = 0; i < 2; i++) {
+		const struct arc_records *rec = i ? &s->rec : &s->peer_rec;
+		double secs = bytes ? arcrec_secs(rec, kind, drv, bytes) :
+			      arcrec_measured(rec, kind, drv);
+
+		if (secs >= 0)
+			return secs;
+	}
+	return -1;
+}
+
+/*
  * A device with pre-copy: its load arc as the last of its driver's
  * recorded it (mig-record.c), unscaled: what pre-copy moved is not the
  * state's size (dirty bytes come again). The rest of its downtime
@@ -54,15 +73,16 @@ static void downtime_hops(const struct mig_dev *d, struct est_input *in)
  */
 static double recorded_load(const struct msrc *s, const struct mig_dev *d)
 {
-	return d->sized ? arcrec_measured(&s->rec, ARC_LOAD_PRECOPY, d->s.d.info.driver) : -1;
+	return d->sized ? dst_recorded(s, ARC_LOAD_PRECOPY, d->s.d.info.driver, 0) : -1;
 }
 
 /*
  * A device without pre-copy saves and loads its whole state in the
  * downtime, in arcs and reads and writes nothing before the switchover
  * measures: what an earlier migration of its driver recorded, scaled to
- * its estimate. The destination's device is of the same kind: one side's
- * figure stands for the other's when this host has only one. The arcs
+ * its estimate; the destination's part as its host recorded it, when it
+ * did. The destination's device is of the same kind: one side's figure
+ * stands for the other's when only one is known. The arcs
  * come one after the other. The data's reads and writes (@data) overlap
  * but for one record (MIG_BUF): the first read, or the last write,
  * whichever is shorter (a state of one record is read whole, then
@@ -72,7 +92,7 @@ static double recorded(const struct msrc *s, const struct mig_dev *d, bool data)
 {
 	const char *drv = d->s.d.info.driver;
 	double save = arcrec_secs(&s->rec, data ? ARC_READ : ARC_SAVE, drv, d->size);
-	double load = arcrec_secs(&s->rec, data ? ARC_WRITE : ARC_LOAD, drv, d->size);
+	double load = dst_recorded(s, data ? ARC_WRITE : ARC_LOAD, drv, d->size);
 	double first = d->size > MIG_BUF ? (double)MIG_BUF / (double)d->size : 1;
 
 	if (!d->sized || (save < 0 && load < 0))
@@ -179,7 +199,7 @@ int src_estimate_start(struct msrc *s)
 			  s->g.side->cmd, s->g.x->state_dir, errstr(r));
 	for (unsigned int i = 0; i < s->g.n; i++)
 		want += s->g.dev[i].sized ? s->g.dev[i].size : 0;
-	r = probe_send(&s->g, &s->ctl, want, &s->link);
+	r = probe_send(&s->g, &s->ctl, want, &s->link, &s->peer_rec);
 	if (r)
 		return r;
 	inputs(s, in, false);

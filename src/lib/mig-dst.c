@@ -278,6 +278,8 @@ static int enter_resuming(struct mdst *s)
 static int agree(struct mdst *s)
 {
 	bool dry = s->h.flags & HELLO_DRY_RUN;
+	/* What this host measured of its devices' loads, for the source */
+	struct arc_records rec;
 	struct msg m;
 	int r = mctl_send(&s->g, &s->ctl, MSG_AGREED, NULL, 0);
 
@@ -285,7 +287,11 @@ static int agree(struct mdst *s)
 		return fail_from(&s->g.why, FROM_PEER, -ECONNRESET, "%s: the control "
 				 "connection from %s: %s", s->g.side->cmd, s->ctl.peer,
 				 errstr(r));
-	r = probe_answer(&s->g, &s->ctl, HELLO_MS, &s->link);
+	r = arcrec_load(&rec, s->g.x->state_dir);
+	if (r)
+		note_dbg(s->g.x, "%s: the record of earlier arcs in %s/arcs is not sent: %s",
+			 s->g.side->cmd, s->g.x->state_dir, errstr(r));
+	r = probe_answer(&s->g, &s->ctl, HELLO_MS, &s->link, &rec);
 	if (r)
 		return r;
 	/* The source's ALIVEs may come first: it sends one when a slow link

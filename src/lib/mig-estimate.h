@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arc-record.h"
 #include "ctx.h"
 #include "mig.h"
 
@@ -37,11 +38,15 @@ struct link {
 
 /*
  * Source: the probe of want bytes (within the bounds above), until the
- * destination answers. 0 or a code, told in g->why.
+ * destination answers, with what its host recorded of its devices' loads
+ * (@peer; none from an older one). 0 or a code, told in g->why.
  */
-int probe_send(struct mgroup *g, struct chan *ctl, uint64_t want, struct link *l);
-/* Destination: read the probe and answer it, each frame within ms. */
-int probe_answer(struct mgroup *g, struct chan *ctl, int ms, struct link *l);
+int probe_send(struct mgroup *g, struct chan *ctl, uint64_t want, struct link *l,
+	       struct arc_records *peer);
+/* Destination: read the probe and answer it, each frame within ms, with
+ * what @rec (its host's record) holds of its devices' loads. */
+int probe_answer(struct mgroup *g, struct chan *ctl, int ms, struct link *l,
+		 const struct arc_records *rec);
 
 /* START's and ESTIMATE's body: e's totals (not its devices). */
 void estimate_encode(const struct estimate *e, struct msg *m);

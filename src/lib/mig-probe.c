@@ -35,11 +35,53 @@ static uint64_t bounded(uint64_t want)
 }
 
 /*
+ * What the destination's host recorded of its devices' loads (PROBED's
+ * body after the byte count): for each device in HELLO's order and each
+ * kind below, the record's bytes and microseconds, UINT64_MAX for none.
+ * An older destination sends none; an older source reads the count only.
+ */
+static const enum arc_kind dst_kinds[] = { ARC_LOAD, ARC_WRITE, ARC_LOAD_PRECOPY };
+#define DST_KINDS (sizeof(dst_kinds) / sizeof(dst_kinds[0]))
+
+static void put_figures(const struct mgroup *g, const struct arc_records *rec, struct msg *m)
+{
+	unsigned int at = 8;
+
+	for (unsigned int i = 0; i < g->n; i++)
+		for (unsigned int k = 0; k < DST_KINDS; k++, at += 16) {
+			const struct arc_rec *r = arcrec_find(rec, dst_kinds[k],
+							     g->dev[i].s.d.info.driver);
+
+			msg_put_u64(m, at, r ? r->bytes : UINT64_MAX);
+			msg_put_u64(m, at + 8, r ? r->usecs : UINT64_MAX);
+		}
+}
+
+/* The destination's figures, each as arcrec_put() bounds it, into @peer. */
+static void get_figures(const struct mgroup *g, const struct msg *m, struct arc_records *peer)
+{
+	unsigned int at = 8;
+
+	peer->n = 0;
+	if (m->len != 8 + g->n * DST_KINDS * 16)
+		return;
+	for (unsigned int i = 0; i < g->n; i++)
+		for (unsigned int k = 0; k < DST_KINDS; k++, at += 16) {
+			const char *drv = g->dev[i].s.d.info.driver;
+			uint64_t bytes = msg_u64(m, at), us = msg_u64(m, at + 8);
+
+			if (us != UINT64_MAX && !arcrec_find(peer, dst_kinds[k], drv))
+				arcrec_put(peer, dst_kinds[k], drv, bytes, us / 1e6);
+		}
+}
+
+/*
  * The probe's bytes go as the data does: large writes of raw bytes (a
  * PROBE frame says how many follow), not as frames, whose small reads
  * would measure the framing rather than the link.
  */
-int probe_send(struct mgroup *g, struct chan *ctl, uint64_t want, struct link *l)
+int probe_send(struct mgroup *g, struct chan *ctl, uint64_t want, struct link *l,
+	       struct arc_records *peer)
 {
 	uint8_t *fill = calloc(1, PROBE_CHUNK);
 	uint64_t sent = 0;
@@ -71,6 +113,7 @@ int probe_send(struct mgroup *g, struct chan *ctl, uint64_t want, struct link *l
 	r = mctl_expect(g, ctl, MSG_PROBED, &m);
 	if (r)
 		return r;
+	get_figures(g, &m, peer);
 	if (msg_u64(&m, 0) != sent)
 		return fail_from(&g->why, FROM_PEER, -EPROTO, "%s: the %s read %llu of the "
 				 "link probe's %llu bytes", g->side->cmd, g->side->peer,
@@ -116,7 +159,8 @@ static int drain(struct mgroup *g, struct chan *ctl, uint8_t *buf, uint64_t n, i
 	return got == (ssize_t)n ? 0 : broken(g, ctl, got < 0 ? (int)got : -ECONNRESET);
 }
 
-int probe_answer(struct mgroup *g, struct chan *ctl, int ms, struct link *l)
+int probe_answer(struct mgroup *g, struct chan *ctl, int ms, struct link *l,
+		 const struct arc_records *rec)
 {
 	uint8_t *buf = malloc(PROBE_CHUNK);
 	double t0 = monotonic_secs();
@@ -148,6 +192,7 @@ int probe_answer(struct mgroup *g, struct chan *ctl, int ms, struct link *l)
 	l->rate = l->secs > 0 ? got / l->secs : 0;
 	m.len = 0;
 	msg_put_u64(&m, 0, got);
+	put_figures(g, rec, &m);
 	r = mctl_send(g, ctl, MSG_PROBED, m.body, m.len);
 	return r ? lost(g, ctl, r) : 0;
 }

@@ -50,6 +50,7 @@ struct msrc {
 	struct dev_estimate now_dev[DEVS_MAX];
 	bool decided;            /* now is the switchover's */
 	struct arc_records rec;  /* what this host measured of saves and loads */
+	struct arc_records peer_rec; /* what the destination's host did of loads */
 };
 
 /* Connect, agree, move the devices; 0 or a negative code (printed). */

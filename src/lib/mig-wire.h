@@ -77,7 +77,9 @@ enum msg_type {
 	MSG_AGREED,      /* destination: the devices match; none touched */
 	MSG_PROBE,       /* source: u64 n, then n raw bytes that measure the link */
 	MSG_PROBE_END,   /* source: u64 the probe's bytes */
-	MSG_PROBED,      /* destination: u64 the probe's bytes it read */
+	MSG_PROBED,      /* destination: u64 the probe's bytes it read; then
+			  * its host's record of its devices' loads
+			  * (mig-probe.c), absent from an older one */
 	MSG_START,       /* source: the estimate; take the devices over */
 	MSG_ESTIMATE,    /* source (--dry-run): the estimate; the end */
 	MSG_LAST = MSG_ESTIMATE,

@@ -652,6 +652,40 @@ dry_run_text() {
 	assert_equal "${#lines[@]}" 2
 }
 
+# dst_dry_run DIR: the first pair's dry run without pre-copy, the receiver
+# keeping its record in DIR; both end well.
+dst_dry_run() {
+	local report
+	VFIOMIG_STATEDIR=$1 receive 1 --listen "$UNIX" --psk-file "$PSK"
+	migrate 1 --to "$UNIX" --psk-file "$PSK" --no-precopy --dry-run
+	assert_success
+	report=$output
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	output=$report
+}
+
+@test "fake-migrate: the destination's host's record of its loads counts before the source's" {
+	local dst=$BATS_TEST_TMPDIR/dst-state
+	devices 1
+	mkdir -p "$dst" "$VFIOMIG_STATEDIR"
+	printf '# a destination whose loads are slow\nload mlx5_vfio_pci 96 900000000\nwrite mlx5_vfio_pci 96 300000000\n' >"$dst/arcs"
+	# the source knows nothing: the destination's load stands for the
+	# save too, and its writes for the reads (900 s twice; 300 s twice,
+	# one state of one record: read whole, then written whole)
+	dst_dry_run "$dst"
+	jq_is .estimate.state_changes_recorded_usecs 1800000000
+	jq_is .estimate.data_recorded_usecs 600000000
+	# the source's own record yields to the destination's for the load
+	printf 'save mlx5_vfio_pci 96 1000000\nload mlx5_vfio_pci 96 1000000\n' >"$VFIOMIG_STATEDIR/arcs"
+	dst_dry_run "$dst"
+	jq_is .estimate.state_changes_recorded_usecs 901000000
+	# and counts alone when the destination has none
+	dst_dry_run "$BATS_TEST_TMPDIR/nothing"
+	jq_is .estimate.state_changes_recorded_usecs 2000000
+	assert_untouched 1
+}
+
 # A save and a restore move a whole state through the same arcs and data
 # fd as a migration without pre-copy: what they took counts in the next
 # one (SAVE and LOAD of 300 ms, 300 kB at 1 MB/s each way).
