@@ -161,23 +161,17 @@ int save_report(const struct save_ctx *c, int result)
 void xfer_keep(const struct sess *s, const struct arc_log *log, enum arc_kind arc,
 	       uint64_t bytes, double data_secs)
 {
-	const char *dir = vm_ctx()->state_dir;
+	char who[96];
 	struct arc_fig f[2] = {
 		{ .kind = arc, .driver = s->d.info.driver, .bytes = bytes,
 		  .secs = arclog_secs(log, 0, arc) },
 		{ .kind = arc == ARC_SAVE ? ARC_READ : ARC_WRITE, .driver = s->d.info.driver,
 		  .bytes = bytes, .secs = data_secs },
 	};
-	int ignored, r;
 
 	if (f[0].secs < 0)
 		return;
+	snprintf(who, sizeof(who), "%s %s", s->cmd, s->d.info.name);
 	/* After pre-copy, the load arc alone (mig-record.c). */
-	r = arcrec_keep(dir, f, arc == ARC_LOAD_PRECOPY ? 1 : 2, &ignored);
-	if (ignored)
-		dbg("%s %s: the record of earlier arcs in %s/arcs is replaced: %s", s->cmd,
-		    s->d.info.name, dir, errstr(ignored));
-	if (r)
-		dbg("%s %s: the arcs measured are not kept in %s/arcs: %s", s->cmd,
-		    s->d.info.name, dir, errstr(r));
+	arcrec_keep(vm_ctx(), who, f, arc == ARC_LOAD_PRECOPY ? 1 : 2);
 }

@@ -73,7 +73,7 @@ int save_report(const struct save_ctx *c, int result);
  * its @bytes, into the host's record for the next migration's estimate
  * (vfiomig(8), FILES); after a restore of a stream with pre-copy records
  * (ARC_LOAD_PRECOPY), the arc alone. Failing to keep them fails nothing
- * (-vv says why).
+ * (-vv says why, arcrec_keep()).
  */
 void xfer_keep(const struct sess *s, const struct arc_log *log, enum arc_kind arc,
 	       uint64_t bytes, double data_secs);

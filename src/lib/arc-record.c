@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The record of what earlier migrations, saves and restores measured of
- * a driver's save and load (arc-record.h): its file, read bounded and checked, replaced
- * whole. Owns the file's format: a comment line, then one line a record,
- * "save|load|read|write|load-precopy DRIVER BYTES USECS". Decides nothing
- * with it.
+ * a driver's save and load (arc-record.h): its file, read bounded and
+ * checked, replaced whole. Owns the file's format: a comment line, then
+ * one line a record, "save|load|read|write|load-precopy DRIVER BYTES
+ * USECS". Decides nothing with it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +18,7 @@
 
 #include "arc-record.h"
 #include "clock.h"
+#include "reason.h"
 #include "stream.h"
 
 #define FILE_MAX 16384            /* 64 records take under 8 KiB */
@@ -287,21 +288,30 @@ int arcrec_store(const struct arc_records *a, const char *dir)
 	return r;
 }
 
-int arcrec_keep(const char *dir, const struct arc_fig *f, unsigned int n, int *ignored)
+void arcrec_keep(const struct vm_ctx *x, const char *who, const struct arc_fig *f,
+		 unsigned int n)
 {
+	const char *dir = x->state_dir;
 	struct arc_records a;
 	unsigned int kept = 0;
 	int lk = arcrec_lock(dir), r;
 
-	*ignored = 0;
-	if (lk < 0)
-		return lk;
-	*ignored = arcrec_load(&a, dir);
+	if (lk < 0) {
+		note_dbg(x, "%s: the arcs measured are not kept in %s/arcs: %s", who, dir,
+			 errstr(lk));
+		return;
+	}
+	r = arcrec_load(&a, dir);
+	if (r)
+		note_dbg(x, "%s: the record of earlier arcs in %s/arcs is replaced: %s", who,
+			 dir, errstr(r));
 	for (unsigned int i = 0; i < n; i++)
 		kept += arcrec_put(&a, f[i].kind, f[i].driver, f[i].bytes, f[i].secs);
 	r = kept ? arcrec_store(&a, dir) : 0;
+	if (r)
+		note_dbg(x, "%s: the arcs measured are not kept in %s/arcs: %s", who, dir,
+			 errstr(r));
 	arcrec_unlock(lk);
-	return r;
 }
 
 double arclog_secs(const struct arc_log *log, unsigned int dev, enum arc_kind kind)

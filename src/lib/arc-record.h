@@ -5,14 +5,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ctx.h"
 #include "fsm.h"
 
 /*
  * What earlier migrations, saves and restores on this host measured of a
- * driver's save and load of a device's state: the arcs in which it saves (-> stop_copy) or
- * loads (resuming -> stop) it, and the time the device itself took to
- * give its data (its read()s in stop_copy) and to take it (its write()s
- * in resuming). A device without pre-copy does none of these before the
+ * driver's save and load of a device's state: the arcs in which it saves
+ * (-> stop_copy) or loads (resuming -> stop) it, and the time the device
+ * itself took to give its data (its read()s in stop_copy) and to take it
+ * (its write()s in resuming). A device without pre-copy does none of these before the
  * switchover, so only an earlier run can say what they cost. One record
  * per kind and driver in DIR/arcs (DIR: $VFIOMIG_STATEDIR, default
  * /var/lib/vfiomig): a longer time than it holds is taken at once, a
@@ -38,10 +39,11 @@ struct arc_records {
 };
 
 /*
- * The records of @dir (the command's: vm_ctx's state_dir). A missing file is no
- * record; a file that is not trusted (owned by root or us, written by
- * nobody else, directory too), too large or not well formed is ignored
- * whole: 0, or -errno saying why it was ignored. Never leaves a partial set.
+ * The records of @dir (the command's: vm_ctx's state_dir). A missing
+ * file is no record; a file that is not trusted (owned by root or us,
+ * written by nobody else, directory too), too large or not well formed
+ * is ignored whole: 0, or -errno saying why it was ignored. Never leaves
+ * a partial set.
  */
 int arcrec_load(struct arc_records *a, const char *dir);
 /* The file's text (NUL-terminated, changed in place) into @a; 0 or
@@ -80,12 +82,14 @@ struct arc_fig {
 };
 
 /*
- * @n figures into @dir's record: the directory locked (arcrec_lock()),
- * the record read (one not believed is replaced: *ignored says why,
- * else 0), each figure settled as arcrec_put() does, the file replaced.
- * 0, or -errno when nothing could be kept.
+ * @n figures into the record of x->state_dir: the directory locked
+ * (arcrec_lock()), the record read (one not believed is replaced), each
+ * figure settled as arcrec_put() does, the file replaced. Failing to keep
+ * them fails nothing: a debug note, its lines starting with @who, says
+ * why.
  */
-int arcrec_keep(const char *dir, const struct arc_fig *f, unsigned int n, int *ignored);
+void arcrec_keep(const struct vm_ctx *x, const char *who, const struct arc_fig *f,
+		 unsigned int n);
 /* What device @dev's arcs that save (ARC_SAVE: into stop_copy) or load
  * (ARC_LOAD, ARC_LOAD_PRECOPY: resuming -> stop) its state took in @log;
  * < 0: none. */

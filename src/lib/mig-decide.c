@@ -82,8 +82,8 @@ static double recorded_load(const struct msrc *s, const struct mig_dev *d)
  * measures: what an earlier migration of its driver recorded, scaled to
  * its estimate; the destination's part as its host recorded it, when it
  * did. The destination's device is of the same kind: one side's figure
- * stands for the other's when only one is known. The arcs
- * come one after the other. The data's reads and writes (@data) overlap
+ * stands for the other's when only one is known. The arcs come one after
+ * the other. The data's reads and writes (@data) overlap
  * but for one record (MIG_BUF): the first read, or the last write,
  * whichever is shorter (a state of one record is read whole, then
  * written whole).

@@ -6,8 +6,7 @@
  * source's stop-copy reads, the destination's writes). Only what saves
  * or loads a whole state is kept (per_byte()): that of devices without
  * pre-copy (the destination knows from HELLO), and the load arcs of the
- * others apart.
- * Failing to keep it fails nothing.
+ * others apart. Failing to keep it fails nothing.
  */
 #include <string.h>
 
@@ -64,19 +63,12 @@ static unsigned int figures(const struct mgroup *g, enum arc_kind kind, struct a
 
 void mgroup_record_arcs(struct mgroup *g, enum arc_kind kind)
 {
-	const char *dir = g->x->state_dir;
 	struct arc_fig f[3 * DEVS_MAX];
 	unsigned int n = figures(g, kind, f);
-	int ignored = 0, r;
 
 	n += figures(g, kind == ARC_SAVE ? ARC_READ : ARC_WRITE, f + n);
 	if (kind == ARC_LOAD)
 		n += figures(g, ARC_LOAD_PRECOPY, f + n);
-	r = n ? arcrec_keep(dir, f, n, &ignored) : 0;
-	if (ignored)
-		note_dbg(g->x, "%s: the record of earlier arcs in %s/arcs is replaced: %s",
-			 g->side->cmd, dir, errstr(ignored));
-	if (r)
-		note_dbg(g->x, "%s: the arcs measured are not kept in %s/arcs: %s",
-			 g->side->cmd, dir, errstr(r));
+	if (n)
+		arcrec_keep(g->x, g->side->cmd, f, n);
 }
