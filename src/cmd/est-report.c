@@ -123,7 +123,7 @@ void est_device(const struct dev_estimate *d, bool tx)
 	out_text(tx && d->downtime < 0 ? ", downtime unknown" : "");
 	/* What the dry run cannot see, said where it is read (FILES). */
 	out_text(tx && d->unrecorded ? ", leaving out its driver's save and load "
-		 "(nothing recorded on this host)" : "");
+		 "(recorded on neither host)" : "");
 	out_text(tx ? "\n" : "");
 	out_obj_close();
 }

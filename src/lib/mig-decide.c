@@ -81,7 +81,8 @@ static double recorded_load(const struct msrc *s, const struct mig_dev *d)
  * downtime, in arcs and reads and writes nothing before the switchover
  * measures: what an earlier migration of its driver recorded, scaled to
  * its estimate; the destination's part as its host recorded it, when it
- * did. The destination's device is of the same kind: one side's figure
+ * did, and the save as the destination measured it when this host has
+ * none. The destination's device is of the same kind: one side's figure
  * stands for the other's when only one is known. The arcs come one after
  * the other. The data's reads and writes (@data) overlap
  * but for one record (MIG_BUF): the first read, or the last write,
@@ -91,10 +92,15 @@ static double recorded_load(const struct msrc *s, const struct mig_dev *d)
 static double recorded(const struct msrc *s, const struct mig_dev *d, bool data)
 {
 	const char *drv = d->s.d.info.driver;
-	double save = arcrec_secs(&s->rec, data ? ARC_READ : ARC_SAVE, drv, d->size);
+	enum arc_kind out = data ? ARC_READ : ARC_SAVE;
+	double save = arcrec_secs(&s->rec, out, drv, d->size);
 	double load = dst_recorded(s, data ? ARC_WRITE : ARC_LOAD, drv, d->size);
 	double first = d->size > MIG_BUF ? (double)MIG_BUF / (double)d->size : 1;
 
+	/* This host's own saves first; else the destination's (measured
+	 * there before it agreed, mig-measure.c). */
+	if (save < 0)
+		save = arcrec_secs(&s->peer_rec, out, drv, d->size);
 	if (!d->sized || (save < 0 && load < 0))
 		return -1;
 	save = save >= 0 ? save : load;
@@ -185,6 +191,26 @@ static int never_fits(struct msrc *s)
 	return s->now.downtime > limit ? src_over_limit(s, 0, 0) : 0;
 }
 
+bool src_read_record(struct msrc *s)
+{
+	int r = arcrec_load(&s->rec, s->g.x->state_dir);
+
+	if (r)
+		note_warn(s->g.x, "%s: the record of earlier arcs in %s/arcs is ignored: %s",
+			  s->g.side->cmd, s->g.x->state_dir, errstr(r));
+	if (!s->a->downtime_limit || s->a->dry_run)
+		return false;
+	for (unsigned int i = 0; i < s->g.n; i++) {
+		const struct mig_dev *d = &s->g.dev[i];
+		const char *drv = d->s.d.info.driver;
+
+		if (!d->precopy && !arcrec_find(&s->rec, ARC_SAVE, drv) &&
+		    !arcrec_find(&s->rec, ARC_LOAD, drv))
+			return true;
+	}
+	return false;
+}
+
 int src_estimate_start(struct msrc *s)
 {
 	struct est_arcs none = { -1, -1 };
@@ -193,10 +219,6 @@ int src_estimate_start(struct msrc *s)
 	int r;
 
 	read_sizes(s);
-	r = arcrec_load(&s->rec, s->g.x->state_dir);
-	if (r)
-		note_warn(s->g.x, "%s: the record of earlier arcs in %s/arcs is ignored: %s",
-			  s->g.side->cmd, s->g.x->state_dir, errstr(r));
 	for (unsigned int i = 0; i < s->g.n; i++)
 		want += s->g.dev[i].sized ? s->g.dev[i].size : 0;
 	r = probe_send(&s->g, &s->ctl, want, &s->link, &s->peer_rec);
@@ -260,7 +282,8 @@ static const char *when(double secs, char *buf, size_t len)
 
 /*
  * "; state changes 5.0 ms; as recorded in DIR/arcs: the devices' data
- * 300.0 ms, their save and load arcs 3.0 ms", each part when it counts.
+ * 300.0 ms, their save and load arcs 3.0 ms", each part when it counts;
+ * "DIR/arcs and by the destination" when its host sent figures (PROBED).
  */
 static void recorded_text(const struct msrc *s, char *buf, size_t len)
 {
@@ -270,8 +293,9 @@ static void recorded_text(const struct msrc *s, char *buf, size_t len)
 	if (e->state_changes >= 0)
 		n += (size_t)snprintf(buf, len, "; state changes %.1f ms", e->state_changes * 1e3);
 	if (n < len && (e->data_recorded >= 0 || e->recorded >= 0))
-		n += (size_t)snprintf(buf + n, len - n, "; as recorded in %s/arcs:",
-				      s->g.x->state_dir);
+		n += (size_t)snprintf(buf + n, len - n, "; as recorded in %s/arcs%s:",
+				      s->g.x->state_dir,
+				      s->peer_rec.n ? " and by the destination" : "");
 	if (n < len && e->data_recorded >= 0)
 		n += (size_t)snprintf(buf + n, len - n, " the devices' data %.1f ms%s",
 				      e->data_recorded * 1e3, e->recorded >= 0 ? "," : "");

@@ -281,16 +281,20 @@ static int agree(struct mdst *s)
 	/* What this host measured of its devices' loads, for the source */
 	struct arc_records rec;
 	struct msg m;
-	int r = mctl_send(&s->g, &s->ctl, MSG_AGREED, NULL, 0);
+	int r = arcrec_load(&rec, s->g.x->state_dir);
 
+	if (r)
+		note_dbg(s->g.x, "%s: the record of earlier arcs in %s/arcs is not sent: %s",
+			 s->g.side->cmd, s->g.x->state_dir, errstr(r));
+	/* Before AGREED: the source's probe of the link must not wait on it. */
+	r = dry || !(s->h.flags & HELLO_MEASURE) ? 0 : dst_measure(s, &rec);
+	if (r)
+		return r;
+	r = mctl_send(&s->g, &s->ctl, MSG_AGREED, NULL, 0);
 	if (r)
 		return fail_from(&s->g.why, FROM_PEER, -ECONNRESET, "%s: the control "
 				 "connection from %s: %s", s->g.side->cmd, s->ctl.peer,
 				 errstr(r));
-	r = arcrec_load(&rec, s->g.x->state_dir);
-	if (r)
-		note_dbg(s->g.x, "%s: the record of earlier arcs in %s/arcs is not sent: %s",
-			 s->g.side->cmd, s->g.x->state_dir, errstr(r));
 	r = probe_answer(&s->g, &s->ctl, HELLO_MS, &s->link, &rec);
 	if (r)
 		return r;

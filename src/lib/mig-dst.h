@@ -37,6 +37,13 @@ struct mdst {
 
 /* Wait for the source, agree, load the devices, run them. */
 int dst_receive(struct mdst *s);
+/*
+ * Before AGREED (not in a dry run): one device per driver this host has
+ * no record of, without pre-copy, saved into nothing and put back; its
+ * figures into the host's record and @rec (mig-measure.c). 0, or a
+ * failure told (the device left to dst_unwind()).
+ */
+int dst_measure(struct mdst *s, struct arc_records *rec);
 /* Before the commit: every device reset (or untouched), the peer told. */
 void dst_unwind(struct mdst *s, int why);
 

@@ -35,13 +35,17 @@ static uint64_t bounded(uint64_t want)
 }
 
 /*
- * What the destination's host recorded of its devices' loads (PROBED's
- * body after the byte count): for each device in HELLO's order and each
- * kind below, the record's bytes and microseconds, UINT64_MAX for none.
- * An older destination sends none; an older source reads the count only.
+ * What the destination's host recorded of its devices' loads, and of the
+ * saves it measured (mig-measure.c), in PROBED's body after the byte
+ * count: for each device in HELLO's order and each kind below, the
+ * record's bytes and microseconds, UINT64_MAX for none. An older
+ * destination sends none, or the first three kinds only; an older source
+ * reads the count only.
  */
-static const enum arc_kind dst_kinds[] = { ARC_LOAD, ARC_WRITE, ARC_LOAD_PRECOPY };
+static const enum arc_kind dst_kinds[] = { ARC_LOAD, ARC_WRITE, ARC_LOAD_PRECOPY,
+					   ARC_SAVE, ARC_READ };
 #define DST_KINDS (sizeof(dst_kinds) / sizeof(dst_kinds[0]))
+#define DST_KINDS_V1 3
 
 static void put_figures(const struct mgroup *g, const struct arc_records *rec, struct msg *m)
 {
@@ -60,13 +64,15 @@ static void put_figures(const struct mgroup *g, const struct arc_records *rec, s
 /* The destination's figures, each as arcrec_put() bounds it, into @peer. */
 static void get_figures(const struct mgroup *g, const struct msg *m, struct arc_records *peer)
 {
-	unsigned int at = 8;
+	unsigned int at = 8, kinds = DST_KINDS;
 
 	peer->n = 0;
-	if (m->len != 8 + g->n * DST_KINDS * 16)
+	if (m->len == 8 + g->n * DST_KINDS_V1 * 16)
+		kinds = DST_KINDS_V1;
+	else if (m->len != 8 + g->n * DST_KINDS * 16)
 		return;
 	for (unsigned int i = 0; i < g->n; i++)
-		for (unsigned int k = 0; k < DST_KINDS; k++, at += 16) {
+		for (unsigned int k = 0; k < kinds; k++, at += 16) {
 			const char *drv = g->dev[i].s.d.info.driver;
 			uint64_t bytes = msg_u64(m, at), us = msg_u64(m, at + 8);
 

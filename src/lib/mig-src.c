@@ -505,6 +505,8 @@ static int hello(struct msrc *s)
 			     d->s.cur == ST_RUNNING;
 		h.precopy[i] = d->precopy;
 	}
+	if (src_read_record(s))
+		h.flags |= HELLO_MEASURE;
 	hello_encode(&h, &m);
 	r = mctl_send(&s->g, &s->ctl, MSG_HELLO, m.body, m.len);
 	if (!r)

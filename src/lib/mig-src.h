@@ -50,7 +50,7 @@ struct msrc {
 	struct dev_estimate now_dev[DEVS_MAX];
 	bool decided;            /* now is the switchover's */
 	struct arc_records rec;  /* what this host measured of saves and loads */
-	struct arc_records peer_rec; /* what the destination's host did of loads */
+	struct arc_records peer_rec; /* the destination host's loads and measured saves */
 };
 
 /* Connect, agree, move the devices; 0 or a negative code (printed). */
@@ -64,6 +64,13 @@ int src_migrate(struct msrc *s);
  * it fits the limit. src_over_limit(): the migration ends there.
  */
 int src_estimate_start(struct msrc *s);
+/*
+ * This host's record into s->rec, before HELLO; true when the destination
+ * should measure a save (HELLO_MEASURE): a limit to keep, not a dry run,
+ * and a device without pre-copy whose driver's save and load this host
+ * never recorded.
+ */
+bool src_read_record(struct msrc *s);
 bool src_fits(struct msrc *s);
 int src_over_limit(struct msrc *s, double secs, uint64_t sent);
 /* The switchover's event, from s->now. */

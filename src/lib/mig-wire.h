@@ -15,6 +15,8 @@
  *   IDENTITY (one per device)     ->     compare count and identities
  *                                 <-     IDENTITY (one per device): both
  *                                        sides name every difference
+ *                                        [HELLO_MEASURE] one save per
+ *                                        driver measured (mig-measure.c)
  *                                 <-     AGREED (or ABORT: nothing changed)
  *   PROBE ... PROBE_END           ->     the link measured (mig-probe.c):
  *                                 <-     PROBED
@@ -87,6 +89,9 @@ enum msg_type {
 
 /* HELLO's flags. */
 #define HELLO_DRY_RUN 1u         /* estimate only: no device changes state */
+/* A limit to keep, and a device without pre-copy whose driver's save and
+ * load the source never recorded: measure one (mig-measure.c). */
+#define HELLO_MEASURE 2u
 
 struct msg {
 	uint32_t type;

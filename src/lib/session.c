@@ -278,7 +278,7 @@ void sess_unwind(struct sess *s, enum policy p)
 	if (!s->touched) {
 		/* Never moved: its state is news only when it can be read. */
 		if (!peek(s))
-			s->where = WHERE_UNTOUCHED;
+			s->where = s->back ? WHERE_BACK : WHERE_UNTOUCHED;
 		return;
 	}
 	if (peek(s)) {

@@ -53,6 +53,9 @@ struct sess {
 	uint32_t orig, cur;   /* at the start; now, when known */
 	bool known;           /* cur is what the device said last */
 	bool touched;         /* a SET was sent */
+	bool back;            /* moved, then put back where it was, its
+			       * state as it was (a save measured, mig-measure.c):
+			       * not touched, but said to be back */
 	/* A failed arc is settled at once and said in its own line (state),
 	 * not left to sess_unwind(). */
 	bool settle_at_once;
