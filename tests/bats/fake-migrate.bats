@@ -696,6 +696,112 @@ dst_dry_run() {
 	assert_untouched 1
 }
 
+# measured DIR N ARGS...: a migration of N devices without pre-copy with
+# ARGS, the receiver keeping its record in DIR and tracing its arcs into
+# $OUT.trace (made anew); migrate's status and report as run leaves them,
+# receive's in RECV_STATUS, RECV_STDERR.
+measured() {
+	local dir=$1 n=$2 report st
+	shift 2
+	rm -f "$OUT.trace"
+	rearm "$n"
+	VFIOMIG_STATEDIR=$dir VFIOMIG_FAKE_TRACE=$OUT.trace \
+		receive "$n" --listen "$UNIX" --psk-file "$PSK"
+	migrate "$n" --to "$UNIX" --psk-file "$PSK" --no-precopy "$@"
+	report=$output st=$status
+	receive_wait
+	output=$report status=$st
+}
+
+# The destination's device saved into nothing: the arcs of a save, none
+# of a load (a receive's device goes to stop_copy for nothing else).
+measured_arcs() {
+	grep -c "^${D[0]} STOP>STOP_COPY$" "$OUT.trace" || true
+}
+
+# Two devices of one driver, 300 kB read at 1 MB/s: the destination
+# measures one save, only when the source keeps a limit and neither host
+# has anything of the driver, never in a dry run, and its device is as
+# it was.
+@test "fake-migrate: the destination measures a save only when neither host recorded one, its device left as it was" {
+	local dst=$BATS_TEST_TMPDIR/dst-state
+	devices 2 size=300000 rate=1000000
+	# a dry run measures nothing, nor a migration without a limit
+	rm -f "$OUT.trace"
+	VFIOMIG_FAKE_TRACE=$OUT.trace dst_dry_run "$dst"
+	[ ! -e "$OUT.trace" ]
+	jq_is .estimate.data_recorded_usecs null
+	measured "$dst" 2 --downtime-limit 0
+	assert_success
+	assert_equal "$(measured_arcs)" 0
+	rm -f "$dst/arcs" "$VFIOMIG_STATEDIR/arcs"
+	# what the destination's device holds (read with a record elsewhere)
+	VFIOMIG_STATEDIR=$BATS_TEST_TMPDIR/elsewhere fvm -q save --raw "${D[0]}" -o "$OUT.before"
+	# With the default limit: one device of the driver measured, before
+	# anything else; the source counts its figures and refuses.
+	measured "$dst" 2
+	assert_failure $EX_DOWNTIME
+	jq_is '.estimate.data_recorded_usecs >= 600000' true
+	assert_lines_are "$stderr" \
+		"$(grep -o "^vfiomig: migrate: the expected downtime, [0-9.]* ms, is over the limit of 300 ms before anything moved (600000 bytes to move with the devices stopped, at [0-9.]* MB/s; state changes [0-9.]* ms; as recorded in $VFIOMIG_STATEDIR/arcs and by the destination: the devices' data [0-9.]* ms, their save and load arcs [0-9.]* ms); --downtime-limit 0 migrates without a limit, or give a larger one\$" <<<"$stderr")" \
+		"vfiomig: migrate: no device was touched"
+	assert_equal "$RECV_STATUS" $EX_PEER
+	assert_lines_are "$RECV_STDERR" \
+		"$(grep -o "^vfiomig: receive: the source aborted: the source's expected downtime, [0-9.]* ms, is over its limit of 300 ms$" <<<"$RECV_STDERR")" \
+		"vfiomig: receive ${D[0]}: device back in running, its state before receive" \
+		"vfiomig: receive ${D[1]}: device untouched: running"
+	assert_equal "$(cut -d' ' -f1 "$OUT.trace" | sort -u)" "${D[0]}"
+	assert_equal "$(cut -d' ' -f2 "$OUT.trace" | tr '\n' ,)" \
+		"RUNNING>RUNNING_P2P,RUNNING_P2P>STOP,STOP>STOP_COPY,STOP_COPY>STOP,STOP>RUNNING_P2P,RUNNING_P2P>RUNNING,"
+	# kept in the destination's record, not the source's
+	[ ! -e "$VFIOMIG_STATEDIR/arcs" ]
+	run awk '$1 != "#" { print $1, $2, $3, ($1 == "save" || $4 >= 300000) }' "$dst/arcs"
+	assert_equal "$(sort <<<"$output" | tr '\n' ,)" \
+		"read mlx5_vfio_pci 300000 1,save mlx5_vfio_pci 300000 1,"
+	assert_untouched 2
+	VFIOMIG_STATEDIR=$BATS_TEST_TMPDIR/elsewhere fvm -q save --raw "${D[0]}" -o "$OUT.after"
+	cmp "$OUT.before" "$OUT.after"
+	# measured once: the next one counts the record, and measures nothing
+	measured "$dst" 2
+	assert_failure $EX_DOWNTIME
+	jq_is '.estimate.data_recorded_usecs >= 600000' true
+	[ ! -e "$OUT.trace" ]
+	# nor when the source has a record of its own
+	rm "$dst/arcs"
+	printf 'save mlx5_vfio_pci 300000 1000\nread mlx5_vfio_pci 300000 300000\n' >"$VFIOMIG_STATEDIR/arcs"
+	measured "$dst" 2
+	assert_failure $EX_DOWNTIME
+	[ ! -e "$OUT.trace" ]
+	[ ! -e "$dst/arcs" ]
+}
+
+# SIGINT while the destination reads its device (8 MB at 2 MB/s): receive
+# ends within the read in course, its device reset (touched, not put
+# back); the source, which moved nothing, runs on untouched.
+@test "fake-migrate: SIGINT to receive while it measures a save resets its device, the source untouched" {
+	not_under_valgrind
+	devices 1 size=8000000 rate=2000000
+	receive 1 --listen "$UNIX" --psk-file "$PSK"
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" -j migrate "${S[0]}" --to "$UNIX" \
+		--psk-file "$PSK" --no-precopy >"$OUT.mig" 2>"$OUT.mig.err" &
+	MIG_PID=$!
+	wait_for state_is "${D[0]}" stop_copy
+	kill -INT "$RECV_PID"
+	receive_wait
+	assert_equal "$RECV_STATUS" $EX_INTERRUPTED
+	assert_lines_are "$RECV_STDERR" \
+		"vfiomig: receive: interrupted by INT" \
+		"vfiomig: receive ${D[0]}: device reset: now running"
+	mig_wait
+	assert_equal "$MIG_STATUS" $EX_PEER
+	assert_lines_are "$MIG_STDERR" \
+		"vfiomig: migrate: the destination aborted: the destination was interrupted" \
+		"vfiomig: migrate: no device was touched"
+	assert_untouched 1
+	# nothing measured, nothing kept
+	[ ! -e "$VFIOMIG_STATEDIR/arcs" ]
+}
+
 # A save and a restore move a whole state through the same arcs and data
 # fd as a migration without pre-copy: what they took counts in the next
 # one (SAVE and LOAD of 300 ms, 300 kB at 1 MB/s each way).
