@@ -163,6 +163,47 @@ receive_wait() {
 		"running running running running"
 }
 
+# A driver neither host recorded, a limit to keep: the destination saves
+# one mtty device into nothing before it agrees (mig-measure.c). A limit
+# of 1 us, which nothing fits, then refuses the migration: the device it
+# measured still holds its UART's bytes.
+@test "a first migration without pre-copy: the destination measures mtty's save before it agrees, its bytes kept" {
+	local dst=$BATS_TEST_TMPDIR/dst drv
+	drv=$(basename "$(readlink "/sys/bus/mdev/devices/$A1/driver")")
+	load_uarts
+	"$UART" "$(mtty_cdev "$B1")" 0 write "destination"
+	VFIOMIG_STATEDIR=$dst receive "$UNIX" --psk-file "$PSK"
+	vm -j migrate --no-precopy "$A1" "$A2" --to "$UNIX" --psk-file "$PSK" \
+		--downtime-limit 0.001
+	assert_failure $EX_DOWNTIME
+	jq_is '.estimate.state_changes_recorded_usecs != null' true
+	jq_is '.estimate.data_recorded_usecs != null' true
+	jq_is '[.devices[].state] | join(",")' running,running
+	receive_wait
+	assert_equal "$RECV_STATUS" $EX_PEER
+	# one device of the driver measured, into the destination's record
+	echo "# $(grep -v '^#' "$dst/arcs" | tr '\n' ';')"
+	[ ! -e "$VFIOMIG_STATEDIR/arcs" ]
+	grep -q "^save $drv 96 [0-9]*$" "$dst/arcs"
+	grep -q "^read $drv 96 [0-9]*$" "$dst/arcs"
+	assert_equal "$(grep -vc '^#' "$dst/arcs")" 2
+	# debugfs: every device runs; each holds what it held
+	assert_equal "$(kstate "$A1") $(kstate "$A2") $(kstate "$B1") $(kstate "$B2")" \
+		"running running running running"
+	run "$UART" "$(mtty_cdev "$B1")" 0 read
+	assert_output "destination"
+	run "$UART" "$(mtty_cdev "$A1")" 0 read
+	assert_output "first-device"
+	# measured once: the next one asks the record, not the device
+	VFIOMIG_STATEDIR=$dst receive "$UNIX" --psk-file "$PSK"
+	vm -j migrate --no-precopy "$A1" "$A2" --to "$UNIX" --psk-file "$PSK" \
+		--downtime-limit 0.001
+	assert_failure $EX_DOWNTIME
+	receive_wait
+	assert_equal "$RECV_STATUS" $EX_PEER
+	assert_equal "$(grep -vc '^#' "$dst/arcs")" 2
+}
+
 @test "migrate over tcp --insecure, and a held source" {
 	load_uarts
 	vm hold --daemon --pidfile "$BATS_TEST_TMPDIR/pid" "$A1" "$A2"
