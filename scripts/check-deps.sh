@@ -28,7 +28,7 @@ layer_of() {
 		modalias | holder | \
 		holder-proto | holder-client | holder-check | holder-dir) echo 2 ;; # devices
 	session) echo 3 ;;                                                # session
-	mig | mig-group | mig-ctl | mig-src | mig-dst | mig-estimate | mig-probe | \
+	mig | mig-group | mig-ctl | mig-src | mig-dst | mig-measure | mig-estimate | mig-probe | \
 		mig-decide | mig-record) echo 4 ;;                        # migration
 	# src/cmd
 	vfiomig | escape | log | output | events | opts | cli | sig | observe | idjson | \
