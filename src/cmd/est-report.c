@@ -8,6 +8,7 @@
  */
 #include <inttypes.h>
 
+#include "clock.h"
 #include "est-report.h"
 #include "log.h"
 #include "output.h"
@@ -57,9 +58,9 @@ static void limit_text(const struct estimate *e, double limit)
 	if (limit <= 0)
 		out_text(" (no limit)");
 	else if (e->downtime < 0 || e->downtime > limit)
-		out_text(" (over the limit of %.0f ms)", limit * 1e3);
+		out_text(" (over the limit of %.*f ms)", ms_digits(limit), limit * 1e3);
 	else
-		out_text(" (limit %.0f ms)", limit * 1e3);
+		out_text(" (limit %.*f ms)", ms_digits(limit), limit * 1e3);
 }
 
 void est_fields(const struct mig_summary *s, bool dry_tx)
@@ -89,16 +90,19 @@ void est_downtime_text(const struct mig_summary *s)
 	if (s->downtime_limit <= 0)
 		out_text(", no limit");
 	else if (est_exceeded(s))
-		out_text(", over the limit of %.0f ms", s->downtime_limit * 1e3);
+		out_text(", over the limit of %.*f ms", ms_digits(s->downtime_limit),
+			 s->downtime_limit * 1e3);
 	else
-		out_text(", limit %.0f ms", s->downtime_limit * 1e3);
+		out_text(", limit %.*f ms", ms_digits(s->downtime_limit),
+			 s->downtime_limit * 1e3);
 }
 
 void est_warn_exceeded(const struct mig_summary *s, const char *cmd)
 {
 	if (est_exceeded(s))
-		warn("%s: the downtime, %.1f ms, was over the limit of %.0f ms (expected "
-		     "%.1f ms)", cmd, s->downtime * 1e3, s->downtime_limit * 1e3,
+		warn("%s: the downtime, %.1f ms, was over the limit of %.*f ms (expected "
+		     "%.1f ms)", cmd, s->downtime * 1e3, ms_digits(s->downtime_limit),
+		     s->downtime_limit * 1e3,
 		     s->expected_downtime * 1e3);
 }
 

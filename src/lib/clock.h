@@ -25,4 +25,16 @@ static inline uint64_t usecs_of(double secs)
 	return secs > 0 ? (uint64_t)(secs * 1e6 + 0.5) : 0;
 }
 
+/*
+ * The digits after the point a limit of @secs prints with in ms ("%.*f
+ * ms"): none for whole ms, three below one ms ("0.001 ms", not "0 ms",
+ * which would read as no limit), one otherwise.
+ */
+static inline int ms_digits(double secs)
+{
+	double ms = secs * 1e3;
+
+	return ms == (double)(uint64_t)ms ? 0 : ms < 1 ? 3 : 1;
+}
+
 #endif

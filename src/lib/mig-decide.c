@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "clock.h"
 #include "fsm.h"
 #include "mig-src.h"
 
@@ -321,16 +322,18 @@ int src_over_limit(struct msrc *s, double secs, uint64_t sent)
 		fail(&s->g.why, -VM_E_DOWNTIME, "%s: no switchover in %.1f s of pre-copy: "
 		     "the destination had not loaded the initial bytes of every device "
 		     "(switchover-ack), which would fall in the downtime; expected "
-		     "downtime %.1f ms, limit %.0f ms", s->g.side->cmd, secs,
-		     e->downtime * 1e3, limit * 1e3);
+		     "downtime %.1f ms, limit %.*f ms", s->g.side->cmd, secs,
+		     e->downtime * 1e3, ms_digits(limit), limit * 1e3);
 	} else {
 		char at[48];
 
 		snprintf(s->g.told, sizeof(s->g.told), "the source's expected downtime, "
-			 "%.1f ms, is over its limit of %.0f ms", e->downtime * 1e3, limit * 1e3);
+			 "%.1f ms, is over its limit of %.*f ms", e->downtime * 1e3,
+			 ms_digits(limit), limit * 1e3);
 		fail(&s->g.why, -VM_E_DOWNTIME, "%s: the expected downtime, %.1f ms, is over "
-		     "the limit of %.0f ms%s (%llu bytes to move with the devices stopped, "
-		     "at %.1f MB/s%s)", s->g.side->cmd, e->downtime * 1e3, limit * 1e3,
+		     "the limit of %.*f ms%s (%llu bytes to move with the devices stopped, "
+		     "at %.1f MB/s%s)", s->g.side->cmd, e->downtime * 1e3, ms_digits(limit),
+		     limit * 1e3,
 		     when(secs, at, sizeof(at)), (unsigned long long)e->bytes,
 		     (e->secs > 0 ? e->bytes / e->secs : e->link_rate) / 1e6, arcs);
 	}

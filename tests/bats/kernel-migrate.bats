@@ -176,6 +176,7 @@ receive_wait() {
 	vm -j migrate --no-precopy "$A1" "$A2" --to "$UNIX" --psk-file "$PSK" \
 		--downtime-limit 0.001
 	assert_failure $EX_DOWNTIME
+	[[ "$stderr" == *", is over the limit of 0.001 ms before anything moved ("* ]]
 	jq_is '.estimate.state_changes_recorded_usecs != null' true
 	jq_is '.estimate.data_recorded_usecs != null' true
 	jq_is '[.devices[].state] | join(",")' running,running
