@@ -189,11 +189,17 @@ double arcrec_measured(const struct arc_records *a, enum arc_kind kind, const ch
  * A longer time than the record's (for the same bytes) is kept at once, a
  * shorter one only halfway: one quick run does not undo the margin the
  * slow ones gave, and one slow run is forgotten over a few quick ones.
+ * A record of a state at most half as large is no margin: scaled up it
+ * bounds the time from above (a fixed part of the arc scaled with the
+ * bytes, as when a receiver measured its idle device, mig-measure.c), and
+ * what this larger state took replaces it.
  */
 static double settled(const struct arc_rec *r, uint64_t bytes, double secs)
 {
 	double was = r ? scaled(r, bytes) : secs;
 
+	if (r && r->bytes <= bytes / 2)
+		return secs;
 	return secs >= was ? secs : (secs + was) / 2;
 }
 

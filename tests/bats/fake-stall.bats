@@ -142,7 +142,8 @@ signal_stalled() {
 	RECV=$RECV_PID
 	wait_for test -S "$sock"
 	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" migrate "${S[0]}" --to "unix:$sock" \
-		--psk-file "$key" --no-precopy --peer-timeout 2 2>"$BATS_TEST_TMPDIR/mig.err" &
+		--psk-file "$key" --no-precopy --peer-timeout 2 --downtime-limit 0 \
+		2>"$BATS_TEST_TMPDIR/mig.err" &
 	SAVER=$!
 	# the data flows: the source in stop_copy, the destination loading
 	wait_for state_is "${S[0]}" stop_copy
