@@ -58,10 +58,13 @@ static int drain(struct mdst *s, struct mig_dev *m, int fd, uint8_t *buf,
 			return 0;
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			return fail_from(&s->g.why, FROM_DEVICE, -errno, "%s %s: reading its "
+		if (n < 0) {
+			int e = -errno;
+
+			return fail_from(&s->g.why, FROM_DEVICE, e, "%s %s: reading its "
 					 "state to measure its save: %s", s->g.side->cmd,
-					 m->s.d.info.name, errstr(-errno));
+					 m->s.d.info.name, errstr(e));
+		}
 		*bytes += (uint64_t)n;
 		if (*bytes > most)
 			return 1;

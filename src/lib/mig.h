@@ -57,7 +57,8 @@ struct mig_dev {
 	unsigned int initial_gen; /* initial_done set this often: REINIT starts over */
 	unsigned int reinits;     /* PRECOPY_INFO said REINIT (v2) */
 	bool sized;               /* source: the driver gave a stop-copy estimate */
-	uint64_t size;            /* its last (MIG_DATA_SIZE) */
+	uint64_t size;            /* its last (MIG_DATA_SIZE); the
+				   * destination's, for its measure */
 	double busy;              /* seconds its thread took to move pre-copy data */
 	double best_rate;         /* bytes/s of its fastest pass of 16 KiB or
 				   * more (mig-src.c); 0: none yet */

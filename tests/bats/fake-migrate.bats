@@ -810,6 +810,40 @@ measured_arcs() {
 	[ ! -e "$VFIOMIG_STATEDIR/arcs" ]
 }
 
+# A measure that fails (the driver's arc into stop_copy, or a read of its
+# data): receive fails, says why, and resets its device; the source, which
+# moved nothing, hears why and stays untouched; nothing is kept.
+@test "fake-migrate: a measure that fails resets the destination's device and leaves the source untouched" {
+	devices 1 size=300000
+	VFIOMIG_FAKE_FAIL='STOP>STOP_COPY:EIO' receive 1 --listen "$UNIX" --psk-file "$PSK"
+	migrate 1 --to "$UNIX" --psk-file "$PSK" --no-precopy
+	assert_failure $EX_PEER
+	receive_wait
+	assert_equal "$RECV_STATUS" 2
+	assert_lines_are "$RECV_STDERR" \
+		"vfiomig: running -> stop_copy on ${D[0]}: VFIO_DEVICE_FEATURE(MIG_DEVICE_STATE) SET: EIO (Input/output error); device is in stop" \
+		"vfiomig: receive ${D[0]}: device reset: now running"
+	assert_lines_are "$stderr" \
+		"vfiomig: migrate: the destination aborted: a state change failed on the destination" \
+		"vfiomig: migrate: no device was touched"
+	assert_untouched 1
+	[ ! -e "$VFIOMIG_STATEDIR/arcs" ]
+	rearm 1
+	VFIOMIG_FAKE_READ_FAIL=1000:EIO receive 1 --listen "$UNIX" --psk-file "$PSK"
+	migrate 1 --to "$UNIX" --psk-file "$PSK" --no-precopy
+	assert_failure $EX_PEER
+	receive_wait
+	assert_equal "$RECV_STATUS" $EX_IOERR
+	assert_lines_are "$RECV_STDERR" \
+		"vfiomig: receive ${D[0]}: reading its state to measure its save: EIO (Input/output error)" \
+		"vfiomig: receive ${D[0]}: device reset: now running"
+	assert_lines_are "$stderr" \
+		"vfiomig: migrate: the destination aborted: the destination failed: EIO (Input/output error)" \
+		"vfiomig: migrate: no device was touched"
+	assert_untouched 1
+	[ ! -e "$VFIOMIG_STATEDIR/arcs" ]
+}
+
 # A save and a restore move a whole state through the same arcs and data
 # fd as a migration without pre-copy: what they took counts in the next
 # one (SAVE and LOAD of 300 ms, 300 kB at 1 MB/s each way).
