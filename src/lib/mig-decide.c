@@ -192,24 +192,24 @@ static int never_fits(struct msrc *s)
 	return s->now.downtime > limit ? src_over_limit(s, 0, 0) : 0;
 }
 
-bool src_read_record(struct msrc *s)
+uint32_t src_read_record(struct msrc *s)
 {
 	int r = arcrec_load(&s->rec, s->g.x->state_dir);
+	bool none = false;
 
 	if (r)
 		note_warn(s->g.x, "%s: the record of earlier arcs in %s/arcs is ignored: %s",
 			  s->g.side->cmd, s->g.x->state_dir, errstr(r));
-	if (!s->a->downtime_limit || s->a->dry_run)
-		return false;
 	for (unsigned int i = 0; i < s->g.n; i++) {
 		const struct mig_dev *d = &s->g.dev[i];
 		const char *drv = d->s.d.info.driver;
 
-		if (!d->precopy && !arcrec_find(&s->rec, ARC_SAVE, drv) &&
-		    !arcrec_find(&s->rec, ARC_LOAD, drv))
-			return true;
+		none |= !d->precopy && !arcrec_find(&s->rec, ARC_SAVE, drv) &&
+			!arcrec_find(&s->rec, ARC_LOAD, drv);
 	}
-	return false;
+	if (!none)
+		return 0;
+	return HELLO_SAVES | (s->a->downtime_limit && !s->a->dry_run ? HELLO_MEASURE : 0);
 }
 
 int src_estimate_start(struct msrc *s)

@@ -295,7 +295,8 @@ static int agree(struct mdst *s)
 		return fail_from(&s->g.why, FROM_PEER, -ECONNRESET, "%s: the control "
 				 "connection from %s: %s", s->g.side->cmd, s->ctl.peer,
 				 errstr(r));
-	r = probe_answer(&s->g, &s->ctl, HELLO_MS, &s->link, &rec);
+	r = probe_answer(&s->g, &s->ctl, HELLO_MS, &s->link, &rec,
+			 s->h.flags & (HELLO_SAVES | HELLO_MEASURE));
 	if (r)
 		return r;
 	/* The source's ALIVEs may come first: it sends one when a slow link

@@ -44,9 +44,10 @@ struct link {
 int probe_send(struct mgroup *g, struct chan *ctl, uint64_t want, struct link *l,
 	       struct arc_records *peer);
 /* Destination: read the probe and answer it, each frame within ms, with
- * what @rec (its host's record) holds of its devices' loads. */
+ * what @rec (its host's record) holds of its devices' loads, and of their
+ * saves when the source asked for a measure (@saves). */
 int probe_answer(struct mgroup *g, struct chan *ctl, int ms, struct link *l,
-		 const struct arc_records *rec);
+		 const struct arc_records *rec, bool saves);
 
 /* START's and ESTIMATE's body: e's totals (not its devices). */
 void estimate_encode(const struct estimate *e, struct msg *m);

@@ -38,21 +38,24 @@ static uint64_t bounded(uint64_t want)
  * What the destination's host recorded of its devices' loads, and of the
  * saves it measured (mig-measure.c), in PROBED's body after the byte
  * count: for each device in HELLO's order and each kind below, the
- * record's bytes and microseconds, UINT64_MAX for none. An older
- * destination sends none, or the first three kinds only; an older source
- * reads the count only.
+ * record's bytes and microseconds, UINT64_MAX for none. The saves go
+ * only to a source that asked for them (HELLO_SAVES): one that did not
+ * has its own, and an older one takes the three kinds it knows only in a
+ * body of their length. An older destination sends none, or the
+ * first three kinds only.
  */
 static const enum arc_kind dst_kinds[] = { ARC_LOAD, ARC_WRITE, ARC_LOAD_PRECOPY,
 					   ARC_SAVE, ARC_READ };
 #define DST_KINDS (sizeof(dst_kinds) / sizeof(dst_kinds[0]))
 #define DST_KINDS_V1 3
 
-static void put_figures(const struct mgroup *g, const struct arc_records *rec, struct msg *m)
+static void put_figures(const struct mgroup *g, const struct arc_records *rec, bool saves,
+			struct msg *m)
 {
-	unsigned int at = 8;
+	unsigned int at = 8, kinds = saves ? DST_KINDS : DST_KINDS_V1;
 
 	for (unsigned int i = 0; i < g->n; i++)
-		for (unsigned int k = 0; k < DST_KINDS; k++, at += 16) {
+		for (unsigned int k = 0; k < kinds; k++, at += 16) {
 			const struct arc_rec *r = arcrec_find(rec, dst_kinds[k],
 							     g->dev[i].s.d.info.driver);
 
@@ -166,7 +169,7 @@ static int drain(struct mgroup *g, struct chan *ctl, uint8_t *buf, uint64_t n, i
 }
 
 int probe_answer(struct mgroup *g, struct chan *ctl, int ms, struct link *l,
-		 const struct arc_records *rec)
+		 const struct arc_records *rec, bool saves)
 {
 	uint8_t *buf = malloc(PROBE_CHUNK);
 	double t0 = monotonic_secs();
@@ -198,7 +201,7 @@ int probe_answer(struct mgroup *g, struct chan *ctl, int ms, struct link *l,
 	l->rate = l->secs > 0 ? got / l->secs : 0;
 	m.len = 0;
 	msg_put_u64(&m, 0, got);
-	put_figures(g, rec, &m);
+	put_figures(g, rec, saves, &m);
 	r = mctl_send(g, ctl, MSG_PROBED, m.body, m.len);
 	return r ? lost(g, ctl, r) : 0;
 }

@@ -505,8 +505,7 @@ static int hello(struct msrc *s)
 			     d->s.cur == ST_RUNNING;
 		h.precopy[i] = d->precopy;
 	}
-	if (src_read_record(s))
-		h.flags |= HELLO_MEASURE;
+	h.flags |= src_read_record(s);
 	hello_encode(&h, &m);
 	r = mctl_send(&s->g, &s->ctl, MSG_HELLO, m.body, m.len);
 	if (!r)

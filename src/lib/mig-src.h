@@ -65,12 +65,12 @@ int src_migrate(struct msrc *s);
  */
 int src_estimate_start(struct msrc *s);
 /*
- * This host's record into s->rec, before HELLO; true when the destination
- * should measure a save (HELLO_MEASURE): a limit to keep, not a dry run,
- * and a device without pre-copy whose driver's save and load this host
- * never recorded.
+ * This host's record into s->rec, before HELLO; HELLO's flags it asks
+ * for: with a device without pre-copy whose driver's save and load this
+ * host never recorded, the destination's saves (HELLO_SAVES), and with a
+ * limit to keep, not in a dry run, a measure of one (HELLO_MEASURE).
  */
-bool src_read_record(struct msrc *s);
+uint32_t src_read_record(struct msrc *s);
 bool src_fits(struct msrc *s);
 int src_over_limit(struct msrc *s, double secs, uint64_t sent);
 /* The switchover's event, from s->now. */

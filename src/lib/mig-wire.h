@@ -92,6 +92,9 @@ enum msg_type {
 /* A limit to keep, and a device without pre-copy whose driver's save and
  * load the source never recorded: measure one (mig-measure.c). */
 #define HELLO_MEASURE 2u
+/* Such a device, limit or not: send the saves your host recorded too
+ * (PROBED, mig-probe.c). */
+#define HELLO_SAVES 4u
 
 struct msg {
 	uint32_t type;

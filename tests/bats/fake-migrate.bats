@@ -488,6 +488,20 @@ fast_again() {
 	assert_untouched 1
 }
 
+# refused_first N FIELD: N devices without pre-copy whose driver neither
+# host recorded, with the default limit: the estimate's FIELD counts at
+# least 600 ms, so the migration is refused before anything moves, both
+# sides as they were.
+refused_first() {
+	receive "$1" --listen "$UNIX" --psk-file "$PSK"
+	migrate "$1" --to "$UNIX" --psk-file "$PSK" --no-precopy
+	assert_failure $EX_DOWNTIME
+	jq_is ".estimate.$2 >= 600000" true
+	receive_wait
+	assert_equal "$RECV_STATUS" $EX_PEER
+	assert_untouched "$1"
+}
+
 # What a driver's save and load arcs took, from the record of earlier
 # migrations: devices without pre-copy whose driver's SAVE and LOAD
 # commands take 300 ms each (arc_ms=), 2 of them: each step at once.
@@ -509,13 +523,7 @@ fast_again() {
 	# so the destination measures one device's save before it agrees (its
 	# arc, 300 ms); the load taken as the same, the default limit refuses
 	# it before anything moves.
-	receive 2 --listen "$UNIX" --psk-file "$PSK"
-	migrate 2 --to "$UNIX" --psk-file "$PSK" --no-precopy
-	assert_failure $EX_DOWNTIME
-	jq_is '.estimate.state_changes_recorded_usecs >= 600000' true
-	receive_wait
-	assert_equal "$RECV_STATUS" $EX_PEER
-	assert_untouched 2
+	refused_first 2 state_changes_recorded_usecs
 	# one device measured: its save, one line a driver
 	run grep -c '^save mlx5_vfio_pci 96 [0-9]*$' "$VFIOMIG_STATEDIR/arcs"
 	assert_output 1
@@ -769,11 +777,14 @@ measured_arcs() {
 	assert_untouched 2
 	VFIOMIG_STATEDIR=$BATS_TEST_TMPDIR/elsewhere fvm -q save --raw "${D[0]}" -o "$OUT.after"
 	cmp "$OUT.before" "$OUT.after"
-	# measured once: the next one counts the record, and measures nothing
+	# measured once: the next one counts the record, and measures nothing;
+	# a dry run counts it too
 	measured "$dst" 2
 	assert_failure $EX_DOWNTIME
 	jq_is '.estimate.data_recorded_usecs >= 600000' true
 	[ ! -e "$OUT.trace" ]
+	dst_dry_run "$dst"
+	jq_is '.estimate.data_recorded_usecs >= 600000' true
 	# nor when the source has a record of its own
 	rm "$dst/arcs"
 	printf 'save mlx5_vfio_pci 300000 1000\nread mlx5_vfio_pci 300000 300000\n' >"$VFIOMIG_STATEDIR/arcs"
@@ -923,13 +934,7 @@ measured_arcs() {
 	# The first: nothing recorded on either host. The destination reads
 	# its device's state before it agrees (300 ms), the load is taken as
 	# the same, and the default limit refuses it before anything moves.
-	receive 1 --listen "$UNIX" --psk-file "$PSK"
-	migrate 1 --to "$UNIX" --psk-file "$PSK" --no-precopy
-	assert_failure $EX_DOWNTIME
-	jq_is '.estimate.data_recorded_usecs >= 600000' true
-	receive_wait
-	assert_equal "$RECV_STATUS" $EX_PEER
-	assert_untouched 1
+	refused_first 1 data_recorded_usecs
 	run awk '$1 != "#" { print $1, $2, $3, ($1 == "save" || $4 >= 300000) }' \
 		"$VFIOMIG_STATEDIR/arcs"
 	assert_equal "$(sort <<<"$output" | tr '\n' ,)" \
