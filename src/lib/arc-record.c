@@ -192,13 +192,16 @@ double arcrec_measured(const struct arc_records *a, enum arc_kind kind, const ch
  * A record of a state at most half as large is no margin: scaled up it
  * bounds the time from above (a fixed part of the arc scaled with the
  * bytes, as when a receiver measured its idle device, mig-measure.c), and
- * what this larger state took replaces it.
+ * what this larger state took replaces it. The load arc after pre-copy,
+ * counted unscaled, is settled unscaled.
  */
 static double settled(const struct arc_rec *r, uint64_t bytes, double secs)
 {
-	double was = r ? scaled(r, bytes) : secs;
+	/* ARC_LOAD_PRECOPY counts as measured, whatever pre-copy moved. */
+	bool unscaled = r && r->kind == ARC_LOAD_PRECOPY;
+	double was = !r ? secs : unscaled ? r->usecs / 1e6 : scaled(r, bytes);
 
-	if (r && r->bytes <= bytes / 2)
+	if (r && !unscaled && r->bytes <= bytes / 2)
 		return secs;
 	return secs >= was ? secs : (secs + was) / 2;
 }

@@ -19,16 +19,20 @@
  * pre-copy, the save arc and the reads and writes in the downtime move
  * only what it left; its load arc is kept apart (ARC_LOAD_PRECOPY), as
  * some drivers load the whole state there whether it came early or not
- * (mtty), others only the last piece.
+ * (mtty), others only the last piece: counted as measured, whatever
+ * pre-copy moved (dirty bytes again), it is compared as it is.
  */
 static double per_byte(const struct mig_dev *m, enum arc_kind kind, double secs)
 {
 	if (m->precopy != (kind == ARC_LOAD_PRECOPY) || secs < 0)
 		return -1;
+	if (kind == ARC_LOAD_PRECOPY)
+		return secs;
 	return secs / (m->bytes ? m->bytes : 1);
 }
 
-/* Of the devices of one driver, the slowest for its bytes is kept. */
+/* Of the devices of one driver, the slowest for its bytes is kept (the
+ * longest, for ARC_LOAD_PRECOPY). */
 static bool slower_before(const struct mgroup *g, unsigned int i, const double *pb)
 {
 	for (unsigned int j = 0; j < i; j++)

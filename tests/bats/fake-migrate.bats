@@ -925,6 +925,40 @@ measured_arcs() {
 	assert_untouched 1
 }
 
+# Two devices with pre-copy whose loads take 400 ms for 9600 bytes and
+# 300 ms for 96: the load arc after pre-copy counts as measured, so the
+# longest is kept (not the slowest per byte, the 96-byte one), and a
+# record of it settles as measured, whatever pre-copy moved.
+@test "fake-migrate: the load arc after pre-copy is kept as the longest device's, and settles unscaled" {
+	local i rec=$VFIOMIG_STATEDIR/arcs
+	S=(0000:3b:01.0 0000:3b:01.1) D=(0000:5e:01.0 0000:5e:01.1)
+	fake_pci_device "$ROOT" "${S[0]}" 40 cdev=40 driver=mlx5_vfio_pci size=9600
+	fake_pci_device "$ROOT" "${D[0]}" 50 cdev=50 driver=mlx5_vfio_pci size=9600 load_ms=400
+	fake_pci_device "$ROOT" "${S[1]}" 41 cdev=41 driver=mlx5_vfio_pci
+	fake_pci_device "$ROOT" "${D[1]}" 51 cdev=51 driver=mlx5_vfio_pci load_ms=300
+	receive 2 --listen "$UNIX" --psk-file "$PSK"
+	migrate 2 --to "$UNIX" --psk-file "$PSK" --downtime-limit 0
+	assert_success
+	jq_is '[.devices[].precopy] | join(",")' true,true
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+	run grep -v '^#' "$rec"
+	assert_equal "$(awk '{ print $1, $2, $3, ($4 >= 400000) }' <<<"$output")" \
+		"load-precopy mlx5_vfio_pci 9600 1"
+	# 900 s recorded for half the bytes: a quicker load takes it halfway
+	# down, neither replaced (a smaller state scaled up) nor scaled
+	sed -i 's/^load-precopy .*/load-precopy mlx5_vfio_pci 4800 900000000/' "$rec"
+	rearm 2
+	receive 2 --listen "$UNIX" --psk-file "$PSK"
+	migrate 2 --to "$UNIX" --psk-file "$PSK" --downtime-limit 0
+	assert_success
+	receive_wait
+	run awk '$1 == "load-precopy" { print $3, $4 }' "$rec"
+	echo "# load-precopy now $output us"
+	[[ "$output" == "9600 "* ]]
+	((${output#9600 } >= 450000000 && ${output#9600 } < 451000000))
+}
+
 # A device whose driver gives its data slowly (rate=: 300 kB at 1 MB/s on
 # both sides, 300 ms), without pre-copy: nothing before the switchover
 # can time that but a save of its driver: the destination's, measured
