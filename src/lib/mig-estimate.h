@@ -49,6 +49,15 @@ int probe_send(struct mgroup *g, struct chan *ctl, uint64_t want, struct link *l
 int probe_answer(struct mgroup *g, struct chan *ctl, int ms, struct link *l,
 		 const struct arc_records *rec, bool saves);
 
+/*
+ * PROBED's figures (after its byte count) for @n devices whose drivers
+ * are @drv[i], into @peer (emptied), each bounded as arcrec_put() bounds
+ * it: none from a body of neither length PROBED has for @n devices. The
+ * source's decoder, which the fuzz target drives too.
+ */
+void probed_decode(const struct msg *m, unsigned int n, const char *const *drv,
+		   struct arc_records *peer);
+
 /* START's and ESTIMATE's body: e's totals (not its devices). */
 void estimate_encode(const struct estimate *e, struct msg *m);
 /* 0, or -EPROTO for a body that is not one. */

@@ -64,24 +64,33 @@ static void put_figures(const struct mgroup *g, const struct arc_records *rec, b
 		}
 }
 
-/* The destination's figures, each as arcrec_put() bounds it, into @peer. */
-static void get_figures(const struct mgroup *g, const struct msg *m, struct arc_records *peer)
+void probed_decode(const struct msg *m, unsigned int n, const char *const *drv,
+		   struct arc_records *peer)
 {
 	unsigned int at = 8, kinds = DST_KINDS;
 
 	peer->n = 0;
-	if (m->len == 8 + g->n * DST_KINDS_V1 * 16)
+	if (m->len == 8 + n * DST_KINDS_V1 * 16)
 		kinds = DST_KINDS_V1;
-	else if (m->len != 8 + g->n * DST_KINDS * 16)
+	else if (m->len != 8 + n * DST_KINDS * 16)
 		return;
-	for (unsigned int i = 0; i < g->n; i++)
+	for (unsigned int i = 0; i < n; i++)
 		for (unsigned int k = 0; k < kinds; k++, at += 16) {
-			const char *drv = g->dev[i].s.d.info.driver;
 			uint64_t bytes = msg_u64(m, at), us = msg_u64(m, at + 8);
 
-			if (us != UINT64_MAX && !arcrec_find(peer, dst_kinds[k], drv))
-				arcrec_put(peer, dst_kinds[k], drv, bytes, us / 1e6);
+			if (us != UINT64_MAX && !arcrec_find(peer, dst_kinds[k], drv[i]))
+				arcrec_put(peer, dst_kinds[k], drv[i], bytes, us / 1e6);
 		}
+}
+
+/* The destination's figures for our devices, into @peer. */
+static void get_figures(const struct mgroup *g, const struct msg *m, struct arc_records *peer)
+{
+	const char *drv[DEVS_MAX];
+
+	for (unsigned int i = 0; i < g->n; i++)
+		drv[i] = g->dev[i].s.d.info.driver;
+	probed_decode(m, g->n, drv, peer);
 }
 
 /*

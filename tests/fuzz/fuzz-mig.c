@@ -7,8 +7,8 @@
  * stream's header checks), IDENTITY by the identity decoder (from a copy of
  * exactly its length, so that a read past it is caught, then encoded and
  * decoded again: the same fields must come back), START and ESTIMATE by
- * the estimate's decoder, INITIAL, RUNNING and the probe's frames by their
- * u64 fields, an ABORT's reason escaped as it is printed. Built with
+ * the estimate's decoder, PROBED's figures as the source keeps them,
+ * INITIAL, RUNNING and the probe's frames by their u64 fields, an ABORT's reason escaped as it is printed. Built with
  * -DVFIOMIG_FUZZ so the identities' checksums do not stop mutation.
  */
 #include <stdio.h>
@@ -93,6 +93,35 @@ static void decode_identity(const struct msg *f)
 			abort();
 }
 
+/*
+ * PROBED's figures for as many devices as its length fits (three kinds
+ * a device, or five), of two drivers in turn: what the source keeps is
+ * one record a kind and driver at most, each within the record's bounds.
+ */
+static void decode_probed(const struct msg *f)
+{
+	static const char *const two[] = { "mlx5_vfio_pci", "mtty" };
+	const char *drv[DEVS_MAX];
+	struct arc_records peer;
+
+	for (unsigned int i = 0; i < DEVS_MAX; i++)
+		drv[i] = two[i % 2];
+	for (unsigned int per = 48; per <= 80; per += 32) {
+		unsigned int n = f->len >= 8 ? (f->len - 8) / per : 0;
+
+		if (!n || n > DEVS_MAX)
+			continue;
+		probed_decode(f, n, drv, &peer);
+		if (peer.n > 10)
+			abort();
+		for (unsigned int i = 0; i < peer.n; i++)
+			if (peer.r[i].kind >= ARC_KINDS || peer.r[i].usecs > 3600000000ULL ||
+			    peer.r[i].bytes > (1ULL << 48) ||
+			    arcrec_find(&peer, peer.r[i].kind, peer.r[i].driver) != &peer.r[i])
+				abort();
+	}
+}
+
 static void decode(const struct msg *f)
 {
 	uint8_t session[MIG_SESSION_ID];
@@ -119,6 +148,9 @@ static void decode(const struct msg *f)
 		/* its body: ten u64s (mig-probe.c); a shorter one is refused */
 		if (!estimate_decode(f, &est) && f->len < 8 * 10)
 			abort();
+		break;
+	case MSG_PROBED:
+		decode_probed(f);
 		break;
 	case MSG_ABORT:
 		memcpy(reason, f->body, f->len);

@@ -142,8 +142,14 @@ static void mig_seeds(void)
 	send_identity(c, 0, 0, 0);
 	send_identity(c, 1, 1, 0);
 	send_or_die(c, MSG_AGREED, NULL, 0);
+	/* the count, then two devices' five figures (load, write,
+	 * load-precopy, save, read): bytes and usecs, UINT64_MAX for none */
 	m.len = 0;
 	msg_put_u64(&m, 0, 0);
+	for (unsigned int k = 0; k < 10; k++) {
+		msg_put_u64(&m, 8 + 16 * k, k % 3 ? 96 : UINT64_MAX);
+		msg_put_u64(&m, 16 + 16 * k, k % 3 ? 1000 * k : UINT64_MAX);
+	}
 	send_or_die(c, MSG_PROBED, m.body, m.len);
 	m.len = 0;
 	msg_put_u64(&m, 0, 1200);
