@@ -13,6 +13,7 @@
  * changes state.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -71,6 +72,17 @@ static int drain(struct mdst *s, struct mig_dev *m, int fd, uint8_t *buf,
 	}
 }
 
+/* An arc of the measure failed: its line says what receive was doing,
+ * which the user did not ask for by name. */
+static void why_measuring(const struct mdst *s, struct sess *ss)
+{
+	char prefix[128];
+
+	snprintf(prefix, sizeof(prefix), "%s %s: measuring its save: ", s->g.side->cmd,
+		 ss->d.info.name);
+	reason_prefix(ss->why, prefix);
+}
+
 /*
  * One device saved into nothing and put back. Its arcs go into a log of
  * their own: READY's state changes and the migration's record are the
@@ -90,6 +102,8 @@ static int measure_one(struct mdst *s, struct mig_dev *m, uint8_t *buf,
 
 	ss->log = &log;
 	r = sess_goto(ss, ST_STOP_COPY, &fd);
+	if (r)
+		why_measuring(s, ss);
 	if (!r && fd < 0)
 		r = fail_from(&s->g.why, FROM_DEVICE, -VM_E_STATE, "%s %s: stop_copy "
 			      "opened no data session", s->g.side->cmd, ss->d.info.name);
@@ -98,8 +112,10 @@ static int measure_one(struct mdst *s, struct mig_dev *m, uint8_t *buf,
 	if (fd >= 0)
 		close(fd);
 	/* Given up or measured, the device goes back; failed, it is unwound. */
-	if (r >= 0 && sess_goto(ss, back, NULL))
+	if (r >= 0 && sess_goto(ss, back, NULL)) {
+		why_measuring(s, ss);
 		r = -VM_E_STATE;
+	}
 	if (r >= 0) {
 		ss->touched = false;
 		ss->back = true;

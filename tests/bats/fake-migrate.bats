@@ -832,7 +832,7 @@ measured_arcs() {
 	receive_wait
 	assert_equal "$RECV_STATUS" 2
 	assert_lines_are "$RECV_STDERR" \
-		"vfiomig: running -> stop_copy on ${D[0]}: VFIO_DEVICE_FEATURE(MIG_DEVICE_STATE) SET: EIO (Input/output error); device is in stop" \
+		"vfiomig: receive ${D[0]}: measuring its save: running -> stop_copy on ${D[0]}: VFIO_DEVICE_FEATURE(MIG_DEVICE_STATE) SET: EIO (Input/output error); device is in stop" \
 		"vfiomig: receive ${D[0]}: device reset: now running"
 	assert_lines_are "$stderr" \
 		"vfiomig: migrate: the destination aborted: a state change failed on the destination" \
