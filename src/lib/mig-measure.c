@@ -47,6 +47,7 @@ static int drain(struct mdst *s, struct mig_dev *m, int fd, uint8_t *buf,
 		 uint64_t *bytes, double *secs)
 {
 	uint64_t most = m->size * MEASURE_OVER + MEASURE_SLACK;
+	double alive = monotonic_secs();
 
 	for (;;) {
 		double t = monotonic_secs();
@@ -55,6 +56,12 @@ static int drain(struct mdst *s, struct mig_dev *m, int fd, uint8_t *buf,
 		*secs += monotonic_secs() - t;
 		if (cancelled(s->g.x))
 			return mctl_interrupted(&s->g);
+		/* The source waits for AGREED meanwhile: not silent for
+		 * --peer-timeout (a failed send shows at AGREED's). */
+		if (monotonic_secs() - alive >= MIG_ALIVE_SECS) {
+			(void)msg_send(&s->ctl, MSG_ALIVE, NULL, 0);
+			alive = monotonic_secs();
+		}
 		if (n == 0)
 			return 0;
 		if (n < 0 && errno == EINTR)

@@ -470,6 +470,11 @@ static int agreed(struct msrc *s, double t0)
 	int r;
 
 	s->link.rtt = -1;
+	/* A receiver that measures a save first (mig-measure.c) says ALIVE
+	 * meanwhile: one silent for --peer-timeout is gone. We send none yet
+	 * (an older receiver takes no ALIVE before AGREED). */
+	s->g.heard = monotonic_secs();
+	s->g.silence = s->a->net.peer_timeout;
 	do {
 		r = mctl_tick(&s->g, &s->ctl, &m);
 		if (r > 0 && m.type == MSG_IDENTITY && s->link.rtt < 0)
@@ -477,6 +482,7 @@ static int agreed(struct msrc *s, double t0)
 		if (r > 0 && m.type == MSG_IDENTITY)
 			r = mctl_take_identity(&s->g, &m);
 	} while (!r);
+	s->g.heard = s->g.silence = 0;
 	if (s->link.rtt < 0)
 		s->link.rtt = monotonic_secs() - t0;
 	if (r < 0)

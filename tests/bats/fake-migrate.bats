@@ -821,6 +821,40 @@ measured_arcs() {
 	[ ! -e "$VFIOMIG_STATEDIR/arcs" ]
 }
 
+# A measure of 4 s (8 MB at 2 MB/s) against a --peer-timeout of 2 s: the
+# receiver says ALIVE while it reads, and the source waits; stopped while
+# it measures, the receiver is taken for gone after the 2 s.
+@test "fake-migrate: a receiver measuring longer than --peer-timeout is alive; one stopped while it measures is gone" {
+	not_under_valgrind
+	devices 1 size=8000000 rate=2000000
+	receive 1 --listen "$UNIX" --psk-file "$PSK" --peer-timeout 2
+	migrate 1 --to "$UNIX" --psk-file "$PSK" --no-precopy --peer-timeout 2
+	assert_failure $EX_DOWNTIME
+	jq_is '.estimate.data_recorded_usecs >= 4000000' true
+	receive_wait
+	assert_equal "$RECV_STATUS" $EX_PEER
+	assert_untouched 1
+	rm "$VFIOMIG_STATEDIR/arcs"
+	rearm 1
+	receive 1 --listen "$UNIX" --psk-file "$PSK"
+	env LD_PRELOAD="$PRELOAD" "$VFIOMIG" migrate "${S[0]}" --to "$UNIX" \
+		--psk-file "$PSK" --no-precopy --peer-timeout 2 2>"$OUT.mig.err" &
+	MIG_PID=$!
+	wait_for state_is "${D[0]}" stop_copy
+	kill -STOP "$RECV_PID"
+	wait_bounded "$MIG_PID"
+	MIG_PID=
+	assert_equal "$WAIT_STATUS" $EX_IOERR
+	assert_lines_are "$(cat "$OUT.mig.err")" \
+		"vfiomig: migrate: the destination at $UNIX sent nothing for 2 s" \
+		"vfiomig: migrate: no device was touched"
+	kill -CONT "$RECV_PID"
+	receive_wait
+	assert_equal "$RECV_STATUS" $EX_IOERR
+	[[ "$RECV_STDERR" == *"vfiomig: receive ${D[0]}: device back in running, its state before receive"* ]]
+	assert_untouched 1
+}
+
 # A measure that fails (the driver's arc into stop_copy, or a read of its
 # data): receive fails, says why, and resets its device; the source, which
 # moved nothing, hears why and stays untouched; nothing is kept.
