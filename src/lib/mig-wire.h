@@ -39,10 +39,14 @@
  *   COMMIT (the commit point)     ->     all -> running_p2p, all -> running
  *                                 <-     RUNNING (its downtime)
  *
- * From HELLO on, each side sends ALIVE on the control connection when it
- * has sent nothing else for a second: a peer from which nothing at all
- * arrives for the silence limit (--peer-timeout) is gone, whether it
- * died, stopped or lost its network.
+ * Once every connection is up, each side sends ALIVE on the control
+ * connection when it has sent nothing else for a second: a peer from
+ * which nothing at all arrives for the silence limit (--peer-timeout) is
+ * gone, whether it died, stopped or lost its network. Before, the
+ * destination says ALIVE while it measures a save, the source waits for
+ * AGREED under the same limit, and the destination waits for each of the
+ * source's frames for 10 s (the source sends no ALIVE there: an older
+ * destination takes none before START).
  *
  * Either side sends ABORT (with its reason) on a failure before COMMIT;
  * the source then runs its devices again and the destination resets its.
