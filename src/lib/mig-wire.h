@@ -44,8 +44,9 @@
  * which nothing at all arrives for the silence limit (--peer-timeout) is
  * gone, whether it died, stopped or lost its network. Before, the
  * destination says ALIVE while it measures a save, the source waits for
- * AGREED under the same limit, and the destination waits for each of the
- * source's frames for 10 s (the source sends no ALIVE there: an older
+ * AGREED under the same limit, and the destination waits 10 s at most
+ * for each of HELLO, the identities, the probe and START, and 30 s for
+ * the data connections (the source sends no ALIVE there: an older
  * destination takes none before START).
  *
  * Either side sends ABORT (with its reason) on a failure before COMMIT;
