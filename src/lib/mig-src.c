@@ -471,8 +471,8 @@ static int agreed(struct msrc *s, double t0)
 
 	s->link.rtt = -1;
 	/* A receiver that measures a save first (mig-measure.c) says ALIVE
-	 * meanwhile: one silent for --peer-timeout is gone. We send none yet
-	 * (an older receiver takes no ALIVE before AGREED). */
+	 * meanwhile: one silent for --peer-timeout is gone. We send none yet:
+	 * an older receiver reads no ALIVE among the identities. */
 	s->g.heard = monotonic_secs();
 	s->g.silence = s->a->net.peer_timeout;
 	do {

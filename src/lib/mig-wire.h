@@ -46,8 +46,7 @@
  * destination says ALIVE while it measures a save, the source waits for
  * AGREED under the same limit, and the destination waits 10 s at most
  * for each of HELLO, the identities, the probe and START, and 30 s for
- * the data connections (the source sends no ALIVE there: an older
- * destination takes none before START).
+ * the data connections (the source sends no ALIVE before them).
  *
  * Either side sends ABORT (with its reason) on a failure before COMMIT;
  * the source then runs its devices again and the destination resets its.
