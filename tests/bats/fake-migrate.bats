@@ -502,6 +502,17 @@ refused_first() {
 	assert_untouched "$1"
 }
 
+# precopy_run N: the first N pairs migrated with pre-copy, without a
+# limit; both sides end well.
+precopy_run() {
+	receive "$1" --listen "$UNIX" --psk-file "$PSK"
+	migrate "$1" --to "$UNIX" --psk-file "$PSK" --downtime-limit 0
+	assert_success
+	jq_is '[.devices[].precopy] | join(",")' "$(repeat true "$1")"
+	receive_wait
+	assert_equal "$RECV_STATUS" 0
+}
+
 # What a driver's save and load arcs took, from the record of earlier
 # migrations: devices without pre-copy whose driver's SAVE and LOAD
 # commands take 300 ms each (arc_ms=), 2 of them: each step at once.
@@ -509,12 +520,7 @@ refused_first() {
 	devices 2 arc_ms=300
 	# With pre-copy the save arc saves only what it left: not kept; the
 	# load arc is, apart (the next test), and forgotten here.
-	receive 2 --listen "$UNIX" --psk-file "$PSK"
-	migrate 2 --to "$UNIX" --psk-file "$PSK" --downtime-limit 0
-	assert_success
-	jq_is '[.devices[].precopy] | join(",")' true,true
-	receive_wait
-	assert_equal "$RECV_STATUS" 0
+	precopy_run 2
 	run grep -v '^#' "$VFIOMIG_STATEDIR/arcs"
 	assert_equal "$(cut -d' ' -f1-3 <<<"$output")" "load-precopy mlx5_vfio_pci 96"
 	rm "$VFIOMIG_STATEDIR/arcs"
@@ -964,18 +970,13 @@ measured_arcs() {
 # longest is kept (not the slowest per byte, the 96-byte one), and a
 # record of it settles as measured, whatever pre-copy moved.
 @test "fake-migrate: the load arc after pre-copy is kept as the longest device's, and settles unscaled" {
-	local i rec=$VFIOMIG_STATEDIR/arcs
+	local rec=$VFIOMIG_STATEDIR/arcs
 	S=(0000:3b:01.0 0000:3b:01.1) D=(0000:5e:01.0 0000:5e:01.1)
 	fake_pci_device "$ROOT" "${S[0]}" 40 cdev=40 driver=mlx5_vfio_pci size=9600
 	fake_pci_device "$ROOT" "${D[0]}" 50 cdev=50 driver=mlx5_vfio_pci size=9600 load_ms=400
 	fake_pci_device "$ROOT" "${S[1]}" 41 cdev=41 driver=mlx5_vfio_pci
 	fake_pci_device "$ROOT" "${D[1]}" 51 cdev=51 driver=mlx5_vfio_pci load_ms=300
-	receive 2 --listen "$UNIX" --psk-file "$PSK"
-	migrate 2 --to "$UNIX" --psk-file "$PSK" --downtime-limit 0
-	assert_success
-	jq_is '[.devices[].precopy] | join(",")' true,true
-	receive_wait
-	assert_equal "$RECV_STATUS" 0
+	precopy_run 2
 	run grep -v '^#' "$rec"
 	assert_equal "$(awk '{ print $1, $2, $3, ($4 >= 400000) }' <<<"$output")" \
 		"load-precopy mlx5_vfio_pci 9600 1"
