@@ -178,6 +178,11 @@ double arcrec_secs(const struct arc_records *a, enum arc_kind kind, const char *
 	return r ? scaled(r, bytes) : -1;
 }
 
+bool arcrec_whole_known(const struct arc_records *a, const char *driver)
+{
+	return arcrec_find(a, ARC_SAVE, driver) || arcrec_find(a, ARC_LOAD, driver);
+}
+
 double arcrec_measured(const struct arc_records *a, enum arc_kind kind, const char *driver)
 {
 	const struct arc_rec *r = arcrec_find(a, kind, driver);

@@ -56,6 +56,9 @@ double arcrec_secs(const struct arc_records *a, enum arc_kind kind, const char *
 /* @driver's record of @kind, or NULL. */
 const struct arc_rec *arcrec_find(const struct arc_records *a, enum arc_kind kind,
 				  const char *driver);
+/* A save or a load of @driver's whole state is recorded: a device
+ * without pre-copy has something to count its downtime by. */
+bool arcrec_whole_known(const struct arc_records *a, const char *driver);
 /* What @driver's @kind took as measured, unscaled; < 0 without one. */
 double arcrec_measured(const struct arc_records *a, enum arc_kind kind, const char *driver);
 /* Settle (or add) @driver's record of @kind with what was measured now:

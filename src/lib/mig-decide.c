@@ -48,17 +48,19 @@ static void downtime_hops(const struct mig_dev *d, struct est_input *in)
 }
 
 /*
- * What the destination does (a load, its writes): as its own host
- * recorded it (PROBED, mig-probe.c), else as this host did; < 0: neither.
- * bytes 0: unscaled.
+ * @drv's @kind as the record @first holds it, else as @second does; < 0:
+ * neither. bytes 0: unscaled. What the destination does (a load, its
+ * writes) comes first from its own host's record (PROBED, mig-probe.c),
+ * what this host does (a save, its reads) from ours.
  */
-static double dst_recorded(const struct msrc *s, enum arc_kind kind, const char *drv,
-			   uint64_t bytes)
+static double either(const struct arc_records *first, const struct arc_records *second,
+		     enum arc_kind kind, const char *drv, uint64_t bytes)
 {
+	const struct arc_records *v[] = { first, second };
+
 	for (int i = 0; i < 2; i++) {
-		const struct arc_records *rec = i ? &s->rec : &s->peer_rec;
-		double secs = bytes ? arcrec_secs(rec, kind, drv, bytes) :
-			      arcrec_measured(rec, kind, drv);
+		double secs = bytes ? arcrec_secs(v[i], kind, drv, bytes) :
+			      arcrec_measured(v[i], kind, drv);
 
 		if (secs >= 0)
 			return secs;
@@ -74,7 +76,8 @@ static double dst_recorded(const struct msrc *s, enum arc_kind kind, const char 
  */
 static double recorded_load(const struct msrc *s, const struct mig_dev *d)
 {
-	return d->sized ? dst_recorded(s, ARC_LOAD_PRECOPY, d->s.d.info.driver, 0) : -1;
+	return d->sized ? either(&s->peer_rec, &s->rec, ARC_LOAD_PRECOPY, d->s.d.info.driver,
+				 0) : -1;
 }
 
 /*
@@ -93,15 +96,12 @@ static double recorded_load(const struct msrc *s, const struct mig_dev *d)
 static double recorded(const struct msrc *s, const struct mig_dev *d, bool data)
 {
 	const char *drv = d->s.d.info.driver;
-	enum arc_kind out = data ? ARC_READ : ARC_SAVE;
-	double save = arcrec_secs(&s->rec, out, drv, d->size);
-	double load = dst_recorded(s, data ? ARC_WRITE : ARC_LOAD, drv, d->size);
+	/* The destination's saves: measured there before it agreed
+	 * (mig-measure.c). */
+	double save = either(&s->rec, &s->peer_rec, data ? ARC_READ : ARC_SAVE, drv, d->size);
+	double load = either(&s->peer_rec, &s->rec, data ? ARC_WRITE : ARC_LOAD, drv, d->size);
 	double first = d->size > MIG_BUF ? (double)MIG_BUF / (double)d->size : 1;
 
-	/* This host's own saves first; else the destination's (measured
-	 * there before it agreed, mig-measure.c). */
-	if (save < 0)
-		save = arcrec_secs(&s->peer_rec, out, drv, d->size);
 	if (!d->sized || (save < 0 && load < 0))
 		return -1;
 	save = save >= 0 ? save : load;
@@ -202,10 +202,8 @@ uint32_t src_read_record(struct msrc *s)
 			  s->g.side->cmd, s->g.x->state_dir, errstr(r));
 	for (unsigned int i = 0; i < s->g.n; i++) {
 		const struct mig_dev *d = &s->g.dev[i];
-		const char *drv = d->s.d.info.driver;
 
-		none |= !d->precopy && !arcrec_find(&s->rec, ARC_SAVE, drv) &&
-			!arcrec_find(&s->rec, ARC_LOAD, drv);
+		none |= !d->precopy && !arcrec_whole_known(&s->rec, d->s.d.info.driver);
 	}
 	if (!none)
 		return 0;

@@ -38,7 +38,7 @@ static bool wanted(const struct mig_dev *m, const struct arc_records *rec)
 		return false;
 	if (st != ST_RUNNING && st != ST_RUNNING_P2P && st != ST_STOP)
 		return false;
-	return !arcrec_find(rec, ARC_SAVE, drv) && !arcrec_find(rec, ARC_LOAD, drv);
+	return !arcrec_whole_known(rec, drv);
 }
 
 /* The data fd read to its end into nothing: the time of the read()s alone.
@@ -163,8 +163,8 @@ int dst_measure(struct mdst *s, struct arc_records *rec)
 		if (r)
 			continue;
 		arcrec_keep(s->g.x, s->g.side->cmd, f, 2);
-		arcrec_put(rec, f[0].kind, f[0].driver, f[0].bytes, f[0].secs);
-		arcrec_put(rec, f[1].kind, f[1].driver, f[1].bytes, f[1].secs);
+		for (unsigned int k = 0; k < 2; k++)
+			arcrec_put(rec, f[k].kind, f[k].driver, f[k].bytes, f[k].secs);
 	}
 	free(buf);
 	return r < 0 ? r : 0;
